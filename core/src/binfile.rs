@@ -1,0 +1,239 @@
+//! Checksummed binary intermediate files (spools, dedup signatures, buckets, clusters).
+//!
+//! Peers' intermediates fail silently ("hash order error" after a truncated file). Ours carry a
+//! fixed header: magic, kind, format version, config hash, record count, payload length and an
+//! xxh3-64 checksum of the payload. They are written to `*.tmp` and renamed only when complete;
+//! a reader verifies everything before the first record is handed out, and a mismatch is an
+//! error naming the file.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use xxhash_rust::xxh3::Xxh3;
+
+const MAGIC: &[u8; 8] = b"SKYPILE\x01";
+pub const HEADER_LEN: u64 = 56;
+
+pub struct BinWriter {
+    out: BufWriter<File>,
+    tmp: PathBuf,
+    path: PathBuf,
+    kind: [u8; 8],
+    version: u32,
+    config_hash: u64,
+    count: u64,
+    len: u64,
+    hasher: Xxh3,
+}
+
+fn kind_bytes(kind: &str) -> [u8; 8] {
+    let mut k = [0u8; 8];
+    for (d, s) in k.iter_mut().zip(kind.bytes()) {
+        *d = s;
+    }
+    k
+}
+
+/// The `*.tmp` sibling every output is first written to.
+pub fn tmp_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".tmp");
+    PathBuf::from(s)
+}
+
+impl BinWriter {
+    pub fn create(path: &Path, kind: &str, version: u32, config_hash: u64) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let tmp = tmp_path(path);
+        let f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        let mut out = BufWriter::with_capacity(1 << 20, f);
+        out.write_all(&[0u8; HEADER_LEN as usize])?;
+        Ok(BinWriter {
+            out,
+            tmp,
+            path: path.to_path_buf(),
+            kind: kind_bytes(kind),
+            version,
+            config_hash,
+            count: 0,
+            len: 0,
+            hasher: Xxh3::new(),
+        })
+    }
+
+    /// Append raw bytes (part of a record); call [`BinWriter::end_record`] per record.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.hasher.update(bytes);
+        self.len += bytes.len() as u64;
+        self.out.write_all(bytes)?;
+        Ok(())
+    }
+
+    pub fn end_record(&mut self) {
+        self.count += 1;
+    }
+
+    /// A length-prefixed record.
+    pub fn write_record(&mut self, bytes: &[u8]) -> Result<()> {
+        let n = u32::try_from(bytes.len()).context("record larger than 4 GiB")?;
+        self.write(&n.to_le_bytes())?;
+        self.write(bytes)?;
+        self.end_record();
+        Ok(())
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Write the header, fsync and rename into place.
+    pub fn finish(mut self) -> Result<u64> {
+        self.out.flush()?;
+        let mut f = self.out.into_inner().map_err(|e| e.into_error())?;
+        f.seek(SeekFrom::Start(0))?;
+        let mut h = Vec::with_capacity(HEADER_LEN as usize);
+        h.extend_from_slice(MAGIC);
+        h.extend_from_slice(&self.kind);
+        h.extend_from_slice(&self.version.to_le_bytes());
+        h.extend_from_slice(&0u32.to_le_bytes());
+        h.extend_from_slice(&self.config_hash.to_le_bytes());
+        h.extend_from_slice(&self.count.to_le_bytes());
+        h.extend_from_slice(&self.len.to_le_bytes());
+        h.extend_from_slice(&self.hasher.digest().to_le_bytes());
+        f.write_all(&h)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&self.tmp, &self.path)
+            .with_context(|| format!("renaming {} into place", self.tmp.display()))?;
+        Ok(self.count)
+    }
+}
+
+pub struct BinReader {
+    inp: BufReader<File>,
+    pub path: PathBuf,
+    pub count: u64,
+    pub len: u64,
+    remaining: u64,
+}
+
+impl BinReader {
+    /// Open and fully verify a file: kind, version, config hash, length and checksum.
+    pub fn open(path: &Path, kind: &str, version: u32, config_hash: u64) -> Result<Self> {
+        let name = path.display();
+        let mut f = File::open(path).with_context(|| {
+            format!("intermediate file {name} is missing: rerun the stage that writes it")
+        })?;
+        let mut h = [0u8; HEADER_LEN as usize];
+        f.read_exact(&mut h).with_context(|| format!("{name}: truncated header"))?;
+        if &h[0..8] != MAGIC {
+            bail!("{name}: not a skypile intermediate (bad magic)");
+        }
+        if h[8..16] != kind_bytes(kind) {
+            bail!("{name}: holds {:?}, expected {kind}", String::from_utf8_lossy(&h[8..16]));
+        }
+        let u64at = |i: usize| u64::from_le_bytes(h[i..i + 8].try_into().unwrap_or([0; 8]));
+        let ver = u32::from_le_bytes([h[16], h[17], h[18], h[19]]);
+        if ver != version {
+            bail!("{name}: format version {ver}, this build reads {version}: rerun its stage");
+        }
+        if u64at(24) != config_hash {
+            bail!("{name}: written under a different config (hash {:016x} != {config_hash:016x}); delete the work dir or rerun its stage", u64at(24));
+        }
+        let (count, len, sum) = (u64at(32), u64at(40), u64at(48));
+        let actual = f.metadata()?.len();
+        if actual != HEADER_LEN + len {
+            bail!("{name}: truncated or padded ({actual} bytes, header says {})", HEADER_LEN + len);
+        }
+        let mut hasher = Xxh3::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        if hasher.digest() != sum {
+            bail!("{name}: checksum mismatch (file corrupted); rerun the stage that writes it");
+        }
+        f.seek(SeekFrom::Start(HEADER_LEN))?;
+        Ok(BinReader { inp: BufReader::with_capacity(1 << 20, f), path: path.into(), count, len, remaining: len })
+    }
+
+    pub fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
+        self.inp.read_exact(buf).with_context(|| format!("{}: short read", self.path.display()))?;
+        self.remaining = self.remaining.saturating_sub(buf.len() as u64);
+        Ok(())
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.remaining == 0
+    }
+
+    /// Next length-prefixed record, or None at the end.
+    pub fn read_record(&mut self) -> Result<Option<Vec<u8>>> {
+        if self.at_end() {
+            return Ok(None);
+        }
+        let mut n = [0u8; 4];
+        self.read_exact(&mut n)?;
+        let n = u32::from_le_bytes(n) as u64;
+        if n > self.remaining {
+            bail!("{}: record length {n} past the end", self.path.display());
+        }
+        let mut v = vec![0u8; n as usize];
+        self.read_exact(&mut v)?;
+        Ok(Some(v))
+    }
+}
+
+/// Stable 64-bit hash of a config value (its JSON form), for intermediate headers.
+pub fn config_hash<T: serde::Serialize>(cfg: &T) -> u64 {
+    let s = serde_json::to_vec(cfg).unwrap_or_default();
+    xxhash_rust::xxh3::xxh3_64(&s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmpdir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("skypile-binfile-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn roundtrip_and_corruption_detected() {
+        let d = tmpdir("rt");
+        let p = d.join("x.bin");
+        let mut w = BinWriter::create(&p, "test", 1, 42).unwrap();
+        w.write_record(b"hello").unwrap();
+        w.write_record(b"world").unwrap();
+        assert!(tmp_path(&p).exists() && !p.exists(), "not visible before finish");
+        assert_eq!(w.finish().unwrap(), 2);
+        let mut r = BinReader::open(&p, "test", 1, 42).unwrap();
+        assert_eq!(r.count, 2);
+        assert_eq!(r.read_record().unwrap().unwrap(), b"hello");
+        assert_eq!(r.read_record().unwrap().unwrap(), b"world");
+        assert!(r.read_record().unwrap().is_none());
+
+        assert!(BinReader::open(&p, "test", 1, 43).unwrap_err().to_string().contains("different config"));
+        assert!(BinReader::open(&p, "other", 1, 42).is_err());
+        // flip one payload byte
+        let mut bytes = std::fs::read(&p).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&p, &bytes).unwrap();
+        assert!(BinReader::open(&p, "test", 1, 42).unwrap_err().to_string().contains("checksum"));
+        // truncate
+        std::fs::write(&p, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(BinReader::open(&p, "test", 1, 42).unwrap_err().to_string().contains("truncated"));
+    }
+}

@@ -1,0 +1,9 @@
+//! skypile-core: the document model and the step contract shared by every skypile crate.
+
+pub mod binfile;
+pub mod doc;
+pub mod step;
+pub mod text;
+
+pub use doc::{Doc, DocKey, Raw, Value};
+pub use step::{Applier, ColType, Collector, Column, Counters, GlobalStep, StageCtx, Step, Verdict};

@@ -1,0 +1,59 @@
+//! The registry of pipeline steps: one YAML key per step, one config struct per step.
+//!
+//! In a pipeline YAML, `steps:` is a list of one-key maps, e.g.
+//! ```yaml
+//! steps:
+//!   - extract: {favor: precision}
+//!   - lang: {}
+//!   - gopher_quality: {min_words: 50}
+//! ```
+//! Each variant's config struct lives in the crate that implements the step and uses
+//! `#[serde(deny_unknown_fields, default)]`, so a typo is an error naming the key and line.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde::Deserialize;
+use skypile_core::{GlobalStep, Step};
+
+/// What building a step from its config needs to know about the run.
+#[derive(Debug, Clone, Default)]
+pub struct BuildCtx {
+    /// Directory of the pipeline YAML: relative paths in step configs (word lists, benchmark
+    /// files, dictionaries) are resolved against it, then against the working directory.
+    pub base_dir: PathBuf,
+}
+
+impl BuildCtx {
+    /// Resolve a path from a config: as given if it exists, else relative to the YAML's folder.
+    pub fn resolve(&self, p: &str) -> PathBuf {
+        let path = PathBuf::from(p);
+        if path.is_absolute() || path.exists() { path } else { self.base_dir.join(path) }
+    }
+}
+
+pub enum Built {
+    Doc(Box<dyn Step>),
+    Global(Box<dyn GlobalStep>),
+}
+
+/// One entry of `steps:`. Keep the variants grouped by crate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum StepConfig {
+    // --- skypile-extract
+    // --- skypile-lang
+    // --- skypile-filters
+    // --- skypile-dedup
+}
+
+impl StepConfig {
+    pub fn build(&self, _ctx: &BuildCtx) -> Result<Built> {
+        match *self {}
+    }
+
+    /// The YAML key of this step (used in stats and error messages).
+    pub fn key(&self) -> &'static str {
+        match *self {}
+    }
+}
