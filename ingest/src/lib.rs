@@ -10,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use skypile_core::Doc;
 
+pub mod charset;
 pub mod jsonl;
 
 /// Input formats. `auto` picks by extension and, failing that, by the first bytes.
@@ -58,12 +59,20 @@ impl Default for InputConfig {
 pub enum Event {
     Doc(Box<Doc>),
     /// A record that is not a document (`skipped_<what>`) or is broken (`bad_<what>`).
-    Skip { reason: String, offset: u64, detail: String },
+    Skip {
+        reason: String,
+        offset: u64,
+        detail: String,
+    },
 }
 
 impl Event {
     pub fn skip(reason: &str, offset: u64, detail: impl Into<String>) -> Self {
-        Event::Skip { reason: reason.to_string(), offset, detail: detail.into() }
+        Event::Skip {
+            reason: reason.to_string(),
+            offset,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -111,7 +120,10 @@ pub fn list_inputs(paths: &[String]) -> Result<Vec<PathBuf>> {
 
 fn is_ignored(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    name.starts_with('.') || name.ends_with(".tmp") || name.ends_with(".md") || name.ends_with(".yaml")
+    name.starts_with('.')
+        || name.ends_with(".tmp")
+        || name.ends_with(".md")
+        || name.ends_with(".yaml")
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
@@ -150,13 +162,17 @@ pub fn detect_format(path: &Path, forced: Format) -> Format {
 pub fn open(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
     match detect_format(path, cfg.format) {
         Format::Jsonl => jsonl::read(path, file_idx, cfg),
-        other => bail!("{}: format {other:?} is not supported by this build", path.display()),
+        other => bail!(
+            "{}: format {other:?} is not supported by this build",
+            path.display()
+        ),
     }
 }
 
 /// Open a file for reading, transparently decompressing `.gz` (all members) and `.zst`.
 pub fn open_decompressed(path: &Path) -> Result<Box<dyn std::io::BufRead + Send>> {
-    let f = std::fs::File::open(path).with_context(|| format!("opening input {}", path.display()))?;
+    let f =
+        std::fs::File::open(path).with_context(|| format!("opening input {}", path.display()))?;
     let name = path.to_string_lossy();
     let r: Box<dyn std::io::BufRead + Send> = if name.ends_with(".gz") {
         Box::new(std::io::BufReader::with_capacity(
@@ -164,7 +180,10 @@ pub fn open_decompressed(path: &Path) -> Result<Box<dyn std::io::BufRead + Send>
             flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f)),
         ))
     } else if name.ends_with(".zst") {
-        Box::new(std::io::BufReader::with_capacity(1 << 16, zstd::Decoder::new(f)?))
+        Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            zstd::Decoder::new(f)?,
+        ))
     } else {
         Box::new(std::io::BufReader::with_capacity(1 << 16, f))
     };

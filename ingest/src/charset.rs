@@ -1,0 +1,426 @@
+//! Turning the bytes of an HTML page into UTF-8 text, and saying which evidence decided.
+//!
+//! Order (WHATWG "encoding sniffing", adapted for offline archives where labels lie often):
+//! 1. a byte-order mark: it cannot be there by accident, so it beats every label (as in browsers);
+//! 2. the HTTP `Content-Type` charset, then 3. `<meta charset>` / `http-equiv` in the first bytes;
+//! 4. no label: valid UTF-8 is UTF-8 (`utf8_default`), otherwise chardetng guesses (`detected`).
+//!
+//! Two checks overrule a label, because Chinese pages are mislabelled so often that trusting
+//! labels blindly produces mojibake no later step can repair:
+//! * bytes that are valid UTF-8 *and* contain multibyte sequences are UTF-8 whatever the label
+//!   says (GB/Big5/Latin text is practically never valid UTF-8 by accident; browser-saved pages
+//!   keep `charset=gb2312` in their meta while the bytes are UTF-8);
+//! * when the label's decoding produces many U+FFFD and chardetng's guess produces clearly fewer,
+//!   the guess wins.
+//!
+//! Both give `source = "detected_over_declared"`. GB2312 and GBK labels decode as GB18030 (a
+//! strict superset; real "gb2312" pages routinely use GBK-only characters) and are reported as
+//! `GB18030`.
+
+use encoding_rs::{Encoding, GB18030, GBK, UTF_8, UTF_16BE, UTF_16LE};
+
+/// A decoded page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub text: String,
+    /// The encoding used, by its WHATWG name (`UTF-8`, `GB18030`, `Big5`, `windows-1252`, …).
+    pub charset: &'static str,
+    /// What decided: `bom`, `http`, `meta`, `detected`, `detected_over_declared`, `utf8_default`.
+    pub source: &'static str,
+}
+
+/// How many bytes of the page are searched for a `<meta>` charset. WHATWG says 1024; real pages
+/// put long `<title>`s, scripts and comments first, so we look further (it is a cheap scan).
+const META_SCAN_BYTES: usize = 4096;
+
+/// Decode `bytes` (an HTML body, already de-chunked and decompressed). `http_charset` is the
+/// charset parameter of the HTTP `Content-Type`, if any.
+pub fn decode_html(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
+    decode_html_hinted(bytes, http_charset, None)
+}
+
+/// Like [`decode_html`], with the page URL's top-level domain (e.g. `cn`, `tw`) as a hint for
+/// detection of unlabelled pages.
+pub fn decode_html_hinted(bytes: &[u8], http_charset: Option<&str>, url: Option<&str>) -> Decoded {
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        let body = bytes.get(bom_len..).unwrap_or_default();
+        let (text, _) = enc.decode_without_bom_handling(body);
+        return Decoded {
+            text: text.into_owned(),
+            charset: name(enc),
+            source: "bom",
+        };
+    }
+    let declared = http_charset
+        .and_then(lookup)
+        .map(|e| (e, "http"))
+        .or_else(|| {
+            meta_charset(bytes)
+                .and_then(lookup_meta)
+                .map(|e| (e, "meta"))
+        });
+    let utf8 = utf8_kind(bytes);
+    match declared {
+        Some((enc, source)) if enc == UTF_8 => {
+            if utf8 == Utf8Kind::Invalid {
+                return decode_checked(bytes, UTF_8, source, url);
+            }
+            Decoded {
+                text: utf8_string(bytes),
+                charset: "UTF-8",
+                source,
+            }
+        }
+        Some(_) if utf8 == Utf8Kind::Multibyte => Decoded {
+            text: utf8_string(bytes),
+            charset: "UTF-8",
+            source: "detected_over_declared",
+        },
+        Some((enc, source)) => decode_checked(bytes, enc, source, url),
+        None if utf8 != Utf8Kind::Invalid => Decoded {
+            text: utf8_string(bytes),
+            charset: "UTF-8",
+            source: "utf8_default",
+        },
+        None => {
+            let enc = detect(bytes, url);
+            let (text, _) = enc.decode_without_bom_handling(bytes);
+            Decoded {
+                text: text.into_owned(),
+                charset: name(enc),
+                source: "detected",
+            }
+        }
+    }
+}
+
+/// The `charset` parameter of a `Content-Type` value (`text/html; charset="gbk"` → `gbk`).
+pub fn charset_from_content_type(ct: &str) -> Option<&str> {
+    for param in ct.split(';').skip(1) {
+        let Some((k, v)) = param.split_once('=') else {
+            continue;
+        };
+        if k.trim().eq_ignore_ascii_case("charset") {
+            let v = v.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+            if !v.is_empty() {
+                return Some(v);
+            }
+        }
+    }
+    None
+}
+
+/// An encoding for a label, with the GB family widened to GB18030. `None` for unknown labels
+/// and for the WHATWG "replacement" encoding (ISO-2022-KR & co), which would destroy the text.
+pub fn lookup(label: &str) -> Option<&'static Encoding> {
+    let enc = Encoding::for_label_no_replacement(label.trim().as_bytes())?;
+    Some(if enc == GBK { GB18030 } else { enc })
+}
+
+/// A `<meta>` label claiming UTF-16 is a lie by construction (the meta itself was readable as
+/// ASCII), so WHATWG maps it to UTF-8.
+fn lookup_meta(label: &str) -> Option<&'static Encoding> {
+    let enc = lookup(label)?;
+    Some(if enc == UTF_16LE || enc == UTF_16BE {
+        UTF_8
+    } else {
+        enc
+    })
+}
+
+/// WHATWG names, except that the GB family is reported as `GB18030` (encoding_rs spells it
+/// `gb18030`, unlike every other name it gives, and users grep for the upper-case form).
+fn name(enc: &'static Encoding) -> &'static str {
+    if enc == GBK || enc == GB18030 {
+        "GB18030"
+    } else {
+        enc.name()
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum Utf8Kind {
+    Ascii,
+    Multibyte,
+    Invalid,
+}
+
+/// Valid UTF-8 (a sequence cut by the end of the body still counts: bodies get truncated).
+fn utf8_kind(bytes: &[u8]) -> Utf8Kind {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    if !valid {
+        Utf8Kind::Invalid
+    } else if bytes.is_ascii() {
+        Utf8Kind::Ascii
+    } else {
+        Utf8Kind::Multibyte
+    }
+}
+
+fn utf8_string(bytes: &[u8]) -> String {
+    match String::from_utf8(bytes.to_vec()) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// Decode with a declared encoding; if that yields many U+FFFD and detection does clearly
+/// better, use detection instead.
+fn decode_checked(
+    bytes: &[u8],
+    enc: &'static Encoding,
+    source: &'static str,
+    url: Option<&str>,
+) -> Decoded {
+    let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+    if had_errors {
+        let bad = count_replacements(&text);
+        if too_many(bad, text.len()) {
+            let guess = detect(bytes, url);
+            if guess != enc && !(enc == GB18030 && guess == GBK) {
+                let (alt, _) = guess.decode_without_bom_handling(bytes);
+                if count_replacements(&alt) * 2 < bad {
+                    return Decoded {
+                        text: alt.into_owned(),
+                        charset: name(guess),
+                        source: "detected_over_declared",
+                    };
+                }
+            }
+        }
+    }
+    Decoded {
+        text: text.into_owned(),
+        charset: name(enc),
+        source,
+    }
+}
+
+/// A few stray bad bytes are normal in real pages (a cut multibyte char, one bad paste); more
+/// than ~0.2 % of the text, or a dozen, means the label is wrong.
+fn too_many(bad: usize, len: usize) -> bool {
+    bad >= 12 || bad * 500 > len.max(1)
+}
+
+fn count_replacements(s: &str) -> usize {
+    s.chars().filter(|&c| c == '\u{FFFD}').count()
+}
+
+fn detect(bytes: &[u8], url: Option<&str>) -> &'static Encoding {
+    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    // chardetng's verdict is settled well before the end of a page; 64 KiB keeps it cheap.
+    det.feed(bytes.get(..1 << 16).unwrap_or(bytes), true);
+    let tld = url.and_then(tld_of);
+    let enc = det.guess(
+        tld.as_deref().map(str::as_bytes),
+        chardetng::Utf8Detection::Allow,
+    );
+    if enc == GBK { GB18030 } else { enc }
+}
+
+/// The lower-case ASCII top-level domain of a URL, in the form chardetng accepts (it panics on
+/// anything else, so we only pass a clean label).
+fn tld_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit('@').next()?.split(':').next()?;
+    let tld = host
+        .trim_end_matches('.')
+        .rsplit('.')
+        .next()?
+        .to_ascii_lowercase();
+    let ok = !tld.is_empty()
+        && tld
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    ok.then_some(tld)
+}
+
+/// The charset named by a `<meta charset=…>` or `<meta http-equiv=Content-Type content="…;
+/// charset=…">` in the first bytes. A light scan rather than an HTML parse: it looks at `<meta`
+/// tags only, so `charset` in scripts or text does not count.
+pub fn meta_charset(bytes: &[u8]) -> Option<&str> {
+    let head = bytes.get(..META_SCAN_BYTES).unwrap_or(bytes);
+    let mut from = 0;
+    while let Some(pos) = memchr::memmem::find(head.get(from..)?, b"<") {
+        let start = from + pos;
+        from = start + 1;
+        let tag = head.get(start + 1..start + 5)?;
+        if !tag.eq_ignore_ascii_case(b"meta") {
+            continue;
+        }
+        let end = memchr::memchr(b'>', head.get(start..)?).map_or(head.len(), |e| start + e);
+        let attrs = head.get(start + 5..end)?;
+        if let Some(v) = charset_in_tag(attrs) {
+            return Some(v);
+        }
+    }
+    None
+}
+
+fn charset_in_tag(attrs: &[u8]) -> Option<&str> {
+    let lower: Vec<u8> = attrs.to_ascii_lowercase();
+    let at = memchr::memmem::find(&lower, b"charset")?;
+    let mut i = at + "charset".len();
+    let skip_ws = |i: &mut usize| {
+        while lower.get(*i).is_some_and(|b| b.is_ascii_whitespace()) {
+            *i += 1;
+        }
+    };
+    skip_ws(&mut i);
+    if lower.get(i) != Some(&b'=') {
+        return None;
+    }
+    i += 1;
+    skip_ws(&mut i);
+    while lower.get(i).is_some_and(|&b| b == b'"' || b == b'\'') {
+        i += 1;
+    }
+    let start = i;
+    while lower
+        .get(i)
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    {
+        i += 1;
+    }
+    let v = std::str::from_utf8(attrs.get(start..i)?).ok()?;
+    (!v.is_empty()).then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gb(s: &str) -> Vec<u8> {
+        GB18030.encode(s).0.into_owned()
+    }
+
+    const ZH: &str = "中文网页的编码经常被声明错误，我们需要正确地解码这些字节。";
+
+    #[test]
+    fn http_label_decides_and_gb2312_means_gb18030() {
+        // 镕 is not in GB2312 but is in GBK: the "gb2312" label must still decode it.
+        let text = format!("<p>{ZH}朱镕基</p>");
+        let d = decode_html(&gb(&text), Some("gb2312"));
+        assert_eq!((d.charset, d.source), ("GB18030", "http"));
+        assert_eq!(d.text, text);
+        let d = decode_html(&gb(&text), Some("GBK"));
+        assert_eq!(d.charset, "GB18030");
+    }
+
+    #[test]
+    fn bom_beats_labels() {
+        let mut b = vec![0xEF, 0xBB, 0xBF];
+        b.extend_from_slice(ZH.as_bytes());
+        let d = decode_html(&b, Some("gbk"));
+        assert_eq!((d.text.as_str(), d.charset, d.source), (ZH, "UTF-8", "bom"));
+        let mut b = vec![0xFF, 0xFE];
+        for u in "编码".encode_utf16() {
+            b.extend_from_slice(&u.to_le_bytes());
+        }
+        let d = decode_html(&b, None);
+        assert_eq!((d.text.as_str(), d.charset), ("编码", "UTF-16LE"));
+    }
+
+    #[test]
+    fn meta_charset_and_http_equiv() {
+        let html =
+            format!("<html><head><meta charset=\"gbk\"><title>x</title></head><body>{ZH}</body>");
+        let d = decode_html(&gb(&html), None);
+        assert_eq!((d.charset, d.source), ("GB18030", "meta"));
+        assert_eq!(d.text, html);
+        let html = format!(
+            "<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=big5'>{}",
+            "中文網頁"
+        );
+        let bytes = encoding_rs::BIG5.encode(&html).0.into_owned();
+        let d = decode_html(&bytes, None);
+        assert_eq!(
+            (d.text.as_str(), d.charset, d.source),
+            (html.as_str(), "Big5", "meta")
+        );
+        assert_eq!(
+            meta_charset(b"<script>var charset='x'</script><meta name=a>"),
+            None
+        );
+    }
+
+    #[test]
+    fn http_beats_meta() {
+        let html = format!("<meta charset=utf-8>{ZH}");
+        let d = decode_html(&gb(&html), Some("gb2312"));
+        assert_eq!((d.charset, d.source), ("GB18030", "http"));
+        assert_eq!(d.text, html);
+    }
+
+    #[test]
+    fn valid_utf8_beats_a_wrong_label() {
+        let html = format!("<meta charset=gb2312>{ZH}");
+        let d = decode_html(html.as_bytes(), None);
+        assert_eq!(
+            (d.text.as_str(), d.charset, d.source),
+            (html.as_str(), "UTF-8", "detected_over_declared")
+        );
+        let d = decode_html(html.as_bytes(), Some("gbk"));
+        assert_eq!(d.source, "detected_over_declared");
+        // Pure ASCII keeps the label: nothing contradicts it.
+        let d = decode_html(b"<meta charset=gb2312>hello", None);
+        assert_eq!((d.charset, d.source), ("GB18030", "meta"));
+    }
+
+    #[test]
+    fn replacement_chars_make_detection_win() {
+        // GB bytes labelled UTF-8: the UTF-8 decoding is full of U+FFFD.
+        let body = gb(&ZH.repeat(5));
+        let d = decode_html(&body, Some("utf-8"));
+        assert_eq!((d.charset, d.source), ("GB18030", "detected_over_declared"));
+        assert_eq!(d.text, ZH.repeat(5));
+        // One stray bad byte in a UTF-8 page keeps the label.
+        let mut b = ZH.repeat(20).into_bytes();
+        b.push(0xFF);
+        let d = decode_html(&b, Some("utf-8"));
+        assert_eq!((d.charset, d.source), ("UTF-8", "http"));
+        assert!(d.text.ends_with('\u{FFFD}'));
+    }
+
+    #[test]
+    fn unlabelled_pages() {
+        let d = decode_html(ZH.as_bytes(), None);
+        assert_eq!((d.charset, d.source), ("UTF-8", "utf8_default"));
+        let d = decode_html(b"plain ascii", None);
+        assert_eq!((d.charset, d.source), ("UTF-8", "utf8_default"));
+        let d = decode_html(&gb(&ZH.repeat(3)), None);
+        assert_eq!((d.charset, d.source), ("GB18030", "detected"));
+        assert_eq!(d.text, ZH.repeat(3));
+        let big5 = encoding_rs::BIG5
+            .encode("中華民國的網頁內容通常使用繁體中文與大五碼編碼。")
+            .0
+            .into_owned();
+        let d = decode_html_hinted(&big5, None, Some("http://www.example.com.tw/a"));
+        assert_eq!(d.charset, "Big5");
+        // A UTF-8 body cut inside a multibyte char is still UTF-8.
+        let b = ZH.as_bytes();
+        let d = decode_html(b.get(..b.len() - 1).unwrap(), Some("gb2312"));
+        assert_eq!(d.charset, "UTF-8");
+    }
+
+    #[test]
+    fn content_type_and_labels() {
+        assert_eq!(
+            charset_from_content_type("text/html; charset=\"GBK\""),
+            Some("GBK")
+        );
+        assert_eq!(
+            charset_from_content_type("text/html;charset=utf-8;x=1"),
+            Some("utf-8")
+        );
+        assert_eq!(charset_from_content_type("text/html"), None);
+        assert_eq!(lookup("x-unknown"), None);
+        assert_eq!(lookup("iso-2022-kr"), None);
+        assert_eq!(tld_of("http://a.B.CN:80/x"), Some("cn".into()));
+        assert_eq!(tld_of("http://[::1]/"), None);
+    }
+}
