@@ -1,0 +1,597 @@
+//! One pass over the parsed DOM that turns it into text blocks.
+//!
+//! A block is what a reader sees as one line: a paragraph, heading, list item, table row or a
+//! run of text between `<br>`s. Each block remembers the element that contains it (as a
+//! pre-order index into a flat element table, so "is inside region R" is a range check) and the
+//! boilerplate-hinted elements above it. Invisible and non-content subtrees (scripts, styles,
+//! forms, hidden elements, navigation) are skipped on the way down, which is cheaper than
+//! deleting them from the tree first as trafilatura does.
+
+use std::time::Instant;
+
+use ego_tree::NodeRef;
+use scraper::Node;
+
+use skypile_core::text;
+
+use crate::hints::{self, Hint};
+use crate::{ExtractConfig, Favor};
+
+/// What kind of line a block is; decides how it is judged and printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Para,
+    Heading(u8),
+    ListItem,
+    Row,
+    Pre,
+}
+
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub text: String,
+    pub kind: Kind,
+    /// Pre-order index of the nearest block-level element around the text.
+    pub elem: u32,
+    /// Hinted elements above the block (indices into `Page::elems`), usually empty.
+    pub hints: Vec<u32>,
+    pub comment: bool,
+    /// Non-whitespace characters, of which CJK ideographs/kana/hangul, inside links, punctuation.
+    pub chars: u32,
+    pub cjk: u32,
+    pub link_chars: u32,
+    pub punct: u32,
+    pub digits: u32,
+}
+
+impl Block {
+    /// Length in "Latin-equivalent" characters: a CJK character carries about as much text as
+    /// three Latin letters (an English word is ~5 letters + space, a Chinese word ~1.7 chars).
+    pub fn eff_len(&self) -> u32 {
+        self.chars + 2 * self.cjk
+    }
+    pub fn link_density(&self) -> f32 {
+        if self.chars == 0 {
+            0.0
+        } else {
+            self.link_chars as f32 / self.chars as f32
+        }
+    }
+}
+
+/// The walk's result: blocks in document order plus the flat element table.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub blocks: Vec<Block>,
+    /// Per element (pre-order): parent index (u32::MAX for the root) and end of its subtree.
+    pub parent: Vec<u32>,
+    pub end: Vec<u32>,
+    pub title: Option<String>,
+    pub og_title: Option<String>,
+    pub timed_out: bool,
+}
+
+/// Subtrees that never hold main text.
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "iframe"
+            | "template"
+            | "svg"
+            | "math"
+            | "canvas"
+            | "object"
+            | "embed"
+            | "applet"
+            | "select"
+            | "option"
+            | "optgroup"
+            | "button"
+            | "input"
+            | "textarea"
+            | "datalist"
+            | "dialog"
+            | "frameset"
+            | "frame"
+            | "map"
+            | "audio"
+            | "video"
+            | "picture"
+            | "source"
+            | "track"
+            | "head"
+            | "label"
+            | "menu"
+            | "marquee"
+            | "rp"
+            | "rt"
+    )
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "section"
+            | "article"
+            | "main"
+            | "header"
+            | "footer"
+            | "nav"
+            | "aside"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "ul"
+            | "ol"
+            | "li"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "table"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "tr"
+            | "td"
+            | "th"
+            | "caption"
+            | "blockquote"
+            | "pre"
+            | "figure"
+            | "figcaption"
+            | "form"
+            | "fieldset"
+            | "address"
+            | "center"
+            | "hr"
+            | "body"
+            | "html"
+            | "details"
+            | "summary"
+            | "dir"
+            | "legend"
+            | "noframes"
+            | "hgroup"
+            | "listing"
+            | "plaintext"
+            | "xmp"
+    )
+}
+
+/// Where the current line began: its container, kind and the hints in force there.
+struct LineStart {
+    elem: u32,
+    kind: Kind,
+    comment: bool,
+    hints: Vec<u32>,
+}
+
+#[derive(Clone, Copy)]
+struct Ctx {
+    elem: u32,
+    kind: Kind,
+    link: bool,
+    pre: bool,
+    /// Inside a data table (rows are lines, cells are joined).
+    data_table: bool,
+    comment: bool,
+    depth: u32,
+}
+
+pub struct Walker<'c> {
+    cfg: &'c ExtractConfig,
+    page: Page,
+    buf: String,
+    link_chars: u32,
+    cur: Option<LineStart>,
+    hint_stack: Vec<u32>,
+    visited: u32,
+    started: Instant,
+}
+
+impl<'c> Walker<'c> {
+    pub fn new(cfg: &'c ExtractConfig, started: Instant) -> Self {
+        Walker {
+            cfg,
+            page: Page::default(),
+            buf: String::with_capacity(1024),
+            link_chars: 0,
+            cur: None,
+            hint_stack: Vec::new(),
+            visited: 0,
+            started,
+        }
+    }
+
+    pub fn run(mut self, root: NodeRef<'_, Node>) -> Page {
+        let ctx = Ctx {
+            elem: 0,
+            kind: Kind::Para,
+            link: false,
+            pre: false,
+            data_table: false,
+            comment: false,
+            depth: 0,
+        };
+        self.page.parent.push(u32::MAX);
+        self.page.end.push(0);
+        if let Some(head) = find_head(root) {
+            self.read_head(head);
+        }
+        self.children(root, ctx);
+        self.flush();
+        let n = self.page.parent.len() as u32;
+        if let Some(e) = self.page.end.first_mut() {
+            *e = n;
+        }
+        self.page
+    }
+
+    fn read_head(&mut self, head: NodeRef<'_, Node>) {
+        for child in head.children() {
+            let Some(el) = child.value().as_element() else {
+                continue;
+            };
+            match el.name() {
+                "title" if self.page.title.is_none() => {
+                    let t: String = child
+                        .children()
+                        .filter_map(|c| c.value().as_text())
+                        .map(|t| &**t)
+                        .collect();
+                    let t = collapse_ws(&t);
+                    if !t.is_empty() {
+                        self.page.title = Some(t);
+                    }
+                }
+                "meta" => {
+                    let mut prop = false;
+                    let mut content = None;
+                    for (k, v) in el.attrs() {
+                        match k {
+                            "property" | "name" => prop |= v.eq_ignore_ascii_case("og:title"),
+                            "content" => content = Some(v),
+                            _ => {}
+                        }
+                    }
+                    if let (true, Some(c)) = (prop, content) {
+                        let c = collapse_ws(c);
+                        if !c.is_empty() {
+                            self.page.og_title = Some(c);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn children(&mut self, node: NodeRef<'_, Node>, ctx: Ctx) {
+        for child in node.children() {
+            if self.page.timed_out {
+                return;
+            }
+            match child.value() {
+                Node::Text(t) => self.push_text(t, ctx),
+                Node::Element(_) => self.element(child, ctx),
+                _ => {}
+            }
+        }
+    }
+
+    fn element(&mut self, node: NodeRef<'_, Node>, mut ctx: Ctx) {
+        let Some(el) = node.value().as_element() else {
+            return;
+        };
+        self.visited += 1;
+        if self.visited % 2048 == 0
+            && self.started.elapsed().as_millis() as u64 > self.cfg.max_millis
+        {
+            self.page.timed_out = true;
+            return;
+        }
+        let name = el.name();
+        if is_skipped(name) {
+            return;
+        }
+        if name == "br" {
+            self.flush();
+            return;
+        }
+        if ctx.depth as usize >= self.cfg.max_depth {
+            // Pathological nesting: no more structure, just the text, without recursion.
+            for d in node.descendants() {
+                if let Some(t) = d.value().as_text() {
+                    self.push_text(t, ctx);
+                }
+            }
+            return;
+        }
+        let (mut class, mut id, mut hidden) = ("", "", false);
+        let mut href = None;
+        for (k, v) in el.attrs() {
+            match k {
+                "class" => class = v,
+                "id" => id = v,
+                "hidden" => hidden = true,
+                "aria-hidden" => hidden |= v.eq_ignore_ascii_case("true"),
+                "style" => hidden |= is_hidden_style(v),
+                "href" => href = Some(v),
+                "role" => {
+                    if matches!(
+                        v,
+                        "navigation" | "banner" | "contentinfo" | "complementary" | "search"
+                    ) {
+                        class = "nav";
+                    }
+                }
+                _ => {}
+            }
+        }
+        if hidden {
+            return;
+        }
+        let mut hint = hints::attr_hint(class, id);
+        match name {
+            "nav" if self.cfg.favor != Favor::Recall => return,
+            "nav" | "footer" | "aside" => hint = Hint::Bad,
+            "form" if form_is_small(node) => return,
+            "table" => {
+                ctx.data_table = is_data_table(node);
+                if ctx.data_table && !self.cfg.include_tables {
+                    return;
+                }
+            }
+            _ => {}
+        }
+        if hint == Hint::Comment {
+            if !self.cfg.include_comments {
+                return;
+            }
+            ctx.comment = true;
+        }
+        let idx = self.page.parent.len() as u32;
+        self.page.parent.push(ctx.elem);
+        self.page.end.push(idx + 1);
+        let block = is_block(name) && !(ctx.data_table && matches!(name, "td" | "th"));
+        if block {
+            self.flush();
+            ctx.elem = idx;
+            ctx.kind = match name {
+                "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                    Kind::Heading(name.as_bytes().get(1).map_or(6, |b| b - b'0'))
+                }
+                "li" | "dt" | "dd" => Kind::ListItem,
+                "tr" if ctx.data_table => Kind::Row,
+                "pre" | "listing" | "xmp" | "plaintext" => Kind::Pre,
+                _ if matches!(ctx.kind, Kind::Heading(_) | Kind::Pre) => ctx.kind,
+                _ => Kind::Para,
+            };
+            ctx.pre |= ctx.kind == Kind::Pre;
+        } else if matches!(name, "td" | "th") && !self.buf.trim().is_empty() {
+            self.buf.push_str(" | ");
+        }
+        ctx.depth += 1;
+        let pushed = hint == Hint::Bad;
+        if pushed {
+            self.hint_stack.push(idx);
+        }
+        let link_mark = if name == "a" && !ctx.link {
+            ctx.link = true;
+            match href {
+                Some(h)
+                    if self.cfg.include_links
+                        && !h.starts_with('#')
+                        && !h.starts_with("javascript:") =>
+                {
+                    self.start_line(ctx);
+                    self.buf.push('[');
+                    Some((self.buf.len(), h))
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        self.children(node, ctx);
+        if let Some((at, h)) = link_mark {
+            if self.buf.len() > at && self.cur.is_some() {
+                self.buf.push_str("](");
+                self.buf.push_str(h);
+                self.buf.push(')');
+            } else if self.buf.len() == at {
+                self.buf.pop();
+            }
+        }
+        if pushed {
+            self.hint_stack.pop();
+        }
+        if block {
+            self.flush();
+        }
+        let end = self.page.parent.len() as u32;
+        if let Some(e) = self.page.end.get_mut(idx as usize) {
+            *e = end;
+        }
+    }
+
+    fn start_line(&mut self, ctx: Ctx) {
+        if self.cur.is_none() {
+            let hints = self.hint_stack.clone();
+            self.cur = Some(LineStart {
+                elem: ctx.elem,
+                kind: ctx.kind,
+                comment: ctx.comment,
+                hints,
+            });
+        }
+    }
+
+    fn push_text(&mut self, t: &str, ctx: Ctx) {
+        if self.cur.is_none() {
+            if t.trim().is_empty() {
+                return;
+            }
+            self.start_line(ctx);
+        }
+        if ctx.link {
+            self.link_chars += t.chars().filter(|c| !c.is_whitespace()).count() as u32;
+        }
+        self.buf.push_str(t);
+    }
+
+    /// End the current line and turn it into a block.
+    fn flush(&mut self) {
+        let link_chars = std::mem::take(&mut self.link_chars);
+        let Some(start) = self.cur.take() else {
+            self.buf.clear();
+            return;
+        };
+        let text = if start.kind == Kind::Pre {
+            let lines: Vec<String> = self
+                .buf
+                .lines()
+                .map(collapse_ws)
+                .filter(|l| !l.is_empty())
+                .collect();
+            lines.join("\n")
+        } else {
+            collapse_ws(&self.buf)
+        };
+        self.buf.clear();
+        if text.is_empty() {
+            return;
+        }
+        let (mut chars, mut cjk, mut punct, mut digits) = (0u32, 0u32, 0u32, 0u32);
+        for c in text.chars() {
+            if c.is_whitespace() {
+                continue;
+            }
+            chars += 1;
+            if text::is_cjk(c) {
+                cjk += 1;
+            } else if text::is_punct(c) {
+                punct += 1;
+            } else if c.is_ascii_digit() {
+                digits += 1;
+            }
+        }
+        self.page.blocks.push(Block {
+            text,
+            kind: start.kind,
+            elem: start.elem,
+            hints: start.hints,
+            comment: start.comment,
+            chars,
+            cjk,
+            link_chars: link_chars.min(chars),
+            punct,
+            digits,
+        });
+    }
+}
+
+/// Characters between which a line break or space is not a word separator (CJK text).
+fn is_wide(c: char) -> bool {
+    text::is_cjk(c) || matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
+}
+
+/// Collapse whitespace runs to one space, drop it between CJK characters (Chinese source HTML
+/// wraps lines anywhere) and drop zero-width characters.
+pub fn collapse_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    let mut prev: Option<char> = None;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}') || c.is_control() {
+            continue;
+        }
+        if space {
+            if let Some(p) = prev {
+                if !(is_wide(p) && is_wide(c)) {
+                    out.push(' ');
+                }
+            }
+            space = false;
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
+}
+
+fn is_hidden_style(v: &str) -> bool {
+    if !(v.contains("none") || v.contains("hidden") || v.contains("NONE") || v.contains("HIDDEN")) {
+        return false;
+    }
+    let compact: String = v
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    compact.contains("display:none") || compact.contains("visibility:hidden")
+}
+
+fn find_head(root: NodeRef<'_, Node>) -> Option<NodeRef<'_, Node>> {
+    let html = root
+        .children()
+        .find(|c| c.value().as_element().is_some_and(|e| e.name() == "html"))?;
+    html.children()
+        .find(|c| c.value().as_element().is_some_and(|e| e.name() == "head"))
+}
+
+/// Search boxes, login and comment forms are small; ASP.NET wraps whole pages in one `<form>`.
+fn form_is_small(node: NodeRef<'_, Node>) -> bool {
+    let mut n = 0usize;
+    for d in node.descendants() {
+        if let Some(t) = d.value().as_text() {
+            let in_code = d
+                .parent()
+                .and_then(|p| {
+                    p.value()
+                        .as_element()
+                        .map(|e| matches!(e.name(), "script" | "style"))
+                })
+                .unwrap_or(false);
+            if !in_code {
+                n += t.chars().filter(|c| !c.is_whitespace()).count();
+                if n >= 500 {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// A data table has at least two cells and no block structure inside; anything else is a
+/// layout table (whole pages of old Chinese portals are nested layout tables).
+fn is_data_table(node: NodeRef<'_, Node>) -> bool {
+    let mut cells = 0;
+    for (i, d) in node.descendants().skip(1).enumerate() {
+        if i > 20_000 {
+            return false;
+        }
+        let Some(e) = d.value().as_element() else {
+            continue;
+        };
+        match e.name() {
+            "td" | "th" => cells += 1,
+            "table" | "p" | "div" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+            | "blockquote" | "pre" | "section" | "article" | "form" | "dl" | "li" => return false,
+            _ => {}
+        }
+    }
+    cells >= 2
+}

@@ -1,0 +1,277 @@
+//! Boilerplate hints from class/id names and from the text of short blocks.
+//!
+//! The English names follow readability.js (`unlikelyCandidates` / `positive` regexes) and
+//! trafilatura's `xpaths.py`; the pinyin names are the ones Chinese CMS templates use
+//! (`daohang` 导航, `guanggao` 广告, `banquan` 版权, `xiangguan` 相关, `pinglun` 评论, …). Hints
+//! are soft: the scorer ignores a hint on an element that holds most of the page's text, so one
+//! odd class name on the article wrapper cannot empty a page.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    None,
+    /// Navigation, ads, share bars, footers, related-link lists.
+    Bad,
+    /// User comments (kept only when `include_comments`).
+    Comment,
+}
+
+/// Substrings that mark boilerplate wherever they occur in a class or id.
+const NEG_SUBSTR: &[&str] = &[
+    "sidebar",
+    "side-bar",
+    "side_bar",
+    "footer",
+    "breadcrumb",
+    "crumb",
+    "advert",
+    "adsbygoogle",
+    "banner",
+    "sponsor",
+    "promo",
+    "share",
+    "social",
+    "related",
+    "recommend",
+    "copyright",
+    "subscribe",
+    "newsletter",
+    "widget",
+    "pagination",
+    "pager",
+    "popup",
+    "modal",
+    "cookie",
+    "navbar",
+    "navigation",
+    "menu",
+    "masthead",
+    "toolbar",
+    "login",
+    "signup",
+    "disclaimer",
+    "outbrain",
+    "taboola",
+    "byline",
+    "postmeta",
+    "post-meta",
+    "entry-meta",
+    "skiplink",
+    "friendlink",
+    "hotnews",
+    "topbar",
+    "taglist",
+    "tag-list",
+    "tagcloud",
+    // pinyin names of Chinese CMS templates
+    "daohang",
+    "guanggao",
+    "banquan",
+    "xiangguan",
+    "tuijian",
+    "remen",
+    "paihang",
+    "youqing",
+    "yqlj",
+    "fenxiang",
+    "dibu",
+    "toubu",
+    "lianjie",
+];
+
+/// Short names that only count as whole tokens (`ad` must not match `header` or `download`).
+const NEG_TOKEN_STRONG: &[&str] = &["nav", "ad", "ads", "gg", "dh", "guanggao"];
+/// Weak token names, cancelled by a positive name (`article-header` is the article's header).
+const NEG_TOKEN: &[&str] = &[
+    "top", "side", "foot", "bottom", "tags", "tag", "hot", "links", "rank", "sns", "bq", "copy",
+    "meta", "header", "head",
+];
+
+/// Names of the article container; they cancel the weak (token) negatives above.
+const POS_SUBSTR: &[&str] = &[
+    "article", "content", "post", "entry", "main", "story", "text", "body", "detail", "zhengwen",
+    "neirong", "wenzhang", "artical", "news", "blog", "read",
+];
+
+const COMMENT_SUBSTR: &[&str] = &["comment", "pinglun", "respond", "disqus"];
+
+struct Matchers {
+    neg: AhoCorasick,
+    pos: AhoCorasick,
+    comment: AhoCorasick,
+    phrases: AhoCorasick,
+    stops: AhoCorasick,
+}
+
+fn ac(pats: &[&str]) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(pats)
+        .expect("static patterns build")
+}
+
+fn matchers() -> &'static Matchers {
+    static M: OnceLock<Matchers> = OnceLock::new();
+    M.get_or_init(|| Matchers {
+        neg: ac(NEG_SUBSTR),
+        pos: ac(POS_SUBSTR),
+        comment: ac(COMMENT_SUBSTR),
+        phrases: ac(BOILER_PHRASES),
+        stops: ac(STOP_HEADINGS),
+    })
+}
+
+/// Hint for an element from its class and id attributes.
+pub fn attr_hint(class: &str, id: &str) -> Hint {
+    let m = matchers();
+    let mut hint = Hint::None;
+    for s in [class, id] {
+        if s.is_empty() {
+            continue;
+        }
+        if m.comment.is_match(s) {
+            return Hint::Comment;
+        }
+        if m.neg.is_match(s) {
+            hint = Hint::Bad;
+            continue;
+        }
+        let has = |list: &[&str]| {
+            s.split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|t| list.iter().any(|n| t.eq_ignore_ascii_case(n)))
+        };
+        if has(NEG_TOKEN_STRONG) || (has(NEG_TOKEN) && !m.pos.is_match(s)) {
+            hint = Hint::Bad;
+        }
+    }
+    hint
+}
+
+/// Phrases that make a *short* block boilerplate (copyright lines, share bars, pager links,
+/// editor credits: 责任编辑 is a credit line, not article text).
+const BOILER_PHRASES: &[&str] = &[
+    "版权所有",
+    "版权声明",
+    "copyright",
+    "all rights reserved",
+    "©",
+    "上一篇",
+    "下一篇",
+    "上一页",
+    "下一页",
+    "责任编辑",
+    "编辑：",
+    "免责声明",
+    "分享到",
+    "扫一扫",
+    "关注我们",
+    "返回首页",
+    "返回顶部",
+    "我要评论",
+    "发表评论",
+    "打印本页",
+    "关闭窗口",
+    "字号",
+    "icp备",
+    "icp证",
+    "公网安备",
+    "增值电信",
+    "点击进入",
+    "本文来源",
+    "来源：",
+    "浏览次数",
+    "阅读次数",
+    "share this",
+    "sign up",
+    "log in",
+    "subscribe",
+    "read more",
+    "click here",
+    "posted in",
+    "tags:",
+    "previous post",
+    "next post",
+    "leave a comment",
+    "leave a reply",
+    "powered by",
+    "back to top",
+    "skip to",
+    "cookies",
+    "privacy policy",
+    "terms of use",
+    "follow us",
+];
+
+/// Short headings after which the rest of the region is related links or comments.
+const STOP_HEADINGS: &[&str] = &[
+    "相关阅读",
+    "相关文章",
+    "相关新闻",
+    "相关链接",
+    "相关推荐",
+    "推荐阅读",
+    "延伸阅读",
+    "热门推荐",
+    "热门文章",
+    "猜你喜欢",
+    "网友评论",
+    "相关专题",
+    "related posts",
+    "related articles",
+    "related stories",
+    "you may also like",
+    "more stories",
+    "recommended for you",
+    "leave a comment",
+    "leave a reply",
+    "comments",
+];
+
+/// True if a short block reads like boilerplate.
+pub fn is_boiler_text(text: &str) -> bool {
+    matchers().phrases.is_match(text)
+}
+
+/// True if a short heading-like block opens a related-links or comments section.
+pub fn is_stop_heading(text: &str) -> bool {
+    matchers()
+        .stops
+        .find(text)
+        .is_some_and(|m| m.start() <= 6 && text.len() <= m.end() + 24)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_and_pinyin_names() {
+        assert_eq!(attr_hint("main-nav", ""), Hint::Bad);
+        assert_eq!(attr_hint("", "daohang"), Hint::Bad);
+        assert_eq!(attr_hint("guanggao2 box", ""), Hint::Bad);
+        assert_eq!(attr_hint("comment-list", ""), Hint::Comment);
+        assert_eq!(attr_hint("", "pinglun"), Hint::Comment);
+        assert_eq!(attr_hint("entry-content", "post-1"), Hint::None);
+        assert_eq!(attr_hint("header", ""), Hint::Bad);
+        assert_eq!(attr_hint("article-header", ""), Hint::None);
+        // `ad` is a token, not a substring
+        assert_eq!(attr_hint("download thread", ""), Hint::None);
+        assert_eq!(attr_hint("ad box", ""), Hint::Bad);
+    }
+
+    #[test]
+    fn text_phrases() {
+        assert!(is_boiler_text("Copyright © 2010 Foo Inc."));
+        assert!(is_boiler_text("责任编辑：张三"));
+        assert!(!is_boiler_text("今天天气很好，我们去公园散步。"));
+        assert!(is_stop_heading("相关阅读"));
+        assert!(is_stop_heading("Related posts:"));
+        assert!(!is_stop_heading(
+            "我们讨论了相关阅读材料的选择问题，以及如何在课堂上使用它们。"
+        ));
+    }
+}

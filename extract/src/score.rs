@@ -1,0 +1,229 @@
+//! Choosing the main text among the blocks.
+//!
+//! Two ideas from the literature, combined:
+//! * block classification as in jusText (Pomikálek 2011) and boilerpipe (Kohlschütter et al.
+//!   2010): length, link density and punctuation density decide whether a block is good, bad or
+//!   short; punctuation counts full-width marks (。，、！？), which is what separates Chinese
+//!   prose from Chinese link lists (navigation has no sentences);
+//! * content-region selection as in readability.js: the element whose subtree maximises
+//!   "good text minus boilerplate text" is the article; blocks outside it are dropped unless
+//!   they are long prose themselves.
+//!
+//! Everything here is a general signal; nothing is keyed to a site.
+
+use crate::dom::{Block, Kind, Page};
+use crate::hints;
+use crate::{ExtractConfig, Favor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Good,
+    Short,
+    Bad,
+}
+
+struct Thresholds {
+    good_len: u32,
+    max_link: f32,
+    outside_len: u32,
+}
+
+fn thresholds(favor: Favor) -> Thresholds {
+    match favor {
+        Favor::Precision => Thresholds {
+            good_len: 120,
+            max_link: 0.3,
+            outside_len: 900,
+        },
+        Favor::Balanced => Thresholds {
+            good_len: 80,
+            max_link: 0.4,
+            outside_len: 450,
+        },
+        Favor::Recall => Thresholds {
+            good_len: 50,
+            max_link: 0.5,
+            outside_len: 200,
+        },
+    }
+}
+
+/// A hint on an element that holds most of the page's prose is a misnomer (e.g. a wrapper
+/// called `main-header-content`): it is ignored.
+fn live_hints(page: &Page) -> Vec<bool> {
+    let mut live = vec![false; page.parent.len()];
+    let mut prose_under = vec![0u64; page.parent.len()];
+    let mut total = 0u64;
+    for b in &page.blocks {
+        let prose = if b.punct > 0 && b.link_density() < 0.3 {
+            b.eff_len() as u64
+        } else {
+            0
+        };
+        total += prose;
+        for &h in &b.hints {
+            if let Some(p) = prose_under.get_mut(h as usize) {
+                *p += prose;
+            }
+            if let Some(l) = live.get_mut(h as usize) {
+                *l = true;
+            }
+        }
+    }
+    for (l, p) in live.iter_mut().zip(&prose_under) {
+        if *l && total > 0 && *p * 10 > total * 6 {
+            *l = false;
+        }
+    }
+    live
+}
+
+fn classify(b: &Block, live: &[bool], t: &Thresholds) -> Class {
+    let len = b.eff_len();
+    if b.hints
+        .iter()
+        .any(|&h| live.get(h as usize).copied().unwrap_or(false))
+    {
+        return Class::Bad;
+    }
+    let ld = b.link_density();
+    if ld > t.max_link && len < 600 {
+        return Class::Bad;
+    }
+    if len < 200 && hints::is_boiler_text(&b.text) {
+        return Class::Bad;
+    }
+    // date / counter / "source:" lines: mostly digits, no sentence
+    if len < 80 && b.digits * 4 > b.chars && b.kind != Kind::Row {
+        return Class::Bad;
+    }
+    if len >= t.good_len && ld <= 0.3 && (b.punct > 0 || len >= 300) {
+        return Class::Good;
+    }
+    Class::Short
+}
+
+fn weight(b: &Block, c: Class) -> f64 {
+    let len = b.eff_len() as f64;
+    match c {
+        Class::Good => len * (1.0 + (b.punct as f64 * 20.0 / len).min(1.0)),
+        Class::Short if b.punct > 0 && b.link_density() < 0.2 => len * 0.3,
+        Class::Short => -len * 0.2,
+        Class::Bad => -len,
+    }
+}
+
+/// The element whose subtree has the highest total weight; ties go to the deeper element.
+fn best_region(page: &Page, classes: &[Class]) -> Option<u32> {
+    let mut score = vec![0f64; page.parent.len()];
+    for (b, &c) in page.blocks.iter().zip(classes) {
+        let w = weight(b, c);
+        let mut e = b.elem;
+        let mut steps = 0;
+        while let Some(s) = score.get_mut(e as usize) {
+            *s += w;
+            e = page.parent.get(e as usize).copied().unwrap_or(u32::MAX);
+            steps += 1;
+            if steps > 4096 {
+                break;
+            }
+        }
+    }
+    let mut best: Option<(u32, f64)> = None;
+    for (i, &s) in score.iter().enumerate() {
+        // pre-order: a later index with the same score is a descendant (deeper)
+        if s > 0.0 && best.is_none_or(|(_, bs)| s >= bs) {
+            best = Some((i as u32, s));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+fn inside(page: &Page, region: u32, elem: u32) -> bool {
+    let end = page.end.get(region as usize).copied().unwrap_or(0);
+    elem >= region && elem < end
+}
+
+/// Indices of the blocks that make up the main text, in document order.
+pub fn select(page: &Page, cfg: &ExtractConfig) -> Vec<usize> {
+    let t = thresholds(cfg.favor);
+    let live = live_hints(page);
+    let classes: Vec<Class> = page.blocks.iter().map(|b| classify(b, &live, &t)).collect();
+    let Some(region) = best_region(page, &classes) else {
+        return Vec::new();
+    };
+    let n = page.blocks.len();
+    let in_region: Vec<bool> = page
+        .blocks
+        .iter()
+        .map(|b| inside(page, region, b.elem))
+        .collect();
+    let is_good = |i: usize| classes.get(i) == Some(&Class::Good);
+    let mut keep = vec![false; n];
+    let mut good_seen = 0u32;
+    for i in 0..n {
+        let (b, c) = (&page.blocks[i], classes[i]);
+        if !in_region[i] {
+            keep[i] = c == Class::Good && b.eff_len() >= t.outside_len && b.link_density() < 0.1;
+            continue;
+        }
+        if cfg.favor != Favor::Recall
+            && good_seen >= 100
+            && b.eff_len() < 60
+            && hints::is_stop_heading(&b.text)
+        {
+            break;
+        }
+        keep[i] = match c {
+            Class::Good => true,
+            Class::Bad => false,
+            Class::Short => match cfg.favor {
+                Favor::Recall => true,
+                // a heading or a short line counts when good text is next to it
+                Favor::Balanced => {
+                    b.punct > 0
+                        || matches!(b.kind, Kind::Heading(_) | Kind::ListItem | Kind::Row)
+                        || (i > 0 && is_good(i - 1))
+                        || is_good(i + 1)
+                }
+                Favor::Precision => {
+                    (i > 0 && is_good(i - 1) && is_good(i + 1))
+                        || (matches!(b.kind, Kind::Heading(_)) && is_good(i + 1))
+                }
+            },
+        };
+        if c == Class::Good {
+            good_seen += b.eff_len();
+        }
+    }
+    if cfg.favor != Favor::Precision {
+        keep_title_heading(page, &classes, &mut keep);
+    }
+    (0..n).filter(|&i| keep[i]).collect()
+}
+
+/// The article's `<h1>` often sits just outside the content element: keep the nearest heading
+/// before the first kept block when it matches the page title.
+fn keep_title_heading(page: &Page, classes: &[Class], keep: &mut [bool]) {
+    let Some(first) = keep.iter().position(|&k| k) else {
+        return;
+    };
+    let title = page
+        .og_title
+        .as_deref()
+        .or(page.title.as_deref())
+        .unwrap_or("");
+    for j in (first.saturating_sub(6)..first).rev() {
+        let b = &page.blocks[j];
+        if matches!(b.kind, Kind::Heading(_)) && classes[j] != Class::Bad {
+            let h = b.text.as_str();
+            if !title.is_empty()
+                && h.chars().count() >= 4
+                && (title.contains(h) || h.contains(title))
+            {
+                keep[j] = true;
+            }
+            return;
+        }
+    }
+}
