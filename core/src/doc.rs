@@ -203,8 +203,17 @@ impl Doc {
         self.word_ranges().len()
     }
 
+    /// Set a column. A non-finite float (0/0 of an empty doc) becomes a null cell rather
+    /// than a NaN that would poison averages and JSON spools.
     pub fn set_meta(&mut self, key: &str, value: impl Into<Value>) {
-        self.meta.insert(key.to_string(), value.into());
+        match value.into() {
+            Value::Float(f) if !f.is_finite() => {
+                self.meta.remove(key);
+            }
+            v => {
+                self.meta.insert(key.to_string(), v);
+            }
+        }
     }
 
     pub fn meta_f64(&self, key: &str) -> Option<f64> {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Run every test of the project: the Rust workspace (unit + integration tiers; the tier that
+# uses ../shared/data skips itself when that folder is absent) and the pandas read-back of the
+# quickstart output. Installs what the tests need (a Python venv with pyarrow + pandas).
+# CI calls exactly this script (.ci/run). One build profile (dev) for everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${SKYPILE_VENV:-.venv}
+if ! "$VENV/bin/python" -c "import pyarrow, pandas" 2>/dev/null; then
+  echo "== setting up $VENV (pyarrow, pandas) for the read-back tests"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check pyarrow pandas
+fi
+export SKYPILE_PYTHON="$PWD/$VENV/bin/python"
+export SKYPILE_REQUIRE_PYTHON=1
+
+echo "== cargo test (workspace, dev profile)"
+cargo test --workspace --no-fail-fast 2>&1 | tee target/test.log
+status=${PIPESTATUS[0]}
+
+if [ -x scripts/slurm_test.sh ] && [ "${SKYPILE_SKIP_SLURM:-0}" != 1 ]; then
+  echo "== real Slurm test (single-node cluster on 127.0.0.1)"
+  scripts/slurm_test.sh || status=1
+fi
+
+# One summary line that CI can read.
+passed=$(grep -Eo '[0-9]+ passed' target/test.log | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' target/test.log | awk '{s+=$1} END {print s+0}')
+echo "tests: $passed passed, $failed failed"
+exit "$status"

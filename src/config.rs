@@ -1,0 +1,193 @@
+//! Pipeline YAML: loading with strict validation.
+//!
+//! Unknown keys, wrong types and bad values are errors that name the file, the line and the key
+//! (serde-saphyr keeps locations), so `skypile validate` catches a typo before a cluster run.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use skypile_ingest::InputConfig;
+
+use crate::steps::{BuildCtx, StepConfig};
+use crate::tokens::TokenizerConfig;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pipeline {
+    /// Free-form name, shown in logs and the manifest.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub input: InputConfig,
+    #[serde(default)]
+    pub output: OutputConfig,
+    #[serde(default)]
+    pub tokenizer: TokenizerConfig,
+    /// Worker threads per task; 0 = all cores.
+    #[serde(default)]
+    pub workers: usize,
+    /// Number of tasks (ranks) the input is split into; each leaves its own outputs,
+    /// completion marker and stats, so a relaunch redoes only unfinished ranks.
+    #[serde(default = "one")]
+    pub tasks: usize,
+    #[serde(default)]
+    pub steps: Vec<StepConfig>,
+    /// Cluster settings for `skypile slurm`.
+    #[serde(default)]
+    pub slurm: crate::slurm::SlurmConfig,
+    /// Where the YAML was read from (for relative paths); not a YAML key.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+fn one() -> usize {
+    1
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConfig {
+    pub dir: String,
+    /// Also write dropped docs, with `drop_reason` and `drop_step`, under `DIR/removed/`.
+    pub write_removed: bool,
+    /// A shard is closed after this many rows or bytes (whichever first).
+    pub shard_max_rows: usize,
+    pub shard_max_bytes: u64,
+    /// Row groups are flushed when their buffered size reaches this (default 128 MiB), so a
+    /// reader never needs more memory than one row group per column.
+    pub row_group_max_bytes: usize,
+    /// zstd level for Parquet pages.
+    pub zstd_level: i32,
+    /// Keep `DIR/work/` (spools, dedup intermediates) after a successful run.
+    pub keep_work: bool,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            dir: String::new(),
+            write_removed: false,
+            shard_max_rows: 250_000,
+            shard_max_bytes: 1 << 30,
+            row_group_max_bytes: 128 << 20,
+            zstd_level: 3,
+            keep_work: false,
+        }
+    }
+}
+
+impl Pipeline {
+    pub fn load(path: &Path) -> Result<Pipeline> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read pipeline {}: check the path", path.display()))?;
+        let mut p = Self::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        p.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        p.check()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(p)
+    }
+
+    pub fn parse(text: &str) -> Result<Pipeline> {
+        serde_saphyr::from_str::<Pipeline>(text).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Checks serde cannot express: values in range, combinations that make sense.
+    pub fn check(&self) -> Result<()> {
+        if self.tasks == 0 {
+            bail!("`tasks` must be at least 1");
+        }
+        let o = &self.output;
+        if o.shard_max_rows == 0 || o.shard_max_bytes == 0 || o.row_group_max_bytes == 0 {
+            bail!(
+                "`output.shard_max_rows`, `output.shard_max_bytes` and `output.row_group_max_bytes` must be > 0"
+            );
+        }
+        if !(1..=22).contains(&o.zstd_level) {
+            bail!("`output.zstd_level` is {}: allowed 1..=22", o.zstd_level);
+        }
+        Ok(())
+    }
+
+    /// Everything that changes the output: a rerun into the same directory must match it.
+    pub fn fingerprint(&self) -> serde_json::Value {
+        let o = &self.output;
+        serde_json::json!({
+            "input": self.input,
+            "tokenizer": self.tokenizer,
+            "tasks": self.tasks,
+            "steps": self.steps,
+            "output": [o.write_removed, o.shard_max_rows, o.shard_max_bytes, o.row_group_max_bytes, o.zstd_level],
+        })
+    }
+
+    pub fn build_ctx(&self) -> BuildCtx {
+        BuildCtx {
+            base_dir: self.base_dir.clone(),
+        }
+    }
+
+    /// Apply command-line overrides (flags beat the YAML).
+    pub fn override_with(
+        &mut self,
+        inputs: &[String],
+        output: Option<&str>,
+        workers: Option<usize>,
+        tasks: Option<usize>,
+    ) {
+        if !inputs.is_empty() {
+            self.input.paths = inputs.to_vec();
+        } else {
+            // Relative input paths in the YAML are taken from where the user runs, as datatrove
+            // does; fall back to the YAML's folder so pipelines/ can ship working examples.
+            let base = self.base_dir.clone();
+            for p in &mut self.input.paths {
+                if !Path::new(p).exists() && !p.contains(['*', '?']) && base.join(&*p).exists() {
+                    *p = base.join(&*p).to_string_lossy().into_owned();
+                }
+            }
+        }
+        if let Some(o) = output {
+            self.output.dir = o.to_string();
+        }
+        if let Some(w) = workers {
+            self.workers = w;
+        }
+        if let Some(t) = tasks {
+            self.tasks = t;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misspelled_key_names_the_key_and_line() {
+        let y = "name: x\ninput:\n  paths: [a]\noutput:\n  dir: out\n  writ_removed: true\n";
+        let e = Pipeline::parse(y).unwrap_err().to_string();
+        assert!(e.contains("writ_removed"), "{e}");
+        assert!(
+            e.contains("line 6") || e.contains(":6:") || e.contains("6:"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_an_error() {
+        let e = Pipeline::parse("tasks: many\n").unwrap_err().to_string();
+        assert!(
+            e.contains("tasks") || e.contains("integer") || e.contains("many"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn defaults_are_sane() {
+        let p = Pipeline::parse("output: {dir: o}\n").unwrap();
+        assert_eq!(p.tasks, 1);
+        assert!(p.check().is_ok());
+        assert!(Pipeline::parse("tasks: 0\n").unwrap().check().is_err());
+    }
+}

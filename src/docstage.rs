@@ -1,0 +1,410 @@
+//! One rank of a docs stage: read -> steps (in parallel, order kept) -> sinks.
+//!
+//! A reader thread fills bounded batches; a rayon pool runs every step on a batch; the calling
+//! thread drains results in input order into the sinks (collector + spool for a following global
+//! step, or the Parquet writer), so memory is bounded by batch size and the output is the same
+//! for any worker count.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use skypile_core::binfile::{BinReader, BinWriter};
+use skypile_core::{Applier, Collector, Counters, Doc, Verdict};
+
+use crate::progress::Progress;
+use crate::stages::{NamedGlobal, Plan};
+use crate::tokens::Tokenizer;
+use crate::writer::{Row, ShardInfo, ShardWriter};
+
+const SPOOL_KIND: &str = "spool";
+const SPOOL_VERSION: u32 = 1;
+/// A batch is cut at this many docs or bytes of text/HTML, whichever comes first.
+const BATCH_DOCS: usize = 512;
+const BATCH_BYTES: usize = 64 << 20;
+
+pub struct DocStageCtx<'a> {
+    pub plan: &'a Plan,
+    pub pipeline: &'a crate::config::Pipeline,
+    pub out: &'a Path,
+    pub segment: usize,
+    pub task: usize,
+    pub tasks: usize,
+    pub inputs: &'a [PathBuf],
+    pub tokenizer: &'a Tokenizer,
+    pub pool: &'a rayon::ThreadPool,
+}
+
+#[derive(Default)]
+pub struct DocStageResult {
+    pub counters: Counters,
+    pub shards: Vec<ShardInfo>,
+    pub removed: Vec<ShardInfo>,
+}
+
+pub fn spool_path(out: &Path, segment: usize, task: usize) -> PathBuf {
+    out.join("work")
+        .join(format!("spool-{segment}"))
+        .join(format!("{task:05}.bin"))
+}
+
+pub fn global_dir(out: &Path, g: &NamedGlobal) -> PathBuf {
+    out.join("work").join(&g.label)
+}
+
+enum Source {
+    Files(Vec<(u32, PathBuf)>),
+    Spool(PathBuf, u64),
+}
+
+/// What happened to one doc in the parallel part.
+struct Outcome {
+    doc: Doc,
+    dropped: Option<(String, String)>,
+    tokens: i64,
+    observation: Option<Vec<u8>>,
+    counters: Counters,
+}
+
+pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
+    let k = ctx.segment;
+    let seg = &ctx.plan.segments[k];
+    let prev_global = if k == 0 { None } else { ctx.plan.global(k - 1) };
+    let next_global = seg.global.as_ref();
+    let cfg_hash = ctx.plan.config_hash;
+
+    let source = if k == 0 {
+        let mine: Vec<(u32, PathBuf)> = ctx
+            .inputs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % ctx.tasks == ctx.task)
+            .map(|(i, p)| (i as u32, p.clone()))
+            .collect();
+        Source::Files(mine)
+    } else {
+        Source::Spool(spool_path(ctx.out, k - 1, ctx.task), cfg_hash)
+    };
+    let applier: Option<Box<dyn Applier>> = match prev_global {
+        Some(g) => Some(g.step.applier(&stage_ctx(ctx, g))?),
+        None => None,
+    };
+    let mut collector: Option<Box<dyn Collector>> = match next_global {
+        Some(g) => {
+            std::fs::create_dir_all(global_dir(ctx.out, g))?;
+            Some(g.step.collector(&stage_ctx(ctx, g))?)
+        }
+        None => None,
+    };
+    let mut spool = match next_global {
+        Some(_) => Some(BinWriter::create(
+            &spool_path(ctx.out, k, ctx.task),
+            SPOOL_KIND,
+            SPOOL_VERSION,
+            cfg_hash,
+        )?),
+        None => None,
+    };
+    let mut data = match next_global {
+        None => Some(ShardWriter::new(
+            &ctx.out.join("data"),
+            &format!("part-{:05}", ctx.task),
+            &ctx.pipeline.output,
+            ctx.plan.columns.clone(),
+        )?),
+        Some(_) => None,
+    };
+    let write_removed = ctx.pipeline.output.write_removed;
+    let mut removed = if write_removed {
+        Some(ShardWriter::new(
+            &ctx.out.join("removed"),
+            &format!("docs{k}-{:05}", ctx.task),
+            &ctx.pipeline.output,
+            ctx.plan.removed_columns.clone(),
+        )?)
+    } else {
+        None
+    };
+
+    let mut counters = Counters::default();
+    let (tx, rx) = crossbeam_channel::bounded::<Result<Vec<Doc>>>(2);
+    let input_cfg = ctx.pipeline.input.clone();
+    let mut progress = Progress::new(&format!("docs-{k} task {}/{}", ctx.task, ctx.tasks));
+    let result = std::thread::scope(|scope| -> Result<()> {
+        let reader = scope.spawn(move || -> Counters { read_batches(source, &input_cfg, tx) });
+        for batch in rx {
+            let batch = batch?;
+            let bytes: usize = batch.iter().map(doc_bytes).sum();
+            let outcomes: Vec<Outcome> = ctx.pool.install(|| {
+                batch
+                    .into_par_iter()
+                    .map(|doc| {
+                        process(
+                            doc,
+                            ctx,
+                            applier.as_deref(),
+                            next_global,
+                            write_removed || next_global.is_none(),
+                        )
+                    })
+                    .collect()
+            });
+            let n = outcomes.len();
+            for o in outcomes {
+                counters.merge(&o.counters);
+                match o.dropped {
+                    Some(dropped) => {
+                        if let Some(w) = removed.as_mut() {
+                            w.write(Row {
+                                doc: o.doc,
+                                tokens: o.tokens,
+                                dropped: Some(dropped),
+                            })?;
+                        }
+                    }
+                    None => {
+                        if let (Some(c), Some(obs)) = (collector.as_mut(), o.observation) {
+                            c.push(o.doc.key, obs)?;
+                        }
+                        if let Some(s) = spool.as_mut() {
+                            let json = serde_json::to_vec(&o.doc)
+                                .context("serialising a doc to the spool")?;
+                            s.write_record(&json)?;
+                        }
+                        if let Some(w) = data.as_mut() {
+                            counters.add("output.docs", 1);
+                            counters.add("output.tokens", o.tokens.max(0) as u64);
+                            w.write(Row {
+                                doc: o.doc,
+                                tokens: o.tokens,
+                                dropped: None,
+                            })?;
+                        }
+                    }
+                }
+            }
+            progress.tick(n as u64, bytes as u64);
+        }
+        let read_counters = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("reader thread panicked (a bug)"))?;
+        counters.merge(&read_counters);
+        Ok(())
+    });
+    progress.finish();
+    result?;
+
+    let mut res = DocStageResult::default();
+    if let Some(c) = collector {
+        c.finish()?;
+    }
+    if let Some(s) = spool {
+        s.finish()?;
+    }
+    if let Some(w) = data {
+        res.shards = w.finish()?;
+    }
+    if let Some(w) = removed {
+        res.removed = w.finish()?;
+    }
+    res.counters = counters;
+    Ok(res)
+}
+
+fn stage_ctx(ctx: &DocStageCtx, g: &NamedGlobal) -> skypile_core::StageCtx {
+    skypile_core::StageCtx {
+        dir: global_dir(ctx.out, g),
+        task: ctx.task,
+        tasks: ctx.tasks,
+        workers: ctx.pool.current_num_threads(),
+        config_hash: g.step.config_hash(),
+    }
+}
+
+fn doc_bytes(d: &Doc) -> usize {
+    d.text().len() + d.raw.as_ref().map_or(0, |r| r.html.len())
+}
+
+/// Run the applier and the segment's steps on one doc, with the shared bookkeeping.
+fn process(
+    mut doc: Doc,
+    ctx: &DocStageCtx,
+    applier: Option<&dyn Applier>,
+    next_global: Option<&NamedGlobal>,
+    count_tokens: bool,
+) -> Outcome {
+    let mut counters = Counters::default();
+    let mut local = Counters::default();
+    let mut dropped = None;
+    let prev = if ctx.segment == 0 {
+        None
+    } else {
+        ctx.plan.global(ctx.segment - 1)
+    };
+    if let (Some(a), Some(g)) = (applier, prev) {
+        let t = Instant::now();
+        let v = a.apply(doc.key, &mut doc, &mut local);
+        dropped = account(&g.label, v, t.elapsed(), &mut local, &mut counters);
+    }
+    if dropped.is_none() {
+        for s in &ctx.plan.segments[ctx.segment].steps {
+            let t = Instant::now();
+            let v = s.step.process(&mut doc, &mut local);
+            dropped = account(&s.label, v, t.elapsed(), &mut local, &mut counters);
+            if dropped.is_some() {
+                break;
+            }
+        }
+    }
+    let observation = match (&dropped, next_global) {
+        (None, Some(g)) => {
+            let t = Instant::now();
+            let obs = g.step.observe(&doc);
+            counters.add(&format!("{}.in", g.label), 1);
+            counters.add(
+                &format!("{}.observe_us", g.label),
+                t.elapsed().as_micros() as u64,
+            );
+            Some(obs)
+        }
+        _ => None,
+    };
+    let tokens = if count_tokens && next_global.is_none() {
+        ctx.tokenizer.count(doc.text()) as i64
+    } else {
+        0
+    };
+    Outcome {
+        doc,
+        dropped,
+        tokens,
+        observation,
+        counters,
+    }
+}
+
+/// Count in/kept/dropped_<reason>/time for one step; move its own counters under its label.
+fn account(
+    label: &str,
+    v: Verdict,
+    took: Duration,
+    local: &mut Counters,
+    counters: &mut Counters,
+) -> Option<(String, String)> {
+    counters.add(&format!("{label}.in"), 1);
+    counters.add(&format!("{label}.time_us"), took.as_micros() as u64);
+    for (k, n) in std::mem::take(&mut local.0) {
+        counters.add(&format!("{label}.{k}"), n);
+    }
+    match v {
+        Verdict::Keep => {
+            counters.add(&format!("{label}.kept"), 1);
+            None
+        }
+        Verdict::Drop(reason) => {
+            counters.add(&format!("{label}.dropped"), 1);
+            counters.add(&format!("{label}.dropped_{reason}"), 1);
+            Some((label.to_string(), reason))
+        }
+    }
+}
+
+/// The reader thread: files or spool -> bounded batches. Returns the ingest counters.
+fn read_batches(
+    source: Source,
+    cfg: &skypile_ingest::InputConfig,
+    tx: crossbeam_channel::Sender<Result<Vec<Doc>>>,
+) -> Counters {
+    let mut c = Counters::default();
+    let mut batch = Vec::new();
+    let mut bytes = 0usize;
+    let mut n = 0u64;
+    let send = |batch: &mut Vec<Doc>, bytes: &mut usize| -> bool {
+        *bytes = 0;
+        tx.send(Ok(std::mem::take(batch))).is_ok()
+    };
+    match source {
+        Source::Files(files) => {
+            'files: for (idx, path) in files {
+                let events = match skypile_ingest::open(&path, idx, cfg) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        log::warn!("skipping input {}: {e:#}", path.display());
+                        c.inc("ingest.bad_file");
+                        continue;
+                    }
+                };
+                c.inc("ingest.files");
+                for ev in events {
+                    match ev {
+                        skypile_ingest::Event::Doc(d) => {
+                            c.inc("ingest.docs");
+                            bytes += doc_bytes(&d);
+                            batch.push(*d);
+                            n += 1;
+                            if (batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES)
+                                && !send(&mut batch, &mut bytes)
+                            {
+                                return c;
+                            }
+                            if cfg.limit > 0 && n >= cfg.limit {
+                                break 'files;
+                            }
+                        }
+                        skypile_ingest::Event::Skip {
+                            reason,
+                            offset,
+                            detail,
+                        } => {
+                            c.inc(&format!("ingest.{reason}"));
+                            if reason.starts_with("bad_") {
+                                log::warn!("{}:{offset}: {reason}: {detail}", path.display());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Source::Spool(path, hash) => {
+            let mut r = match BinReader::open(&path, SPOOL_KIND, SPOOL_VERSION, hash) {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return c;
+                }
+            };
+            loop {
+                match r.read_record() {
+                    Ok(Some(rec)) => match serde_json::from_slice::<Doc>(&rec) {
+                        Ok(d) => {
+                            bytes += doc_bytes(&d);
+                            batch.push(d);
+                            if (batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES)
+                                && !send(&mut batch, &mut bytes)
+                            {
+                                return c;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(anyhow::anyhow!(
+                                "{}: bad spool record: {e}",
+                                path.display()
+                            )));
+                            return c;
+                        }
+                    },
+                    Ok(None) => break,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return c;
+                    }
+                }
+            }
+        }
+    }
+    if !batch.is_empty() {
+        send(&mut batch, &mut bytes);
+    }
+    c
+}

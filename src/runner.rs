@@ -1,0 +1,282 @@
+//! Running a pipeline: stages x ranks, completion markers, resume, merge.
+//!
+//! Output layout (datatrove's model, with its known faults fixed):
+//! ```text
+//! DIR/run.json                     config hash + stage list; a different config is refused
+//! DIR/data/part-<rank>-<n>.parquet kept docs           DIR/removed/docs<k>-<rank>-<n>.parquet
+//! DIR/stats/<stage>/<rank>.json    counters of one rank (written before its completion marker)
+//! DIR/completions/<stage>/<rank>   present = that rank is done and its outputs are in place
+//! DIR/work/                        spools and dedup intermediates (deleted after merge)
+//! DIR/stats.json, DIR/manifest.json  merged, written by the `merge` stage
+//! ```
+//! A rank's outputs are renamed into place before its stats and marker are written, and a rank
+//! that is rerun first deletes whatever an interrupted attempt left, so a relaunch after
+//! `kill -9` gives exactly the output of an uninterrupted run.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use skypile_core::{Counters, StageCtx};
+
+use crate::config::Pipeline;
+use crate::docstage::{self, DocStageCtx};
+use crate::stages::{Plan, Stage, StageKind};
+use crate::stats;
+use crate::tokens::Tokenizer;
+use crate::writer::ShardInfo;
+
+#[derive(Debug, Clone, Default)]
+pub struct RunOpts {
+    /// Run only this rank (of every runnable stage, or of `stage`).
+    pub task: Option<usize>,
+    /// Run only this stage.
+    pub stage: Option<String>,
+}
+
+/// What one (stage, rank) leaves in `stats/<stage>/<rank>.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RankStats {
+    pub stage: String,
+    pub rank: usize,
+    pub counters: Counters,
+    pub shards: Vec<ShardInfo>,
+    pub removed: Vec<ShardInfo>,
+    pub elapsed_s: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RunInfo {
+    name: String,
+    config_hash: String,
+    stages: Vec<(String, usize)>,
+}
+
+pub fn completion_path(out: &Path, stage: &str, rank: usize) -> PathBuf {
+    out.join("completions")
+        .join(stage)
+        .join(format!("{rank:05}"))
+}
+
+pub fn stats_path(out: &Path, stage: &str, rank: usize) -> PathBuf {
+    out.join("stats")
+        .join(stage)
+        .join(format!("{rank:05}.json"))
+}
+
+pub fn is_done(out: &Path, stage: &Stage, rank: usize) -> bool {
+    completion_path(out, &stage.name, rank).exists()
+}
+
+fn all_done(out: &Path, stage: &Stage) -> bool {
+    (0..stage.ranks).all(|r| is_done(out, stage, r))
+}
+
+/// Write bytes to `path` atomically (unique tmp name, so concurrent ranks never collide).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)
+            .with_context(|| format!("cannot create {}: check permissions", d.display()))?;
+    }
+    let tmp = PathBuf::from(format!("{}.{}.tmp", path.display(), std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| {
+        format!(
+            "cannot write {}: check permissions and disk space",
+            tmp.display()
+        )
+    })?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {}", tmp.display()))?;
+    Ok(())
+}
+
+pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
+    if p.output.dir.is_empty() {
+        bail!("no output directory: set `output.dir` in the pipeline or pass --output DIR");
+    }
+    let out = PathBuf::from(&p.output.dir);
+    let plan = Plan::build(p)?;
+    let inputs = skypile_ingest::list_inputs(&p.input.paths)?;
+    std::fs::create_dir_all(&out).with_context(|| {
+        format!(
+            "cannot create output directory {}: choose a writable --output",
+            out.display()
+        )
+    })?;
+    check_run_info(&out, p, &plan)?;
+
+    let tokenizer = Tokenizer::new(&p.tokenizer)?;
+    let workers = if p.workers == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        p.workers
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()?;
+
+    let stages: Vec<&Stage> = match &opts.stage {
+        Some(name) => vec![plan.stage(name)?],
+        None => plan.stages.iter().collect(),
+    };
+    for stage in stages {
+        if let Some(prev) = plan.previous(&stage.name) {
+            if !all_done(&out, prev) {
+                let missing: Vec<usize> = (0..prev.ranks)
+                    .filter(|r| !is_done(&out, prev, *r))
+                    .collect();
+                if opts.stage.is_some() {
+                    bail!(
+                        "stage `{}` needs every rank of `{}` to be complete; missing ranks {missing:?}",
+                        stage.name,
+                        prev.name
+                    );
+                }
+                log::info!(
+                    "stage {} waits for ranks {missing:?} of {}; stopping here",
+                    stage.name,
+                    prev.name
+                );
+                return Ok(());
+            }
+        }
+        let ranks: Vec<usize> = match opts.task {
+            Some(r) if stage.kind == StageKind::Merge => {
+                // Any rank may finish last; whoever sees everything complete merges.
+                let _ = r;
+                vec![0]
+            }
+            Some(r) if r >= stage.ranks => {
+                if opts.stage.is_some() {
+                    bail!(
+                        "--task {r} is out of range: stage `{}` has {} ranks",
+                        stage.name,
+                        stage.ranks
+                    );
+                }
+                vec![]
+            }
+            Some(r) => vec![r],
+            None => (0..stage.ranks).collect(),
+        };
+        for rank in ranks {
+            if stage.kind != StageKind::Merge && is_done(&out, stage, rank) {
+                log::info!("{} rank {rank}: already complete, skipping", stage.name);
+                continue;
+            }
+            let t = Instant::now();
+            let mut rs = match &stage.kind {
+                StageKind::Docs(k) => {
+                    clean_rank_outputs(&out, &plan, *k, rank)?;
+                    let ctx = DocStageCtx {
+                        plan: &plan,
+                        pipeline: p,
+                        out: &out,
+                        segment: *k,
+                        task: rank,
+                        tasks: stage.ranks,
+                        inputs: &inputs,
+                        tokenizer: &tokenizer,
+                        pool: &pool,
+                    };
+                    let r = docstage::run(&ctx)
+                        .with_context(|| format!("stage {} rank {rank}", stage.name))?;
+                    RankStats {
+                        counters: r.counters,
+                        shards: r.shards,
+                        removed: r.removed,
+                        ..Default::default()
+                    }
+                }
+                StageKind::Reduce(k, name) => {
+                    let g = plan
+                        .global(*k)
+                        .context("internal: reduce stage without a global step")?;
+                    let ctx = StageCtx {
+                        dir: docstage::global_dir(&out, g),
+                        task: rank,
+                        tasks: stage.ranks,
+                        workers,
+                        config_hash: g.step.config_hash(),
+                    };
+                    let c = pool
+                        .install(|| g.step.reduce(name, &ctx))
+                        .with_context(|| format!("stage {} rank {rank}", stage.name))?;
+                    let mut counters = Counters::default();
+                    for (key, n) in c.0 {
+                        counters.add(&format!("{}.{key}", g.label), n);
+                    }
+                    RankStats {
+                        counters,
+                        ..Default::default()
+                    }
+                }
+                StageKind::Merge => {
+                    stats::merge(&out, &plan, p)?;
+                    if !p.output.keep_work {
+                        let _ = std::fs::remove_dir_all(out.join("work"));
+                    }
+                    log::info!("run complete: {}", out.display());
+                    continue;
+                }
+            };
+            rs.stage = stage.name.clone();
+            rs.rank = rank;
+            rs.elapsed_s = t.elapsed().as_secs_f64();
+            write_atomic(
+                &stats_path(&out, &stage.name, rank),
+                &serde_json::to_vec_pretty(&rs)?,
+            )?;
+            write_atomic(&completion_path(&out, &stage.name, rank), b"")?;
+        }
+    }
+    Ok(())
+}
+
+/// Remove what an interrupted attempt of this rank may have left, so its rerun starts clean.
+fn clean_rank_outputs(out: &Path, plan: &Plan, k: usize, rank: usize) -> Result<()> {
+    let last = k + 1 == plan.segments.len();
+    let mut patterns = vec![(out.join("removed"), format!("docs{k}-{rank:05}-"))];
+    if last {
+        patterns.push((out.join("data"), format!("part-{rank:05}-")));
+    }
+    for (dir, prefix) in patterns {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                std::fs::remove_file(e.path())
+                    .with_context(|| format!("removing stale {}", e.path().display()))?;
+            }
+        }
+    }
+    let _ = std::fs::remove_file(docstage::spool_path(out, k, rank));
+    Ok(())
+}
+
+fn check_run_info(out: &Path, p: &Pipeline, plan: &Plan) -> Result<()> {
+    let path = out.join("run.json");
+    let info = RunInfo {
+        name: p.name.clone(),
+        config_hash: format!("{:016x}", plan.config_hash),
+        stages: plan
+            .stages
+            .iter()
+            .map(|s| (s.name.clone(), s.ranks))
+            .collect(),
+    };
+    if let Ok(bytes) = std::fs::read(&path) {
+        if let Ok(old) = serde_json::from_slice::<RunInfo>(&bytes) {
+            if old.config_hash != info.config_hash {
+                bail!(
+                    "{} already holds a run of a different pipeline config (or input list or task count): \
+                     use another --output, or delete the directory to start over",
+                    out.display()
+                );
+            }
+            return Ok(());
+        }
+    }
+    write_atomic(&path, &serde_json::to_vec_pretty(&info)?)
+}

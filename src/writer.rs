@@ -1,0 +1,368 @@
+//! Sharded Parquet output with one explicit schema per run.
+//!
+//! The schema is the base columns plus every column the configured steps declare, so all
+//! shards of a run agree and pandas reads a directory without schema merging. Shards are
+//! written as `*.tmp` and renamed when closed: a killed run never leaves a truncated
+//! `*.parquet` that looks complete.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use arrow_array::builder::{
+    BooleanBuilder, Float32Builder, Float64Builder, Int64Builder, StringBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use serde::{Deserialize, Serialize};
+use skypile_core::binfile::tmp_path;
+use skypile_core::{ColType, Column, Doc, Value};
+
+use crate::config::OutputConfig;
+
+/// Columns every output has, in this order, before the step columns.
+pub fn base_columns() -> Vec<Column> {
+    [
+        ("id", ColType::Utf8),
+        ("url", ColType::Utf8),
+        ("text", ColType::Utf8),
+        ("lang", ColType::Utf8),
+        ("lang_score", ColType::Float32),
+        ("token_count", ColType::Int64),
+        ("source", ColType::Utf8),
+        ("title", ColType::Utf8),
+        ("date", ColType::Utf8),
+        ("charset", ColType::Utf8),
+        ("charset_source", ColType::Utf8),
+    ]
+    .into_iter()
+    .map(|(n, t)| Column::new(n, t))
+    .collect()
+}
+
+/// Extra columns of `removed/` shards.
+pub fn removed_columns() -> Vec<Column> {
+    vec![
+        Column::new("drop_step", ColType::Utf8),
+        Column::new("drop_reason", ColType::Utf8),
+    ]
+}
+
+fn arrow_type(t: ColType) -> DataType {
+    match t {
+        ColType::Bool => DataType::Boolean,
+        ColType::Int64 => DataType::Int64,
+        ColType::Float32 => DataType::Float32,
+        ColType::Float64 => DataType::Float64,
+        ColType::Utf8 => DataType::Utf8,
+    }
+}
+
+pub fn schema_of(columns: &[Column]) -> SchemaRef {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|c| {
+            let required = matches!(
+                c.name.as_str(),
+                "id" | "text" | "lang" | "lang_score" | "token_count" | "source"
+            );
+            Field::new(&c.name, arrow_type(c.ty), !required)
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// One row as it leaves the pipeline.
+pub struct Row {
+    pub doc: Doc,
+    pub tokens: i64,
+    /// For removed docs: (step, reason).
+    pub dropped: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LangTotals {
+    pub docs: u64,
+    pub tokens: u64,
+    pub chars: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ShardInfo {
+    pub path: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub tokens: u64,
+    pub by_lang: BTreeMap<String, LangTotals>,
+}
+
+pub struct ShardWriter {
+    dir: PathBuf,
+    prefix: String,
+    cfg: OutputConfig,
+    columns: Vec<Column>,
+    schema: SchemaRef,
+    current: Option<Open>,
+    next_index: usize,
+    pending: Vec<Row>,
+    pub shards: Vec<ShardInfo>,
+}
+
+struct Open {
+    writer: ArrowWriter<File>,
+    path: PathBuf,
+    info: ShardInfo,
+}
+
+const BATCH_ROWS: usize = 1024;
+
+impl ShardWriter {
+    /// Shards are `dir/<prefix>-<n:05>.parquet`.
+    pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "cannot create output directory {}: check permissions",
+                dir.display()
+            )
+        })?;
+        Ok(ShardWriter {
+            dir: dir.to_path_buf(),
+            prefix: prefix.to_string(),
+            cfg: cfg.clone(),
+            schema: schema_of(&columns),
+            columns,
+            current: None,
+            next_index: 0,
+            pending: Vec::new(),
+            shards: Vec::new(),
+        })
+    }
+
+    pub fn write(&mut self, row: Row) -> Result<()> {
+        self.pending.push(row);
+        if self.pending.len() >= BATCH_ROWS {
+            self.flush_pending()?;
+        }
+        Ok(())
+    }
+
+    fn flush_pending(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.pending);
+        let batch = self.to_batch(&rows)?;
+        if self.current.is_none() {
+            self.open_shard()?;
+        }
+        let Some(open) = self.current.as_mut() else {
+            return Ok(());
+        };
+        open.writer.write(&batch)?;
+        for r in &rows {
+            open.info.rows += 1;
+            open.info.tokens += r.tokens.max(0) as u64;
+            let lang = if r.doc.lang.is_empty() {
+                "und"
+            } else {
+                r.doc.lang.as_str()
+            };
+            let t = open.info.by_lang.entry(lang.to_string()).or_default();
+            t.docs += 1;
+            t.tokens += r.tokens.max(0) as u64;
+            t.chars += r.doc.text().chars().count() as u64;
+        }
+        let written = open.writer.bytes_written() as u64 + open.writer.in_progress_size() as u64;
+        if open.info.rows as usize >= self.cfg.shard_max_rows || written >= self.cfg.shard_max_bytes
+        {
+            self.close_shard()?;
+        }
+        Ok(())
+    }
+
+    fn open_shard(&mut self) -> Result<()> {
+        let path = self
+            .dir
+            .join(format!("{}-{:05}.parquet", self.prefix, self.next_index));
+        self.next_index += 1;
+        let tmp = tmp_path(&path);
+        let f = File::create(&tmp)
+            .with_context(|| format!("cannot create {}: check permissions", tmp.display()))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(self.cfg.zstd_level)?))
+            .set_max_row_group_bytes(Some(self.cfg.row_group_max_bytes))
+            .set_max_row_group_row_count(Some(self.cfg.shard_max_rows.clamp(1, 1 << 20)))
+            .build();
+        let writer = ArrowWriter::try_new(f, self.schema.clone(), Some(props))?;
+        let info = ShardInfo {
+            path: path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into(),
+            ..Default::default()
+        };
+        self.current = Some(Open { writer, path, info });
+        Ok(())
+    }
+
+    fn close_shard(&mut self) -> Result<()> {
+        if let Some(open) = self.current.take() {
+            let f = open.writer.into_inner()?;
+            f.sync_all()?;
+            drop(f);
+            let tmp = tmp_path(&open.path);
+            std::fs::rename(&tmp, &open.path)
+                .with_context(|| format!("renaming {}", tmp.display()))?;
+            let mut info = open.info;
+            info.bytes = std::fs::metadata(&open.path).map(|m| m.len()).unwrap_or(0);
+            self.shards.push(info);
+        }
+        Ok(())
+    }
+
+    /// Flush everything and close the last shard. Returns the shards written.
+    pub fn finish(mut self) -> Result<Vec<ShardInfo>> {
+        self.flush_pending()?;
+        self.close_shard()?;
+        Ok(self.shards)
+    }
+
+    fn to_batch(&self, rows: &[Row]) -> Result<RecordBatch> {
+        let arrays: Vec<ArrayRef> = self.columns.iter().map(|c| column_array(c, rows)).collect();
+        Ok(RecordBatch::try_new(self.schema.clone(), arrays)?)
+    }
+}
+
+/// The value of a named column for one row (base fields first, then step metadata).
+fn cell<'a>(name: &str, r: &'a Row) -> Option<std::borrow::Cow<'a, Value>> {
+    use std::borrow::Cow::*;
+    let d = &r.doc;
+    Some(match name {
+        "id" => Owned(Value::Str(d.id.clone())),
+        "url" => Owned(Value::Str(d.url.clone()?)),
+        "text" => Owned(Value::Str(d.text().to_string())),
+        "lang" => Owned(Value::Str(if d.lang.is_empty() {
+            "und".into()
+        } else {
+            d.lang.clone()
+        })),
+        "lang_score" => Owned(Value::Float(d.lang_score as f64)),
+        "token_count" => Owned(Value::Int(r.tokens)),
+        "source" => Owned(Value::Str(d.source.clone())),
+        "title" => Owned(Value::Str(d.title.clone()?)),
+        "drop_step" => Owned(Value::Str(r.dropped.as_ref()?.0.clone())),
+        "drop_reason" => Owned(Value::Str(r.dropped.as_ref()?.1.clone())),
+        other => Borrowed(d.meta.get(other)?),
+    })
+}
+
+fn column_array(c: &Column, rows: &[Row]) -> ArrayRef {
+    let vals = rows.iter().map(|r| cell(&c.name, r));
+    match c.ty {
+        ColType::Utf8 => {
+            let mut b = StringBuilder::new();
+            for v in vals {
+                match v.as_deref() {
+                    Some(Value::Str(s)) => b.append_value(s),
+                    Some(other) => b.append_value(value_string(other)),
+                    None if !is_nullable(&c.name) => b.append_value(""),
+                    None => b.append_null(),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ColType::Int64 => {
+            let mut b = Int64Builder::new();
+            for v in vals {
+                let x = v.as_deref().and_then(|v| match v {
+                    Value::Int(i) => Some(*i),
+                    Value::Float(f) => Some(*f as i64),
+                    Value::Bool(b) => Some(*b as i64),
+                    Value::Str(_) => None,
+                });
+                append_or_default(&mut b, x, &c.name, 0);
+            }
+            Arc::new(b.finish())
+        }
+        ColType::Float32 => {
+            let mut b = Float32Builder::new();
+            for v in vals {
+                append_or_default(
+                    &mut b,
+                    v.as_deref().and_then(Value::as_f64).map(|f| f as f32),
+                    &c.name,
+                    0.0,
+                );
+            }
+            Arc::new(b.finish())
+        }
+        ColType::Float64 => {
+            let mut b = Float64Builder::new();
+            for v in vals {
+                append_or_default(&mut b, v.as_deref().and_then(Value::as_f64), &c.name, 0.0);
+            }
+            Arc::new(b.finish())
+        }
+        ColType::Bool => {
+            let mut b = BooleanBuilder::new();
+            for v in vals {
+                match v.as_deref() {
+                    Some(Value::Bool(x)) => b.append_value(*x),
+                    Some(other) => b.append_value(other.as_f64().unwrap_or(0.0) != 0.0),
+                    None => b.append_null(),
+                }
+            }
+            Arc::new(b.finish())
+        }
+    }
+}
+
+fn is_nullable(name: &str) -> bool {
+    !matches!(
+        name,
+        "id" | "text" | "lang" | "lang_score" | "token_count" | "source"
+    )
+}
+
+trait Append<T> {
+    fn value(&mut self, v: T);
+    fn null(&mut self);
+}
+macro_rules! impl_append {
+    ($b:ty, $t:ty) => {
+        impl Append<$t> for $b {
+            fn value(&mut self, v: $t) {
+                self.append_value(v)
+            }
+            fn null(&mut self) {
+                self.append_null()
+            }
+        }
+    };
+}
+impl_append!(Int64Builder, i64);
+impl_append!(Float32Builder, f32);
+impl_append!(Float64Builder, f64);
+
+fn append_or_default<T, B: Append<T>>(b: &mut B, v: Option<T>, name: &str, default: T) {
+    match v {
+        Some(v) => b.value(v),
+        None if !is_nullable(name) => b.value(default),
+        None => b.null(),
+    }
+}
+
+fn value_string(v: &Value) -> String {
+    match v {
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Str(s) => s.clone(),
+    }
+}
