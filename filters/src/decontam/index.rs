@@ -1,0 +1,208 @@
+//! Units, n-gram hashes and the compact read-only index behind the `decontam` step.
+//!
+//! One unit stream serves both languages: every Han/kana/Hangul character is a unit (Chinese is
+//! compared by characters), every other run of letters/digits is a unit (English by words).
+//! Units are normalised exactly like [`skypile_core::text::normalize_for_hash`] (full-width
+//! folded, lower case, digits to 0, whitespace and punctuation dropped), so spacing, punctuation
+//! and width changes do not hide a leak.
+
+use std::ops::Range;
+
+use skypile_core::text::{fold_fullwidth, is_cjk, is_han};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// The units of a text: their xxh3 hashes as consecutive little-endian u64 (so an n-gram is a
+/// plain byte window), and optionally the normalised text (units concatenated, no separators).
+#[derive(Default)]
+pub(crate) struct Units {
+    pub bytes: Vec<u8>,
+    pub han: usize,
+    pub normalized: String,
+}
+
+impl Units {
+    pub fn len(&self) -> usize {
+        self.bytes.len() / 8
+    }
+
+    pub fn of(text: &str, keep_normalized: bool) -> Units {
+        let mut u = Units {
+            bytes: Vec::with_capacity(text.len() * 2),
+            ..Default::default()
+        };
+        let mut word = String::new();
+        for c in text.chars() {
+            let c = fold_fullwidth(c);
+            if c.is_numeric() {
+                word.push('0');
+            } else if is_cjk(c) {
+                u.flush(&mut word, keep_normalized);
+                let mut b = [0u8; 4];
+                u.push_unit(c.encode_utf8(&mut b), keep_normalized);
+                u.han += is_han(c) as usize;
+            } else if c.is_alphanumeric() {
+                word.extend(c.to_lowercase());
+            } else {
+                u.flush(&mut word, keep_normalized);
+            }
+        }
+        u.flush(&mut word, keep_normalized);
+        u
+    }
+
+    fn flush(&mut self, word: &mut String, keep_normalized: bool) {
+        if !word.is_empty() {
+            let w = std::mem::take(word);
+            self.push_unit(&w, keep_normalized);
+            *word = w;
+            word.clear();
+        }
+    }
+
+    fn push_unit(&mut self, unit: &str, keep_normalized: bool) {
+        self.bytes
+            .extend_from_slice(&xxh3_64(unit.as_bytes()).to_le_bytes());
+        if keep_normalized {
+            self.normalized.push_str(unit);
+        }
+    }
+
+    /// Hashes of every n-unit window, in order.
+    pub fn ngrams(&self, n: usize) -> impl Iterator<Item = u64> + '_ {
+        let width = n * 8;
+        let count = if n == 0 {
+            0
+        } else {
+            (self.len() + 1).saturating_sub(n)
+        };
+        (0..count).filter_map(move |i| self.bytes.get(i * 8..i * 8 + width).map(xxh3_64))
+    }
+}
+
+/// A sorted multimap n-gram hash → item index with a radix directory on the top bits:
+/// 12 bytes per entry (no load-factor slack like a hash table), two cache misses per lookup,
+/// immutable once built so all workers share it without locks.
+pub(crate) struct NgramIndex {
+    keys: Vec<u64>,
+    items: Vec<u32>,
+    dir: Vec<u32>,
+    shift: u32,
+    /// Distinct indexed n-grams per item (the denominator of `min_share`).
+    pub per_item: Vec<u32>,
+    /// N-grams left out because more than `max_items` items share them (boilerplate).
+    pub boilerplate: usize,
+}
+
+impl NgramIndex {
+    /// `pairs`: (n-gram hash, item) for every item window, in any order, duplicates allowed.
+    pub fn build(mut pairs: Vec<(u64, u32)>, n_items: usize, max_items: usize) -> NgramIndex {
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut keys = Vec::with_capacity(pairs.len());
+        let mut items = Vec::with_capacity(pairs.len());
+        let mut per_item = vec![0u32; n_items];
+        let mut boilerplate = 0;
+        for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() > max_items.max(1) {
+                boilerplate += 1;
+                continue;
+            }
+            for &(k, it) in run {
+                keys.push(k);
+                items.push(it);
+                if let Some(c) = per_item.get_mut(it as usize) {
+                    *c += 1;
+                }
+            }
+        }
+        // About two entries per bucket keeps the in-bucket search to one cache line.
+        let bits = (usize::BITS - (keys.len() / 2).leading_zeros()).clamp(1, 26);
+        let shift = 64 - bits;
+        let mut dir = vec![0u32; (1usize << bits) + 1];
+        for &k in &keys {
+            if let Some(d) = dir.get_mut((k >> shift) as usize + 1) {
+                *d += 1;
+            }
+        }
+        for i in 1..dir.len() {
+            dir[i] += dir[i - 1];
+        }
+        keys.shrink_to_fit();
+        items.shrink_to_fit();
+        NgramIndex {
+            keys,
+            items,
+            dir,
+            shift,
+            per_item,
+            boilerplate,
+        }
+    }
+
+    /// Items containing this n-gram (empty for most windows of a clean doc).
+    pub fn lookup(&self, key: u64) -> &[u32] {
+        let b = (key >> self.shift) as usize;
+        let (Some(&lo), Some(&hi)) = (self.dir.get(b), self.dir.get(b + 1)) else {
+            return &[];
+        };
+        let Some(bucket) = self.keys.get(lo as usize..hi as usize) else {
+            return &[];
+        };
+        let start = bucket.partition_point(|&k| k < key);
+        let end = start + bucket[start..].iter().take_while(|&&k| k == key).count();
+        let r: Range<usize> = lo as usize + start..lo as usize + end;
+        self.items.get(r).unwrap_or(&[])
+    }
+
+    pub fn entries(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.keys.capacity() * 8
+            + self.items.capacity() * 4
+            + self.dir.capacity() * 4
+            + self.per_item.capacity() * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_split_han_by_char_and_latin_by_word() {
+        let a = Units::of("下列 说法，Which of the FOLLOWING 2024", true);
+        assert_eq!(a.normalized, "下列说法whichofthefollowing0000");
+        assert_eq!(a.len(), 4 + 4 + 1);
+        assert_eq!(a.han, 4);
+        let b = Units::of("下列说法 which-of the following　１９９９", false);
+        assert_eq!(
+            a.bytes, b.bytes,
+            "space, punctuation, case, width and digits are normalised"
+        );
+    }
+
+    #[test]
+    fn ngrams_count_and_short_text() {
+        let u = Units::of("a b c d e", false);
+        assert_eq!(u.ngrams(3).count(), 3);
+        assert_eq!(u.ngrams(5).count(), 1);
+        assert_eq!(u.ngrams(6).count(), 0);
+        assert_eq!(u.ngrams(0).count(), 0);
+    }
+
+    #[test]
+    fn index_finds_all_items_and_drops_boilerplate() {
+        let mut pairs = vec![(7u64, 0u32), (7, 1), (9, 1), (9, 1), (u64::MAX, 2)];
+        pairs.extend((0..5).map(|i| (42u64, i)));
+        let idx = NgramIndex::build(pairs, 5, 3);
+        assert_eq!(idx.lookup(7), &[0, 1]);
+        assert_eq!(idx.lookup(9), &[1]);
+        assert_eq!(idx.lookup(u64::MAX), &[2]);
+        assert!(idx.lookup(42).is_empty(), "shared by 5 > 3 items");
+        assert!(idx.lookup(8).is_empty());
+        assert_eq!(idx.per_item, vec![1, 2, 1, 0, 0]);
+        assert_eq!(idx.boilerplate, 1);
+    }
+}
