@@ -7,9 +7,11 @@
 pub mod detect;
 pub mod lang_filter;
 pub mod lang_id;
+pub mod normalize;
 pub mod zh_variant;
 
 pub use detect::{Detection, detect};
 pub use lang_filter::{LangFilter, LangFilterConfig};
 pub use lang_id::{LangConfig, LangId};
+pub use normalize::{Normalize, NormalizeConfig};
 pub use zh_variant::{ZhVariant, ZhVariantConfig};
