@@ -43,17 +43,33 @@ pub enum Built {
 pub enum StepConfig {
     // --- skypile-extract
     // --- skypile-lang
+    Lang(skypile_lang::LangConfig),
+    LangFilter(skypile_lang::LangFilterConfig),
+    ZhVariant(skypile_lang::ZhVariantConfig),
+    Normalize(skypile_lang::NormalizeConfig),
     // --- skypile-filters
     // --- skypile-dedup
 }
 
 impl StepConfig {
     pub fn build(&self, _ctx: &BuildCtx) -> Result<Built> {
-        match *self {}
+        match self {
+            // --- skypile-lang
+            Self::Lang(c) => Ok(Built::Doc(Box::new(c.build(|p| _ctx.resolve(p))?))),
+            Self::LangFilter(c) => Ok(Built::Doc(Box::new(c.build()?))),
+            Self::ZhVariant(c) => Ok(Built::Doc(Box::new(c.build()?))),
+            Self::Normalize(c) => Ok(Built::Doc(Box::new(c.build()?))),
+        }
     }
 
     /// The YAML key of this step (used in stats and error messages).
     pub fn key(&self) -> &'static str {
-        match *self {}
+        match self {
+            // --- skypile-lang
+            Self::Lang(_) => "lang",
+            Self::LangFilter(_) => "lang_filter",
+            Self::ZhVariant(_) => "zh_variant",
+            Self::Normalize(_) => "normalize",
+        }
     }
 }
