@@ -1,0 +1,312 @@
+//! C4 clean-up rules (Raffel et al. 2020, "Exploring the Limits of Transfer Learning", §2.2;
+//! datatrove `C4QualityFilter`), line-level then doc-level.
+//!
+//! Lines are removed when they do not end in terminal punctuation (., !, ?, quotes and the
+//! full-width 。！？…」』 via `skypile_core::text::is_terminal_punct`), have fewer than 3 words
+//! (jieba words for zh), contain a word over 1000 chars, mention "javascript", or carry a
+//! cookie/terms/privacy-policy phrase (English and Chinese: 隐私政策, 使用条款 …). Citation
+//! markers (`[1]`, `[edit]`, `[编辑]`) are cut from lines. The doc is dropped if it contains
+//! "lorem ipsum" or `{` (C4's code heuristic), or keeps fewer than 5 sentences (C4 uses
+//! 3–5; 5 is datatrove's default). The kept lines replace the text (paragraph breaks kept).
+
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use skypile_core::text::is_terminal_punct;
+use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
+
+use crate::thresholds::{ByLang, LangThresholds};
+use crate::util::{Scores, char_len, ratio};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct C4Config {
+    pub keep_scores: bool,
+    /// Rewrite the text with only the kept lines (C4's behaviour). Off: score and drop only.
+    pub remove_lines: bool,
+    pub thresholds: ByLang<C4Thresholds>,
+}
+
+impl Default for C4Config {
+    fn default() -> Self {
+        C4Config {
+            keep_scores: true,
+            remove_lines: true,
+            thresholds: ByLang::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct C4Thresholds {
+    pub filter_no_terminal_punct: bool,
+    pub min_words_per_line: usize,
+    pub max_word_length: usize,
+    pub min_num_sentences: usize,
+    pub filter_javascript: bool,
+    pub filter_policy: bool,
+    pub filter_lorem_ipsum: bool,
+    pub filter_curly_bracket: bool,
+    pub remove_citations: bool,
+}
+
+impl Default for C4Thresholds {
+    fn default() -> Self {
+        C4Thresholds {
+            filter_no_terminal_punct: true,
+            min_words_per_line: 3,
+            max_word_length: 1000,
+            min_num_sentences: 5,
+            filter_javascript: true,
+            filter_policy: true,
+            filter_lorem_ipsum: true,
+            filter_curly_bracket: true,
+            remove_citations: true,
+        }
+    }
+}
+
+impl LangThresholds for C4Thresholds {}
+
+const POLICY: &[&str] = &[
+    "terms of use",
+    "privacy policy",
+    "cookie policy",
+    "uses cookies",
+    "use of cookies",
+    "use cookies",
+    "隐私政策",
+    "隐私条款",
+    "使用条款",
+    "服务条款",
+    "用户协议",
+    "使用cookie",
+    "cookie政策",
+    "免责声明",
+];
+
+static CITATION: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\[\d*\]|\[edit\]|\[citation needed\]|\[编辑\]|\[来源请求\]").ok()
+});
+
+pub struct C4 {
+    cfg: C4Config,
+    policy: AhoCorasick,
+}
+
+/// Sentence ends: a run of enders counts once; an ASCII `.`/`!`/`?` only when followed by
+/// a space, a quote/bracket or the end (so 3.14 and e.g.x are not sentences).
+fn count_sentences(text: &str) -> usize {
+    let mut n = 0;
+    let mut it = text.chars().peekable();
+    while let Some(c) = it.next() {
+        let cjk = matches!(c, '。' | '！' | '？' | '…');
+        if !(cjk || matches!(c, '.' | '!' | '?')) {
+            continue;
+        }
+        let next = it.peek().copied();
+        if next.is_some_and(|n| matches!(n, '.' | '!' | '?' | '。' | '！' | '？' | '…')) {
+            continue;
+        }
+        if cjk
+            || next.is_none_or(|n| {
+                n.is_whitespace() || matches!(n, '"' | '\'' | '”' | '’' | ')' | '」' | '』' | '）')
+            })
+        {
+            n += 1;
+        }
+    }
+    n
+}
+
+impl C4 {
+    pub fn new(cfg: C4Config) -> anyhow::Result<Self> {
+        let policy = aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(POLICY)?;
+        Ok(C4 { cfg, policy })
+    }
+}
+
+impl Step for C4 {
+    fn name(&self) -> &str {
+        "c4"
+    }
+
+    fn columns(&self) -> Vec<Column> {
+        vec![
+            Column::new("c4_lines_removed_ratio", ColType::Float32),
+            Column::new("c4_sentences", ColType::Int64),
+        ]
+    }
+
+    fn process(&self, doc: &mut Doc, stats: &mut Counters) -> Verdict {
+        let t = self.cfg.thresholds.get(&doc.lang).clone();
+        let text = doc.text();
+        let words = doc.word_ranges();
+        let mut wi = 0;
+        let mut out = String::with_capacity(text.len());
+        let (mut n_lines, mut removed, mut prev_end) = (0usize, 0usize, 0usize);
+        let mut drop: Option<&str> = None;
+        for r in doc.line_ranges() {
+            n_lines += 1;
+            // Words of this line: ranges are sorted, so one merge pass over the doc's words.
+            let (mut nw, mut longest) = (0usize, 0usize);
+            while let Some(w) = words.get(wi) {
+                if w.start >= r.end {
+                    break;
+                }
+                if w.start >= r.start {
+                    nw += 1;
+                    longest = longest.max(w.len());
+                }
+                wi += 1;
+            }
+            let raw = text.get(r.clone()).unwrap_or("");
+            let line = match CITATION.as_ref() {
+                Some(re) if t.remove_citations && raw.contains('[') => {
+                    re.replace_all(raw, "").into_owned()
+                }
+                _ => raw.to_string(),
+            };
+            let line = line.trim();
+            let why = if nw < t.min_words_per_line {
+                Some("c4_line_too_few_words")
+            } else if longest > t.max_word_length && char_len(line) > t.max_word_length {
+                Some("c4_line_word_too_long")
+            } else if t.filter_no_terminal_punct
+                && !line.chars().last().is_some_and(is_terminal_punct)
+            {
+                Some("c4_line_no_terminal_punct")
+            } else {
+                let lower = line.to_lowercase();
+                if t.filter_lorem_ipsum && lower.contains("lorem ipsum") {
+                    drop = Some("c4_lorem_ipsum");
+                    break;
+                }
+                if t.filter_curly_bracket && line.contains('{') {
+                    drop = Some("c4_curly_bracket");
+                    break;
+                }
+                if t.filter_javascript && lower.contains("javascript") {
+                    Some("c4_line_javascript")
+                } else if t.filter_policy && self.policy.is_match(&lower) {
+                    Some("c4_line_policy")
+                } else {
+                    None
+                }
+            };
+            if let Some(why) = why {
+                stats.inc(why);
+                removed += 1;
+                continue;
+            }
+            if !out.is_empty() {
+                let gap = text.get(prev_end..r.start).unwrap_or("");
+                out.push_str(if gap.matches('\n').count() >= 2 {
+                    "\n\n"
+                } else {
+                    "\n"
+                });
+            }
+            out.push_str(line);
+            prev_end = r.end;
+        }
+        if let Some(reason) = drop {
+            return Verdict::drop(reason);
+        }
+        stats.add("c4_lines_removed", removed as u64);
+        let sentences = count_sentences(&out);
+        let mut sc = Scores {
+            doc,
+            keep: self.cfg.keep_scores,
+        };
+        sc.set("c4_lines_removed_ratio", ratio(removed, n_lines));
+        sc.set("c4_sentences", sentences);
+        if sentences < t.min_num_sentences {
+            return Verdict::drop("c4_too_few_sentences");
+        }
+        if removed > 0 && self.cfg.remove_lines {
+            doc.set_text(out);
+        }
+        Verdict::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str, lang: &str) -> (Verdict, Doc, Counters) {
+        let mut d = Doc::from_text("t", text);
+        d.set_lang(lang, 1.0);
+        let mut c = Counters::default();
+        let v = C4::new(C4Config::default())
+            .unwrap()
+            .process(&mut d, &mut c);
+        (v, d, c)
+    }
+
+    #[test]
+    fn sentence_counting_handles_decimals_and_cjk() {
+        assert_eq!(count_sentences("Pi is 3.14. Really?! Yes"), 2);
+        assert_eq!(count_sentences("今天下雨。明天晴！真的吗？……"), 3);
+    }
+
+    #[test]
+    fn removes_boilerplate_lines_and_keeps_paragraphs() {
+        let text = "Home | News | Contact\n\
+            The council approved the new park on Monday evening.\n\n\
+            Residents had asked for more green space for years.\n\
+            Please enable JavaScript to view the comments.\n\
+            Work will start in spring and finish before the summer holidays.\n\
+            The park will have a playground, a pond and many trees.\n\
+            Local shops expect more visitors once it opens.[3]\n\
+            This site uses cookies to improve your experience.";
+        let (v, d, c) = run(text, "en");
+        assert_eq!(v, Verdict::Keep);
+        assert!(d.text().starts_with("The council approved"));
+        assert!(d.text().contains("evening.\n\nResidents"));
+        assert!(d.text().ends_with("once it opens."));
+        assert_eq!(c.get("c4_lines_removed"), 3);
+        assert_eq!(c.get("c4_line_javascript"), 1);
+    }
+
+    #[test]
+    fn chinese_lines_use_fullwidth_punctuation() {
+        let text = "首页 新闻 体育 娱乐\n\
+            昨天下午，市政府召开新闻发布会，介绍了城市建设的进展。\n\
+            发言人表示，地铁三号线已经完成了全部土建工程。\n\
+            预计明年年底可以通车运营，市民出行将更加方便！\n\
+            老旧小区改造工作也在稳步推进。\n\
+            有记者问：施工期间的噪音问题如何解决？\n\
+            本网站隐私政策。";
+        let (v, d, c) = run(text, "zh");
+        assert_eq!(v, Verdict::Keep, "{:?}", d.meta);
+        assert!(!d.text().contains("首页") && !d.text().contains("隐私政策"));
+        assert_eq!(c.get("c4_lines_removed"), 2);
+    }
+
+    #[test]
+    fn doc_level_drops() {
+        assert_eq!(
+            run("Lorem ipsum dolor sit amet, consectetur adipiscing.", "en").0,
+            Verdict::drop("c4_lorem_ipsum")
+        );
+        assert_eq!(
+            run(
+                "Set it with the call f({ mode: 1 }) before you start.",
+                "en"
+            )
+            .0,
+            Verdict::drop("c4_curly_bracket")
+        );
+        assert_eq!(
+            run("One short sentence here.", "en").0,
+            Verdict::drop("c4_too_few_sentences")
+        );
+    }
+}

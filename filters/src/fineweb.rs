@@ -1,0 +1,173 @@
+//! FineWeb quality rules (Penedo et al. 2024, "The FineWeb Datasets", §3.3; datatrove
+//! `FineWebQualityFilter`), with FineWeb-2 per-language thresholds for Chinese.
+//!
+//! Drop when ≤ 12 % of lines end in terminal punctuation, ≥ 67 % of lines are ≤ 30 chars,
+//! chars in duplicated lines are ≥ 1 % of the text (newlines excluded), or there are more than
+//! 0.3 newlines per word (list-like docs). Terminal punctuation includes the full-width forms
+//! (`skypile_core::text::is_terminal_punct`), lengths are in chars and words are jieba words
+//! for zh. zh uses FineWeb-2's `cmn_Hani` values (huggingface/fineweb-2
+//! `configs/cmn_Hani.yml`): punctuated lines ≥ 10.6 %, ≤ 0.178 newlines per word.
+
+use serde::{Deserialize, Serialize};
+use skypile_core::text::is_terminal_punct;
+use skypile_core::{Column, Counters, Doc, Step, Verdict};
+
+use crate::thresholds::{ByLang, LangThresholds};
+use crate::util::{Scores, char_len, find_duplicates, float_columns, ratio};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FineWebConfig {
+    pub keep_scores: bool,
+    pub thresholds: ByLang<FineWebThresholds>,
+}
+
+impl Default for FineWebConfig {
+    fn default() -> Self {
+        FineWebConfig {
+            keep_scores: true,
+            thresholds: ByLang::default(),
+        }
+    }
+}
+
+/// `null` disables a check.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FineWebThresholds {
+    pub line_punct_thr: Option<f64>,
+    /// Keep docs with no punctuated line at all (e.g. poetry, tables) instead of dropping them.
+    pub line_punct_exclude_zero: bool,
+    pub short_line_thr: Option<f64>,
+    pub short_line_length: usize,
+    pub char_duplicates_ratio: Option<f64>,
+    pub new_line_ratio: Option<f64>,
+}
+
+impl Default for FineWebThresholds {
+    fn default() -> Self {
+        FineWebThresholds {
+            line_punct_thr: Some(0.12),
+            line_punct_exclude_zero: false,
+            short_line_thr: Some(0.67),
+            short_line_length: 30,
+            char_duplicates_ratio: Some(0.01),
+            new_line_ratio: Some(0.3),
+        }
+    }
+}
+
+impl LangThresholds for FineWebThresholds {
+    fn lang_overrides(lang: &str) -> Option<serde_json::Value> {
+        (lang == "zh")
+            .then(|| serde_json::json!({"line_punct_thr": 0.106, "new_line_ratio": 0.178}))
+    }
+}
+
+pub struct FineWeb {
+    cfg: FineWebConfig,
+}
+
+impl FineWeb {
+    pub fn new(cfg: FineWebConfig) -> Self {
+        FineWeb { cfg }
+    }
+}
+
+const COLUMNS: &[&str] = &[
+    "fineweb_line_punct_ratio",
+    "fineweb_short_line_ratio",
+    "fineweb_char_dup_ratio",
+    "fineweb_new_line_ratio",
+];
+
+impl Step for FineWeb {
+    fn name(&self) -> &str {
+        "fineweb"
+    }
+
+    fn columns(&self) -> Vec<Column> {
+        float_columns(COLUMNS)
+    }
+
+    fn process(&self, doc: &mut Doc, _stats: &mut Counters) -> Verdict {
+        let t = self.cfg.thresholds.get(&doc.lang).clone();
+        let (mut n, mut punct, mut short) = (0usize, 0usize, 0usize);
+        for l in doc.lines() {
+            n += 1;
+            punct += l.chars().last().is_some_and(is_terminal_punct) as usize;
+            short += (char_len(l) <= t.short_line_length) as usize;
+        }
+        if n == 0 {
+            return Verdict::drop("fineweb_empty");
+        }
+        let text = doc.text();
+        let newlines = text.matches('\n').count();
+        let dup_chars = find_duplicates(doc.lines()).1;
+        let scores = [
+            ratio(punct, n),
+            ratio(short, n),
+            ratio(dup_chars, char_len(text) - newlines),
+            ratio(newlines, doc.word_count()),
+        ];
+        let mut sc = Scores {
+            doc,
+            keep: self.cfg.keep_scores,
+        };
+        for (name, v) in COLUMNS.iter().zip(scores) {
+            sc.set(name, v);
+        }
+        let [punct_r, short_r, dup_r, nl_r] = scores;
+        if t.line_punct_thr.is_some_and(|th| punct_r < th)
+            && !(punct_r == 0.0 && t.line_punct_exclude_zero)
+        {
+            Verdict::drop("fineweb_line_punct_ratio")
+        } else if t.short_line_thr.is_some_and(|th| short_r >= th) {
+            Verdict::drop("fineweb_short_line_ratio")
+        } else if t.char_duplicates_ratio.is_some_and(|th| dup_r >= th) {
+            Verdict::drop("fineweb_char_dup_ratio")
+        } else if t.new_line_ratio.is_some_and(|th| nl_r > th) {
+            Verdict::drop("fineweb_list_ratio")
+        } else {
+            Verdict::Keep
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str, lang: &str) -> (Verdict, Doc) {
+        let mut d = Doc::from_text("t", text);
+        d.set_lang(lang, 1.0);
+        let v = FineWeb::new(FineWebConfig::default()).process(&mut d, &mut Counters::default());
+        (v, d)
+    }
+
+    #[test]
+    fn keeps_articles_and_scores_them() {
+        let en = "The council approved the new park on Monday evening after a long debate.\n\
+                  Residents had asked for more green space for years, and many came to listen.";
+        let (v, d) = run(en, "en");
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(d.meta_f64("fineweb_line_punct_ratio"), Some(1.0));
+        let zh = "昨天下午，市政府召开新闻发布会，介绍了今年城市建设的主要进展和下一步的工作计划。\n\
+                  发言人表示，地铁三号线已经完成了全部土建工程，预计明年年底可以通车运营。";
+        assert_eq!(run(zh, "zh").0, Verdict::Keep);
+    }
+
+    #[test]
+    fn drops_navigation_lists_and_repeats() {
+        let nav = "首页\n新闻\n体育\n娱乐\n财经\n科技\n联系我们";
+        assert_eq!(run(nav, "zh").0, Verdict::drop("fineweb_line_punct_ratio"));
+        let short = "Read more.\nShare this.\nLike us.\nThe council approved the new park on Monday evening.";
+        assert_eq!(
+            run(short, "en").0,
+            Verdict::drop("fineweb_short_line_ratio")
+        );
+        let dup = "The council approved the new park on Monday evening after a debate.\n".repeat(3);
+        assert_eq!(run(&dup, "en").0, Verdict::drop("fineweb_char_dup_ratio"));
+        assert_eq!(run("", "en").0, Verdict::drop("fineweb_empty"));
+    }
+}
