@@ -1,0 +1,198 @@
+//! Naming and fixed-size record I/O for the dedup intermediates.
+//!
+//! All files go through `skypile_core::binfile` (header with magic, kind, version, config hash,
+//! count, length, xxh3 checksum; `*.tmp` then rename). On top of that every record kind has a
+//! fixed size, and a reader refuses a file whose payload is not `count * size` bytes, so a file
+//! of the wrong kind or an old layout is an error naming the file, not garbage records.
+//! Each task publishes its `*.info` file last: a task without it did not finish.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use skypile_core::StageCtx;
+use skypile_core::binfile::{BinReader, BinWriter, HEADER_LEN};
+
+/// Layout version of every dedup intermediate; bump when a record layout changes.
+pub const VERSION: u32 = 1;
+
+/// Hash-partition count of the exact and line reduces. It grows with the task count so no rank
+/// holds more than ~1/T of the corpus' hashes; the decisions do not depend on it.
+pub fn partitions(tasks: usize) -> usize {
+    tasks.max(8)
+}
+
+pub fn part_of(hash: u64, parts: usize) -> usize {
+    // the top bits: the low bits of the same hash often pick buckets elsewhere
+    ((hash >> 32) % parts.max(1) as u64) as usize
+}
+
+/// A writer of fixed-size records.
+pub struct RecWriter {
+    w: BinWriter,
+}
+
+impl RecWriter {
+    pub fn create(path: &Path, kind: &str, config_hash: u64) -> Result<Self> {
+        Ok(RecWriter {
+            w: BinWriter::create(path, kind, VERSION, config_hash)?,
+        })
+    }
+    pub fn put(&mut self, rec: &[u8]) -> Result<()> {
+        self.w.write(rec)?;
+        self.w.end_record();
+        Ok(())
+    }
+    pub fn count(&self) -> u64 {
+        self.w.count()
+    }
+    pub fn finish(self) -> Result<u64> {
+        self.w.finish()
+    }
+}
+
+/// A verified reader of `N`-byte records.
+pub struct RecReader<const N: usize> {
+    r: BinReader,
+}
+
+impl<const N: usize> RecReader<N> {
+    pub fn open(path: &Path, kind: &str, config_hash: u64) -> Result<Self> {
+        let r = BinReader::open(path, kind, VERSION, config_hash)?;
+        if r.len != r.count.saturating_mul(N as u64) {
+            bail!(
+                "{}: {} bytes for {} records of {N} bytes: wrong layout or corrupted",
+                path.display(),
+                r.len,
+                r.count
+            );
+        }
+        Ok(RecReader { r })
+    }
+    pub fn count(&self) -> u64 {
+        self.r.count
+    }
+    pub fn path(&self) -> &Path {
+        &self.r.path
+    }
+    pub fn next_rec(&mut self) -> Result<Option<[u8; N]>> {
+        if self.r.at_end() {
+            return Ok(None);
+        }
+        let mut b = [0u8; N];
+        self.r.read_exact(&mut b)?;
+        Ok(Some(b))
+    }
+}
+
+/// The record count from a file's header, without verifying it (used only to size buffers;
+/// the file is fully verified when it is opened for reading).
+pub fn header_count(path: &Path) -> Result<u64> {
+    use std::io::Read;
+    let mut h = [0u8; HEADER_LEN as usize];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut h))
+        .with_context(|| {
+            format!(
+                "intermediate file {} is missing or truncated",
+                path.display()
+            )
+        })?;
+    let mut c = [0u8; 8];
+    c.copy_from_slice(&h[32..40]);
+    Ok(u64::from_le_bytes(c))
+}
+
+pub fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut x = [0u8; 8];
+    if let Some(s) = b.get(at..at + 8) {
+        x.copy_from_slice(s);
+    }
+    u64::from_le_bytes(x)
+}
+
+pub fn u128_at(b: &[u8], at: usize) -> u128 {
+    let mut x = [0u8; 16];
+    if let Some(s) = b.get(at..at + 16) {
+        x.copy_from_slice(s);
+    }
+    u128::from_le_bytes(x)
+}
+
+pub fn u32_at(b: &[u8], at: usize) -> u32 {
+    let mut x = [0u8; 4];
+    if let Some(s) = b.get(at..at + 4) {
+        x.copy_from_slice(s);
+    }
+    u32::from_le_bytes(x)
+}
+
+fn info_path(dir: &Path, prefix: &str, task: usize) -> PathBuf {
+    dir.join(format!("{prefix}-t{task:05}.info"))
+}
+
+/// Publish that task `ctx.task` of `ctx.tasks` finished, with its doc count. Written last.
+pub fn write_info(ctx: &StageCtx, prefix: &str, docs: u64) -> Result<()> {
+    let mut w = RecWriter::create(
+        &info_path(&ctx.dir, prefix, ctx.task),
+        "info",
+        ctx.config_hash,
+    )?;
+    let mut rec = [0u8; 16];
+    rec[..8].copy_from_slice(&(ctx.tasks as u64).to_le_bytes());
+    rec[8..].copy_from_slice(&docs.to_le_bytes());
+    w.put(&rec)?;
+    w.finish()?;
+    Ok(())
+}
+
+/// The doc-task count of the run and each task's doc count, from the `*.info` files. Every
+/// task must have finished under the same config and task count.
+pub fn read_infos(dir: &Path, prefix: &str, config_hash: u64) -> Result<Vec<u64>> {
+    let first = read_info(dir, prefix, 0, config_hash)?;
+    let tasks = first.0;
+    if tasks == 0 || tasks > 1 << 24 {
+        bail!(
+            "{}: implausible task count {tasks}",
+            info_path(dir, prefix, 0).display()
+        );
+    }
+    let mut docs = vec![first.1];
+    for t in 1..tasks as usize {
+        let (n, d) = read_info(dir, prefix, t, config_hash)?;
+        if n != tasks {
+            bail!(
+                "{}: written by a run with {n} tasks, task 0 says {tasks}: stale work dir, rerun the doc stage",
+                info_path(dir, prefix, t).display()
+            );
+        }
+        docs.push(d);
+    }
+    Ok(docs)
+}
+
+fn read_info(dir: &Path, prefix: &str, task: usize, config_hash: u64) -> Result<(u64, u64)> {
+    let p = info_path(dir, prefix, task);
+    let mut r = RecReader::<16>::open(&p, "info", config_hash)?;
+    match r.next_rec()? {
+        Some(rec) => Ok((u64_at(&rec, 0), u64_at(&rec, 8))),
+        None => bail!("{}: empty task info", p.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_record_size_is_refused_with_the_file_name() {
+        let d = std::env::temp_dir().join(format!("skypile-dedup-files-{}", std::process::id()));
+        let p = d.join("x.bin");
+        let mut w = RecWriter::create(&p, "k", 7).unwrap();
+        w.put(&[1u8; 12]).unwrap();
+        w.finish().unwrap();
+        let e = RecReader::<16>::open(&p, "k", 7).err().unwrap().to_string();
+        assert!(e.contains("x.bin") && e.contains("wrong layout"), "{e}");
+        assert_eq!(RecReader::<12>::open(&p, "k", 7).unwrap().count(), 1);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
