@@ -49,6 +49,9 @@ pub enum StepConfig {
     Normalize(skypile_lang::NormalizeConfig),
     // --- skypile-filters
     // --- skypile-dedup
+    ExactDedup(skypile_dedup::ExactDedupConfig),
+    LineDedup(skypile_dedup::LineDedupConfig),
+    Minhash(skypile_dedup::MinhashConfig),
 }
 
 impl StepConfig {
@@ -59,6 +62,10 @@ impl StepConfig {
             Self::LangFilter(c) => Ok(Built::Doc(Box::new(c.build()?))),
             Self::ZhVariant(c) => Ok(Built::Doc(Box::new(c.build()?))),
             Self::Normalize(c) => Ok(Built::Doc(Box::new(c.build()?))),
+            // --- skypile-dedup
+            Self::ExactDedup(c) => Ok(Built::Global(Box::new(skypile_dedup::ExactDedup::new(c.clone())))),
+            Self::LineDedup(c) => Ok(Built::Global(Box::new(skypile_dedup::LineDedup::new(c.clone())))),
+            Self::Minhash(c) => Ok(Built::Global(Box::new(skypile_dedup::Minhash::new(c.clone())?))),
         }
     }
 
@@ -70,6 +77,10 @@ impl StepConfig {
             Self::LangFilter(_) => "lang_filter",
             Self::ZhVariant(_) => "zh_variant",
             Self::Normalize(_) => "normalize",
+            // --- skypile-dedup
+            Self::ExactDedup(_) => "exact_dedup",
+            Self::LineDedup(_) => "line_dedup",
+            Self::Minhash(_) => "minhash",
         }
     }
 }
