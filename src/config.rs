@@ -89,7 +89,15 @@ impl Pipeline {
     }
 
     pub fn parse(text: &str) -> Result<Pipeline> {
-        serde_saphyr::from_str::<Pipeline>(text).map_err(|e| anyhow::anyhow!("{e}"))
+        serde_saphyr::from_str::<Pipeline>(text).map_err(|e| {
+            let msg = e.to_string();
+            anyhow::anyhow!(
+                "{}",
+                msg.strip_prefix("error: ")
+                    .unwrap_or(&msg)
+                    .replace("<input>", "pipeline")
+            )
+        })
     }
 
     /// Checks serde cannot express: values in range, combinations that make sense.

@@ -1,22 +1,198 @@
-//! `skypile inspect`: schema, shards and sample documents of an output directory.
+//! `skypile inspect`: schema, shard list and a few documents of an output directory.
+//!
+//! Streams row groups, so it works on outputs far larger than memory; the first matching
+//! documents in shard order are shown (deterministic, like `head`).
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use arrow_array::{Array, RecordBatch, StringArray};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct InspectArgs {
+    /// An output directory of `skypile run`.
     pub dir: PathBuf,
+    /// Only documents of this language.
     #[arg(long)]
     pub lang: Option<String>,
+    /// Show dropped documents (`DIR/removed/`) instead of kept ones.
     #[arg(long)]
     pub removed: bool,
+    /// Only removed documents with this drop reason (implies --removed).
     #[arg(long)]
     pub reason: Option<String>,
+    /// How many documents to show.
     #[arg(short, default_value_t = 5)]
     pub n: usize,
+    /// Characters of text to show per document.
+    #[arg(long, default_value_t = 300)]
+    pub width: usize,
 }
 
-pub fn run(_args: &InspectArgs) -> Result<()> {
-    bail!("inspect is being written (issue 10)")
+/// Parquet shards under `dir/sub`, sorted.
+pub fn shards(dir: &Path, sub: &str) -> Result<Vec<PathBuf>> {
+    let d = dir.join(sub);
+    let mut v: Vec<PathBuf> = match std::fs::read_dir(&d) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    v.sort();
+    Ok(v)
+}
+
+pub fn run(args: &InspectArgs) -> Result<()> {
+    let removed = args.removed || args.reason.is_some();
+    let sub = if removed { "removed" } else { "data" };
+    let files = shards(&args.dir, sub)?;
+    if files.is_empty() {
+        if removed {
+            bail!(
+                "{} has no removed/ shards: run with `output.write_removed: true` to keep dropped docs",
+                args.dir.display()
+            );
+        }
+        bail!(
+            "{} has no data/*.parquet: is it the --output of a finished `skypile run`?",
+            args.dir.display()
+        );
+    }
+    let first = ParquetRecordBatchReaderBuilder::try_new(File::open(&files[0])?)?;
+    println!("schema ({sub}/):");
+    for f in first.schema().fields() {
+        println!(
+            "  {:<28} {}{}",
+            f.name(),
+            f.data_type(),
+            if f.is_nullable() { "" } else { " not null" }
+        );
+    }
+    println!("\nshards:");
+    let mut total = 0i64;
+    for f in &files {
+        let b = ParquetRecordBatchReaderBuilder::try_new(File::open(f)?)?;
+        let md = b.metadata();
+        let rows = md.file_metadata().num_rows();
+        total += rows;
+        println!(
+            "  {:<40} {:>8} rows {:>4} row groups {:>10} bytes",
+            f.file_name().unwrap_or_default().to_string_lossy(),
+            rows,
+            md.num_row_groups(),
+            std::fs::metadata(f)?.len()
+        );
+    }
+    println!("  total {total} rows\n");
+
+    let mut shown = 0;
+    'files: for f in &files {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(f)?)?
+            .with_batch_size(256)
+            .build()?;
+        for batch in reader {
+            let batch = batch.with_context(|| format!("reading {}", f.display()))?;
+            for row in 0..batch.num_rows() {
+                if !matches(&batch, row, args) {
+                    continue;
+                }
+                print_doc(&batch, row, args.width);
+                shown += 1;
+                if shown >= args.n {
+                    break 'files;
+                }
+            }
+        }
+    }
+    if shown == 0 {
+        println!("no documents match the filters");
+    }
+    Ok(())
+}
+
+fn str_col<'a>(b: &'a RecordBatch, name: &str) -> Option<&'a StringArray> {
+    b.column_by_name(name)?
+        .as_any()
+        .downcast_ref::<StringArray>()
+}
+
+fn cell(b: &RecordBatch, name: &str, row: usize) -> Option<String> {
+    let col = b.column_by_name(name)?;
+    if col.is_null(row) {
+        return None;
+    }
+    let opts = arrow_cast_free_format(col.as_ref(), row);
+    Some(opts)
+}
+
+/// Format one cell without pulling in arrow-cast (a big compile): the types we write.
+fn arrow_cast_free_format(a: &dyn Array, row: usize) -> String {
+    use arrow_array::{BooleanArray, Float32Array, Float64Array, Int64Array};
+    let any = a.as_any();
+    if let Some(x) = any.downcast_ref::<StringArray>() {
+        x.value(row).to_string()
+    } else if let Some(x) = any.downcast_ref::<Int64Array>() {
+        x.value(row).to_string()
+    } else if let Some(x) = any.downcast_ref::<Float32Array>() {
+        format!("{:.4}", x.value(row))
+    } else if let Some(x) = any.downcast_ref::<Float64Array>() {
+        format!("{:.4}", x.value(row))
+    } else if let Some(x) = any.downcast_ref::<BooleanArray>() {
+        x.value(row).to_string()
+    } else {
+        format!("<{}>", a.data_type())
+    }
+}
+
+fn matches(b: &RecordBatch, row: usize, args: &InspectArgs) -> bool {
+    let eq = |col: &str, want: &Option<String>| match want {
+        None => true,
+        Some(w) => str_col(b, col).is_some_and(|c| !c.is_null(row) && c.value(row) == w),
+    };
+    eq("lang", &args.lang) && eq("drop_reason", &args.reason)
+}
+
+fn print_doc(b: &RecordBatch, row: usize, width: usize) {
+    let get = |n: &str| cell(b, n, row).unwrap_or_default();
+    println!(
+        "── {}  [{} {}] tokens={} {}",
+        get("id"),
+        get("lang"),
+        get("lang_score"),
+        get("token_count"),
+        get("url")
+    );
+    if let Some(r) = cell(b, "drop_reason", row) {
+        println!("   dropped by {}: {r}", get("drop_step"));
+    }
+    let skip = [
+        "id",
+        "url",
+        "text",
+        "lang",
+        "lang_score",
+        "token_count",
+        "drop_reason",
+        "drop_step",
+    ];
+    let extras: Vec<String> = b
+        .schema()
+        .fields()
+        .iter()
+        .filter(|f| !skip.contains(&f.name().as_str()))
+        .filter_map(|f| cell(b, f.name(), row).map(|v| format!("{}={}", f.name(), v)))
+        .collect();
+    println!("   {}", extras.join("  "));
+    let text = get("text");
+    let mut shown: String = text.chars().take(width).collect();
+    if shown.len() < text.len() {
+        shown.push('…');
+    }
+    for line in shown.lines() {
+        println!("   │ {line}");
+    }
+    println!();
 }
