@@ -42,12 +42,23 @@ pub struct Keywords {
 impl Keywords {
     /// `lists[i]` are the entries of category `i`.
     pub fn new(lists: &[Vec<String>]) -> Result<Self> {
+        Self::build(lists, true)
+    }
+
+    /// One category, every entry matched as a plain substring (URL parts, host names).
+    pub fn new_substrings(list: &[String]) -> Result<Self> {
+        Self::build(std::slice::from_ref(&list.to_vec()), false)
+    }
+
+    fn build(lists: &[Vec<String>], ascii_boundaries: bool) -> Result<Self> {
         let mut pats = Vec::new();
         let mut meta = Vec::new();
         for (cat, list) in lists.iter().enumerate() {
             for w in list {
-                let ascii = w.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-                    || w.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+                let ascii = ascii_boundaries
+                    && w.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+                    || ascii_boundaries
+                        && w.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
                 pats.push(w.as_str());
                 meta.push((cat, ascii));
             }
