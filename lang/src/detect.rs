@@ -57,6 +57,7 @@ impl Detection {
 
 /// Label `text`; whatlang reads at most about `sample_bytes` of it.
 pub fn detect(text: &str, sample_bytes: usize) -> Detection {
+    let text = &*without_urls(text);
     let counts = ScriptCounts::of(text);
     let cjk = counts.han + counts.kana + counts.hangul;
     let cjk_share = counts.share(cjk) as f32;
@@ -118,6 +119,63 @@ pub fn detect(text: &str, sample_bytes: usize) -> Detection {
         script: iso15924(info.script()),
         cjk_share,
     }
+}
+
+/// The text without URLs and e-mail addresses: their Latin letters say nothing about the
+/// language, yet on link-heavy pages (feeds, directories, forum signatures) they outnumber it.
+fn without_urls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !(text.contains("://") || text.contains("www.") || text.contains('@')) {
+        return text.into();
+    }
+    let is_url_char = |c: char| {
+        c.is_ascii_graphic()
+            && !matches!(
+                c,
+                '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']' | '{' | '}'
+            )
+    };
+    let is_mail_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let next = [
+            rest.find("http://"),
+            rest.find("https://"),
+            rest.find("www."),
+            rest.find('@'),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let Some(at) = next else {
+            out.push_str(rest);
+            break;
+        };
+        let (before, from) = rest.split_at(at);
+        if from.starts_with('@') {
+            // user@host.tld: drop the local part already copied, and the host.
+            let host_len = from[1..]
+                .find(|c: char| !is_mail_char(c))
+                .unwrap_or(from.len() - 1);
+            let host = &from[1..1 + host_len];
+            let local_len = before.len() - before.trim_end_matches(is_mail_char).len();
+            if local_len > 0 && host.contains('.') {
+                out.push_str(&before[..before.len() - local_len]);
+                rest = &from[1 + host_len..];
+            } else {
+                out.push_str(before);
+                out.push('@');
+                rest = &from[1..];
+            }
+            continue;
+        }
+        out.push_str(before);
+        out.push(' ');
+        let end = from.find(|c: char| !is_url_char(c)).unwrap_or(from.len());
+        rest = &from[end..];
+    }
+    out.into()
 }
 
 fn is_japanese(text: &str, counts: &ScriptCounts) -> bool {
@@ -324,6 +382,17 @@ mod tests {
         assert!(d.score < 0.95 && d.score > 0.5, "{d:?}");
         let en = "This long English paragraph explains how the pipeline reads web archives, extracts the main text, identifies the language, filters by quality and removes duplicates. 中文 appears once.";
         assert_eq!(detect(en, 3000).lang, "en");
+    }
+
+    #[test]
+    fn urls_and_emails_do_not_vote() {
+        let t = "请访问http://www.example.com/path?a=1&b=2了解更多，或者写信给 someone.name@example.org 联系我们。\
+                 https://github.com/rust-lang/rust www.example.com/abc/def/ghi";
+        let u = without_urls(t);
+        assert!(!u.contains("example") && !u.contains("github"), "{u}");
+        assert!(u.contains("请访问") && u.contains("了解更多") && u.contains("联系我们"));
+        assert_eq!(detect(t, 3000).lang, "zh");
+        assert_eq!(without_urls("a @ b and @handle"), "a @ b and @handle");
     }
 
     #[test]
