@@ -8,6 +8,7 @@ pub mod fineweb;
 pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod keywords;
+pub mod pii;
 pub mod thresholds;
 pub mod url_filter;
 pub mod util;
