@@ -64,9 +64,18 @@ def prf(pred, gold):
     return pr, rc, 2 * pr * rc / (pr + rc)
 
 
-def clean_gold(s):
+COMMENTS_MARK = "!@#$%^&*()"
+
+
+def clean_gold(s, comments=False):
+    """CleanEval: drop the `URL:` line and <p>/<h>/<l> marks. Dragnet: the gold is the article,
+    then a `!@#$%^&*()  COMMENTS` line and the user comments; every tool runs with comments
+    off, so the main score uses the article part (Dragnet's "content" task)."""
     if s.startswith("URL:"):
         s = s.split("\n", 1)[1] if "\n" in s else ""
+    if COMMENTS_MARK in s:
+        head, _, tail = s.partition(COMMENTS_MARK)
+        s = head + (tail.replace("COMMENTS", "", 1) if comments else "")
     return re.sub(r"<[phlPHL]>", "", s)
 
 
@@ -119,7 +128,7 @@ def load(data):
             if ext not in (".html", ".htm") or not os.path.exists(g):
                 continue
             html = decode(open(os.path.join(d, inp, f), "rb").read())
-            pages.append((stem, html, clean_gold(read_text(g))))
+            pages.append((stem, html, clean_gold(read_text(g)), clean_gold(read_text(g), True)))
         sets.append((name, os.path.join(d, inp), pages))
     return sets
 
@@ -133,7 +142,7 @@ def run_ours(binary, sets, repeat, favor):
             m = re.search(r"docs=(\d+) seconds=([0-9.]+)", r.stderr)
             n += int(m.group(1)); secs += float(m.group(2))
             out[name] = {stem: open(os.path.join(tmp, stem + ".txt"), encoding="utf-8").read()
-                         for stem, _, _ in pages if os.path.exists(os.path.join(tmp, stem + ".txt"))}
+                         for stem, *_ in pages if os.path.exists(os.path.join(tmp, stem + ".txt"))}
     return out, n / secs
 
 
@@ -142,7 +151,7 @@ def run_py(fn, sets, repeat):
     for name, _, pages in sets:
         res = {}
         for r in range(repeat):
-            for stem, html, _ in pages:
+            for stem, html, *_ in pages:
                 t = time.perf_counter()
                 try:
                     text = fn(html) or ""
@@ -179,17 +188,20 @@ def main():
         from resiliparse.extract.html2text import extract_plain_text
         results["resiliparse"], speed["resiliparse"] = run_py(
             lambda h: extract_plain_text(h, main_content=True), sets, a.repeat)
-    print(f"{'set':28s} {'docs':>5s} " + " ".join(f"{t + ' F1':>15s}" for t in results))
-    for name, _, pages in sets:
+    print(f"{'set':34s} {'docs':>5s} " + " ".join(f"{t + ' F1':>15s}" for t in results))
+    rows = [(name, pages, 2) for name, _, pages in sets]
+    rows += [(name + " +comments", pages, 3) for name, _, pages in sets if "dragnet" in name]
+    for name, pages, gi in rows:
+        base = name.split(" ")[0]
         row = []
         for t, res in results.items():
-            f1s = [prf(res[name].get(stem, ""), gold)[2] for stem, _, gold in pages]
+            f1s = [prf(res[base].get(p[0], ""), p[gi])[2] for p in pages]
             row.append(sum(f1s) / max(len(f1s), 1))
-        print(f"{name:28s} {len(pages):5d} " + " ".join(f"{v:15.3f}" for v in row))
-        if a.per_doc:
-            for stem, _, gold in pages:
-                fs = " ".join(f"{t}={prf(results[t][name].get(stem, ''), gold)[2]:.2f}" for t in results)
-                print(f"    {stem:40s} {fs}")
+        print(f"{name:34s} {len(pages):5d} " + " ".join(f"{v:15.3f}" for v in row))
+        if a.per_doc and gi == 2:
+            for p in pages:
+                fs = " ".join(f"{t}={prf(results[t][base].get(p[0], ''), p[2])[2]:.2f}" for t in results)
+                print(f"    {p[0]:40s} {fs}")
     print()
     print("docs/s per core: " + ", ".join(f"{t} {v:.1f}" for t, v in speed.items()))
     if "ours" in speed:

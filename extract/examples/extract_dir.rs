@@ -27,6 +27,14 @@ fn main() -> anyhow::Result<()> {
                     _ => Favor::Balanced,
                 }
             }
+            "--explain" => {
+                let p = it.next().map(PathBuf::from).unwrap_or_default();
+                print!(
+                    "{}",
+                    skypile_extract::explain(&decode::decode(&std::fs::read(p)?), &cfg)
+                );
+                return Ok(());
+            }
             "--repeat" => repeat = it.next().and_then(|s| s.parse().ok()).unwrap_or(1),
             _ => pos.push(PathBuf::from(a)),
         }

@@ -27,13 +27,17 @@ pub enum Kind {
     Pre,
 }
 
+/// Marks a hint that comes from a comment section (see [`Block::hints`]).
+pub const COMMENT_HINT: u32 = 1 << 31;
+
 #[derive(Debug, Clone)]
 pub struct Block {
     pub text: String,
     pub kind: Kind,
     /// Pre-order index of the nearest block-level element around the text.
     pub elem: u32,
-    /// Hinted elements above the block (indices into `Page::elems`), usually empty.
+    /// Hinted elements above the block (element indices, or'ed with [`COMMENT_HINT`] for
+    /// comment sections), usually empty.
     pub hints: Vec<u32>,
     pub comment: bool,
     /// Non-whitespace characters, of which CJK ideographs/kana/hangul, inside links, punctuation.
@@ -338,7 +342,11 @@ impl<'c> Walker<'c> {
         if hidden {
             return;
         }
-        let mut hint = hints::attr_hint(class, id);
+        let mut hint = if matches!(name, "html" | "body") {
+            Hint::None
+        } else {
+            hints::attr_hint(class, id)
+        };
         match name {
             "nav" if self.cfg.favor != Favor::Recall => return,
             "nav" | "footer" | "aside" => hint = Hint::Bad,
@@ -351,11 +359,9 @@ impl<'c> Walker<'c> {
             }
             _ => {}
         }
-        if hint == Hint::Comment {
-            if !self.cfg.include_comments {
-                return;
-            }
+        if hint == Hint::Comment && self.cfg.include_comments {
             ctx.comment = true;
+            hint = Hint::None;
         }
         let idx = self.page.parent.len() as u32;
         self.page.parent.push(ctx.elem);
@@ -379,9 +385,13 @@ impl<'c> Walker<'c> {
             self.buf.push_str(" | ");
         }
         ctx.depth += 1;
-        let pushed = hint == Hint::Bad;
+        let pushed = hint != Hint::None;
         if pushed {
-            self.hint_stack.push(idx);
+            self.hint_stack.push(if hint == Hint::Comment {
+                idx | COMMENT_HINT
+            } else {
+                idx
+            });
         }
         let link_mark = if name == "a" && !ctx.link {
             ctx.link = true;

@@ -39,7 +39,6 @@ const NEG_SUBSTR: &[&str] = &[
     "copyright",
     "subscribe",
     "newsletter",
-    "widget",
     "pagination",
     "pager",
     "popup",
@@ -87,7 +86,7 @@ const NEG_TOKEN_STRONG: &[&str] = &["nav", "ad", "ads", "gg", "dh", "guanggao"];
 /// Weak token names, cancelled by a positive name (`article-header` is the article's header).
 const NEG_TOKEN: &[&str] = &[
     "top", "side", "foot", "bottom", "tags", "tag", "hot", "links", "rank", "sns", "bq", "copy",
-    "meta", "header", "head",
+    "meta", "header", "head", "widget",
 ];
 
 /// Names of the article container; they cancel the weak (token) negatives above.

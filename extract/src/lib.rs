@@ -161,3 +161,10 @@ pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
         status,
     }
 }
+
+/// Diagnostic dump of every block with its class and whether it was kept.
+pub fn explain(html: &str, cfg: &ExtractConfig) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let page = dom::Walker::new(cfg, Instant::now()).run(doc.tree.root());
+    score::explain(&page, cfg)
+}

@@ -11,7 +11,7 @@
 //!
 //! Everything here is a general signal; nothing is keyed to a site.
 
-use crate::dom::{Block, Kind, Page};
+use crate::dom::{Block, COMMENT_HINT, Kind, Page};
 use crate::hints;
 use crate::{ExtractConfig, Favor};
 
@@ -20,6 +20,9 @@ enum Class {
     Good,
     Short,
     Bad,
+    /// Inside a navigation/comment/sidebar element: never output, and only a light penalty for
+    /// the region, so comments inside the article's container do not split the article.
+    Hinted,
 }
 
 struct Thresholds {
@@ -54,18 +57,23 @@ fn live_hints(page: &Page) -> Vec<bool> {
     let mut live = vec![false; page.parent.len()];
     let mut prose_under = vec![0u64; page.parent.len()];
     let mut total = 0u64;
+    let mut longest: Option<(u32, &Block)> = None;
     for b in &page.blocks {
         let prose = if b.punct > 0 && b.link_density() < 0.3 {
-            b.eff_len() as u64
+            b.eff_len()
         } else {
             0
         };
-        total += prose;
+        total += prose as u64;
+        if prose > 0 && longest.is_none_or(|(l, _)| prose > l) {
+            longest = Some((prose, b));
+        }
         for &h in &b.hints {
-            if let Some(p) = prose_under.get_mut(h as usize) {
-                *p += prose;
+            let h = (h & !COMMENT_HINT) as usize;
+            if let Some(p) = prose_under.get_mut(h) {
+                *p += prose as u64;
             }
-            if let Some(l) = live.get_mut(h as usize) {
+            if let Some(l) = live.get_mut(h) {
                 *l = true;
             }
         }
@@ -75,16 +83,37 @@ fn live_hints(page: &Page) -> Vec<bool> {
             *l = false;
         }
     }
+    // comment threads can outweigh a short post; only a "comment" wrapper around everything
+    // (`<div class="page has-comments">`) is a misnomer
+    for b in &page.blocks {
+        for &h in b.hints.iter().filter(|&&h| h & COMMENT_HINT != 0) {
+            let i = (h & !COMMENT_HINT) as usize;
+            let under = prose_under.get(i).copied().unwrap_or(0);
+            if let Some(l) = live.get_mut(i) {
+                *l = total == 0 || under * 20 < total * 19;
+            }
+        }
+    }
+    // A boilerplate container does not hold the page's longest paragraph; comment sections
+    // may (one long comment under a short post), so they keep their hint.
+    if let Some((_, b)) = longest {
+        for &h in b.hints.iter().filter(|&&h| h & COMMENT_HINT == 0) {
+            if let Some(l) = live.get_mut(h as usize) {
+                *l = false;
+            }
+        }
+    }
     live
 }
 
 fn classify(b: &Block, live: &[bool], t: &Thresholds) -> Class {
     let len = b.eff_len();
-    if b.hints
-        .iter()
-        .any(|&h| live.get(h as usize).copied().unwrap_or(false))
-    {
-        return Class::Bad;
+    if b.hints.iter().any(|&h| {
+        live.get((h & !COMMENT_HINT) as usize)
+            .copied()
+            .unwrap_or(false)
+    }) {
+        return Class::Hinted;
     }
     let ld = b.link_density();
     if ld > t.max_link && len < 600 {
@@ -110,6 +139,7 @@ fn weight(b: &Block, c: Class) -> f64 {
         Class::Short if b.punct > 0 && b.link_density() < 0.2 => len * 0.3,
         Class::Short => -len * 0.2,
         Class::Bad => -len,
+        Class::Hinted => -len * 0.1,
     }
 }
 
@@ -146,11 +176,40 @@ fn inside(page: &Page, region: u32, elem: u32) -> bool {
 
 /// Indices of the blocks that make up the main text, in document order.
 pub fn select(page: &Page, cfg: &ExtractConfig) -> Vec<usize> {
+    select_explained(page, cfg).0
+}
+
+/// One line per block: kept, class, in region, eff length, link density, text (for tuning).
+pub fn explain(page: &Page, cfg: &ExtractConfig) -> String {
+    let (kept, classes, region) = select_explained(page, cfg);
+    let mut out = format!("region={region:?}\n");
+    for (i, b) in page.blocks.iter().enumerate() {
+        let k = if kept.contains(&i) { '+' } else { ' ' };
+        let r = region.is_some_and(|r| inside(page, r, b.elem));
+        let c = classes
+            .get(i)
+            .map_or('?', |c| format!("{c:?}").chars().next().unwrap_or('?'));
+        let head: String =
+            b.text.chars().take(90).collect::<String>() + &format!(" {:x?}", b.hints);
+        out += &format!(
+            "{k}{c}{} {:5} ld={:.2} p={} e{} {:?} {head}\n",
+            if r { 'R' } else { ' ' },
+            b.eff_len(),
+            b.link_density(),
+            b.punct,
+            b.elem,
+            b.kind
+        );
+    }
+    out
+}
+
+fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>, Option<u32>) {
     let t = thresholds(cfg.favor);
     let live = live_hints(page);
     let classes: Vec<Class> = page.blocks.iter().map(|b| classify(b, &live, &t)).collect();
     let Some(region) = best_region(page, &classes) else {
-        return Vec::new();
+        return (Vec::new(), classes, None);
     };
     let n = page.blocks.len();
     let in_region: Vec<bool> = page
@@ -176,7 +235,7 @@ pub fn select(page: &Page, cfg: &ExtractConfig) -> Vec<usize> {
         }
         keep[i] = match c {
             Class::Good => true,
-            Class::Bad => false,
+            Class::Bad | Class::Hinted => false,
             Class::Short => match cfg.favor {
                 Favor::Recall => true,
                 // a heading or a short line counts when good text is next to it
@@ -199,7 +258,7 @@ pub fn select(page: &Page, cfg: &ExtractConfig) -> Vec<usize> {
     if cfg.favor != Favor::Precision {
         keep_title_heading(page, &classes, &mut keep);
     }
-    (0..n).filter(|&i| keep[i]).collect()
+    ((0..n).filter(|&i| keep[i]).collect(), classes, Some(region))
 }
 
 /// The article's `<h1>` often sits just outside the content element: keep the nearest heading
@@ -215,7 +274,7 @@ fn keep_title_heading(page: &Page, classes: &[Class], keep: &mut [bool]) {
         .unwrap_or("");
     for j in (first.saturating_sub(6)..first).rev() {
         let b = &page.blocks[j];
-        if matches!(b.kind, Kind::Heading(_)) && classes[j] != Class::Bad {
+        if matches!(b.kind, Kind::Heading(_)) && !matches!(classes[j], Class::Bad | Class::Hinted) {
             let h = b.text.as_str();
             if !title.is_empty()
                 && h.chars().count() >= 4
