@@ -21,7 +21,11 @@ pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
                 Ok(l) => l,
                 // A read error (e.g. truncated gzip) ends the file: report it once and stop.
                 Err(e) => {
-                    return Some(Event::skip("bad_read", lineno as u64, format!("{name}: {e}")));
+                    return Some(Event::skip(
+                        "bad_read",
+                        lineno as u64,
+                        format!("{name}: {e}"),
+                    ));
                 }
             };
             if line.iter().all(u8::is_ascii_whitespace) {
@@ -38,7 +42,15 @@ fn parse_line(line: &[u8], name: &str, file_idx: u32, lineno: u64, cfg: &InputCo
         Err(e) => return Event::skip("bad_json", lineno, format!("{name}:{}: {e}", lineno + 1)),
     };
     let Some(text) = v.get(&cfg.text_field).and_then(|t| t.as_str()) else {
-        return Event::skip("bad_no_text", lineno, format!("{name}:{}: no string field `{}`", lineno + 1, cfg.text_field));
+        return Event::skip(
+            "bad_no_text",
+            lineno,
+            format!(
+                "{name}:{}: no string field `{}`",
+                lineno + 1,
+                cfg.text_field
+            ),
+        );
     };
     let id = match v.get(&cfg.id_field) {
         Some(serde_json::Value::String(s)) => s.clone(),
@@ -46,7 +58,10 @@ fn parse_line(line: &[u8], name: &str, file_idx: u32, lineno: u64, cfg: &InputCo
         _ => format!("{}/{}", file_stem(name), lineno),
     };
     let mut doc = Doc::from_text(id, text);
-    doc.url = v.get(&cfg.url_field).and_then(|u| u.as_str()).map(str::to_string);
+    doc.url = v
+        .get(&cfg.url_field)
+        .and_then(|u| u.as_str())
+        .map(str::to_string);
     doc.key = DocKey::new(file_idx, lineno);
     doc.source = format!("{name}:{}", lineno + 1);
     Event::Doc(Box::new(doc))
@@ -71,7 +86,10 @@ mod tests {
         assert_eq!(ev.len(), 4);
         match &ev[0] {
             Event::Doc(d) => {
-                assert_eq!((d.id.as_str(), d.text(), d.url.as_deref()), ("x1", "hello", Some("http://a")));
+                assert_eq!(
+                    (d.id.as_str(), d.text(), d.url.as_deref()),
+                    ("x1", "hello", Some("http://a"))
+                );
                 assert_eq!(d.key, DocKey::new(2, 0));
             }
             e => panic!("{e:?}"),

@@ -10,8 +10,15 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use skypile_core::Doc;
 
+pub mod arc;
 pub mod charset;
+pub mod http;
 pub mod jsonl;
+pub mod parquet_input;
+mod record;
+pub mod select;
+pub mod stream;
+pub mod warc;
 
 /// Input formats. `auto` picks by extension and, failing that, by the first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -39,6 +46,16 @@ pub struct InputConfig {
     pub url_field: String,
     /// Stop after this many documents per task (0 = no limit); handy for trying a config.
     pub limit: u64,
+    /// WARC/ARC: media types (from the HTTP `Content-Type`) that become documents.
+    pub mime_types: Vec<String>,
+    /// WARC record types that become documents (`response`; add `resource` for archives of
+    /// bare files). WET `conversion` records are always read as text.
+    pub record_types: Vec<String>,
+    /// Regexes on the target URL: if any include is given one must match; no exclude may.
+    pub url_include: Vec<String>,
+    pub url_exclude: Vec<String>,
+    /// Records (and decompressed bodies) larger than this are skipped as `bad_too_large`.
+    pub max_payload_bytes: u64,
 }
 
 impl Default for InputConfig {
@@ -50,6 +67,11 @@ impl Default for InputConfig {
             id_field: "id".into(),
             url_field: "url".into(),
             limit: 0,
+            mime_types: vec!["text/html".into(), "application/xhtml+xml".into()],
+            record_types: vec!["response".into()],
+            url_include: Vec::new(),
+            url_exclude: Vec::new(),
+            max_payload_bytes: 20 << 20,
         }
     }
 }
@@ -153,6 +175,26 @@ pub fn detect_format(path: &Path, forced: Format) -> Format {
         Format::Wet
     } else if base.ends_with(".arc") {
         Format::Arc
+    } else if base.ends_with(".warc") || base.ends_with(".wat") {
+        Format::Warc
+    } else {
+        sniff_format(path)
+    }
+}
+
+/// Unknown extension: look at the first (decompressed) bytes.
+fn sniff_format(path: &Path) -> Format {
+    let mut head = [0u8; 16];
+    let n = open_decompressed(path)
+        .and_then(|mut r| Ok(std::io::Read::read(&mut r, &mut head)?))
+        .unwrap_or(0);
+    let head = head.get(..n).unwrap_or_default();
+    if head.starts_with(b"filedesc:") {
+        Format::Arc
+    } else if head.starts_with(b"PAR1") {
+        Format::Parquet
+    } else if head.trim_ascii_start().starts_with(b"{") {
+        Format::Jsonl
     } else {
         Format::Warc
     }
@@ -162,10 +204,10 @@ pub fn detect_format(path: &Path, forced: Format) -> Format {
 pub fn open(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
     match detect_format(path, cfg.format) {
         Format::Jsonl => jsonl::read(path, file_idx, cfg),
-        other => bail!(
-            "{}: format {other:?} is not supported by this build",
-            path.display()
-        ),
+        // WET is WARC with `conversion` records, which the WARC reader turns into text docs.
+        Format::Warc | Format::Wet | Format::Auto => warc::read(path, file_idx, cfg),
+        Format::Arc => arc::read(path, file_idx, cfg),
+        Format::Parquet => parquet_input::read(path, file_idx, cfg),
     }
 }
 

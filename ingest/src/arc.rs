@@ -1,0 +1,192 @@
+//! ARC (Internet Archive, v1 and v2) reader, plain or one gzip member per record.
+//!
+//! The `warc` crate reads no ARC at all (0 records, no error), hence this small parser. A record
+//! is one header line `URL IP date mime length` (v2 adds result code, checksum, location,
+//! offset and filename before the length) and `length` bytes of HTTP response. The first
+//! record, `filedesc://`, names the version. URLs may contain spaces, so fields are taken from
+//! the end of the line.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::record::Core;
+use crate::select;
+use crate::{Events, InputConfig};
+
+pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
+    let mut core = Core::new(path, file_idx, cfg)?;
+    let mut version = 1u8;
+    Ok(Box::new(std::iter::from_fn(move || {
+        core.next_event(|c| step(c, &mut version))
+    })))
+}
+
+/// The parts of an ARC header line.
+#[derive(Debug, PartialEq)]
+struct Header {
+    url: String,
+    date: String,
+    len: Option<u64>,
+}
+
+/// A header line, if the line looks like one (a URL first and a numeric date where the
+/// version puts it). `len` is `None` when the length field is not a number.
+fn parse_header(line: &[u8], version: u8) -> Option<Header> {
+    let line = std::str::from_utf8(line)
+        .ok()?
+        .trim_end_matches(['\r', '\n']);
+    let tokens: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
+    let n = tokens.len();
+    let (url_end, date_at) = if version >= 2 && n >= 10 {
+        (n - 9, n - 8)
+    } else {
+        (n.checked_sub(4)?, n - 3)
+    };
+    if url_end == 0 {
+        return None;
+    }
+    let url = tokens.get(..url_end)?.join(" ");
+    let date = *tokens.get(date_at)?;
+    if !url.contains(':') || date.len() < 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let len = tokens.last()?.parse().ok();
+    Some(Header {
+        url,
+        date: iso_date(date),
+        len,
+    })
+}
+
+/// `20140216050221` → `2014-02-16T05:02:21Z` (WARC-Date style); other shapes stay as they are.
+fn iso_date(d: &str) -> String {
+    match (
+        d.get(0..4),
+        d.get(4..6),
+        d.get(6..8),
+        d.get(8..10),
+        d.get(10..12),
+        d.get(12..14),
+    ) {
+        (Some(y), Some(mo), Some(da), Some(h), Some(mi), Some(s)) if d.len() == 14 => {
+            format!("{y}-{mo}-{da}T{h}:{mi}:{s}Z")
+        }
+        _ => d.to_string(),
+    }
+}
+
+fn line_end(d: &[u8]) -> Option<usize> {
+    memchr::memchr(b'\n', d.get(..d.len().min(8192))?).map(|i| i + 1)
+}
+
+fn step(c: &mut Core, version: &mut u8) {
+    if !c.skip_ws() {
+        return;
+    }
+    let start = c.s.offset();
+    let lend = match c.header(line_end) {
+        Ok(l) => l,
+        Err(reason) => {
+            c.flush_garbage();
+            let rec = c.info(start, None, None, None);
+            if reason == "bad_truncated" {
+                c.truncated(&rec, "header line cut off");
+            } else {
+                c.skip_garbage(|d| memchr::memchr(b'\n', d.get(1..)?).map(|i| i + 2), 0);
+            }
+            return;
+        }
+    };
+    let Some(h) = parse_header(c.s.data().get(..lend).unwrap_or_default(), *version) else {
+        // Not a header: a line of garbage (the tail of a record whose length was wrong).
+        c.drop_garbage(lend);
+        return;
+    };
+    c.flush_garbage();
+    let rec = c.info(start, None, Some(&h.url), Some(&h.date));
+    let Some(len) = h.len else {
+        c.out
+            .push_back(rec.skip("bad_length", "ARC length is not a number"));
+        c.s.consume(lend);
+        return;
+    };
+    if len > c.sel.max_payload as u64 {
+        c.s.consume(lend);
+        if c.s.skip(len) < len {
+            c.truncated(&rec, "record cut off");
+        } else {
+            c.out
+                .push_back(rec.skip("bad_too_large", format!("{len} byte record")));
+        }
+        return;
+    }
+    let need = lend + len as usize;
+    if c.s.ensure(need) < need {
+        c.truncated(&rec, "record cut off");
+        return;
+    }
+    if let Some((reason, detail)) = c.tainted(start, start + need as u64) {
+        c.out.push_back(rec.skip(reason, detail));
+        let n = c.s.data().len();
+        c.s.consume(n);
+        return;
+    }
+    let body = c.s.data().get(lend..need).unwrap_or_default();
+    let ev = if h.url.starts_with("filedesc:") {
+        // Second line of the file header: `<major> <minor> <origin>`.
+        if body.first() == Some(&b'2') {
+            *version = 2;
+        }
+        rec.skip("skipped_filedesc", "")
+    } else if !(h.url.starts_with("http:") || h.url.starts_with("https:")) {
+        rec.skip("skipped_non_http", &h.url)
+    } else if !c.sel.url_ok(&h.url) {
+        rec.skip("skipped_url", &h.url)
+    } else {
+        select::http_response(body, &rec, &c.sel)
+    };
+    c.out.push_back(ev);
+    c.s.consume(need);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lines() {
+        let h = parse_header(
+            b"http://example.com/ 93.184.216.119 20140216050221 text/html 1591\n",
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            (h.url.as_str(), h.date.as_str(), h.len),
+            ("http://example.com/", "2014-02-16T05:02:21Z", Some(1591))
+        );
+        let h = parse_header(
+            b"http://example.com/a b.html 1.2.3.4 20140216050221 text/html 10\n",
+            1,
+        )
+        .unwrap();
+        assert_eq!(h.url, "http://example.com/a b.html");
+        let v2 = b"http://a.org/ 1.2.3.4 20080430204825 text/html 200 ABCDEF - 0 f.arc 512\n";
+        let h = parse_header(v2, 2).unwrap();
+        assert_eq!((h.url.as_str(), h.len), ("http://a.org/", Some(512)));
+        assert_eq!(
+            parse_header(
+                b"http://example.com/ 93.184.216.119 201404010000000000 text/html abc",
+                1
+            )
+            .unwrap()
+            .len,
+            None
+        );
+        assert_eq!(
+            parse_header(b"<html><body>hello world</body></html>", 1),
+            None
+        );
+        assert_eq!(parse_header(b"", 1), None);
+    }
+}
