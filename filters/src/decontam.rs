@@ -11,11 +11,12 @@
 //! ≈ 20 characters (the same evidence as GPT-3's 13 words), and 20 is longer than the stock
 //! phrases of Chinese exam papers (`根据以上材料，下列说法正确的是` is 14 characters,
 //! `下列关于……的叙述中，正确的是` about 12), so a shared stem alone never matches.
-//! The n of an item is chosen by its own script (≥ half Han units → `ngram_zh`), and documents
-//! are scanned with both sizes, so an English MMLU question quoted on a Chinese page is found
-//! whatever `doc.lang` says (a wrong language label cannot hide a leak).
+//! The window starting at a Han character is `ngram_zh` units long, any other window
+//! `ngram_en` units, in items and documents alike; so the unit and n follow the script of the
+//! text itself, not `doc.lang`: an English MMLU question quoted on a Chinese page is found, and
+//! a wrong language label cannot hide a leak (one hash lookup per unit either way).
 //!
-//! Items with fewer units than their n (e.g. "Which organ filters blood to make urine?") are
+//! Items too short for any window (e.g. "Which organ filters blood to make urine?") are
 //! matched by exact normalised substring when they have at least `min_short_chars` normalised
 //! characters; shorter ones would match everywhere and are skipped (counted in the build log).
 //! N-grams shared by more than `max_items_per_ngram` items are the benchmark's own boilerplate
@@ -99,8 +100,6 @@ pub struct Decontam {
     cfg: DecontamConfig,
     items: Vec<ItemMeta>,
     index: NgramIndex,
-    /// Distinct window sizes in the index (1 or 2).
-    sizes: Vec<usize>,
     /// Short items: automaton over their normalised text; pattern → items with that text.
     short: Option<(AhoCorasick, Vec<Vec<u32>>)>,
     /// One bit per item: set the first time any worker matches it (counts distinct items found).
@@ -181,13 +180,10 @@ impl Decontam {
                     id: item.id.clone(),
                 });
                 let u = Units::of(&item.text, true);
-                let n = if u.han * 2 >= u.len().max(1) {
-                    cfg.ngram_zh
-                } else {
-                    cfg.ngram_en
-                };
-                if u.len() >= n {
-                    pairs.extend(u.ngrams(n).map(|h| (h, i)));
+                let before = pairs.len();
+                pairs.extend(u.ngrams(cfg.ngram_en, cfg.ngram_zh).map(|h| (h, i)));
+                if pairs.len() > before {
+                    // indexed by n-grams
                 } else if u.normalized.chars().count() >= cfg.min_short_chars {
                     short.entry(u.normalized).or_default().push(i);
                 } else {
@@ -197,8 +193,6 @@ impl Decontam {
         }
         let index = NgramIndex::build(pairs, items.len(), cfg.max_items_per_ngram);
         stats.short_items = short.values().map(Vec::len).sum();
-        let mut sizes = vec![cfg.ngram_en, cfg.ngram_zh];
-        sizes.dedup();
         let short = (!short.is_empty()).then(|| {
             let (pats, ids): (Vec<String>, Vec<Vec<u32>>) = short.into_iter().unzip();
             AhoCorasick::new(&pats).ok().map(|ac| (ac, ids))
@@ -242,7 +236,6 @@ impl Decontam {
             cfg,
             items,
             index,
-            sizes,
             short,
             seen,
             reported: AtomicBool::new(false),
@@ -260,13 +253,11 @@ impl Decontam {
         let units = Units::of(text, self.short.is_some());
         let mut hits: HashMap<u32, u32> = HashMap::new();
         let mut hit_keys: HashSet<u64> = HashSet::new();
-        for &n in &self.sizes {
-            for key in units.ngrams(n) {
-                let found = self.index.lookup(key);
-                if !found.is_empty() && hit_keys.insert(key) {
-                    for &it in found {
-                        *hits.entry(it).or_default() += 1;
-                    }
+        for key in units.ngrams(self.cfg.ngram_en, self.cfg.ngram_zh) {
+            let found = self.index.lookup(key);
+            if !found.is_empty() && hit_keys.insert(key) {
+                for &it in found {
+                    *hits.entry(it).or_default() += 1;
                 }
             }
         }

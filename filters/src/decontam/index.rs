@@ -16,7 +16,8 @@ use xxhash_rust::xxh3::xxh3_64;
 #[derive(Default)]
 pub(crate) struct Units {
     pub bytes: Vec<u8>,
-    pub han: usize,
+    /// Per unit: is it a Han character (its window is `n_zh` long, else `n_en`).
+    pub han: Vec<bool>,
     pub normalized: String,
 }
 
@@ -39,7 +40,9 @@ impl Units {
                 u.flush(&mut word, keep_normalized);
                 let mut b = [0u8; 4];
                 u.push_unit(c.encode_utf8(&mut b), keep_normalized);
-                u.han += is_han(c) as usize;
+                if let Some(h) = u.han.last_mut() {
+                    *h = is_han(c);
+                }
             } else if c.is_alphanumeric() {
                 word.extend(c.to_lowercase());
             } else {
@@ -62,20 +65,22 @@ impl Units {
     fn push_unit(&mut self, unit: &str, keep_normalized: bool) {
         self.bytes
             .extend_from_slice(&xxh3_64(unit.as_bytes()).to_le_bytes());
+        self.han.push(false);
         if keep_normalized {
             self.normalized.push_str(unit);
         }
     }
 
-    /// Hashes of every n-unit window, in order.
-    pub fn ngrams(&self, n: usize) -> impl Iterator<Item = u64> + '_ {
-        let width = n * 8;
-        let count = if n == 0 {
-            0
-        } else {
-            (self.len() + 1).saturating_sub(n)
-        };
-        (0..count).filter_map(move |i| self.bytes.get(i * 8..i * 8 + width).map(xxh3_64))
+    /// Hashes of the window starting at every unit: `n_zh` units when that unit is a Han
+    /// character, else `n_en` (Chinese by characters, other text by words, mixed text too).
+    pub fn ngrams(&self, n_en: usize, n_zh: usize) -> impl Iterator<Item = u64> + '_ {
+        self.han.iter().enumerate().filter_map(move |(i, &h)| {
+            let n = if h { n_zh } else { n_en };
+            if n == 0 {
+                return None;
+            }
+            self.bytes.get(i * 8..(i + n) * 8).map(xxh3_64)
+        })
     }
 }
 
@@ -87,6 +92,10 @@ pub(crate) struct NgramIndex {
     items: Vec<u32>,
     dir: Vec<u32>,
     shift: u32,
+    /// One bit per low-bits hash value, ~8 bits per entry: most windows of a clean doc stop
+    /// at this small array instead of touching the directory and the key array.
+    filter: Vec<u64>,
+    filter_mask: u64,
     /// Distinct indexed n-grams per item (the denominator of `min_share`).
     pub per_item: Vec<u32>,
     /// N-grams left out because more than `max_items` items share them (boilerplate).
@@ -127,6 +136,14 @@ impl NgramIndex {
         for i in 1..dir.len() {
             dir[i] += dir[i - 1];
         }
+        let fbits = (usize::BITS - keys.len().leading_zeros() + 3).clamp(9, 36);
+        let filter_mask = (1u64 << fbits) - 1;
+        let mut filter = vec![0u64; 1usize << (fbits - 6)];
+        for &k in &keys {
+            if let Some(w) = filter.get_mut(((k & filter_mask) >> 6) as usize) {
+                *w |= 1 << (k & 63);
+            }
+        }
         keys.shrink_to_fit();
         items.shrink_to_fit();
         NgramIndex {
@@ -134,6 +151,8 @@ impl NgramIndex {
             items,
             dir,
             shift,
+            filter,
+            filter_mask,
             per_item,
             boilerplate,
         }
@@ -141,6 +160,10 @@ impl NgramIndex {
 
     /// Items containing this n-gram (empty for most windows of a clean doc).
     pub fn lookup(&self, key: u64) -> &[u32] {
+        let word = self.filter.get(((key & self.filter_mask) >> 6) as usize);
+        if word.is_none_or(|w| w >> (key & 63) & 1 == 0) {
+            return &[];
+        }
         let b = (key >> self.shift) as usize;
         let (Some(&lo), Some(&hi)) = (self.dir.get(b), self.dir.get(b + 1)) else {
             return &[];
@@ -162,6 +185,7 @@ impl NgramIndex {
         self.keys.capacity() * 8
             + self.items.capacity() * 4
             + self.dir.capacity() * 4
+            + self.filter.capacity() * 8
             + self.per_item.capacity() * 4
     }
 }
@@ -175,7 +199,7 @@ mod tests {
         let a = Units::of("下列 说法，Which of the FOLLOWING 2024", true);
         assert_eq!(a.normalized, "下列说法whichofthefollowing0000");
         assert_eq!(a.len(), 4 + 4 + 1);
-        assert_eq!(a.han, 4);
+        assert_eq!(a.han.iter().filter(|&&h| h).count(), 4);
         let b = Units::of("下列说法 which-of the following　１９９９", false);
         assert_eq!(
             a.bytes, b.bytes,
@@ -186,10 +210,14 @@ mod tests {
     #[test]
     fn ngrams_count_and_short_text() {
         let u = Units::of("a b c d e", false);
-        assert_eq!(u.ngrams(3).count(), 3);
-        assert_eq!(u.ngrams(5).count(), 1);
-        assert_eq!(u.ngrams(6).count(), 0);
-        assert_eq!(u.ngrams(0).count(), 0);
+        assert_eq!(u.ngrams(3, 1).count(), 3);
+        assert_eq!(u.ngrams(5, 1).count(), 1);
+        assert_eq!(u.ngrams(6, 1).count(), 0);
+        assert_eq!(u.ngrams(0, 1).count(), 0);
+        // Windows from Han units are n_zh long, from words n_en long.
+        let m = Units::of("中文 a b 字", false);
+        assert_eq!(m.ngrams(2, 5).count(), 3, "中文ab字, a-b, b-字");
+        assert_eq!(m.ngrams(2, 6).count(), 2, "no Han window fits in 5 units");
     }
 
     #[test]
