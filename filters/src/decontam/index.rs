@@ -27,22 +27,33 @@ impl Units {
     }
 
     pub fn of(text: &str, keep_normalized: bool) -> Units {
+        // Upper bounds (a Han char is 3 bytes → 8 hash bytes) so the hot loop never reallocates.
         let mut u = Units {
-            bytes: Vec::with_capacity(text.len() * 2),
-            ..Default::default()
+            bytes: Vec::with_capacity(text.len() * 3 + 8),
+            han: Vec::with_capacity(text.len() / 2 + 1),
+            normalized: String::new(),
         };
         let mut word = String::new();
         for c in text.chars() {
-            let c = fold_fullwidth(c);
-            if c.is_numeric() {
-                word.push('0');
-            } else if is_cjk(c) {
+            // ASCII first: most of any page, and the Unicode tables below are the slow path.
+            let c = if c.is_ascii() { c } else { fold_fullwidth(c) };
+            if c.is_ascii() {
+                if c.is_ascii_digit() {
+                    word.push('0');
+                } else if c.is_ascii_alphabetic() {
+                    word.push(c.to_ascii_lowercase());
+                } else {
+                    u.flush(&mut word, keep_normalized);
+                }
+            } else if is_cjk(c) && c != '〇' {
                 u.flush(&mut word, keep_normalized);
                 let mut b = [0u8; 4];
                 u.push_unit(c.encode_utf8(&mut b), keep_normalized);
                 if let Some(h) = u.han.last_mut() {
                     *h = is_han(c);
                 }
+            } else if c.is_numeric() {
+                word.push('0');
             } else if c.is_alphanumeric() {
                 word.extend(c.to_lowercase());
             } else {
