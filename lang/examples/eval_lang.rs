@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use corpus::Sample;
 use skypile_core::{Counters, Doc, Step};
-use skypile_lang::{LangConfig, ZhVariantConfig, detect, zh_variant};
+use skypile_lang::{
+    LangConfig, LangFilterConfig, NormalizeConfig, ZhVariantConfig, detect, zh_variant,
+};
 
 const MIN_CHARS: usize = 200;
 const SAMPLE: usize = 3000;
@@ -74,12 +76,25 @@ fn main() {
         "lingua sentences joined to ≥200 chars (16 languages)",
         &lingua,
     );
+    let real = [zh, en].concat();
     let (real_min, _) = accuracy(
         "real web/news text (ChineseWebText, SogouCS, dolma, Dragnet)",
-        &[zh, en].concat(),
+        &real,
     );
+    for (lang, min) in &LangFilterConfig::default().languages {
+        let docs: Vec<&Sample> = real.iter().filter(|s| &s.expect == lang).collect();
+        let kept = docs.iter().filter(|s| {
+            let d = detect(&s.text, SAMPLE);
+            d.lang == lang && d.score >= *min
+        });
+        println!(
+            "  kept by the default lang_filter ({lang} ≥ {min}): {}/{}",
+            kept.count(),
+            docs.len()
+        );
+    }
     let (cs_min, cs_ja_zh) = accuracy(
-        "chardet files decoded by folder label (markup stripped, ≥200 chars)",
+        "chardet files decoded by folder label (markup stripped, ≥200 CJK chars)",
         &charset,
     );
     accuracy(
@@ -148,12 +163,26 @@ fn main() {
                 zhv.process(d, &mut st);
             }
         }
-        let per_doc = t0.elapsed().as_secs_f64() * 1e6 / (rounds * docs.len()) as f64;
+        let elapsed = t0.elapsed().as_secs_f64();
+        let per_doc = elapsed * 1e6 / (rounds * docs.len()) as f64;
+        let norm = NormalizeConfig::default()
+            .build()
+            .map_err(|e| e.to_string());
+        if let Ok(norm) = norm {
+            let t1 = Instant::now();
+            for _ in 0..rounds {
+                for s in &real {
+                    std::hint::black_box(norm.apply(&s.text, &mut st));
+                }
+            }
+            let n = t1.elapsed().as_secs_f64() * 1e6 / (rounds * real.len()) as f64;
+            println!("\n== cost: normalize {n:.1} µs/doc");
+        }
         println!(
-            "\n== cost: lang+zh_variant {per_doc:.1} µs/doc over {} real docs (avg {:.1} KB), {:.0} MB/s",
+            "== cost: lang+zh_variant {per_doc:.1} µs/doc over {} real docs (avg {:.1} KB), {:.0} MB/s",
             docs.len(),
             bytes as f64 / docs.len().max(1) as f64 / 1024.0,
-            (bytes * rounds) as f64 / t0.elapsed().as_secs_f64() / 1e6
+            (bytes * rounds) as f64 / elapsed / 1e6
         );
     }
 
