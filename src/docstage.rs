@@ -261,7 +261,7 @@ fn process(
         (None, Some(g)) => {
             let t = Instant::now();
             let obs = g.step.observe(&doc);
-            counters.add(&format!("{}.in", g.label), 1);
+            counters.add(&format!("{}.observed", g.label), 1);
             counters.add(
                 &format!("{}.observe_us", g.label),
                 t.elapsed().as_micros() as u64,

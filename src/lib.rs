@@ -8,6 +8,7 @@ pub mod inspect;
 pub mod plan;
 pub mod progress;
 pub mod report;
+pub mod report_html;
 pub mod runner;
 pub mod slurm;
 pub mod stages;

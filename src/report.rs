@@ -1,9 +1,343 @@
-//! `skypile report`: one self-contained HTML file describing a run.
+//! `skypile report`: one self-contained HTML file (inline SVG, no network) describing a run:
+//! the funnel, drop reasons per language, histograms of lengths and filter scores with the
+//! configured thresholds marked, language / zh-variant / charset mixes, duplicate cluster
+//! sizes, and samples of kept and removed docs per reason.
+//!
+//! Shards are streamed; every statistic keeps bounded state (counts, fixed-size reservoirs with
+//! a fixed seed), so a report of a huge run needs little memory and is deterministic.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result};
+use arrow_array::{Array, Float32Array, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-pub fn run(_dir: &Path, _out: Option<&Path>) -> Result<()> {
-    bail!("report is being written (issue 10)")
+use crate::inspect::shards;
+use crate::report_html::{Html, bar_chart, esc, histogram};
+use crate::stats::RunStats;
+
+const RESERVOIR: usize = 20_000;
+const SAMPLES_KEPT: usize = 6;
+const SAMPLES_PER_REASON: usize = 3;
+
+/// Bounded uniform sample (Algorithm R) with a fixed-seed xorshift, so reports are repeatable.
+pub struct Reservoir<T> {
+    pub items: Vec<T>,
+    cap: usize,
+    seen: u64,
+    rng: u64,
+}
+
+impl<T> Reservoir<T> {
+    pub fn new(cap: usize, seed: u64) -> Self {
+        Reservoir {
+            items: Vec::new(),
+            cap,
+            seen: 0,
+            rng: seed | 1,
+        }
+    }
+    pub fn push(&mut self, x: T) {
+        self.seen += 1;
+        if self.items.len() < self.cap {
+            self.items.push(x);
+            return;
+        }
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let j = (self.rng % self.seen) as usize;
+        if j < self.cap {
+            self.items[j] = x;
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Sample {
+    pub id: String,
+    pub url: String,
+    pub lang: String,
+    pub reason: String,
+    pub text: String,
+}
+
+#[derive(Default)]
+struct Scan {
+    numeric: BTreeMap<String, Reservoir<f64>>,
+    counts: BTreeMap<&'static str, BTreeMap<String, u64>>,
+    reasons_by_lang: BTreeMap<String, BTreeMap<String, u64>>,
+    kept: Option<Reservoir<Sample>>,
+    removed: BTreeMap<String, Reservoir<Sample>>,
+}
+
+const CATEGORICAL: [&str; 4] = ["lang", "zh_variant", "charset_source", "charset"];
+const NOT_SCORES: [&str; 2] = ["lang_score", "drop_reason"];
+
+fn str_at(b: &RecordBatch, name: &str, row: usize) -> Option<String> {
+    let c = b
+        .column_by_name(name)?
+        .as_any()
+        .downcast_ref::<StringArray>()?;
+    if c.is_null(row) {
+        None
+    } else {
+        Some(c.value(row).to_string())
+    }
+}
+
+fn num_at(a: &dyn Array, row: usize) -> Option<f64> {
+    if a.is_null(row) {
+        return None;
+    }
+    let any = a.as_any();
+    if let Some(x) = any.downcast_ref::<Float32Array>() {
+        Some(x.value(row) as f64)
+    } else if let Some(x) = any.downcast_ref::<Float64Array>() {
+        Some(x.value(row))
+    } else {
+        any.downcast_ref::<Int64Array>()
+            .map(|x| x.value(row) as f64)
+    }
+}
+
+impl Scan {
+    fn file(&mut self, path: &Path, removed: bool) -> Result<()> {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?
+            .with_batch_size(1024)
+            .build()?;
+        for batch in reader {
+            let b = batch.with_context(|| format!("reading {}", path.display()))?;
+            let schema = b.schema();
+            for row in 0..b.num_rows() {
+                let lang = str_at(&b, "lang", row).unwrap_or_else(|| "und".into());
+                let text = str_at(&b, "text", row).unwrap_or_default();
+                let sample = |reason: String| Sample {
+                    id: str_at(&b, "id", row).unwrap_or_default(),
+                    url: str_at(&b, "url", row).unwrap_or_default(),
+                    lang: lang.clone(),
+                    reason,
+                    text: text.chars().take(600).collect(),
+                };
+                if removed {
+                    let reason = format!(
+                        "{}: {}",
+                        str_at(&b, "drop_step", row).unwrap_or_default(),
+                        str_at(&b, "drop_reason", row).unwrap_or_default()
+                    );
+                    *self
+                        .reasons_by_lang
+                        .entry(lang.clone())
+                        .or_default()
+                        .entry(reason.clone())
+                        .or_default() += 1;
+                    let seed = self.removed.len() as u64 + 7;
+                    self.removed
+                        .entry(reason.clone())
+                        .or_insert_with(|| Reservoir::new(SAMPLES_PER_REASON, seed))
+                        .push(sample(reason));
+                    continue;
+                }
+                self.kept
+                    .get_or_insert_with(|| Reservoir::new(SAMPLES_KEPT, 42))
+                    .push(sample(String::new()));
+                for name in CATEGORICAL {
+                    if let Some(v) = str_at(&b, name, row) {
+                        *self.counts.entry(name).or_default().entry(v).or_default() += 1;
+                    }
+                }
+                let len = text.chars().count() as f64;
+                self.numeric
+                    .entry("text_chars".into())
+                    .or_insert_with(|| Reservoir::new(RESERVOIR, 3))
+                    .push(len);
+                for (i, f) in schema.fields().iter().enumerate() {
+                    let numeric = matches!(
+                        f.data_type(),
+                        DataType::Float32 | DataType::Float64 | DataType::Int64
+                    );
+                    if !numeric || NOT_SCORES.contains(&f.name().as_str()) {
+                        continue;
+                    }
+                    if let Some(v) = num_at(b.column(i).as_ref(), row) {
+                        let seed = i as u64 + 11;
+                        self.numeric
+                            .entry(f.name().clone())
+                            .or_insert_with(|| Reservoir::new(RESERVOIR, seed))
+                            .push(v);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Threshold values configured for a score column: numeric keys of the step configs (recorded
+/// in run.json) whose name shares the column's stem, e.g. `gopher_mean_word_length` ↔
+/// `max_mean_word_length`.
+fn thresholds(pipeline: &serde_json::Value, column: &str) -> Vec<(String, f64)> {
+    let stem = column.split_once('_').map_or(column, |(_, rest)| rest);
+    let mut out = Vec::new();
+    fn walk(v: &serde_json::Value, path: &str, stem: &str, out: &mut Vec<(String, f64)>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    if let Some(n) = x.as_f64() {
+                        let key = k.trim_start_matches("min_").trim_start_matches("max_");
+                        if key.len() >= 4
+                            && (key == stem || stem.contains(key) || key.contains(stem))
+                        {
+                            out.push((p, n));
+                        }
+                    } else {
+                        walk(x, &p, stem, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| walk(x, &format!("{path}[{i}]"), stem, out)),
+            _ => {}
+        }
+    }
+    walk(&pipeline["steps"], "", stem, &mut out);
+    out.truncate(6);
+    out
+}
+
+pub fn run(dir: &Path, out: Option<&Path>) -> Result<()> {
+    let stats_path = dir.join("stats.json");
+    let rs: RunStats = serde_json::from_slice(&std::fs::read(&stats_path).with_context(|| {
+        format!(
+            "{} missing: run `skypile stats {}` first",
+            stats_path.display(),
+            dir.display()
+        )
+    })?)?;
+    let run_info: serde_json::Value = std::fs::read(dir.join("run.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let mut scan = Scan::default();
+    for f in shards(dir, "data")? {
+        scan.file(&f, false)?;
+    }
+    for f in shards(dir, "removed")? {
+        scan.file(&f, true)?;
+    }
+    let html = render(&rs, &scan, &run_info["pipeline"]);
+    let path: PathBuf = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.join("report.html"));
+    crate::runner::write_atomic(&path, html.as_bytes())?;
+    println!("{}", path.display());
+    Ok(())
+}
+
+fn render(rs: &RunStats, scan: &Scan, pipeline: &serde_json::Value) -> String {
+    let mut h = Html::new(&format!("skypile report: {}", rs.name));
+    h.section("summary", "Summary", |s| {
+        let _ = write!(
+            s,
+            "<table><tr><th>docs in</th><td class=n id=docs-in>{}</td></tr><tr><th>docs out</th><td class=n id=docs-out>{}</td></tr>\
+             <tr><th>tokens out</th><td class=n id=tokens-out>{}</td></tr><tr><th>complete</th><td>{}</td></tr></table>",
+            rs.docs_in, rs.docs_out, rs.tokens_out, rs.complete
+        );
+    });
+    h.section("funnel", "Funnel: documents kept after each step", |s| {
+        let mut bars = vec![("ingest".to_string(), rs.docs_in as f64)];
+        bars.extend(rs.steps.iter().map(|st| (st.label.clone(), st.kept as f64)));
+        s.push_str(&bar_chart(&bars));
+        s.push_str("<table><tr><th>step</th><th>in</th><th>kept</th><th>dropped</th><th>reasons</th></tr>");
+        for st in &rs.steps {
+            let reasons: Vec<String> = st.dropped_reasons.iter().map(|(r, n)| format!("{} {n}", esc(r))).collect();
+            let _ = write!(s, "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td></tr>", esc(&st.label), st.docs_in, st.kept, st.dropped, reasons.join(", "));
+        }
+        s.push_str("</table>");
+    });
+    h.section("reasons", "Drop reasons per language (removed/)", |s| {
+        if scan.reasons_by_lang.is_empty() {
+            s.push_str("<p>No removed/ shards: set <code>output.write_removed: true</code> to see them.</p>");
+        }
+        for (lang, reasons) in &scan.reasons_by_lang {
+            let _ = write!(s, "<h3>{}</h3>", esc(lang));
+            let bars: Vec<(String, f64)> = reasons.iter().map(|(r, n)| (r.clone(), *n as f64)).collect();
+            s.push_str(&bar_chart(&bars));
+        }
+    });
+    h.section("languages", "Language mix (kept)", |s| {
+        let bars: Vec<(String, f64)> = rs.by_lang.iter().map(|(l, t)| (format!("{l} docs"), t.docs as f64)).collect();
+        s.push_str(&bar_chart(&bars));
+        s.push_str("<table><tr><th>lang</th><th>docs</th><th>tokens</th><th>chars</th><th>tokens/char</th></tr>");
+        for (l, t) in &rs.by_lang {
+            let _ = write!(s, "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.3}</td></tr>", esc(l), t.docs, t.tokens, t.chars, t.tokens_per_char);
+        }
+        s.push_str("</table>");
+    });
+    for (name, title) in [
+        ("zh_variant", "Chinese variant mix"),
+        ("charset_source", "Charset decided by"),
+        ("charset", "Charsets"),
+    ] {
+        h.section(name, title, |s| match scan.counts.get(name) {
+            Some(c) if !c.is_empty() => s.push_str(&bar_chart(
+                &c.iter()
+                    .map(|(k, v)| (k.clone(), *v as f64))
+                    .collect::<Vec<_>>(),
+            )),
+            _ => s.push_str("<p>No values in this run.</p>"),
+        });
+    }
+    h.section(
+        "histograms",
+        "Distributions (kept docs) with configured thresholds",
+        |s| {
+            for (col, r) in &scan.numeric {
+                let th = thresholds(pipeline, col);
+                let _ = write!(s, "<h3>{}</h3>", esc(col));
+                s.push_str(&histogram(&r.items, &th));
+            }
+        },
+    );
+    h.section("clusters", "Duplicate cluster sizes", |s| {
+        match scan.numeric.get("minhash_cluster_size") {
+            Some(r) => s.push_str(&histogram(&r.items, &[])),
+            None => s.push_str("<p>No minhash step in this run.</p>"),
+        }
+    });
+    h.section("samples", "Samples", |s| {
+        s.push_str("<h3>kept</h3>");
+        for x in scan.kept.iter().flat_map(|r| r.items.iter()) {
+            sample_html(s, x);
+        }
+        for (reason, r) in &scan.removed {
+            let _ = write!(s, "<h3>removed: {}</h3>", esc(reason));
+            for x in &r.items {
+                sample_html(s, x);
+            }
+        }
+    });
+    h.finish()
+}
+
+fn sample_html(s: &mut String, x: &Sample) {
+    let _ = write!(
+        s,
+        "<div class=doc><div class=meta>{} · {} · {}</div><pre>{}</pre></div>",
+        esc(&x.id),
+        esc(&x.lang),
+        esc(&x.url),
+        esc(&x.text)
+    );
 }

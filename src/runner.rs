@@ -51,6 +51,9 @@ struct RunInfo {
     name: String,
     config_hash: String,
     stages: Vec<(String, usize)>,
+    /// The configuration that produced the output (steps and thresholds, for reports).
+    #[serde(default)]
+    pipeline: serde_json::Value,
 }
 
 pub fn completion_path(out: &Path, stage: &str, rank: usize) -> PathBuf {
@@ -265,6 +268,7 @@ fn check_run_info(out: &Path, p: &Pipeline, plan: &Plan) -> Result<()> {
             .iter()
             .map(|s| (s.name.clone(), s.ranks))
             .collect(),
+        pipeline: p.fingerprint(),
     };
     if let Ok(bytes) = std::fs::read(&path) {
         if let Ok(old) = serde_json::from_slice::<RunInfo>(&bytes) {

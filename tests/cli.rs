@@ -96,7 +96,7 @@ assert df.text.str.len().min() > 0
 assert df.id.is_unique
 print(len(df), int(df.token_count.sum()))
 "#;
-    let o = Command::new(py)
+    let o = Command::new(&py)
         .arg("-c")
         .arg(script)
         .arg(&out)
@@ -113,6 +113,97 @@ print(len(df), int(df.token_count.sum()))
         format!("{docs} {tokens}"),
         "pandas sees what the manifest says"
     );
+
+    // The pandas example shipped in scripts/ runs on the same output.
+    let o = Command::new(&py)
+        .arg("scripts/inspect.py")
+        .arg(&out)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "scripts/inspect.py failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let printed = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        printed.contains(&format!("{docs} docs, {tokens} tokens")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("re-threshold") && printed.contains("zh") && printed.contains("en"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn quickstart_report_and_inspect_match_stats() {
+    let out = tmp("report");
+    run_ok(
+        bin()
+            .args(["run", "pipelines/quickstart.yaml", "--output"])
+            .arg(&out),
+    );
+    let stats = json(&out.join("stats.json"));
+    run_ok(bin().arg("report").arg(&out));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    for id in [
+        "summary",
+        "funnel",
+        "reasons",
+        "languages",
+        "zh_variant",
+        "charset_source",
+        "histograms",
+        "clusters",
+        "samples",
+    ] {
+        assert!(
+            html.contains(&format!("<section id=\"{id}\">")),
+            "section {id} missing"
+        );
+    }
+    assert_eq!(
+        html.matches("<section").count(),
+        html.matches("</section>").count()
+    );
+    assert!(
+        !html.contains("<script src") && !html.contains("<link "),
+        "no external resources"
+    );
+    for (id, key) in [
+        ("docs-in", "docs_in"),
+        ("docs-out", "docs_out"),
+        ("tokens-out", "tokens_out"),
+    ] {
+        let want = format!("id={id}>{}<", stats[key].as_u64().unwrap());
+        assert!(html.contains(&want), "{want} not in report");
+    }
+    for st in stats["steps"].as_array().unwrap() {
+        let label = st["label"].as_str().unwrap();
+        let kept = st["kept"].as_u64().unwrap();
+        assert!(
+            html.contains(&format!(
+                "<tr><td>{label}</td><td class=n>{}</td><td class=n>{kept}</td>",
+                st["in"]
+            )),
+            "funnel row of {label}"
+        );
+    }
+    assert!(
+        html.contains("minhash_cluster_size") && html.contains("gopher_"),
+        "score histograms"
+    );
+    let o = run_ok(bin().args(["inspect", "-n", "2", "--lang", "zh"]).arg(&out));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("token_count") && text.matches("── ").count() == 2,
+        "{text}"
+    );
+    let o = run_ok(bin().args(["inspect", "--removed", "-n", "1"]).arg(&out));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("dropped by"));
 }
 
 #[test]
