@@ -83,7 +83,7 @@ pub fn decode_html_hinted(bytes: &[u8], http_charset: Option<&str>, url: Option<
             source: "utf8_default",
         },
         None => {
-            let enc = detect(bytes, url);
+            let enc = detect_lenient(bytes, url);
             let (text, _) = enc.decode_without_bom_handling(bytes);
             Decoded {
                 text: text.into_owned(),
@@ -180,7 +180,13 @@ fn decode_checked(
         let bad = count_replacements(&text);
         if too_many(bad, text.len()) {
             let guess = detect(bytes, url);
-            if guess != enc && !(enc == GB18030 && guess == GBK) {
+            // A single-byte guess decodes anything without errors, so "fewer U+FFFD" is no
+            // evidence against a multibyte CJK label (a GB page with a few corrupt bytes).
+            let cjk_label = !enc.is_single_byte() && enc != UTF_8;
+            if guess != enc
+                && !(enc == GB18030 && guess == GBK)
+                && !(cjk_label && guess.is_single_byte())
+            {
                 let (alt, _) = guess.decode_without_bom_handling(bytes);
                 if count_replacements(&alt) * 2 < bad {
                     return Decoded {
@@ -219,6 +225,58 @@ fn detect(bytes: &[u8], url: Option<&str>) -> &'static Encoding {
         chardetng::Utf8Detection::Allow,
     );
     if enc == GBK { GB18030 } else { enc }
+}
+
+/// chardetng rules out an encoding at its first invalid sequence, so a GB or Big5 page with a
+/// couple of corrupt bytes comes back as windows-1252 mojibake. When it guesses a single-byte
+/// encoding, ask again without the few sequences that are invalid in GB18030 (then Big5).
+fn detect_lenient(bytes: &[u8], url: Option<&str>) -> &'static Encoding {
+    let guess = detect(bytes, url);
+    if !guess.is_single_byte() {
+        return guess;
+    }
+    let high = bytes.iter().filter(|&&b| b >= 0x80).count();
+    let max_errors = (high / 200).max(2);
+    for cand in [GB18030, encoding_rs::BIG5] {
+        if let Some(clean) = without_malformed(bytes, cand, max_errors) {
+            let again = detect(&clean, url);
+            if again == cand || (cand == GB18030 && again == GBK) {
+                return cand;
+            }
+        }
+    }
+    guess
+}
+
+/// `bytes` without the sequences `enc` cannot decode; `None` when there are more than `max`.
+fn without_malformed(bytes: &[u8], enc: &'static Encoding, max: usize) -> Option<Vec<u8>> {
+    use encoding_rs::DecoderResult;
+    let mut dec = enc.new_decoder_without_bom_handling();
+    let mut scratch = vec![0u8; 1 << 14];
+    let mut keep = Vec::with_capacity(bytes.len());
+    let (mut pos, mut kept_to, mut errors) = (0usize, 0usize, 0usize);
+    loop {
+        let (res, read, _) =
+            dec.decode_to_utf8_without_replacement(bytes.get(pos..)?, &mut scratch, true);
+        pos += read;
+        match res {
+            DecoderResult::InputEmpty => {
+                keep.extend_from_slice(bytes.get(kept_to..)?);
+                return (errors > 0).then_some(keep);
+            }
+            DecoderResult::OutputFull => {}
+            DecoderResult::Malformed(bad, after) => {
+                errors += 1;
+                if errors > max {
+                    return None;
+                }
+                let end = pos.checked_sub(after as usize)?;
+                let start = end.saturating_sub(bad as usize).max(kept_to);
+                keep.extend_from_slice(bytes.get(kept_to..start)?);
+                kept_to = end.max(kept_to);
+            }
+        }
+    }
 }
 
 /// The lower-case ASCII top-level domain of a URL, in the form chardetng accepts (it panics on
@@ -405,6 +463,23 @@ mod tests {
         let b = ZH.as_bytes();
         let d = decode_html(b.get(..b.len() - 1).unwrap(), Some("gb2312"));
         assert_eq!(d.charset, "UTF-8");
+    }
+
+    #[test]
+    fn a_few_corrupt_bytes_do_not_turn_gb_into_latin() {
+        let mut b = gb(&ZH.repeat(20));
+        b.insert(30, 0xFF);
+        b.insert(601, 0xFF);
+        let d = decode_html(&b, None);
+        assert_eq!((d.charset, d.source), ("GB18030", "detected"));
+        let d = decode_html(&b, Some("gb2312"));
+        assert_eq!((d.charset, d.source), ("GB18030", "http"));
+        // Latin text stays Latin.
+        let latin = encoding_rs::WINDOWS_1252
+            .encode("Größe, schön und für élève à côté. ")
+            .0
+            .repeat(10);
+        assert_eq!(decode_html(&latin, None).charset, "windows-1252");
     }
 
     #[test]

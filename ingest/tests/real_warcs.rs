@@ -50,3 +50,74 @@ fn dump_all() {
         );
     }
 }
+
+#[test]
+fn dump_charsets() {
+    let Some(dir) = data_dir() else { return };
+    for f in [
+        "resiliparse/warcfile.warc.gz",
+        "servo-warc-tests/qq-rec-20180222114434301946-paragon.warc.gz",
+        "servo-warc-tests/JD-rec-20180405000106248848-userland.warc.gz",
+        "servo-warc-tests/Sina-rec-20180808064152840331-anjiadeMacBook-Pro.local.warc.gz",
+        "resiliparse/clueweb-quirk.warc.gz",
+    ] {
+        for ev in skypile_ingest::open(&dir.join(f), 0, &InputConfig::default()).unwrap() {
+            if let Event::Doc(d) = ev {
+                let html = &d.raw.as_ref().unwrap().html;
+                let bad = html.matches('\u{FFFD}').count();
+                let zh = html
+                    .chars()
+                    .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+                    .count();
+                println!(
+                    "CS {} {:?} {:?} {:?} fffd={bad} han={zh} len={}",
+                    d.source.rsplit('/').next().unwrap(),
+                    d.url,
+                    d.meta_str("charset"),
+                    d.meta_str("charset_source"),
+                    html.len()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn dump_gold() {
+    let Some(dir) = data_dir() else { return };
+    let x = dir.join("../extraction/zh-web-content-extraction");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(x.join("original"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        let d = skypile_ingest::charset::decode_html(&bytes, None);
+        let stem = f.file_stem().unwrap().to_string_lossy().to_string();
+        let gold = std::fs::read_to_string(x.join("cleaned").join(format!("{stem}.txt")))
+            .unwrap_or_default();
+        let probe: String = gold
+            .chars()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+            .take(6)
+            .collect();
+        let found = d.text.contains(&probe);
+        let han: String = d
+            .text
+            .chars()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+            .collect();
+        let gold_han: String = gold
+            .chars()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+            .collect();
+        let found2 = han.contains(&gold_han.chars().take(10).collect::<String>());
+        println!(
+            "GOLD {stem} {} {} fffd={} probe={probe} found={found} found2={found2}",
+            d.charset,
+            d.source,
+            d.text.matches('\u{FFFD}').count()
+        );
+    }
+}
