@@ -107,6 +107,16 @@ fn main() {
         &short,
     );
 
+    let single_ja = corpus::lingua_docs(&data, 1)
+        .into_iter()
+        .filter(|s| s.expect == "ja");
+    let (n, as_zh) = single_ja.fold((0, 0), |(n, z), s| {
+        (n + 1, z + (detect(&s.text, SAMPLE).lang == "zh") as usize)
+    });
+    println!(
+        "\n== single Japanese sentences (kanji-only headlines included) labelled zh: {as_zh}/{n}"
+    );
+
     let variants = corpus::variant_docs(&data, MIN_CHARS);
     let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut wrong = Vec::new();
