@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 use serde::{Deserialize, Serialize};
@@ -48,7 +48,7 @@ pub fn read_items(
         Format::Auto => detect(path)?,
         f => f,
     };
-    let file = File::open(path).with_context(|| format!("benchmark file {shown}: cannot open"))?;
+    let file = File::open(path).map_err(|e| anyhow!("benchmark file {shown}: cannot open: {e}"))?;
     let mut items = Vec::new();
     let mut seen = vec![false; fields.len()];
     let mut push = |loc: String, rec: &Map<String, Value>| -> Result<()> {
@@ -57,15 +57,15 @@ pub fn read_items(
         }
         items.push(
             item_of(rec, fields, id_field, &loc)
-                .with_context(|| format!("benchmark file {shown}, {loc}"))?,
+                .map_err(|e| anyhow!("benchmark file {shown}, {loc}: {e}"))?,
         );
         Ok(())
     };
     match format {
         Format::Jsonl | Format::Auto => {
             for (i, line) in BufReader::new(file).lines().enumerate() {
-                let line = line.with_context(|| {
-                    format!("benchmark file {shown}, line {}: unreadable", i + 1)
+                let line = line.map_err(|e| {
+                    anyhow!("benchmark file {shown}, line {}: unreadable: {e}", i + 1)
                 })?;
                 if line.trim().is_empty() {
                     continue;
@@ -117,11 +117,11 @@ pub fn read_items(
             let mut rdr = csv::Reader::from_reader(file);
             let headers = rdr
                 .headers()
-                .with_context(|| format!("benchmark file {shown}: bad CSV header"))?
+                .map_err(|e| anyhow!("benchmark file {shown}: bad CSV header: {e}"))?
                 .clone();
             check_columns(path, headers.iter(), fields)?;
             for row in rdr.records() {
-                let row = row.with_context(|| format!("benchmark file {shown}: bad CSV row"))?;
+                let row = row.map_err(|e| anyhow!("benchmark file {shown}: bad CSV row: {e}"))?;
                 let line = row.position().map_or(0, |p| p.line());
                 let rec = headers
                     .iter()
@@ -133,7 +133,7 @@ pub fn read_items(
         }
         Format::Parquet => {
             let reader = SerializedFileReader::new(file)
-                .with_context(|| format!("benchmark file {shown}: not Parquet"))?;
+                .map_err(|e| anyhow!("benchmark file {shown}: not Parquet: {e}"))?;
             let schema = reader.metadata().file_metadata().schema_descr_ptr();
             check_columns(
                 path,
@@ -142,10 +142,10 @@ pub fn read_items(
             )?;
             let rows = reader
                 .get_row_iter(None)
-                .with_context(|| format!("benchmark file {shown}: unreadable rows"))?;
+                .map_err(|e| anyhow!("benchmark file {shown}: unreadable rows: {e}"))?;
             for (i, row) in rows.enumerate() {
-                let row = row.with_context(|| {
-                    format!("benchmark file {shown}, row {}: unreadable", i + 1)
+                let row = row.map_err(|e| {
+                    anyhow!("benchmark file {shown}, row {}: unreadable: {e}", i + 1)
                 })?;
                 let rec = row
                     .get_column_iter()
@@ -362,5 +362,63 @@ mod tests {
             e.contains("typo.jsonl") && e.contains("`A`") && e.contains("no record"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn parquet_reads_string_columns_and_checks_the_schema() {
+        use std::sync::Arc;
+
+        use parquet::data_type::{ByteArray, ByteArrayType};
+        use parquet::file::writer::SerializedFileWriter;
+        use parquet::schema::parser::parse_message_type;
+
+        let path = tmp("bench.parquet", "");
+        let schema = "message m { required binary id (UTF8); required binary question (UTF8); }";
+        let Ok(schema) = parse_message_type(schema) else {
+            panic!("schema")
+        };
+        let Ok(file) = File::create(&path) else {
+            panic!("create")
+        };
+        let Ok(mut w) = SerializedFileWriter::new(file, Arc::new(schema), Default::default())
+        else {
+            panic!("writer")
+        };
+        let Ok(mut rg) = w.next_row_group() else {
+            panic!("row group")
+        };
+        for col in [["q1", "q2"], ["第一题的题干", "Second question"]] {
+            let Ok(Some(mut c)) = rg.next_column() else {
+                panic!("column")
+            };
+            let vals: Vec<ByteArray> = col.iter().map(|s| ByteArray::from(*s)).collect();
+            assert!(
+                c.typed::<ByteArrayType>()
+                    .write_batch(&vals, None, None)
+                    .is_ok()
+            );
+            assert!(c.close().is_ok());
+        }
+        assert!(rg.close().is_ok() && w.close().is_ok());
+        let items =
+            read_items(&path, Format::Auto, &f(&["question"]), Some("id")).unwrap_or_default();
+        assert_eq!(
+            items,
+            vec![
+                Item {
+                    id: "q1".into(),
+                    text: "第一题的题干".into()
+                },
+                Item {
+                    id: "q2".into(),
+                    text: "Second question".into()
+                }
+            ]
+        );
+        let e = read_items(&path, Format::Auto, &f(&["prompt"]), None)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("bench.parquet") && e.contains("`prompt`"), "{e}");
     }
 }
