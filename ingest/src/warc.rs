@@ -194,3 +194,245 @@ fn next_is_record(c: &mut Core, mut p: usize) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::Event;
+
+    fn record(typ: &str, url: &str, payload: &[u8]) -> Vec<u8> {
+        let mut r = format!(
+            "WARC/1.0\r\nWARC-Type: {typ}\r\nWARC-Record-ID: <urn:uuid:{typ}-{url}>\r\nWARC-Target-URI: <{url}>\r\nWARC-Date: 2024-05-01T00:00:00Z\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
+            payload.len()
+        )
+        .into_bytes();
+        r.extend_from_slice(payload);
+        r.extend_from_slice(b"\r\n\r\n");
+        r
+    }
+
+    fn page(body: &str) -> Vec<u8> {
+        let mut p = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n".to_vec();
+        p.extend_from_slice(body.as_bytes());
+        p
+    }
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn run(name: &str, bytes: &[u8], cfg: &InputConfig) -> Vec<Event> {
+        let dir = std::env::temp_dir().join(format!("skypile-warc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        read(&p, 1, cfg).unwrap().collect()
+    }
+
+    /// "doc:<url>" or the skip reason, in order.
+    fn summary(ev: &[Event]) -> Vec<String> {
+        ev.iter()
+            .map(|e| match e {
+                Event::Doc(d) => format!("doc:{}", d.url.as_deref().unwrap_or("")),
+                Event::Skip { reason, .. } => reason.clone(),
+            })
+            .collect()
+    }
+
+    fn three() -> Vec<Vec<u8>> {
+        vec![
+            record("request", "http://a/", b"GET / HTTP/1.1\r\n\r\n"),
+            record("response", "http://a/", &page("<html>第一页</html>")),
+            record("response", "http://b/", &page("<html>second</html>")),
+        ]
+    }
+
+    #[test]
+    fn plain_per_record_gzip_and_whole_file_gzip_agree() {
+        let recs = three();
+        let want = vec!["skipped_request", "doc:http://a/", "doc:http://b/"];
+        let plain = recs.concat();
+        let per_member: Vec<u8> = recs.iter().flat_map(|r| gz(r)).collect();
+        let whole = gz(&plain);
+        let cfg = InputConfig::default();
+        for (name, bytes) in [
+            ("p.warc", &plain),
+            ("m.warc.gz", &per_member),
+            ("w.warc.gz", &whole),
+        ] {
+            let ev = run(name, bytes, &cfg);
+            assert_eq!(summary(&ev), want, "{name}");
+            let Event::Doc(d) = &ev[1] else { panic!() };
+            assert_eq!(d.id, "<urn:uuid:response-http://a/>");
+            assert_eq!(d.raw.as_ref().unwrap().html, "<html>第一页</html>");
+            assert_eq!(d.meta_str("date"), Some("2024-05-01T00:00:00Z"));
+            assert_eq!(d.meta_str("charset_source"), Some("http"));
+            assert_eq!(d.key.file, 1);
+        }
+        // Per-member gzip: the source names the member's compressed offset.
+        let ev = run("m2.warc.gz", &per_member, &cfg);
+        let Event::Doc(d) = &ev[2] else { panic!() };
+        let second_member = gz(&recs[0]).len() + gz(&recs[1]).len();
+        assert!(
+            d.source.ends_with(&format!(":{second_member}")),
+            "{}",
+            d.source
+        );
+        // Whole-file gzip: unique keys although all records share one member.
+        let ev = run("w2.warc.gz", &whole, &cfg);
+        let (Event::Doc(a), Event::Doc(b)) = (&ev[1], &ev[2]) else {
+            panic!()
+        };
+        assert!(a.key < b.key && b.source.contains(":0+"));
+    }
+
+    #[test]
+    fn cut_member_garbage_and_crc_errors_resync() {
+        let recs = three();
+        let members: Vec<Vec<u8>> = recs.iter().map(|r| gz(r)).collect();
+        let cfg = InputConfig::default();
+        // Second member cut in half, then the third intact.
+        let mut f = members[0].clone();
+        f.extend_from_slice(&members[1][..members[1].len() / 2]);
+        f.extend_from_slice(&members[2]);
+        let s = summary(&run("cut.warc.gz", &f, &cfg));
+        assert_eq!(s.first().map(String::as_str), Some("skipped_request"));
+        assert_eq!(s.last().map(String::as_str), Some("doc:http://b/"));
+        assert!(s.iter().any(|r| r.starts_with("bad_gzip")), "{s:?}");
+        // Garbage between members.
+        let f = [
+            members[0].clone(),
+            b"\x00junk junk".to_vec(),
+            members[1].clone(),
+        ]
+        .concat();
+        let s = summary(&run("garbage.warc.gz", &f, &cfg));
+        assert_eq!(
+            s,
+            vec!["skipped_request", "bad_gzip_garbage", "doc:http://a/"]
+        );
+        // A flipped CRC byte: the member's record is not yielded, the next one is.
+        let mut bad = members[1].clone();
+        let n = bad.len();
+        bad[n - 6] ^= 0xff;
+        let f = [members[0].clone(), bad, members[2].clone()].concat();
+        let s = summary(&run("crc.warc.gz", &f, &cfg));
+        assert_eq!(s, vec!["skipped_request", "bad_gzip", "doc:http://b/"]);
+    }
+
+    #[test]
+    fn malformed_plain_records_are_counted_and_skipped() {
+        let recs = three();
+        let cfg = InputConfig::default();
+        // Garbage between records, NUL padding, CR CR LF line ends.
+        let crcrlf = String::from_utf8(recs[2].clone())
+            .unwrap()
+            .replace("\r\n", "\r\r\n")
+            .into_bytes();
+        let fixed_len = String::from_utf8(crcrlf).unwrap().replace(
+            &format!("Content-Length: {}", page("<html>second</html>").len()),
+            &format!("Content-Length: {}", page("<html>second</html>").len() + 3),
+        );
+        let f = [
+            recs[0].clone(),
+            b"garbage line\r\n".to_vec(),
+            recs[1].clone(),
+            vec![0; 100],
+            fixed_len.into_bytes(),
+        ]
+        .concat();
+        let s = summary(&run("messy.warc", &f, &cfg));
+        assert_eq!(
+            s,
+            vec![
+                "skipped_request",
+                "bad_garbage",
+                "doc:http://a/",
+                "doc:http://b/"
+            ]
+        );
+        // Content-Length too large: runs into the next record, which is still read.
+        let long = String::from_utf8(recs[1].clone())
+            .unwrap()
+            .replace("Content-Length: ", "Content-Length: 1");
+        let s = summary(&run(
+            "long.warc",
+            &[long.into_bytes(), recs[2].clone()].concat(),
+            &cfg,
+        ));
+        assert_eq!(s, vec!["bad_length", "doc:http://b/"]);
+        // Missing Content-Length.
+        let nolen = String::from_utf8(recs[1].clone())
+            .unwrap()
+            .replace("Content-Length", "X-Len");
+        let s = summary(&run(
+            "nolen.warc",
+            &[nolen.into_bytes(), recs[2].clone()].concat(),
+            &cfg,
+        ));
+        assert_eq!(s.first().map(String::as_str), Some("bad_length"));
+        assert_eq!(s.last().map(String::as_str), Some("doc:http://b/"));
+        // The file ends mid-record: complete records before it are all yielded.
+        let all = recs.concat();
+        let cut = &all[..all.len() - 10];
+        let s = summary(&run("end.warc", cut, &cfg));
+        assert_eq!(s, vec!["skipped_request", "doc:http://a/", "bad_truncated"]);
+        let s = summary(&run(
+            "end2.warc",
+            &all[..all.len() - recs[2].len() + 20],
+            &cfg,
+        ));
+        assert_eq!(s, vec!["skipped_request", "doc:http://a/", "bad_truncated"]);
+    }
+
+    #[test]
+    fn size_cap_types_urls_and_wet() {
+        let big = record("response", "http://big/", &page(&"x".repeat(5000)));
+        let small = record("response", "http://s.cn/", &page("<html>hi</html>"));
+        let cfg = InputConfig {
+            max_payload_bytes: 1000,
+            ..Default::default()
+        };
+        assert_eq!(
+            summary(&run("big.warc", &[big, small.clone()].concat(), &cfg)),
+            vec!["bad_too_large", "doc:http://s.cn/"]
+        );
+        let cfg = InputConfig {
+            url_exclude: vec![r"\.cn/".into()],
+            ..Default::default()
+        };
+        assert_eq!(summary(&run("url.warc", &small, &cfg)), vec!["skipped_url"]);
+        let meta = record("metadata", "http://a/", b"x: y");
+        let revisit = record("revisit", "http://a/", b"HTTP/1.1 200 OK\r\n\r\n");
+        let odd = record("Über-Type", "http://a/", b"");
+        let s = summary(&run(
+            "types.warc",
+            &[meta, revisit, odd].concat(),
+            &InputConfig::default(),
+        ));
+        assert_eq!(
+            s,
+            vec!["skipped_metadata", "skipped_revisit", "skipped_unknown"]
+        );
+        let wet = record("conversion", "http://w/", "纯文本\nplain text".as_bytes());
+        let ev = run("x.warc.wet", &wet, &InputConfig::default());
+        assert!(
+            matches!(&ev[0], Event::Doc(d) if d.text() == "纯文本\nplain text" && d.raw.is_none())
+        );
+        let res = String::from_utf8(record("resource", "http://r/", b"<html>r</html>"))
+            .unwrap()
+            .replace("application/http; msgtype=response", "text/html");
+        let cfg = InputConfig {
+            record_types: vec!["response".into(), "resource".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            summary(&run("res.warc", res.as_bytes(), &cfg)),
+            vec!["doc:http://r/"]
+        );
+    }
+}
