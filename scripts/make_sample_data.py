@@ -104,8 +104,10 @@ def http_response(p: Page, when: dt.datetime) -> tuple:
     hdr += [f"Last-Modified: {http_date(when - dt.timedelta(days=3, hours=5))}",
             "Cache-Control: max-age=600", "Connection: close"]
     hdr += list(p.extra_headers)
+    # The payload digest covers the body bytes as stored (still chunked), as warcio and fastwarc
+    # compute it; the spec's "entity-body" wording is ambiguous (iipc/warc-specifications#23).
     wire = payload if not p.chunked_te else chunked(payload)
-    return ("\r\n".join(hdr) + "\r\n\r\n").encode() + wire, payload
+    return ("\r\n".join(hdr) + "\r\n\r\n").encode() + wire, wire
 
 
 def http_request(p: Page) -> bytes:
@@ -128,7 +130,8 @@ def write_warc(pages: list, path: Path) -> None:
             "robots: obey\r\n").encode()
     members = [gz(warc_record("warcinfo", [
         ("WARC-Date", BASE_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")), ("WARC-Record-ID", info_id),
-        ("WARC-Filename", WARC_FILENAME), ("Content-Type", "application/warc-fields")], info))]
+        ("WARC-Filename", WARC_FILENAME), ("Content-Type", "application/warc-fields"),
+        ("WARC-Block-Digest", sha1_b32(info))], info))]
     for i, p in enumerate(pages):
         when = BASE_TIME + dt.timedelta(seconds=41 * (i + 1))
         wdate = when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -153,7 +156,8 @@ def write_warc(pages: list, path: Path) -> None:
             members.append(gz(warc_record("metadata", [
                 ("WARC-Date", wdate), ("WARC-Record-ID", rec_id("metadata", i, p.url)),
                 ("Content-Type", "application/warc-fields"), ("WARC-Warcinfo-ID", info_id),
-                ("WARC-Concurrent-To", resp_id), ("WARC-Target-URI", p.url)], meta)))
+                ("WARC-Concurrent-To", resp_id), ("WARC-Target-URI", p.url),
+                ("WARC-Block-Digest", sha1_b32(meta))], meta)))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"".join(members))
 
@@ -203,13 +207,14 @@ def leak_paragraph_en(item) -> str:
     _, q, opts = item
     letters = "ABCDEFGH"
     o = " ".join(f"({letters[i]}) {t}" for i, t in enumerate(opts))
-    return f"Here is one practice question that a teacher shared with her class last week: {q} {o}".strip()
+    return (f"Here is one practice question that a teacher shared with her class last week: {q} {o}. "
+            "Most of the class chose the right answer within a minute, which shows how much a little practice helps.")
 
 
 def leak_paragraph_zh(item) -> str:
     _, q, opts = item
     o = "　".join(f"{'ABCDEFGH'[i]}．{t}" for i, t in enumerate(opts))
-    return f"下面是一位老师在复习课上讲解过的一道练习题：{q}　{o}".strip()
+    return f"下面是一位老师在复习课上讲解过的一道练习题：{q}　{o}。全班大多数同学都选对了，可见平时多做练习确实有用。"
 
 
 def mangle_en(q: str) -> str:
@@ -397,12 +402,14 @@ def build(bench: dict):
 
     # --- exact duplicates (identical bytes, different URL)
     src = next(p for p in pages if p.url.endswith("/why-the-sky-is-blue"))
+    src.cluster = "E1"
     pages.append(Page("https://curiousminds-science.org/amp/why-the-sky-is-blue", "en_exact_dup", "en", src.body,
-                      http_charset="utf-8", expect="exact-dup", note=f"same bytes as {src.url}"))
+                      http_charset="utf-8", expect="exact-dup", cluster="E1", note=f"same bytes as {src.url}"))
     src = next(p for p in pages if p.url.endswith("/chapao-zhidao.html"))
+    src.cluster = "E2"
     murl = src.url.replace("http://www.", "http://m.")
     pages.append(Page(murl, "zh_exact_dup", "zh", src.body, http_charset="utf-8", server="Tengine",
-                      expect="exact-dup", note=f"same bytes as {src.url}"))
+                      expect="exact-dup", cluster="E2", note=f"same bytes as {src.url}"))
 
     # --- benchmark leaks inside otherwise good pages
     en_item = pick(bench, ["mmlu_like"], zh=False, index=0)
@@ -441,10 +448,21 @@ def build(bench: dict):
                            "\n".join(blocks) * 2, "junk_linklist", "drop (link list / low text)"))
     pages.append(junk_page("http://www.amcp-8888.cc/index.html", J.ZH_SPAM_TITLE, "zh", J.zh_spam_body(rng),
                            "junk_spam_zh", "drop (gambling/porn keyword spam)", charset="utf-8"))
-    pages.append(junk_page("http://best-casino-bonus-2024.info/free-spins", J.EN_SPAM_TITLE, "en", J.en_spam_body(rng),
-                           "junk_spam_en", "drop (keyword stuffing)"))
-    pages.append(junk_page("https://www.hearthandhome-mag.com/draft/new-post-template", "New post template", "la",
-                           "".join(f"<p>{t}</p>" for t in J.LOREM), "junk_lorem", "drop (lorem ipsum)"))
+    pages.append(junk_page("http://www.hotoffers-24.info/page/777", J.EN_SPAM_TITLE, "en", J.en_spam_body(rng),
+                           "junk_spam_en", "drop (gambling keyword stuffing)"))
+    pages.append(junk_page("https://www.hearthandhome-mag.com/theme-demo/sample-page", "Sample page", "en",
+                           "".join(f"<p>{t}</p>" for t in J.THEME_DEMO), "junk_lorem",
+                           "drop (contains lorem ipsum; English otherwise)"))
+    pages.append(junk_page("https://www.harbourview-guesthouse.com/rooms", "Rooms | Harbourview Guest House", "en",
+                           f"<p>{J.REPEATED_PARA}</p>" * 5, "junk_repeated_paragraphs", "drop (repeated paragraphs)"))
+    pages.append(junk_page("https://www.hearthandhome-mag.com/lists/weekend-hike-packing-list", "Weekend hike packing list", "en",
+                           "".join(f"<p>{t}</p>" for t in J.CHECKLIST), "junk_short_lines", "drop (mostly short lines)"))
+    pages.append(junk_page("http://www.jiangnan-info.com.cn/zhengwu/notice.html", "栏目维护通知", "zh",
+                           f"<p>{J.ZH_SHORT}</p>", "junk_short_zh", "drop (zh too short)"))
+    pages.append(junk_page("http://www.shenghuojia.net.cn/zt/jiayuan.html", "共建美好家园", "zh",
+                           f"<p>{J.ZH_REPEAT * 3}</p>" * 4, "junk_repetitive_zh", "drop (repetition: duplicate lines / char n-grams)"))
+    pages.append(junk_page("http://www.binjiangnews.cn/tags/", "热门标签_滨江新闻网", "zh",
+                           "".join(f"<div>{t}</div>" for t in J.ZH_TAGS), "junk_tags_zh", "drop (zh tag dump / short lines)"))
     gib = "".join(f"<p>{J.gibberish(rng, 60)}.</p>" for _ in range(5))
     pages.append(junk_page("http://qwxz-kjhv.net/p/3321", "xkq bvn trew lopp", "und", gib, "junk_gibberish",
                            "drop (gibberish)"))
@@ -457,7 +475,7 @@ def build(bench: dict):
     html = H.zh_portal("生活家", "www.shenghuojia.net.cn", "", moji_art, zh_links("", 5), zh_links("", 8), when(50), meta_charset="utf-8")
     moji = html.encode("utf-8").decode("latin-1").encode("utf-8")
     pages.append(Page("http://www.shenghuojia.net.cn/lvyou/2024/gu-zhen.html", "junk_mojibake", "zh", moji,
-                      http_charset="utf-8", server="Tengine", expect="drop (mojibake) or fixed",
+                      http_charset="utf-8", server="Tengine", expect="drop (mojibake from a latin-1 misdecode, C1 controls included)",
                       note="UTF-8 text decoded as latin-1 and re-encoded as UTF-8"))
     for url, title, lang, paras, enc, kind in (
             ("http://www.sakura-dayori.jp/column/sakura-zensen.html", J.JA_TITLE, "ja", J.JA, "shift_jis", "foreign_ja"),
@@ -518,11 +536,20 @@ JSONL_LEAK_HOST_ZH = [
 JSONL_MIXED = ("zh-en-mixed-dev-note", "今天在团队周会上，我们讨论了数据清洗流程中的几个问题。第一个问题是 HTML 抽取：有些网页的正文被放在很深的 div 嵌套里，抽取工具容易把导航栏和广告一起保留下来。我们决定先用一批人工标注的网页做评估，再决定是否更换抽取工具。\n\n第二个问题是去重。目前使用的 MinHash 参数对中文不太友好，因为中文没有空格，按空格切分会把整段文字当成一个词。大家一致认为应该先分词，或者直接使用字符级的 n-gram。下周由小李负责做一组对比实验，并在 Slack 频道里同步结果。")
 
 
+# WARC articles that also appear (verbatim or reworded) in the JSONL sample: one group each.
+CROSS_FORMAT = ["understanding-hash-tables", "how-volcanoes-form", "zaozhishu-fazhan",
+                "tides-and-the-moon", "daxiongmao-shixing", "taifeng-xingcheng"]
+
+
+def xcluster(slug: str) -> str:
+    return f"X{CROSS_FORMAT.index(slug) + 1}"
+
+
 def build_jsonl(bench: dict, leaks: list, rng: random.Random) -> tuple:
     docs = []  # (id, url, text, expect, note)
 
-    def add(slug, url, text, expect="keep", note=""):
-        docs.append((f"jsonl-{len(docs) + 1:04d}-{slug}", url, text, expect, note))
+    def add(slug, url, text, expect="keep", note="", cluster=""):
+        docs.append((f"jsonl-{len(docs) + 1:04d}-{slug}", url, text, expect, note, cluster))
 
     for slug, text in EN.JSONL_ONLY:
         add(slug, f"https://notes.skypile-sample.org/en/{slug}", text)
@@ -532,7 +559,7 @@ def build_jsonl(bench: dict, leaks: list, rng: random.Random) -> tuple:
     art_text = {a[0]: a[2] + "\n\n" + "\n\n".join(a[4]) for a in EN.ARTICLES + ZH.UTF8 + ZH.GBK + ZH.TRAD_UTF8}
     for slug in ("understanding-hash-tables", "how-volcanoes-form", "zaozhishu-fazhan"):
         add(slug, f"https://mirror.skypile-sample.org/{slug}", art_text[slug], "cross-format dup of WARC page",
-            "title + paragraphs of the WARC article, verbatim")
+            "title + paragraphs of the WARC article, verbatim", cluster=xcluster(slug))
     near = (("tides-and-the-moon", "Twice a day, along most", "Two times every day, along most"),
             ("daxiongmao-shixing", "大熊猫是中国特有的珍稀动物", "大熊猫是我国特有的珍稀野生动物"),
             ("taifeng-xingcheng", "颱風其實是一種發生在熱帶海洋上的強烈氣旋", "颱風是一種在熱帶海洋上形成的強烈氣旋"))
@@ -540,9 +567,10 @@ def build_jsonl(bench: dict, leaks: list, rng: random.Random) -> tuple:
         t = art_text[slug]
         assert old in t, slug
         add(slug + "-repost", f"https://forum.skypile-sample.org/t/{slug}", t.replace(old, new, 1),
-            "cross-format near-dup of WARC page", "one sentence reworded")
+            "cross-format near-dup of WARC page", "one sentence reworded", cluster=xcluster(slug))
+    docs[0] = docs[0][:5] + ("J1",)
     add("en-rain-gardens-copy", "https://notes.skypile-sample.org/en/garden/rain-gardens-copy", EN.JSONL_ONLY[0][1],
-        "exact dup within JSONL", f"same text as {docs[0][0]}")
+        "exact dup within JSONL", f"same text as {docs[0][0]}", cluster="J1")
     en_item = pick(bench, ["gsm8k_like"], zh=False, index=1)
     zh_item = pick(bench, ["cmmlu_like"], zh=True, index=0)
     if en_item:
@@ -569,35 +597,51 @@ def build_jsonl(bench: dict, leaks: list, rng: random.Random) -> tuple:
         "\n".join(["Home | About | Contact | Login", "Share this page on Facebook", "All rights reserved."] * 20),
         "drop (repeated lines / boilerplate)")
     add("mojibake-zh", "https://notes.skypile-sample.org/zh/broken",
-        ZH.JSONL_ONLY[2][1].encode("utf-8").decode("latin-1"), "drop (mojibake) or fixed",
-        "UTF-8 bytes read as latin-1; fixing recovers " + ZH.JSONL_ONLY[2][0])
+        J.ZH_MOJIBAKE_SOURCE.encode("utf-8").decode("latin-1"), "keep (mojibake that normalize repairs)",
+        "UTF-8 bytes read as latin-1; repaired text starts 每天清晨，小区旁边的公园")
     add("japanese", "https://notes.skypile-sample.org/ja/sakura", "\n\n".join(J.JA), "drop (language ja)")
     return docs
 
 
 def write_jsonl(docs: list, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [json.dumps({"id": i, "url": u, "text": t}, ensure_ascii=False) for i, u, t, _, _ in docs]
+    lines = [json.dumps({"id": i, "url": u, "text": t}, ensure_ascii=False) for i, u, t, *_ in docs]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 # ---------------------------------------------------------------- docs for humans and tests
 
+def verdict(expect: str, cluster: str) -> str:
+    """`expect | reason` cells: keep, keep-one (of its cluster), drop or skip (at ingest)."""
+    head, _, rest = expect.partition(" (")
+    rest = rest.rstrip(")")
+    if cluster:
+        return f"keep-one | {'group original' if expect == 'keep' else expect}"
+    if head == "leak":
+        return "drop | benchmark leak (decontam)"
+    if head in ("keep", "drop", "skip"):
+        return f"{head} | {rest}"
+    return f"{expect} | "
+
+
 def write_manifest(pages, docs, leaks, pii, path: Path) -> None:
     out = ["# sample_data manifest (generated by scripts/make_sample_data.py — do not edit)", "",
            "Ground truth for tests: one row per WARC response record (in file order) and per JSONL line.",
-           "`expect` is what a correct pipeline does with the document; `cluster` groups near-duplicates.", "",
+           "`expect`: `keep`; `keep-one` = exactly one document of its `cluster` survives dedup (clusters",
+           "span both files: `X*` groups a WARC article with its JSONL copy); `drop` by some filter",
+           "(`reason` names the intended rule family; which step fires first depends on step order);",
+           "`skip` = not a document (ingest counts it). Clusters: A/B/C near-dup, E*/J1 exact, X* cross-format.", "",
            "## web/sample.warc.gz", "",
-           "| # | url | kind | lang | bytes as | HTTP charset | meta charset | transfer | strict gb2312 fails | cluster | expect | note |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| # | url | kind | lang | bytes as | HTTP charset | meta charset | transfer | strict gb2312 fails | cluster | expect | reason | note |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for n, p in enumerate(pages):
         te = "+".join(x for x, on in (("gzip", p.gzip_ce), ("chunked", p.chunked_te)) if on) or "-"
         sf = "" if p.strict_gb2312_fails is None else ("yes" if p.strict_gb2312_fails else "no")
         out.append(f"| {n} | {p.url} | {p.kind} | {p.lang} | {p.served if p.ctype == 'text/html' else p.ctype} | "
-                   f"{p.http_charset or '-'} | {p.meta_charset or '-'} | {te} | {sf} | {p.cluster or '-'} | {p.expect} | {p.note} |")
-    out += ["", "## text/sample.jsonl", "", "| # | id | expect | note |", "|---|---|---|---|"]
-    for n, (i, u, t, e, note) in enumerate(docs):
-        out.append(f"| {n} | {i} | {e} | {note} |")
+                   f"{p.http_charset or '-'} | {p.meta_charset or '-'} | {te} | {sf} | {p.cluster or '-'} | {verdict(p.expect, p.cluster)} | {p.note} |")
+    out += ["", "## text/sample.jsonl", "", "| # | id | cluster | expect | reason | note |", "|---|---|---|---|---|---|"]
+    for n, (i, u, t, e, note, cl) in enumerate(docs):
+        out.append(f"| {n} | {i} | {cl or '-'} | {verdict(e, cl)} | {note} |")
     out += ["", "## Planted benchmark items", "", "| where | document | benchmark file | item id | how |", "|---|---|---|---|---|"]
     out += [f"| {w} | {d} | {f}.jsonl | {i} | {how} |" for w, d, f, i, how in leaks] or ["| - | (no sample_data/benchmarks/*.jsonl when generated) | | | |"]
     out += ["", "## PII planted in the zh_pii page", ""]
@@ -623,8 +667,8 @@ expected outcome; tests should read expectations from there rather than hard-cod
 
 WARC/1.1, one gzip member per record: a `warcinfo` record, then a `request` + `response` pair
 for each URL and a Common-Crawl-style `metadata` record for every other URL. Digests are
-`sha1:` base32 (`WARC-Payload-Digest` over the HTTP entity after de-chunking, before
-content decoding).
+`sha1:` base32 on every record (`WARC-Payload-Digest` over the HTTP body bytes as stored, i.e.
+still chunked / gzip-encoded, which is what warcio and FastWARC verify).
 
 {warc_table}
 
@@ -694,11 +738,12 @@ def self_check(warc: Path, pages: list, jsonl: Path, docs: list) -> None:
         hl = hh.decode("latin-1").split("\r\n")
         hd = {k.lower(): v for k, v in (l.split(": ", 1) for l in hl[1:])}
         assert int(hl[0].split()[1]) == p.status
+        assert h["WARC-Payload-Digest"] == sha1_b32(body), p.url
+        assert h["WARC-Block-Digest"] == sha1_b32(block), p.url
         if hd.get("transfer-encoding") == "chunked":
             body = dechunk(body)
         else:
             assert int(hd["content-length"]) == len(body)
-        assert h["WARC-Payload-Digest"] == sha1_b32(body), p.url
         if hd.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
         assert body == p.body, p.url
@@ -729,7 +774,7 @@ def self_check(warc: Path, pages: list, jsonl: Path, docs: list) -> None:
     gbk = [p for p in pages if p.strict_gb2312_fails is not None]
     print(f"GBK/GB18030 pages: {len(gbk)}, strict gb2312 decode fails on {sum(p.strict_gb2312_fails for p in gbk)}")
     ex = {}
-    for _, _, _, e, _ in docs:
+    for _, _, _, e, *_ in docs:
         ex[e] = ex.get(e, 0) + 1
     print(f"{jsonl}: {len(docs)} docs " + ", ".join(f"{k}: {v}" for k, v in ex.items()))
 
@@ -743,6 +788,10 @@ def main() -> None:
         print("note: no sample_data/benchmarks/*.jsonl yet: no leaks planted; rerun once they exist", file=sys.stderr)
     pages, leaks, pii = build(bench)
     docs = build_jsonl(bench, leaks, random.Random(SEED + 1))
+    for p in pages:
+        slug = p.url.rsplit("/", 1)[-1].removesuffix(".html")
+        if slug in CROSS_FORMAT and p.kind.startswith(("en_article", "zh_article")):
+            p.cluster, p.expect = xcluster(slug), "cross-format dup group"
     warc, jsonl = out / "web" / WARC_FILENAME, out / "text" / "sample.jsonl"
     write_warc(pages, warc)
     write_jsonl(docs, jsonl)

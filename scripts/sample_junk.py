@@ -107,3 +107,37 @@ EXTRA_HEADLINES = [
     "Planning application for riverside flats rejected",
     "Recycling collection dates over the holiday period",
 ]
+
+# An English theme-demo page with one lorem ipsum paragraph: English overall, so only the C4
+# lorem-ipsum rule can catch it.
+THEME_DEMO = [
+    "Welcome to the demo page of our new magazine theme. This page shows how headings, paragraphs and images will look once your own content is added. You can change the colours, fonts and layout from the settings panel at any time.",
+    LOREM[0],
+    "When you are ready to publish, simply replace this sample text with your own articles. Our support team is happy to help if you have any questions about customising the theme. Remember to check how your pages look on a phone as well as on a desktop screen.",
+]
+# A broken CMS that printed the same paragraph five times (paragraph/line repetition rules).
+REPEATED_PARA = ("The Harbourview Guest House offers six comfortable rooms, each with a private bathroom and a view of the marina. "
+                 "Breakfast is served every morning in the conservatory, and guests are welcome to use the garden and the reading lounge. "
+                 "The town centre, the ferry terminal and the coastal path are all within a short walk.")
+# Chinese pages the zh rules must drop.
+ZH_SHORT = "本栏目正在升级维护中，暂时无法访问，给您带来的不便敬请谅解。如需查询办事指南，请拨打服务热线或前往政务服务大厅咨询。网站将于近期恢复正常访问，感谢您的理解与支持。维护期间，部分在线业务可以通过手机客户端办理，办理结果以短信方式通知本人。特此公告。"
+ZH_REPEAT = "城市的发展离不开每一个人的努力，我们要珍惜今天的美好生活，共同建设更加美好的家园。"
+ZH_TAGS = ["北京", "上海", "天津", "重庆", "广州", "深圳", "杭州", "南京", "苏州", "成都", "武汉", "西安",
+           "长沙", "郑州", "青岛", "大连", "厦门", "宁波", "合肥", "济南", "福州", "昆明", "南宁", "贵阳",
+           "美食", "旅游", "亲子", "健身", "摄影", "装修", "汽车", "数码", "教育", "招聘", "二手", "租房"]
+# A unique text for the JSONL mojibake doc, so a repaired copy can be found in the output.
+ZH_MOJIBAKE_SOURCE = ("每天清晨，小区旁边的公园里总是十分热闹。打太极拳的老人动作舒缓，跳广场舞的阿姨们精神饱满，"
+                      "还有不少年轻人沿着湖边慢跑。公园管理处在湖边新修了一条塑胶跑道，并安装了路灯和饮水机。\n\n"
+                      "附近的居民说，有了这条跑道，晚上下班后也可以出来锻炼身体了。管理处提醒大家，锻炼时要注意安全，"
+                      "不要在湖边嬉戏打闹，带孩子的家长要看护好自己的孩子。公园还计划在明年增设一片儿童游乐区。")
+ZH_MOJIBAKE_SOURCE += ("\n\n据了解，这座公园建成已经有二十多年，是附近几个小区居民休闲锻炼的主要去处。"
+                       "今年春天，管理处还对园内的老旧设施进行了全面检修，更换了一批座椅和健身器材，受到居民的普遍欢迎。")
+# A checklist of short sentences: passes Gopher and C4, but most lines are < 30 chars (FineWeb).
+CHECKLIST = [
+    "Pack a warm hat.", "Bring two water bottles.", "Carry a paper map.", "Check the weather forecast.",
+    "Charge your phone fully.", "Wear broken-in boots.", "Take a small first-aid kit.", "Pack extra socks.",
+    "Bring a rain jacket.", "Carry some snacks.", "Tell someone your route.", "Take a head torch.",
+    "Bring sun cream too.", "Pack a light fleece.", "Carry a whistle.", "Bring a spare battery.",
+    "Pack your lunch early.", "Take a rubbish bag.", "Check the bus times.", "Bring some cash.",
+    "Take a sit mat.", "Pack a small towel.", "Bring insect repellent.", "Leave no trace behind.",
+]
