@@ -70,7 +70,7 @@ def http_date(t: dt.datetime) -> str:
 
 
 def warc_record(wtype: str, headers: list, block: bytes) -> bytes:
-    head = [f"WARC/1.1", f"WARC-Type: {wtype}"] + [f"{k}: {v}" for k, v in headers]
+    head = ["WARC/1.1", f"WARC-Type: {wtype}"] + [f"{k}: {v}" for k, v in headers]
     head.append(f"Content-Length: {len(block)}")
     return ("\r\n".join(head) + "\r\n\r\n").encode() + block + b"\r\n\r\n"
 
@@ -412,20 +412,16 @@ def build(bench: dict):
                       expect="exact-dup", cluster="E2", note=f"same bytes as {src.url}"))
 
     # --- benchmark leaks inside otherwise good pages
-    en_item = pick(bench, ["mmlu_like"], zh=False, index=0)
-    zh_item = pick(bench, ["ceval_like"], zh=True, index=1)
-    extra = (1, f"<p>{escape(leak_paragraph_en(en_item[1]))}</p>") if en_item else None
-    pages.append(en_page(EN.LEAK_HOST, 45, body_extra=extra, kind="en_leak" if en_item else "en_article",
-                         expect="leak (decontam)" if en_item else "keep",
-                         note=f"contains {en_item[1][0]} verbatim" if en_item else "benchmarks absent: no leak planted"))
-    if en_item:
-        leaks.append(("warc", pages[-1].url, en_item[0], en_item[1][0], "verbatim question + choices"))
-    extra = (1, f"<p>{escape(leak_paragraph_zh(zh_item[1]))}</p>") if zh_item else None
-    pages.append(zh_page(ZH.LEAK_HOST, 46, body_extra=extra, kind="zh_leak" if zh_item else "zh_article",
-                         expect="leak (decontam)" if zh_item else "keep",
-                         note=f"contains {zh_item[1][0]} verbatim" if zh_item else "benchmarks absent: no leak planted"))
-    if zh_item:
-        leaks.append(("warc", pages[-1].url, zh_item[0], zh_item[1][0], "verbatim question + options"))
+    for lang, prefer, idx, para, make, host, page_no in (
+            ("en", "mmlu_like", 0, leak_paragraph_en, en_page, EN.LEAK_HOST, 45),
+            ("zh", "ceval_like", 1, leak_paragraph_zh, zh_page, ZH.LEAK_HOST, 46)):
+        item = pick(bench, [prefer], zh=lang == "zh", index=idx)
+        extra = (1, f"<p>{escape(para(item[1]))}</p>") if item else None
+        pages.append(make(host, page_no, body_extra=extra, kind=f"{lang}_leak" if item else f"{lang}_article",
+                          expect="leak (decontam)" if item else "keep",
+                          note=f"contains {item[1][0]} verbatim" if item else "benchmarks absent: no leak planted"))
+        if item:
+            leaks.append(("warc", pages[-1].url, item[0], item[1][0], "verbatim question + options"))
 
     # --- PII inside a good article
     pii = dict(ID=cn_id("110105", "19561023", "451"), PHONE="13812345678",
