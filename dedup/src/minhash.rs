@@ -89,12 +89,12 @@ pub fn detection_probability(j: f64, bands: usize, rows: usize) -> f64 {
     1.0 - (1.0 - j.powi(rows as i32)).powi(bands as i32)
 }
 
-/// Peak bytes of one minhash reduce rank for `docs` documents (see [`crate::cluster`]):
-/// max(16·N for a band's bucket sort, 20·N for the union-find) plus fixed buffers. The doc
-/// stage needs only `bands + 1` 1 MiB write buffers per task.
-pub fn estimate_memory(docs: u64, cfg: &MinhashConfig) -> u64 {
-    let _ = cfg; // per-doc costs do not depend on bands/rows: one band is sorted at a time
-    (16 * docs).max(20 * docs) + BASE_BYTES
+/// Peak bytes of one minhash reduce rank for `docs` documents (see [`crate::cluster`]): the
+/// union-find's 20·N (a band's bucket sort needs 16·N) plus fixed buffers. Ranks run in
+/// parallel in one process add up. The doc stage needs only `bands + 1` 1 MiB write buffers
+/// per task. Per-doc costs do not depend on bands × rows: one band is sorted at a time.
+pub fn estimate_memory(docs: u64, _cfg: &MinhashConfig) -> u64 {
+    20 * docs + BASE_BYTES
 }
 
 pub struct Minhash {
