@@ -4,10 +4,9 @@
 #[path = "common/corpus.rs"]
 mod corpus;
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
-use corpus::Sample;
+use corpus::{Sample, Tally};
 use skypile_core::{Counters, Doc, Step};
 use skypile_lang::{
     LangConfig, LangFilterConfig, NormalizeConfig, ZhVariantConfig, detect, zh_variant,
@@ -17,50 +16,9 @@ const MIN_CHARS: usize = 200;
 const SAMPLE: usize = 3000;
 
 fn accuracy(name: &str, docs: &[Sample]) -> (f64, usize) {
-    let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut confusion: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for s in docs {
-        let got = detect(&s.text, SAMPLE).lang;
-        let e = per.entry(s.expect.as_str()).or_default();
-        e.1 += 1;
-        if got == s.expect {
-            e.0 += 1;
-        } else {
-            *confusion
-                .entry((s.expect.clone(), got.to_string()))
-                .or_default() += 1;
-        }
-    }
-    let (ok, n) = per.values().fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
-    println!(
-        "\n== {name}: {ok}/{n} = {:.2}%",
-        100.0 * ok as f64 / n.max(1) as f64
-    );
-    for (l, (ok, n)) in &per {
-        println!(
-            "  {l:>3}  {ok:>5}/{n:<5} {:6.2}%",
-            100.0 * *ok as f64 / (*n).max(1) as f64
-        );
-    }
-    if !confusion.is_empty() {
-        let c: Vec<String> = confusion
-            .iter()
-            .map(|((e, g), n)| format!("{e}→{g}:{n}"))
-            .collect();
-        println!("  errors: {}", c.join(" "));
-    }
-    let min = per
-        .values()
-        .map(|(ok, n)| *ok as f64 / (*n).max(1) as f64)
-        .fold(1.0, f64::min);
-    (
-        min,
-        confusion
-            .iter()
-            .filter(|((e, g), _)| e == "ja" && g == "zh")
-            .map(|(_, n)| n)
-            .sum(),
-    )
+    let t = Tally::of(docs, |text| detect(text, SAMPLE).lang.to_string());
+    t.print(name);
+    (t.min_acc(), t.count("ja", "zh"))
 }
 
 fn main() {
@@ -118,33 +76,14 @@ fn main() {
     );
 
     let variants = corpus::variant_docs(&data, MIN_CHARS);
-    let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut wrong = Vec::new();
-    for s in &variants {
-        let (got, t, si) = zh_variant::classify(&s.text);
-        let e = per.entry(s.expect.as_str()).or_default();
-        e.1 += 1;
-        if got == s.expect {
-            e.0 += 1;
-        } else {
-            wrong.push(format!("{} {}→{got} (t={t} s={si})", s.source, s.expect));
-        }
-    }
-    let (ok, n) = per.values().fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
-    println!(
-        "\n== zh variant (Hans: zh docs as written; Hant: OpenCC s2t of them, Big5 files, whatlang cmn): {ok}/{n} = {:.2}%",
-        100.0 * ok as f64 / n.max(1) as f64
+    let t = Tally::of(&variants, |text| zh_variant::classify(text).0.to_string());
+    t.print(
+        "zh variant (Hans: zh docs as written; Hant: OpenCC s2t of them, Big5 files, whatlang cmn)",
     );
-    for (l, (ok, n)) in &per {
-        println!(
-            "  {l}  {ok}/{n} {:.2}%",
-            100.0 * *ok as f64 / (*n).max(1) as f64
-        );
+    for (src, e, g) in t.wrong.iter().take(20) {
+        println!("  wrong: {src} {e}→{g}");
     }
-    for w in wrong.iter().take(20) {
-        println!("  wrong: {w}");
-    }
-    let variant_acc = ok as f64 / n.max(1) as f64;
+    let variant_acc = t.min_acc();
 
     // Cost of the `lang` + `zh_variant` steps per doc, on the real docs (web-sized texts).
     let lang = LangConfig::default()

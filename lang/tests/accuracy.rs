@@ -5,9 +5,7 @@ mod corpus;
 #[path = "../examples/common/seg.rs"]
 mod seg;
 
-use std::collections::BTreeMap;
-
-use corpus::Sample;
+use corpus::{Sample, Tally};
 use skypile_lang::{detect, zh_variant};
 
 fn data() -> Option<std::path::PathBuf> {
@@ -18,43 +16,31 @@ fn data() -> Option<std::path::PathBuf> {
     d
 }
 
-/// Per expected language: (correct, total), and the mislabels.
-fn score(docs: &[Sample]) -> (BTreeMap<String, (usize, usize)>, Vec<String>) {
-    let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let mut wrong = Vec::new();
-    for s in docs {
-        let got = detect(&s.text, 3000).lang;
-        let e = per.entry(s.expect.clone()).or_default();
-        e.1 += 1;
-        if got == s.expect {
-            e.0 += 1;
-        } else {
-            wrong.push(format!("{}: {}→{got}", s.source, s.expect));
-        }
-    }
-    (per, wrong)
+fn score(docs: &[Sample]) -> Tally {
+    Tally::of(docs, |text| detect(text, 3000).lang.to_string())
 }
 
-fn assert_floor(per: &BTreeMap<String, (usize, usize)>, wrong: &[String], floor: f64) {
-    for (lang, (ok, n)) in per {
-        let acc = *ok as f64 / (*n).max(1) as f64;
-        assert!(
-            acc >= floor,
-            "{lang}: {ok}/{n} = {acc:.4} < {floor}; errors: {wrong:?}"
-        );
-    }
+fn assert_floor(t: &Tally, floor: f64) {
+    assert!(
+        t.min_acc() >= floor,
+        "per language {:?}; errors: {:?}",
+        t.per,
+        t.wrong
+    );
 }
 
 #[test]
 fn sixteen_languages_at_least_98_percent_on_200_char_docs() {
     let Some(d) = data() else { return };
     let docs = corpus::lingua_docs(&d, 200);
-    let (per, wrong) = score(&docs);
-    assert_eq!(per.len(), 16, "{per:?}");
-    assert_floor(&per, &wrong, 0.98);
-    assert!(
-        !wrong.iter().any(|w| w.contains("ja→zh")),
-        "Japanese labelled zh: {wrong:?}"
+    let t = score(&docs);
+    assert_eq!(t.per.len(), 16, "{:?}", t.per);
+    assert_floor(&t, 0.98);
+    assert_eq!(
+        t.count("ja", "zh"),
+        0,
+        "Japanese labelled zh: {:?}",
+        t.wrong
     );
 }
 
@@ -63,41 +49,38 @@ fn real_chinese_and_english_web_text() {
     let Some(d) = data() else { return };
     let docs = [corpus::zh_real_docs(&d, 200), corpus::en_real_docs(&d, 200)].concat();
     assert!(docs.len() > 250, "{}", docs.len());
-    let (per, wrong) = score(&docs);
-    assert_floor(&per, &wrong, 0.98);
+    assert_floor(&score(&docs), 0.98);
 }
 
 #[test]
 fn legacy_charsets_decode_to_the_right_language() {
     let Some(d) = data() else { return };
     let docs = corpus::charset_docs(&d, 200);
-    let (per, wrong) = score(&docs);
+    let t = score(&docs);
     for lang in ["ja", "ko", "zh"] {
         assert!(
-            per.get(lang).is_some_and(|(_, n)| *n >= 3),
-            "{lang}: {per:?}"
+            t.per.get(lang).is_some_and(|(_, n)| *n >= 3),
+            "{lang}: {:?}",
+            t.per
         );
     }
-    assert!(wrong.is_empty(), "{wrong:?}");
+    assert!(t.wrong.is_empty(), "{:?}", t.wrong);
 }
 
 #[test]
 fn simplified_and_traditional_at_least_95_percent() {
     let Some(d) = data() else { return };
-    let docs = corpus::variant_docs(&d, 200);
-    let mut ok: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for s in &docs {
-        let e = ok.entry(s.expect.as_str()).or_default();
-        e.1 += 1;
-        e.0 += (zh_variant::classify(&s.text).0 == s.expect) as usize;
-    }
-    for (v, (good, n)) in &ok {
+    let t = Tally::of(&corpus::variant_docs(&d, 200), |text| {
+        zh_variant::classify(text).0.to_string()
+    });
+    for v in ["hans", "hant"] {
         assert!(
-            *n >= 50 && *good as f64 / *n as f64 >= 0.95,
-            "{v}: {good}/{n}"
+            t.per.get(v).is_some_and(|(_, n)| *n >= 50),
+            "{v}: {:?}",
+            t.per
         );
     }
-    assert!(ok.contains_key("hans") && ok.contains_key("hant"));
+    assert!(t.min_acc() >= 0.95, "{:?}; errors: {:?}", t.per, t.wrong);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! Shared by `examples/eval_lang.rs` and the integration tests in `tests/`.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,75 @@ pub struct Sample {
     pub source: String,
     pub expect: String,
     pub text: String,
+}
+
+/// Accuracy of a labeller over samples, per expected label.
+#[derive(Default)]
+pub struct Tally {
+    /// expected label → (correct, total)
+    pub per: BTreeMap<String, (usize, usize)>,
+    /// (source, expected, got)
+    pub wrong: Vec<(String, String, String)>,
+}
+
+impl Tally {
+    pub fn of(docs: &[Sample], label: impl Fn(&str) -> String) -> Self {
+        let mut t = Tally::default();
+        for s in docs {
+            let got = label(&s.text);
+            let e = t.per.entry(s.expect.clone()).or_default();
+            e.1 += 1;
+            if got == s.expect {
+                e.0 += 1;
+            } else {
+                t.wrong.push((s.source.clone(), s.expect.clone(), got));
+            }
+        }
+        t
+    }
+
+    /// The lowest per-label accuracy.
+    pub fn min_acc(&self) -> f64 {
+        self.per
+            .values()
+            .map(|(ok, n)| *ok as f64 / (*n).max(1) as f64)
+            .fold(1.0, f64::min)
+    }
+
+    pub fn count(&self, expect: &str, got: &str) -> usize {
+        self.wrong
+            .iter()
+            .filter(|w| w.1 == expect && w.2 == got)
+            .count()
+    }
+
+    pub fn print(&self, name: &str) {
+        let (ok, n) = self
+            .per
+            .values()
+            .fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
+        println!(
+            "\n== {name}: {ok}/{n} = {:.2}%",
+            100.0 * ok as f64 / n.max(1) as f64
+        );
+        for (l, (ok, n)) in &self.per {
+            println!(
+                "  {l:>4}  {ok:>5}/{n:<5} {:6.2}%",
+                100.0 * *ok as f64 / (*n).max(1) as f64
+            );
+        }
+        let mut confusion: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for (_, e, g) in &self.wrong {
+            *confusion.entry((e, g)).or_default() += 1;
+        }
+        if !confusion.is_empty() {
+            let c: Vec<String> = confusion
+                .iter()
+                .map(|((e, g), n)| format!("{e}→{g}:{n}"))
+                .collect();
+            println!("  errors: {}", c.join(" "));
+        }
+    }
 }
 
 /// `<workspace>/../shared/data`, if present.
