@@ -14,8 +14,8 @@
 //!    [`crate::cluster`]. 4. The applier drops all but the first doc (smallest `DocKey`) of
 //!    each cluster and writes `minhash_cluster_size` (1 for docs without near-duplicates).
 //!
-//! Default 14 bands × 8 rows = 112 hashes, FineWeb's setting: the S-curve's 50% point is at
-//! J ≈ 0.72, detection is 0.77 at J = 0.75 and 0.99 at J = 0.85, and an unrelated pair
+//! Default 14 bands × 8 rows = 112 hashes, FineWeb's setting: the S-curve's threshold
+//! (1/b)^(1/r) is J ≈ 0.72, detection is 0.77 at J = 0.75 and 0.99 at J = 0.85, and an unrelated pair
 //! (J < 0.3) collides with probability < 0.1%. 20×10 (threshold 0.74) misses a third of the
 //! pairs at J = 0.75 for 200 hashes.
 
