@@ -1,6 +1,27 @@
 //! `skypile slurm`: run the same pipeline as Slurm job arrays, one array per stage.
+//!
+//! Every stage of the plan (`docs-0`, the dedup reduce stages, `docs-1`, ..., `merge`) becomes
+//! one sbatch array whose element runs `skypile run PIPELINE --stage S --task R`, exactly what a
+//! local run does rank by rank, so the same YAML gives the same output on a laptop and on a
+//! cluster. Stages are chained with `afterok` (a global step needs every rank of the stage
+//! before it) and `--kill-on-invalid-dep=yes`, so a failed rank cancels what depends on it
+//! instead of leaving it pending forever. A relaunch submits only the ranks without a
+//! completion marker (datatrove's model); `merge` always runs last and rebuilds the totals from
+//! per-rank stats, so nothing is double counted.
+//!
+//! Logs: `DIR/logs/<stage>/<rank>.log` per rank, `DIR/logs/<stage>/slurm-<job>_<elem>.out` per
+//! array element; the scripts are kept in `DIR/slurm/` and the job ids in `DIR/slurm/jobs.json`.
 
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
+
+use crate::config::Pipeline;
+use crate::runner::completion_path;
+use crate::stages::{Plan, Stage, StageKind};
 
 /// The `slurm:` section of a pipeline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -9,12 +30,15 @@ pub struct SlurmConfig {
     pub partition: Option<String>,
     /// Wall time per array element, Slurm syntax (e.g. `4:00:00`).
     pub time: String,
-    /// Memory per array element (e.g. `8G`).
+    /// Memory per array element (e.g. `8G`); `skypile plan` prints what a rank needs.
     pub mem: String,
     pub cpus_per_task: usize,
     /// At most this many array elements run at once (`--array=0-N%W`); 0 = no limit.
     pub max_parallel: usize,
-    /// Extra `#SBATCH` lines, verbatim.
+    /// Ranks run one after the other by one array element: fewer, longer jobs when the
+    /// scheduler dislikes big arrays (the per-rank completion markers stay the same).
+    pub tasks_per_job: usize,
+    /// Extra `#SBATCH` lines, verbatim (`--account=x` or `#SBATCH --account=x`).
     pub sbatch_args: Vec<String>,
 }
 
@@ -26,6 +50,7 @@ impl Default for SlurmConfig {
             mem: "8G".into(),
             cpus_per_task: 2,
             max_parallel: 0,
+            tasks_per_job: 1,
             sbatch_args: Vec::new(),
         }
     }
@@ -40,6 +65,402 @@ pub struct SlurmArgs {
     pub dry_run: bool,
 }
 
-pub fn run(_args: &SlurmArgs) -> anyhow::Result<()> {
-    anyhow::bail!("slurm launcher is being written (issue 9)")
+/// One stage ready to submit.
+#[derive(Debug, Clone)]
+pub struct StageJob {
+    pub stage: String,
+    /// `--array` value without the `%W` throttle, e.g. `0-7` or `1,3-4`.
+    pub array: String,
+    pub script: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Submitted {
+    stage: String,
+    job_id: String,
+    array: String,
+    script: String,
+}
+
+/// Absolute paths and arguments every array element passes to `skypile run`.
+pub struct Invocation {
+    pub exe: PathBuf,
+    pub pipeline: PathBuf,
+    pub out: PathBuf,
+    pub cwd: PathBuf,
+    pub inputs: Vec<String>,
+    pub workers: Option<usize>,
+}
+
+pub fn run(args: &SlurmArgs) -> Result<()> {
+    if args.run.task.is_some() {
+        bail!(
+            "`skypile slurm` submits every rank; --task is for `skypile run` (one array element)"
+        );
+    }
+    let p = crate::cli::load(&args.run)?;
+    if p.output.dir.is_empty() {
+        bail!("no output directory: set `output.dir` in the pipeline or pass --output DIR");
+    }
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let out = absolute(&cwd, &p.output.dir);
+    let inv = Invocation {
+        exe: std::env::current_exe().context("locating the skypile executable")?,
+        pipeline: absolute(&cwd, &args.run.pipeline.to_string_lossy()),
+        inputs: p
+            .input
+            .paths
+            .iter()
+            .map(|i| absolute(&cwd, i).to_string_lossy().into_owned())
+            .collect(),
+        out,
+        cwd,
+        workers: args.run.workers,
+    };
+    let plan = Plan::build(&p)?;
+    let jobs = build_jobs(&p, &plan, &inv, args.run.stage.as_deref())?;
+    if jobs.is_empty() {
+        println!(
+            "every stage of {} is complete: nothing to submit",
+            inv.out.display()
+        );
+        return Ok(());
+    }
+    if args.dry_run {
+        for (i, j) in jobs.iter().enumerate() {
+            let dep = if i == 0 {
+                String::new()
+            } else {
+                format!(" --dependency=afterok:<job of {}>", jobs[i - 1].stage)
+            };
+            println!("# ---- stage {}: sbatch --parsable{dep} <script>", j.stage);
+            println!("{}", j.script);
+        }
+        return Ok(());
+    }
+    submit(&jobs, &inv.out)
+}
+
+fn absolute(cwd: &Path, p: &str) -> PathBuf {
+    let path = Path::new(p);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    }
+}
+
+/// One job per stage that still has unfinished ranks (all of them when `only` is None).
+pub fn build_jobs(
+    p: &Pipeline,
+    plan: &Plan,
+    inv: &Invocation,
+    only: Option<&str>,
+) -> Result<Vec<StageJob>> {
+    let cfg = &p.slurm;
+    if cfg.tasks_per_job == 0 {
+        bail!("`slurm.tasks_per_job` must be at least 1");
+    }
+    if let Some(s) = only {
+        plan.stage(s)?;
+    }
+    let mut jobs = Vec::new();
+    for stage in &plan.stages {
+        if only.is_some_and(|s| s != stage.name) {
+            continue;
+        }
+        let per = if stage.kind == StageKind::Merge {
+            1
+        } else {
+            cfg.tasks_per_job
+        };
+        let groups: Vec<usize> = (0..stage.ranks.div_ceil(per))
+            .filter(|g| {
+                stage.kind == StageKind::Merge
+                    || (g * per..((g + 1) * per).min(stage.ranks))
+                        .any(|r| !completion_path(&inv.out, &stage.name, r).exists())
+            })
+            .collect();
+        if groups.is_empty() {
+            continue;
+        }
+        let array = array_spec(&groups);
+        let script = script(p, stage, inv, &array, per);
+        jobs.push(StageJob {
+            stage: stage.name.clone(),
+            array,
+            script,
+        });
+    }
+    Ok(jobs)
+}
+
+/// `[0,1,2,5,7,8]` -> `0-2,5,7-8`.
+pub fn array_spec(ids: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while let Some(&start) = ids.get(i) {
+        let mut end = start;
+        while ids.get(i + 1) == Some(&(end + 1)) {
+            end += 1;
+            i += 1;
+        }
+        parts.push(if end == start {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    parts.join(",")
+}
+
+/// POSIX single-quoting.
+fn q(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn script(p: &Pipeline, stage: &Stage, inv: &Invocation, array: &str, per: usize) -> String {
+    let cfg = &p.slurm;
+    let out = inv.out.to_string_lossy();
+    let logs = inv.out.join("logs").join(&stage.name);
+    let logs = logs.to_string_lossy();
+    let mut s = String::from("#!/bin/bash\n");
+    let mut sb = |line: String| {
+        let _ = writeln!(s, "#SBATCH {line}");
+    };
+    let name = if p.name.is_empty() {
+        "skypile"
+    } else {
+        &p.name
+    };
+    sb(format!(
+        "--job-name={}",
+        q(&format!("{name}.{}", stage.name))
+    ));
+    let throttle = if cfg.max_parallel > 0 {
+        format!("%{}", cfg.max_parallel)
+    } else {
+        String::new()
+    };
+    sb(format!("--array={array}{throttle}"));
+    sb(format!("--time={}", q(&cfg.time)));
+    sb(format!("--mem={}", q(&cfg.mem)));
+    sb(format!("--cpus-per-task={}", cfg.cpus_per_task.max(1)));
+    if let Some(part) = &cfg.partition {
+        sb(format!("--partition={}", q(part)));
+    }
+    sb(format!(
+        "--output={}",
+        q(&format!("{logs}/slurm-%A_%a.out"))
+    ));
+    sb(format!("--chdir={}", q(&inv.cwd.to_string_lossy())));
+    sb("--kill-on-invalid-dep=yes".into());
+    for extra in &cfg.sbatch_args {
+        let e = extra.trim();
+        sb(e.strip_prefix("#SBATCH").unwrap_or(e).trim().to_string());
+    }
+    let mut cmd = format!(
+        "{} run {} --stage {} --task \"$rank\" --tasks {} --output {}",
+        q(&inv.exe.to_string_lossy()),
+        q(&inv.pipeline.to_string_lossy()),
+        q(&stage.name),
+        p.tasks,
+        q(&out),
+    );
+    match inv.workers {
+        Some(w) => {
+            let _ = write!(cmd, " --workers {w}");
+        }
+        None if p.workers == 0 => cmd.push_str(" --workers \"${SLURM_CPUS_PER_TASK:-1}\""),
+        None => {}
+    }
+    if !inv.inputs.is_empty() {
+        cmd.push_str(" --input");
+        for i in &inv.inputs {
+            let _ = write!(cmd, " {}", q(i));
+        }
+    }
+    let _ = write!(
+        s,
+        r#"set -euo pipefail
+# stage {stage} of {name}: {ranks} ranks, {per} per array element
+first=$(( SLURM_ARRAY_TASK_ID * {per} ))
+for rank in $(seq "$first" $(( first + {per} - 1 ))); do
+  [ "$rank" -lt {ranks} ] || break
+  log={logs_q}/$(printf %05d "$rank").log
+  echo "== $(date -Is) stage {stage} rank $rank job ${{SLURM_JOB_ID:-?}} on $(hostname)" >>"$log"
+  {cmd} >>"$log" 2>&1 || {{ echo "rank $rank failed: see $log" >&2; exit 1; }}
+done
+"#,
+        stage = stage.name,
+        ranks = stage.ranks,
+        logs_q = q(&logs),
+    );
+    s
+}
+
+fn submit(jobs: &[StageJob], out: &Path) -> Result<()> {
+    let dir = out.join("slurm");
+    std::fs::create_dir_all(&dir).with_context(|| {
+        format!(
+            "cannot create {}: choose a writable --output",
+            dir.display()
+        )
+    })?;
+    let mut prev: Option<String> = None;
+    let mut done = Vec::new();
+    for (i, j) in jobs.iter().enumerate() {
+        // Slurm cannot open an --output file in a missing folder (the element fails silently).
+        let logs = out.join("logs").join(&j.stage);
+        std::fs::create_dir_all(&logs)
+            .with_context(|| format!("cannot create {}", logs.display()))?;
+        let path = dir.join(format!("{i:02}-{}.sh", j.stage));
+        std::fs::write(&path, &j.script)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut cmd = Command::new("sbatch");
+        cmd.arg("--parsable");
+        if let Some(id) = &prev {
+            cmd.arg(format!("--dependency=afterok:{id}"));
+        }
+        cmd.arg(&path);
+        let o = cmd.output().map_err(|e| {
+            anyhow::anyhow!(
+                "cannot run sbatch ({e}): run this on a Slurm login node, or use --dry-run to see the scripts"
+            )
+        })?;
+        if !o.status.success() {
+            bail!(
+                "sbatch refused {} (stage {}): {}{}",
+                path.display(),
+                j.stage,
+                String::from_utf8_lossy(&o.stderr).trim(),
+                if done.is_empty() {
+                    String::new()
+                } else {
+                    format!("; already submitted: {}", summary(&done))
+                }
+            );
+        }
+        // `--parsable` prints `jobid` or `jobid;cluster`.
+        let text = String::from_utf8_lossy(&o.stdout);
+        let id = text.trim().split(';').next().unwrap_or("").to_string();
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+            bail!("sbatch printed no job id for stage {}: {text:?}", j.stage);
+        }
+        println!("stage {:<32} array {:<12} job {id}", j.stage, j.array);
+        done.push(Submitted {
+            stage: j.stage.clone(),
+            job_id: id.clone(),
+            array: j.array.clone(),
+            script: path.to_string_lossy().into_owned(),
+        });
+        prev = Some(id);
+    }
+    crate::runner::write_atomic(&dir.join("jobs.json"), &serde_json::to_vec_pretty(&done)?)?;
+    println!(
+        "submitted {} jobs; follow with `squeue --me`, logs in {}/logs/, then `skypile stats {}`",
+        done.len(),
+        out.display(),
+        out.display()
+    );
+    Ok(())
+}
+
+fn summary(done: &[Submitted]) -> String {
+    done.iter()
+        .map(|s| format!("{}={}", s.stage, s.job_id))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inv(out: &Path) -> Invocation {
+        Invocation {
+            exe: "/opt/bin/skypile".into(),
+            pipeline: "/p/pipe line.yaml".into(),
+            out: out.to_path_buf(),
+            cwd: "/home/u".into(),
+            inputs: vec!["/data/a.jsonl".into()],
+            workers: None,
+        }
+    }
+
+    fn pipeline(y: &str) -> Pipeline {
+        let mut p = Pipeline::parse(y).unwrap();
+        p.output.dir = "/o".into();
+        p
+    }
+
+    #[test]
+    fn array_specs_compress_runs() {
+        assert_eq!(array_spec(&[0, 1, 2, 5, 7, 8]), "0-2,5,7-8");
+        assert_eq!(array_spec(&[3]), "3");
+        assert_eq!(array_spec(&[]), "");
+    }
+
+    #[test]
+    fn quoting_survives_spaces_and_quotes() {
+        assert_eq!(q("/a/b.yaml"), "/a/b.yaml");
+        assert_eq!(q("a b"), "'a b'");
+        assert_eq!(q("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn scripts_carry_array_resources_and_the_stage_command() {
+        let p = pipeline(
+            "name: t\ntasks: 10\nslurm: {partition: cpu, max_parallel: 4, mem: 3G, sbatch_args: ['--account=x']}\n",
+        );
+        let plan = Plan::build(&p).unwrap();
+        let out = std::env::temp_dir().join(format!("skypile-slurm-t{}", std::process::id()));
+        let jobs = build_jobs(&p, &plan, &inv(&out), None).unwrap();
+        let names: Vec<&str> = jobs.iter().map(|j| j.stage.as_str()).collect();
+        assert_eq!(names, ["docs-0", "merge"]);
+        let s = &jobs[0].script;
+        assert!(s.contains("#SBATCH --array=0-9%4\n"), "{s}");
+        assert!(s.contains("#SBATCH --partition=cpu\n"));
+        assert!(s.contains("#SBATCH --mem=3G\n"));
+        assert!(s.contains("#SBATCH --account=x\n"));
+        assert!(s.contains(
+            "/opt/bin/skypile run '/p/pipe line.yaml' --stage docs-0 --task \"$rank\" --tasks 10"
+        ));
+        assert!(s.contains("--input /data/a.jsonl"));
+        assert!(s.contains("--workers \"${SLURM_CPUS_PER_TASK:-1}\""));
+        assert!(jobs[1].script.contains("--array=0%4") || jobs[1].script.contains("--array=0\n"));
+    }
+
+    #[test]
+    fn relaunch_submits_only_unfinished_ranks() {
+        let p = pipeline("tasks: 6\nslurm: {tasks_per_job: 2}\n");
+        let plan = Plan::build(&p).unwrap();
+        let out = std::env::temp_dir().join(format!("skypile-slurm-r{}", std::process::id()));
+        for r in [0, 1, 2, 5] {
+            crate::runner::write_atomic(&completion_path(&out, "docs-0", r), b"").unwrap();
+        }
+        let jobs = build_jobs(&p, &plan, &inv(&out), None).unwrap();
+        // ranks 3 and 4 are missing: groups {2,3} -> 1 and {4,5} -> 2
+        assert_eq!(jobs[0].array, "1-2");
+        assert!(
+            jobs[0]
+                .script
+                .contains("first=$(( SLURM_ARRAY_TASK_ID * 2 ))")
+        );
+        for r in [3, 4] {
+            crate::runner::write_atomic(&completion_path(&out, "docs-0", r), b"").unwrap();
+        }
+        let jobs = build_jobs(&p, &plan, &inv(&out), None).unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].stage, "merge");
+        let _ = std::fs::remove_dir_all(&out);
+    }
 }
