@@ -7,6 +7,7 @@
 //! first-class signals. See `README.md` for measured quality and speed against trafilatura and
 //! resiliparse.
 
+pub mod budget;
 pub mod dom;
 pub mod hints;
 pub mod metrics;
@@ -49,6 +50,9 @@ pub struct ExtractConfig {
     pub max_millis: u64,
     /// Deeper elements are flattened to their text instead of walked.
     pub max_depth: usize,
+    /// Estimated open-element depth at which the page is cut before parsing (html5ever is
+    /// quadratic in it); the text before the cut is still extracted.
+    pub max_open_elements: usize,
 }
 
 impl Default for ExtractConfig {
@@ -62,6 +66,7 @@ impl Default for ExtractConfig {
             max_html_bytes: 8 << 20,
             max_millis: 2_000,
             max_depth: 256,
+            max_open_elements: 3_000,
         }
     }
 }
@@ -95,6 +100,8 @@ pub struct Extracted {
     /// Share of the page's visible text that sits inside links (navigation-heavy pages → 1).
     pub link_density: f32,
     pub status: Status,
+    /// The page was cut before parsing because of pathological nesting.
+    pub truncated: bool,
 }
 
 impl Extracted {
@@ -104,6 +111,7 @@ impl Extracted {
             title: None,
             link_density: 0.0,
             status,
+            truncated: false,
         }
     }
 }
@@ -114,7 +122,8 @@ pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
         return Extracted::failed(Status::TooLarge);
     }
     let started = Instant::now();
-    let doc = scraper::Html::parse_document(html);
+    let cut = budget::deep_nesting_cut(html, cfg.max_open_elements);
+    let doc = scraper::Html::parse_document(cut.and_then(|c| html.get(..c)).unwrap_or(html));
     if started.elapsed().as_millis() as u64 > cfg.max_millis {
         return Extracted::failed(Status::Timeout);
     }
@@ -159,6 +168,7 @@ pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
         title,
         link_density,
         status,
+        truncated: cut.is_some(),
     }
 }
 
@@ -167,4 +177,60 @@ pub fn explain(html: &str, cfg: &ExtractConfig) -> String {
     let doc = scraper::Html::parse_document(html);
     let page = dom::Walker::new(cfg, Instant::now()).run(doc.tree.root());
     score::explain(&page, cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timed(html: &str) -> (Extracted, u128) {
+        let t = Instant::now();
+        let e = extract(html, &ExtractConfig::default());
+        (e, t.elapsed().as_millis())
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_not_recursed() {
+        let n = 100_000;
+        let html = format!(
+            "{}<p>深层嵌套的正文内容，仍然应该被提取出来。</p>{}",
+            "<div>".repeat(n),
+            "</div>".repeat(n)
+        );
+        let (e, ms) = timed(&html);
+        eprintln!("deep nesting: {ms} ms, {:?}", e.status);
+        assert!(e.truncated && ms < 3_000, "{ms} ms");
+        let shallow = format!(
+            "{}<p>深层嵌套的正文内容，仍然应该被提取出来，这一段足够长。</p>{}",
+            "<div>".repeat(500),
+            "</div>".repeat(500)
+        );
+        let (e, _) = timed(&shallow);
+        assert!(!e.truncated && e.text.contains("深层嵌套"), "{e:?}");
+    }
+
+    #[test]
+    fn unclosed_formatting_tags_stay_within_budget() {
+        let html = format!("<body>{}</body>", "<a href=x><b><i>text ".repeat(20_000));
+        let (e, ms) = timed(&html);
+        eprintln!("unclosed tags: {ms} ms, {:?}", e.status);
+        assert!(ms < 3_000);
+        let html = format!("<body>{}</body>", "<table><tr><td>".repeat(20_000));
+        let (e, ms) = timed(&html);
+        eprintln!("nested tables: {ms} ms, {:?}", e.status);
+        assert!(ms < 3_000);
+    }
+
+    #[test]
+    fn oversized_and_broken_pages() {
+        let big = "x".repeat(50 << 20);
+        let (e, ms) = timed(&big);
+        assert_eq!(e.status, Status::TooLarge);
+        assert!(ms < 100);
+        let broken = "<html><body><p>Unclosed <b>bold <div>inside</p> </td></tr> <p>Broken & markup &#xZZ; <<<>>> text that goes on.".repeat(50);
+        let (e, _) = timed(&broken);
+        assert_eq!(e.status, Status::Ok);
+        let (e, _) = timed("");
+        assert_eq!(e.status, Status::Empty);
+    }
 }

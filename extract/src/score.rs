@@ -146,8 +146,18 @@ fn weight(b: &Block, c: Class) -> f64 {
 /// The element whose subtree has the highest total weight; ties go to the deeper element.
 fn best_region(page: &Page, classes: &[Class]) -> Option<u32> {
     let mut score = vec![0f64; page.parent.len()];
-    for (b, &c) in page.blocks.iter().zip(classes) {
-        let w = weight(b, c);
+    // Prose right under the heading that repeats the page title is the article (short posts
+    // otherwise lose to a longer "about the author" box).
+    let title = page_title(page);
+    let title_at = page
+        .blocks
+        .iter()
+        .position(|b| matches!(b.kind, Kind::Heading(1..=3)) && matches_title(&b.text, title));
+    for (i, (b, &c)) in page.blocks.iter().zip(classes).enumerate() {
+        let mut w = weight(b, c);
+        if w > 0.0 && title_at.is_some_and(|t| i > t && i <= t + 12) {
+            w *= 2.0;
+        }
         let mut e = b.elem;
         let mut steps = 0;
         while let Some(s) = score.get_mut(e as usize) {
@@ -267,22 +277,26 @@ fn keep_title_heading(page: &Page, classes: &[Class], keep: &mut [bool]) {
     let Some(first) = keep.iter().position(|&k| k) else {
         return;
     };
-    let title = page
-        .og_title
-        .as_deref()
-        .or(page.title.as_deref())
-        .unwrap_or("");
+    let title = page_title(page);
     for j in (first.saturating_sub(6)..first).rev() {
         let b = &page.blocks[j];
         if matches!(b.kind, Kind::Heading(_)) && !matches!(classes[j], Class::Bad | Class::Hinted) {
-            let h = b.text.as_str();
-            if !title.is_empty()
-                && h.chars().count() >= 4
-                && (title.contains(h) || h.contains(title))
-            {
-                keep[j] = true;
-            }
+            keep[j] = matches_title(&b.text, title);
             return;
         }
     }
+}
+
+fn page_title(page: &Page) -> &str {
+    page.og_title
+        .as_deref()
+        .or(page.title.as_deref())
+        .unwrap_or("")
+}
+
+/// `<title>` is usually the headline plus a site name ("Headline - Site", "Headline_新浪网").
+fn matches_title(heading: &str, title: &str) -> bool {
+    !title.is_empty()
+        && heading.chars().count() >= 4
+        && (title.contains(heading) || heading.contains(title))
 }

@@ -38,6 +38,9 @@ impl Step for Extract {
             return Verdict::drop(reason);
         }
         stats.add("extract_text_bytes", out.text.len() as u64);
+        if out.truncated {
+            stats.inc("extract_truncated_deep");
+        }
         if out.title.is_none() {
             stats.inc("extract_no_title");
         }

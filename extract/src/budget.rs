@@ -1,0 +1,158 @@
+//! Guards that run before parsing, so one pathological page cannot stall a worker.
+//!
+//! html5ever's tree builder checks element scopes by walking the stack of open elements, so a
+//! page with N unclosed `<div>`s costs O(N²) (100k nested divs: ~100 s). A byte scan estimates
+//! the nesting depth the tree builder will reach; the page is cut where the estimate passes the
+//! limit, so the text before that point is still extracted.
+
+/// Elements that never stay open (void) or are closed implicitly by their next sibling or
+/// parent's end (optional end tags), plus `<a>`, which the adoption agency closes; none of
+/// them make the open-element stack grow without bound.
+fn never_deepens(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"p"
+            | b"li"
+            | b"dt"
+            | b"dd"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"option"
+            | b"optgroup"
+            | b"thead"
+            | b"tbody"
+            | b"tfoot"
+            | b"colgroup"
+            | b"rb"
+            | b"rt"
+            | b"rp"
+            | b"html"
+            | b"head"
+            | b"body"
+            | b"a"
+            | b"!doctype"
+    )
+}
+
+/// Elements whose content is raw text up to their end tag.
+fn is_raw_text(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"script" | b"style" | b"textarea" | b"title" | b"xmp" | b"noscript" | b"iframe"
+    )
+}
+
+/// Case-insensitive search for `needle` (which starts with `<` or `-`) from `from`.
+fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut i = from;
+    while let Some(off) = hay.get(i..).and_then(|s| memchr::memchr(first, s)) {
+        let p = i + off;
+        if hay
+            .get(p..p + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        {
+            return Some(p);
+        }
+        i = p + 1;
+    }
+    None
+}
+
+/// Byte offset (on a char boundary) where the estimated nesting depth first exceeds
+/// `max_depth`, or `None` if it never does.
+pub fn deep_nesting_cut(html: &str, max_depth: usize) -> Option<usize> {
+    let b = html.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    let mut name = [0u8; 16];
+    while let Some(off) = b.get(i..).and_then(|s| memchr::memchr(b'<', s)) {
+        let start = i + off;
+        i = start + 1;
+        if b.get(i..i + 3) == Some(b"!--") {
+            i = find(b, i + 3, b"-->").map_or(b.len(), |p| p + 3);
+            continue;
+        }
+        let closing = b.get(i) == Some(&b'/');
+        if closing {
+            i += 1;
+        }
+        let mut n = 0;
+        while let Some(&c) = b.get(i) {
+            if !(c.is_ascii_alphanumeric() || c == b'!') || n == name.len() {
+                break;
+            }
+            name[n] = c.to_ascii_lowercase();
+            n += 1;
+            i += 1;
+        }
+        if n == 0 {
+            continue;
+        }
+        let tag = &name[..n];
+        if closing {
+            if !never_deepens(tag) {
+                depth = depth.saturating_sub(1);
+            }
+            continue;
+        }
+        if is_raw_text(tag) {
+            let mut end = Vec::with_capacity(n + 2);
+            end.extend_from_slice(b"</");
+            end.extend_from_slice(tag);
+            i = find(b, i, &end).unwrap_or(b.len());
+            continue;
+        }
+        let gt = b
+            .get(i..)
+            .and_then(|s| s.iter().position(|&c| c == b'>'))
+            .map(|p| i + p);
+        let self_closing = gt.is_some_and(|g| g > 0 && b.get(g - 1) == Some(&b'/'));
+        if !never_deepens(tag) && !self_closing {
+            depth += 1;
+            if depth > max_depth {
+                let mut cut = start;
+                while cut > 0 && !html.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                return Some(cut);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_markup_is_shallow() {
+        let html = "<html><body><div><p>a<p>b<br><img src=x><ul><li>1<li>2</ul></div>\
+                    <script>if (a<b) { '<div>' }</script><!-- <div><div> --></body></html>";
+        assert_eq!(deep_nesting_cut(html, 3), None);
+    }
+
+    #[test]
+    fn unclosed_divs_are_cut() {
+        let html = format!("<p>前言</p>{}", "<div>x".repeat(100));
+        let cut = deep_nesting_cut(&html, 10).unwrap();
+        assert!(html[..cut].starts_with("<p>前言</p>"));
+        assert_eq!(html[..cut].matches("<div>").count(), 10);
+    }
+}
