@@ -1,0 +1,156 @@
+//! The quickstart against the ground truth of sample_data/MANIFEST.md (written by
+//! scripts/make_sample_data.py): good articles are kept, junk, foreign-language pages and
+//! leaks are dropped, and exactly one document of every duplicate cluster survives.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::Path;
+use std::process::Command;
+
+use arrow_array::{Array, StringArray};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+struct Row {
+    key: String, // url (WARC) or id (JSONL)
+    cluster: String,
+    expect: String,
+    reason: String,
+}
+
+fn manifest_rows(root: &Path) -> Vec<Row> {
+    let text = std::fs::read_to_string(root.join("sample_data/MANIFEST.md"))
+        .expect("sample_data/MANIFEST.md");
+    let mut rows = Vec::new();
+    let mut header: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if !line.starts_with('|') {
+            header.clear();
+            continue;
+        }
+        let cells: Vec<String> = line
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect();
+        if cells.first().is_some_and(|c| c == "#") {
+            header = cells;
+            continue;
+        }
+        if header.is_empty() || cells.iter().all(|c| c.chars().all(|x| x == '-')) {
+            continue;
+        }
+        let get = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| cells.get(i))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let key = if header.iter().any(|h| h == "url") {
+            get("url")
+        } else {
+            get("id")
+        };
+        if get("expect").is_empty() {
+            continue;
+        }
+        rows.push(Row {
+            key,
+            cluster: get("cluster"),
+            expect: get("expect"),
+            reason: get("reason"),
+        });
+    }
+    rows
+}
+
+fn kept(out: &Path) -> (BTreeSet<String>, BTreeMap<String, String>) {
+    let mut keys = BTreeSet::new();
+    let mut texts = BTreeMap::new();
+    for e in std::fs::read_dir(out.join("data")).unwrap() {
+        let p = e.unwrap().path();
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&p).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+        for b in reader {
+            let b = b.unwrap();
+            let col = |n: &str| {
+                b.column_by_name(n)
+                    .unwrap()
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .unwrap()
+                    .clone()
+            };
+            let (ids, urls, text) = (col("id"), col("url"), col("text"));
+            for i in 0..b.num_rows() {
+                keys.insert(ids.value(i).to_string());
+                if !urls.is_null(i) {
+                    keys.insert(urls.value(i).to_string());
+                    texts.insert(urls.value(i).to_string(), text.value(i).to_string());
+                }
+                texts.insert(ids.value(i).to_string(), text.value(i).to_string());
+            }
+        }
+    }
+    (keys, texts)
+}
+
+#[test]
+fn quickstart_keeps_good_drops_junk_and_one_per_cluster() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rows = manifest_rows(root);
+    assert!(rows.len() > 80, "manifest parsed {} rows", rows.len());
+    let out = std::env::temp_dir().join(format!("skypile-expect-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let st = Command::new(env!("CARGO_BIN_EXE_skypile"))
+        .current_dir(root)
+        .args(["-q", "run", "pipelines/quickstart.yaml", "--output"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (keys, texts) = kept(&out);
+
+    let mut errors = Vec::new();
+    let mut clusters: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+    for r in &rows {
+        match r.expect.as_str() {
+            "keep" if !keys.contains(&r.key) => {
+                errors.push(format!("good doc dropped: {} ({})", r.key, r.reason))
+            }
+            "drop" if keys.contains(&r.key) => {
+                errors.push(format!("junk kept: {} ({})", r.key, r.reason))
+            }
+            "keep-one" => clusters.entry(r.cluster.as_str()).or_default().push(r),
+            _ => {}
+        }
+    }
+    for (c, members) in &clusters {
+        let n = members.iter().filter(|r| keys.contains(&r.key)).count();
+        if n != 1 {
+            let names: Vec<&str> = members.iter().map(|r| r.key.as_str()).collect();
+            errors.push(format!(
+                "cluster {c}: {n} of {names:?} kept, expected exactly 1"
+            ));
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+
+    // PII is redacted in the kept page, and no planted value survives anywhere.
+    let all: String = texts.values().cloned().collect();
+    for planted in ["13812345678", "110105195610234513", "203.0.113.45"] {
+        assert!(!all.contains(planted), "{planted} not redacted");
+    }
+    assert!(
+        all.contains("<PHONE>") || all.contains("<ID_NUMBER>"),
+        "redaction placeholders present"
+    );
+}
