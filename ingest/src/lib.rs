@@ -14,6 +14,7 @@ pub mod arc;
 pub mod charset;
 pub mod http;
 pub mod jsonl;
+#[cfg(feature = "parquet")]
 pub mod parquet_input;
 mod record;
 pub mod select;
@@ -207,7 +208,10 @@ pub fn open(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
         // WET is WARC with `conversion` records, which the WARC reader turns into text docs.
         Format::Warc | Format::Wet | Format::Auto => warc::read(path, file_idx, cfg),
         Format::Arc => arc::read(path, file_idx, cfg),
+        #[cfg(feature = "parquet")]
         Format::Parquet => parquet_input::read(path, file_idx, cfg),
+        #[cfg(not(feature = "parquet"))]
+        Format::Parquet => bail!("{}: built without the `parquet` feature", path.display()),
     }
 }
 
