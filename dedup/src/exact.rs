@@ -19,9 +19,7 @@ use skypile_core::text::normalize_for_hash;
 use skypile_core::{Applier, Collector, Counters, Doc, DocKey, GlobalStep, StageCtx, Verdict};
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::files::{
-    RecReader, RecWriter, part_of, partitions, read_infos, u32_at, u128_at, write_info,
-};
+use crate::files::{Partitioned, RecReader, RecWriter, partitions, read_infos, u32_at, u128_at};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -60,35 +58,23 @@ fn remove_path(dir: &Path, p: usize, t: usize) -> PathBuf {
     dir.join(format!("exact-remove-p{p:05}-t{t:05}.bin"))
 }
 
-struct ExactCollector {
-    ctx: StageCtx,
-    parts: Vec<RecWriter>,
-    docs: u64,
-}
+struct ExactCollector(Partitioned);
 
 impl Collector for ExactCollector {
     fn push(&mut self, key: DocKey, obs: Vec<u8>) -> Result<()> {
-        self.docs += 1;
+        self.0.docs += 1;
         if obs.len() != 16 {
             return Ok(()); // nothing to compare (empty after normalisation)
         }
-        let h = u128_at(&obs, 0);
-        let n = self.parts.len();
-        if let Some(w) = self.parts.get_mut(part_of(h as u64, n)) {
-            let mut rec = [0u8; REC];
-            rec[..16].copy_from_slice(&obs);
-            rec[16..32].copy_from_slice(&key.as_u128().to_le_bytes());
-            rec[32..].copy_from_slice(&(self.ctx.task as u32).to_le_bytes());
-            w.put(&rec)?;
-        }
-        Ok(())
+        let mut rec = [0u8; REC];
+        rec[..16].copy_from_slice(&obs);
+        rec[16..32].copy_from_slice(&key.as_u128().to_le_bytes());
+        rec[32..].copy_from_slice(&(self.0.task() as u32).to_le_bytes());
+        self.0.put(u128_at(&obs, 0) as u64, &rec)
     }
 
     fn finish(self: Box<Self>) -> Result<()> {
-        for w in self.parts {
-            w.finish()?;
-        }
-        write_info(&self.ctx, KIND, self.docs)
+        self.0.finish()
     }
 }
 
@@ -129,14 +115,9 @@ impl GlobalStep for ExactDedup {
     }
 
     fn collector(&self, ctx: &StageCtx) -> Result<Box<dyn Collector>> {
-        let parts = (0..partitions(ctx.tasks))
-            .map(|p| RecWriter::create(&part_path(&ctx.dir, ctx.task, p), KIND, ctx.config_hash))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Box::new(ExactCollector {
-            ctx: ctx.clone(),
-            parts,
-            docs: 0,
-        }))
+        Ok(Box::new(ExactCollector(Partitioned::create(
+            ctx, KIND, part_path,
+        )?)))
     }
 
     fn reduce_stages(&self, tasks: usize) -> Vec<(String, usize)> {

@@ -126,6 +126,53 @@ pub fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(x)
 }
 
+/// The doc-stage writer of the exact and line steps: one file per hash partition, the task's
+/// doc count, and its `*.info` published after every part is in place.
+pub struct Partitioned {
+    ctx: StageCtx,
+    kind: &'static str,
+    parts: Vec<RecWriter>,
+    pub docs: u64,
+}
+
+impl Partitioned {
+    pub fn create(
+        ctx: &StageCtx,
+        kind: &'static str,
+        path: fn(&Path, usize, usize) -> PathBuf,
+    ) -> Result<Self> {
+        let parts = (0..partitions(ctx.tasks))
+            .map(|p| RecWriter::create(&path(&ctx.dir, ctx.task, p), kind, ctx.config_hash))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Partitioned {
+            ctx: ctx.clone(),
+            kind,
+            parts,
+            docs: 0,
+        })
+    }
+
+    pub fn task(&self) -> usize {
+        self.ctx.task
+    }
+
+    /// Append `rec` to the partition of `hash`.
+    pub fn put(&mut self, hash: u64, rec: &[u8]) -> Result<()> {
+        let n = self.parts.len();
+        match self.parts.get_mut(part_of(hash, n)) {
+            Some(w) => w.put(rec),
+            None => Ok(()),
+        }
+    }
+
+    pub fn finish(self) -> Result<()> {
+        for w in self.parts {
+            w.finish()?;
+        }
+        write_info(&self.ctx, self.kind, self.docs)
+    }
+}
+
 fn info_path(dir: &Path, prefix: &str, task: usize) -> PathBuf {
     dir.join(format!("{prefix}-t{task:05}.info"))
 }

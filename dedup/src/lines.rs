@@ -25,7 +25,7 @@ use skypile_core::{
 };
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::files::{RecReader, RecWriter, part_of, partitions, read_infos, u64_at, write_info};
+use crate::files::{Partitioned, RecReader, RecWriter, partitions, read_infos, u64_at};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -77,29 +77,19 @@ fn line_hash(line: &str, min_chars: usize) -> Option<u64> {
     (n.chars().count() >= min_chars).then(|| xxh3_64(n.as_bytes()))
 }
 
-struct LineCollector {
-    ctx: StageCtx,
-    parts: Vec<RecWriter>,
-    docs: u64,
-}
+struct LineCollector(Partitioned);
 
 impl Collector for LineCollector {
     fn push(&mut self, _key: DocKey, obs: Vec<u8>) -> Result<()> {
-        self.docs += 1;
-        let n = self.parts.len();
+        self.0.docs += 1;
         for c in obs.chunks_exact(8) {
-            if let Some(w) = self.parts.get_mut(part_of(u64_at(c, 0), n)) {
-                w.put(c)?;
-            }
+            self.0.put(u64_at(c, 0), c)?;
         }
         Ok(())
     }
 
     fn finish(self: Box<Self>) -> Result<()> {
-        for w in self.parts {
-            w.finish()?;
-        }
-        write_info(&self.ctx, KIND, self.docs)
+        self.0.finish()
     }
 }
 
@@ -164,14 +154,9 @@ impl GlobalStep for LineDedup {
     }
 
     fn collector(&self, ctx: &StageCtx) -> Result<Box<dyn Collector>> {
-        let parts = (0..partitions(ctx.tasks))
-            .map(|p| RecWriter::create(&part_path(&ctx.dir, ctx.task, p), KIND, ctx.config_hash))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Box::new(LineCollector {
-            ctx: ctx.clone(),
-            parts,
-            docs: 0,
-        }))
+        Ok(Box::new(LineCollector(Partitioned::create(
+            ctx, KIND, part_path,
+        )?)))
     }
 
     fn reduce_stages(&self, tasks: usize) -> Vec<(String, usize)> {
