@@ -89,6 +89,12 @@ pub fn dup_ngram_chars(units: &[Unit], n: usize) -> usize {
     dup
 }
 
+/// Sentence-final punctuation: core's set plus the full-width full stop `．` (U+FF0E) and the
+/// half-width ideographic one `｡`, which Chinese news (e.g. SogouCS) uses for `……` as `．．．`.
+pub fn is_terminal(c: char) -> bool {
+    skypile_core::text::is_terminal_punct(c) || matches!(c, '．' | '｡')
+}
+
 /// Ratio guarded against an empty denominator.
 pub fn ratio(num: usize, den: usize) -> f64 {
     if den == 0 {
