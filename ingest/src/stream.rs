@@ -88,7 +88,10 @@ pub struct Break {
 
 pub struct Stream {
     src: Src,
+    /// Storage; `buf[pos..end]` is the unconsumed data, `buf[end..]` scratch space (kept
+    /// allocated and initialised so a fill does not zero it again).
     buf: Vec<u8>,
+    end: usize,
     /// Consumed prefix of `buf`.
     pos: usize,
     /// Decompressed offset of `buf[0]`.
@@ -118,7 +121,8 @@ impl Stream {
         };
         Ok(Stream {
             src,
-            buf: Vec::with_capacity(CHUNK * 2),
+            buf: vec![0; CHUNK * 2],
+            end: 0,
             pos: 0,
             base: 0,
             members: VecDeque::new(),
@@ -131,7 +135,7 @@ impl Stream {
 
     /// Unconsumed, buffered bytes (up to the next break or the end).
     pub fn data(&self) -> &[u8] {
-        self.buf.get(self.pos..).unwrap_or_default()
+        self.buf.get(self.pos..self.end).unwrap_or_default()
     }
 
     /// Decompressed offset of the first unconsumed byte.
@@ -140,7 +144,7 @@ impl Stream {
     }
 
     pub fn consume(&mut self, n: usize) {
-        self.pos = (self.pos + n).min(self.buf.len());
+        self.pos = (self.pos + n).min(self.end);
     }
 
     /// No more data will come before [`Stream::cross_break`] (a break) or at all (the end).
@@ -155,7 +159,7 @@ impl Stream {
     /// Drop what is buffered before the pending break and continue with the data after it.
     pub fn cross_break(&mut self) -> Option<Break> {
         let b = self.brk.take()?;
-        self.pos = self.buf.len();
+        self.pos = self.end;
         Some(b)
     }
 
@@ -164,26 +168,26 @@ impl Stream {
         if self.exhausted() {
             return false;
         }
-        if self.pos > 0
-            && (self.pos >= self.buf.len() / 2 || self.buf.len() + CHUNK > self.buf.capacity())
-        {
-            self.buf.drain(..self.pos);
+        if self.pos > 0 && (self.pos >= self.end / 2 || self.end + CHUNK > self.buf.len()) {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
             self.base += self.pos as u64;
             self.pos = 0;
         }
         if self.members.len() > 64 {
             self.locate(self.offset());
         }
-        let len = self.buf.len();
-        self.buf.resize(len + CHUNK, 0);
+        let len = self.end;
+        if self.buf.len() < len + CHUNK {
+            self.buf.resize(len + CHUNK, 0);
+        }
         let got = self.read_src(len);
         match got {
             Got::Data(n) => {
-                self.buf.truncate(len + n);
+                self.end = (len + n).min(self.buf.len());
                 true
             }
             Got::Eof => {
-                self.buf.truncate(len);
                 self.eof = true;
                 false
             }
@@ -193,7 +197,6 @@ impl Stream {
                 comp,
                 member_failed,
             } => {
-                self.buf.truncate(len);
                 let at = self.base + len as u64;
                 let member_start = if member_failed {
                     self.members.back().map_or(at, |m| m.0)
