@@ -7,9 +7,11 @@
 //! words, so one unit stream serves zh, en and mixed pages, and normalisation is the one used for
 //! hashing everywhere (`normalize_for_hash`: case, width, digits, whitespace, punctuation).
 //!
-//! `ngram_zh` defaults to **20 characters**: jieba words average ~1.5 Han characters, so 13 words
-//! ≈ 20 characters (the same evidence as GPT-3's 13 words), and 20 is longer than the stock
-//! phrases of Chinese exam papers (`根据以上材料，下列说法正确的是` is 14 characters,
+//! `ngram_zh` defaults to **20 characters**: a jieba word averages 1.5–1.9 Han characters
+//! (1.86 on the ChineseWebText docs of ../shared/data, see `examples/bench_decontam.rs`), so
+//! GPT-3's 13 words ≈ 20–24 characters; we take the low end because exam questions are short
+//! (C-Eval stems are often 20–40 characters and must still yield windows), and 20 is longer than
+//! the stock phrases of Chinese exam papers (`根据以上材料，下列说法正确的是` is 14 characters,
 //! `下列关于……的叙述中，正确的是` about 12), so a shared stem alone never matches.
 //! The window starting at a Han character is `ngram_zh` units long, any other window
 //! `ngram_en` units, in items and documents alike; so the unit and n follow the script of the
@@ -39,22 +41,7 @@ use serde::{Deserialize, Serialize};
 use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 
 use index::{NgramIndex, Units};
-pub use load::{Format, Item, read_items};
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BenchmarkSpec {
-    /// Used in the drop reason `decontam:<name>` and counters: letters, digits, `_`, `-`.
-    pub name: String,
-    pub path: String,
-    #[serde(default)]
-    pub format: Format,
-    /// Fields whose values (strings, numbers, lists) form the item text, in order.
-    pub fields: Vec<String>,
-    /// Field holding the item id; without it the id is `line N` / `record N` / `row N`.
-    #[serde(default)]
-    pub id_field: Option<String>,
-}
+pub use load::{BenchmarkSpec, Format, Item, read_benchmarks, read_items};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -136,30 +123,7 @@ impl DecontamConfig {
                 self.min_share
             );
         }
-        let mut loaded = Vec::new();
-        for (b, spec) in self.benchmarks.iter().enumerate() {
-            if spec.name.is_empty()
-                || !spec
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            {
-                bail!(
-                    "decontam: benchmark name {:?} must be non-empty letters, digits, `_` or `-`",
-                    spec.name
-                );
-            }
-            if self.benchmarks[..b].iter().any(|o| o.name == spec.name) {
-                bail!("decontam: benchmark name {:?} is used twice", spec.name);
-            }
-            let items = read_items(
-                &resolve(&spec.path),
-                spec.format,
-                &spec.fields,
-                spec.id_field.as_deref(),
-            )?;
-            loaded.push((spec.name.clone(), items));
-        }
+        let loaded = read_benchmarks(&self.benchmarks, resolve)?;
         Ok(Decontam::from_items(self.clone(), loaded))
     }
 }

@@ -22,10 +22,6 @@ pub(crate) struct Units {
 }
 
 impl Units {
-    pub fn len(&self) -> usize {
-        self.bytes.len() / 8
-    }
-
     pub fn of(text: &str, keep_normalized: bool) -> Units {
         // Upper bounds (a Han char is 3 bytes → 8 hash bytes) so the hot loop never reallocates.
         let mut u = Units {
@@ -209,7 +205,7 @@ mod tests {
     fn units_split_han_by_char_and_latin_by_word() {
         let a = Units::of("下列 说法，Which of the FOLLOWING 2024", true);
         assert_eq!(a.normalized, "下列说法whichofthefollowing0000");
-        assert_eq!(a.len(), 4 + 4 + 1);
+        assert_eq!(a.han.len(), 4 + 4 + 1);
         assert_eq!(a.han.iter().filter(|&&h| h).count(), 4);
         let b = Units::of("下列说法 which-of the following　１９９９", false);
         assert_eq!(

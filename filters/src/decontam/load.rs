@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -24,6 +24,49 @@ pub enum Format {
     Json,
     Csv,
     Parquet,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkSpec {
+    /// Used in the drop reason `decontam:<name>` and counters: letters, digits, `_`, `-`.
+    pub name: String,
+    pub path: String,
+    #[serde(default)]
+    pub format: Format,
+    /// Fields whose values (strings, numbers, lists) form the item text, in order.
+    pub fields: Vec<String>,
+    /// Field holding the item id; without it the id is `line N` / `record N` / `row N`.
+    #[serde(default)]
+    pub id_field: Option<String>,
+}
+
+/// Read every configured benchmark (names checked: they become counter names and drop reasons).
+pub fn read_benchmarks(
+    specs: &[BenchmarkSpec],
+    resolve: impl Fn(&str) -> PathBuf,
+) -> Result<Vec<(String, Vec<Item>)>> {
+    let mut loaded = Vec::new();
+    for (b, spec) in specs.iter().enumerate() {
+        let ok = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        if spec.name.is_empty() || !spec.name.chars().all(ok) {
+            bail!(
+                "decontam: benchmark name {:?} must be letters, digits, `_` or `-`",
+                spec.name
+            );
+        }
+        if specs.iter().take(b).any(|o| o.name == spec.name) {
+            bail!("decontam: benchmark name {:?} is used twice", spec.name);
+        }
+        let items = read_items(
+            &resolve(&spec.path),
+            spec.format,
+            &spec.fields,
+            spec.id_field.as_deref(),
+        )?;
+        loaded.push((spec.name.clone(), items));
+    }
+    Ok(loaded)
 }
 
 /// One benchmark item: its id (from `id_field`, else its line/record number) and its text.
