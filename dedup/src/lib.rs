@@ -11,6 +11,7 @@ pub mod files;
 pub mod harness;
 pub mod lines;
 pub mod minhash;
+pub mod plan;
 
 pub use exact::{ExactDedup, ExactDedupConfig};
 pub use lines::{LineDedup, LineDedupConfig};
