@@ -87,9 +87,11 @@ pub fn main() -> i32 {
             _ => "debug",
         }
     };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level))
-        .format_target(false)
-        .init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(format!(
+        "{level},html5ever=error,markup5ever=error,selectors=error"
+    )))
+    .format_target(false)
+    .init();
     match dispatch(cli.cmd) {
         Ok(()) => 0,
         Err(e) => {

@@ -145,7 +145,10 @@ impl ShardWriter {
 
     pub fn write(&mut self, row: Row) -> Result<()> {
         self.pending.push(row);
-        if self.pending.len() >= BATCH_ROWS {
+        // Flush at the batch size, or exactly where the current shard reaches its row limit.
+        let in_shard = self.current.as_ref().map_or(0, |o| o.info.rows as usize);
+        let room = self.cfg.shard_max_rows.saturating_sub(in_shard).max(1);
+        if self.pending.len() >= BATCH_ROWS.min(room) {
             self.flush_pending()?;
         }
         Ok(())
