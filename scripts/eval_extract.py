@@ -7,7 +7,7 @@ en-cleaneval-dev and en-dragnet-sample (input/ vs GoldStandard/, CleanEval `URL:
 <p>/<h>/<l> markup stripped). Token F1 = bag-of-tokens F1 with English words (lower case) and
 single CJK characters as tokens, whitespace and punctuation ignored; it mirrors
 extract/src/metrics.rs. Speed counts extraction calls only (pages are decoded to str first),
-one process, one thread each. Run via scripts/eval_extract.sh, which prepares the venv and the
+one process, one thread each, in process CPU time (robust when the machine is shared). Run via scripts/eval_extract.sh, which prepares the venv and the
 release build of `extract_dir`.
 """
 import argparse
@@ -152,13 +152,13 @@ def run_py(fn, sets, repeat):
         res = {}
         for r in range(repeat):
             for stem, html, *_ in pages:
-                t = time.perf_counter()
+                t = time.process_time()
                 try:
                     text = fn(html) or ""
                 except Exception as e:  # a crash on a page is an empty extraction
                     print(f"{name}/{stem}: {type(e).__name__}: {e}", file=sys.stderr)
                     text = ""
-                secs += time.perf_counter() - t
+                secs += time.process_time() - t
                 n += 1
                 res[stem] = text
         out[name] = res

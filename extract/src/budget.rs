@@ -1,4 +1,5 @@
-//! Guards that run before parsing, so one pathological page cannot stall a worker.
+//! One byte scan before parsing: it drops what the walk would skip anyway and guards against
+//! pathological nesting, so one page cannot stall a worker.
 //!
 //! html5ever's tree builder checks element scopes by walking the stack of open elements, so a
 //! page with N unclosed `<div>`s costs O(N²) (100k nested divs: ~100 s). A byte scan estimates
@@ -74,10 +75,25 @@ fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     None
 }
 
-/// Byte offset (on a char boundary) where the estimated nesting depth first exceeds
-/// `max_depth`, or `None` if it never does.
-pub fn deep_nesting_cut(html: &str, max_depth: usize) -> Option<usize> {
+/// What the parser gets: the page without script/style bodies and comments (often half of
+/// the bytes, and html5ever tokenizes them char by char only to have the walk skip them), cut
+/// where the estimated nesting depth first exceeds `max_depth`.
+pub struct Prepared {
+    pub html: String,
+    pub cut: bool,
+}
+
+fn take(out: &mut String, html: &str, from: usize, to: usize) {
+    // every cut point sits on an ASCII byte ('<', '>', end of "-->"): a char boundary
+    if let Some(s) = html.get(from..to) {
+        out.push_str(s);
+    }
+}
+
+pub fn prepare(html: &str, max_depth: usize) -> Prepared {
     let b = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    let mut copied = 0usize;
     let mut depth = 0usize;
     let mut i = 0usize;
     let mut name = [0u8; 16];
@@ -85,7 +101,10 @@ pub fn deep_nesting_cut(html: &str, max_depth: usize) -> Option<usize> {
         let start = i + off;
         i = start + 1;
         if b.get(i..i + 3) == Some(b"!--") {
-            i = find(b, i + 3, b"-->").map_or(b.len(), |p| p + 3);
+            let end = find(b, i + 3, b"-->").map_or(b.len(), |p| p + 3);
+            take(&mut out, html, copied, start);
+            copied = end;
+            i = end;
             continue;
         }
         let closing = b.get(i) == Some(&b'/');
@@ -111,30 +130,43 @@ pub fn deep_nesting_cut(html: &str, max_depth: usize) -> Option<usize> {
             }
             continue;
         }
+        let Some(gt) = b
+            .get(i..)
+            .and_then(|s| memchr::memchr(b'>', s))
+            .map(|p| i + p)
+        else {
+            break;
+        };
         if is_raw_text(tag) {
             let mut end = Vec::with_capacity(n + 2);
             end.extend_from_slice(b"</");
             end.extend_from_slice(tag);
-            i = find(b, i, &end).unwrap_or(b.len());
+            let close = find(b, gt + 1, &end).unwrap_or(b.len());
+            if !matches!(tag, b"title" | b"textarea" | b"xmp") {
+                take(&mut out, html, copied, gt + 1);
+                copied = close;
+            }
+            i = close;
             continue;
         }
-        let gt = b
-            .get(i..)
-            .and_then(|s| s.iter().position(|&c| c == b'>'))
-            .map(|p| i + p);
-        let self_closing = gt.is_some_and(|g| g > 0 && b.get(g - 1) == Some(&b'/'));
+        let self_closing = gt > 0 && b.get(gt - 1) == Some(&b'/');
         if !never_deepens(tag) && !self_closing {
             depth += 1;
             if depth > max_depth {
-                let mut cut = start;
-                while cut > 0 && !html.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                return Some(cut);
+                take(&mut out, html, copied, start);
+                return Prepared {
+                    html: out,
+                    cut: true,
+                };
             }
         }
+        i = gt + 1;
     }
-    None
+    take(&mut out, html, copied, b.len());
+    Prepared {
+        html: out,
+        cut: false,
+    }
 }
 
 #[cfg(test)]
@@ -145,14 +177,21 @@ mod tests {
     fn normal_markup_is_shallow() {
         let html = "<html><body><div><p>a<p>b<br><img src=x><ul><li>1<li>2</ul></div>\
                     <script>if (a<b) { '<div>' }</script><!-- <div><div> --></body></html>";
-        assert_eq!(deep_nesting_cut(html, 3), None);
+        let p = prepare(html, 3);
+        assert!(!p.cut);
+        assert!(
+            p.html.contains("<script></script>") && !p.html.contains("<!--"),
+            "{}",
+            p.html
+        );
+        assert!(p.html.contains("<li>2</ul></div>"));
     }
 
     #[test]
     fn unclosed_divs_are_cut() {
         let html = format!("<p>前言</p>{}", "<div>x".repeat(100));
-        let cut = deep_nesting_cut(&html, 10).unwrap();
-        assert!(html[..cut].starts_with("<p>前言</p>"));
-        assert_eq!(html[..cut].matches("<div>").count(), 10);
+        let p = prepare(&html, 10);
+        assert!(p.cut && p.html.starts_with("<p>前言</p>"));
+        assert_eq!(p.html.matches("<div>").count(), 10);
     }
 }

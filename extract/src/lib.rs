@@ -122,8 +122,9 @@ pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
         return Extracted::failed(Status::TooLarge);
     }
     let started = Instant::now();
-    let cut = budget::deep_nesting_cut(html, cfg.max_open_elements);
-    let doc = scraper::Html::parse_document(cut.and_then(|c| html.get(..c)).unwrap_or(html));
+    let prepared = budget::prepare(html, cfg.max_open_elements);
+    let doc = scraper::Html::parse_document(&prepared.html);
+    drop(prepared.html);
     if started.elapsed().as_millis() as u64 > cfg.max_millis {
         return Extracted::failed(Status::Timeout);
     }
@@ -168,7 +169,7 @@ pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
         title,
         link_density,
         status,
-        truncated: cut.is_some(),
+        truncated: prepared.cut,
     }
 }
 
