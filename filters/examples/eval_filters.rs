@@ -47,6 +47,7 @@ fn main() -> anyhow::Result<()> {
     let mut step_time: Vec<Duration> = vec![Duration::ZERO; steps.len()];
     let mut total = Duration::ZERO;
     let mut seg = Duration::ZERO;
+    let mut per_doc: Vec<f64> = Vec::new();
     let mut bytes = 0usize;
     let mut stats = Counters::default();
     // Three passes for timing stability; verdicts from the first.
@@ -71,6 +72,7 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             total += t0.elapsed();
+            per_doc.push(t0.elapsed().as_secs_f64() * 1e6);
             if pass > 0 {
                 continue;
             }
@@ -111,6 +113,19 @@ fn main() -> anyhow::Result<()> {
         real.len(),
         bytes as f64 / n_runs.max(1) as f64 / 1024.0,
         bytes as f64 / total.as_secs_f64().max(1e-9) / 1e6
+    );
+    per_doc.sort_by(f64::total_cmp);
+    let q = |f: f64| {
+        per_doc
+            .get(((per_doc.len() as f64 - 1.0) * f) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    println!(
+        "   per doc: median {:.0} µs, p90 {:.0} µs, max {:.0} µs",
+        q(0.5),
+        q(0.9),
+        q(1.0)
     );
     println!(
         "   {:<18} {:>7.1} µs/doc (first word segmentation, jieba for zh)",

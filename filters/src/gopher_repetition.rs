@@ -14,8 +14,8 @@ use skypile_core::{Column, Counters, Doc, Step, Verdict};
 
 use crate::thresholds::{ByLang, LangThresholds};
 use crate::util::{
-    Scores, char_len, dup_ngram_chars, find_duplicates, float_columns, ratio, top_ngram_chars,
-    units,
+    Ngrams, Scores, char_len, dup_ngram_chars, find_duplicates, float_columns, ratio,
+    top_ngram_chars, units,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,7 +153,7 @@ impl Step for GopherRepetition {
         let (para_dup, para_dup_chars) = find_duplicates(paras.iter().copied());
         let n_lines = doc.line_ranges().len();
         let (line_dup, line_dup_chars) = find_duplicates(doc.lines());
-        let words = units(doc.words());
+        let words = Ngrams::new(&units(doc.words()));
         let checks = [
             (
                 "dup_para_frac",

@@ -38,51 +38,86 @@ pub fn units<'a>(tokens: impl Iterator<Item = &'a str>) -> Vec<Unit> {
         .collect()
 }
 
-fn ngram_hash(window: &[Unit]) -> u64 {
-    // Order-sensitive combination; FxHash-like multiply-rotate over already-uniform hashes.
-    window.iter().fold(0x9E37_79B9_7F4A_7C15u64, |h, u| {
-        (h.rotate_left(5) ^ u.hash).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95)
-    })
+/// Prefix sums for O(1) n-gram hashes and lengths: a polynomial hash over the unit hashes
+/// (mod 2^64), so every n costs one pass whatever its size.
+pub struct Ngrams {
+    hash: Vec<u64>,
+    chars: Vec<usize>,
 }
 
-fn ngram_chars(window: &[Unit]) -> usize {
-    window.iter().map(|u| u.chars as usize).sum()
+const BASE: u64 = 0x9E37_79B9_7F4A_7C15 | 1;
+
+impl Ngrams {
+    pub fn new(units: &[Unit]) -> Self {
+        let mut hash = Vec::with_capacity(units.len() + 1);
+        let mut chars = Vec::with_capacity(units.len() + 1);
+        let (mut h, mut c) = (0u64, 0usize);
+        hash.push(h);
+        chars.push(c);
+        for u in units {
+            h = h.wrapping_mul(BASE).wrapping_add(u.hash);
+            c += u.chars as usize;
+            hash.push(h);
+            chars.push(c);
+        }
+        Ngrams { hash, chars }
+    }
+
+    /// Number of units.
+    pub fn len(&self) -> usize {
+        self.hash.len().saturating_sub(1)
+    }
+
+    /// Hash and char length of units `i..i + n` (`pow` = BASE^n).
+    fn gram(&self, i: usize, n: usize, pow: u64) -> Option<(u64, usize)> {
+        let (a, b) = (*self.hash.get(i)?, *self.hash.get(i + n)?);
+        let (ca, cb) = (*self.chars.get(i)?, *self.chars.get(i + n)?);
+        Some((b.wrapping_sub(a.wrapping_mul(pow)), cb - ca))
+    }
+}
+
+fn base_pow(n: usize) -> u64 {
+    (0..n).fold(1u64, |p, _| p.wrapping_mul(BASE))
 }
 
 /// Chars covered by the most frequent n-gram (count × its length), as in Gopher's top n-gram
-/// fraction. 0 when there are fewer than `n` units.
-pub fn top_ngram_chars(units: &[Unit], n: usize) -> usize {
-    if n == 0 || units.len() < n {
+/// fraction. 0 when there are fewer than `n` units or no n-gram repeats.
+pub fn top_ngram_chars(p: &Ngrams, n: usize) -> usize {
+    let units = p.len();
+    if n == 0 || units < n {
         return 0;
     }
+    let pow = base_pow(n);
     let mut counts: FxHashMap<u64, (u32, usize)> =
-        FxHashMap::with_capacity_and_hasher(units.len(), FxBuildHasher);
-    for w in units.windows(n) {
-        let e = counts.entry(ngram_hash(w)).or_insert((0, ngram_chars(w)));
-        e.0 += 1;
+        FxHashMap::with_capacity_and_hasher(units, FxBuildHasher);
+    for i in 0..=units - n {
+        let Some((h, len)) = p.gram(i, n, pow) else {
+            break;
+        };
+        counts.entry(h).or_insert((0, len)).0 += 1;
     }
     // Ties broken by length so the result does not depend on hash-map order.
     counts
         .values()
-        .map(|&(c, l)| (c, l))
+        .copied()
         .max()
-        .map(|(c, l)| if c > 1 { c as usize * l } else { 0 })
-        .unwrap_or(0)
+        .map_or(0, |(c, l)| if c > 1 { c as usize * l } else { 0 })
 }
 
 /// Chars inside repeated n-grams, counting each repeated span once (Gopher's
 /// `find_all_duplicate`: after a repeat, jump past it).
-pub fn dup_ngram_chars(units: &[Unit], n: usize) -> usize {
-    if n == 0 || units.len() < n {
+pub fn dup_ngram_chars(p: &Ngrams, n: usize) -> usize {
+    if n == 0 || p.len() < n {
         return 0;
     }
-    let mut seen: FxHashSet<u64> = FxHashSet::with_capacity_and_hasher(units.len(), FxBuildHasher);
+    let pow = base_pow(n);
+    let mut seen: FxHashSet<u64> = FxHashSet::with_capacity_and_hasher(p.len(), FxBuildHasher);
     let (mut idx, mut dup) = (0, 0);
-    while let Some(w) = units.get(idx..idx + n) {
-        if seen.insert(ngram_hash(w)) {
+    while let Some((h, len)) = p.gram(idx, n, pow) {
+        if seen.insert(h) {
             idx += 1;
         } else {
-            dup += ngram_chars(w);
+            dup += len;
             idx += n;
         }
     }
@@ -140,12 +175,15 @@ mod tests {
 
     #[test]
     fn ngram_stats_match_gopher_definitions() {
-        let u = units("a b a b a b c".split(' '));
+        let u = Ngrams::new(&units("a b a b a b c".split(' ')));
         // "a b" occurs 3 times, 2 chars each.
         assert_eq!(top_ngram_chars(&u, 2), 6);
         // windows: ab ba [ab→dup, jump 2] [ab→dup at idx 4? "a b" idx4..6 dup] ...
         assert_eq!(dup_ngram_chars(&u, 2), 4);
-        assert_eq!(top_ngram_chars(&units("x y z".split(' ')), 2), 0);
+        assert_eq!(
+            top_ngram_chars(&Ngrams::new(&units("x y z".split(' '))), 2),
+            0
+        );
         assert_eq!(dup_ngram_chars(&u, 9), 0);
     }
 }

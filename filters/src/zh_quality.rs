@@ -11,7 +11,7 @@ use skypile_core::text::is_han;
 use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 
 use crate::thresholds::{ByLang, LangThresholds};
-use crate::util::{Scores, Unit, dup_ngram_chars, float_columns, ratio};
+use crate::util::{Ngrams, Scores, Unit, dup_ngram_chars, float_columns, ratio};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -105,7 +105,7 @@ impl Step for ZhQuality {
         let n_lines = doc.line_ranges().len();
         let mean_line = ratio(chars, n_lines);
         let share = ratio(han, chars);
-        let dup = ratio(dup_ngram_chars(&units, t.ngram), chars);
+        let dup = ratio(dup_ngram_chars(&Ngrams::new(&units), t.ngram), chars);
         let mut sc = Scores {
             doc,
             keep: self.cfg.keep_scores,
