@@ -148,50 +148,28 @@ fn main() -> anyhow::Result<()> {
     println!("   counters: {}", pii.join(" "));
 
     // --- 2. check set
-    let good = evalset::good_articles(&root);
+    let (good, junk) = evalset::check_set(&root, &steps);
     let mut good_by: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut bad_drops: Vec<(String, String, String)> = Vec::new();
-    for s in &good {
-        let mut d = s.doc.clone();
-        let r = evalset::run_chain(&steps, &mut d, &mut Counters::default());
-        let e = good_by.entry(s.set).or_default();
+    let mut bad_drops: Vec<(&str, &str, &str)> = Vec::new();
+    for o in &good {
+        let e = good_by.entry(&o.group).or_default();
         e.0 += 1;
-        match r {
+        match &o.reason {
             None => e.1 += 1,
-            Some(r) => bad_drops.push((
-                s.doc.id.clone(),
-                r,
-                s.doc.text().chars().take(160).collect(),
-            )),
+            Some(r) => bad_drops.push((&o.id, r, &o.head)),
         }
     }
-    let zh_src: Vec<String> = good
-        .iter()
-        .filter(|s| s.doc.is_zh())
-        .map(|s| s.doc.text().to_string())
-        .collect();
-    let en_src: Vec<String> = good
-        .iter()
-        .filter(|s| !s.doc.is_zh())
-        .map(|s| s.doc.text().to_string())
-        .collect();
-    let junk = evalset::junk(20, &zh_src, &en_src);
-    let mut junk_by: BTreeMap<&str, (usize, usize, BTreeMap<String, usize>)> = BTreeMap::new();
+    let mut junk_by: BTreeMap<&str, (usize, usize, BTreeMap<&str, usize>)> = BTreeMap::new();
     let mut kept_junk = Vec::new();
-    for (kind, d0) in &junk {
-        let mut d = d0.clone();
-        let r = evalset::run_chain(&steps, &mut d, &mut Counters::default());
-        let e = junk_by.entry(kind.as_str()).or_default();
+    for o in &junk {
+        let e = junk_by.entry(&o.group).or_default();
         e.0 += 1;
-        match r {
+        match &o.reason {
             Some(r) => {
                 e.1 += 1;
                 *e.2.entry(r).or_default() += 1;
             }
-            None => kept_junk.push((
-                d0.id.clone(),
-                d0.text().chars().take(160).collect::<String>(),
-            )),
+            None => kept_junk.push((&o.id, &o.head)),
         }
     }
     println!("\n== labelled check set");

@@ -13,34 +13,18 @@ fn good_articles_kept_and_junk_dropped() {
         return;
     };
     let steps = evalset::all_filters().unwrap();
-    let good = evalset::good_articles(&root);
+    let (good, junk) = evalset::check_set(&root, &steps);
     assert!(good.len() > 200, "check set too small: {}", good.len());
-    let mut dropped = Vec::new();
-    for s in &good {
-        let mut d = s.doc.clone();
-        if let Some(r) = evalset::run_chain(&steps, &mut d, &mut Counters::default()) {
-            dropped.push(format!("{} {r}", s.doc.id));
-        }
-    }
+    let dropped: Vec<String> = good
+        .iter()
+        .filter_map(|o| Some(format!("{} {}", o.id, o.reason.as_ref()?)))
+        .collect();
     let kept = 1.0 - dropped.len() as f64 / good.len() as f64;
-    let zh: Vec<String> = good
+    let kept_junk: Vec<String> = junk
         .iter()
-        .filter(|s| s.doc.is_zh())
-        .map(|s| s.doc.text().to_string())
+        .filter(|o| o.reason.is_none())
+        .map(|o| format!("{} {}", o.group, o.id))
         .collect();
-    let en: Vec<String> = good
-        .iter()
-        .filter(|s| !s.doc.is_zh())
-        .map(|s| s.doc.text().to_string())
-        .collect();
-    let junk = evalset::junk(20, &zh, &en);
-    let mut kept_junk = Vec::new();
-    for (kind, d0) in &junk {
-        let mut d = d0.clone();
-        if evalset::run_chain(&steps, &mut d, &mut Counters::default()).is_none() {
-            kept_junk.push(format!("{kind} {}", d0.id));
-        }
-    }
     let junk_dropped = 1.0 - kept_junk.len() as f64 / junk.len() as f64;
     println!(
         "good kept {:.1}%, junk dropped {:.1}%",

@@ -539,3 +539,38 @@ pub fn junk(per_kind: usize, zh_sources: &[String], en_sources: &[String]) -> Ve
     }
     out
 }
+
+/// The outcome of one labelled doc: its group (gold set, or `lang/kind` for junk), id, first
+/// chars and drop reason (`None` = kept).
+pub struct Outcome {
+    pub group: String,
+    pub id: String,
+    pub head: String,
+    pub reason: Option<String>,
+}
+
+/// Runs the labelled check set through `steps`: (good articles, generated junk, 20 per kind
+/// and language; mojibake is made from the good articles).
+pub fn check_set(root: &Path, steps: &[Box<dyn Step>]) -> (Vec<Outcome>, Vec<Outcome>) {
+    let run = |group: &str, d0: &Doc| {
+        let mut d = d0.clone();
+        Outcome {
+            group: group.to_string(),
+            id: d0.id.clone(),
+            head: d0.text().chars().take(160).collect(),
+            reason: run_chain(steps, &mut d, &mut Counters::default()),
+        }
+    };
+    let good = good_articles(root);
+    let texts = |zh: bool| -> Vec<String> {
+        good.iter()
+            .filter(|s| s.doc.is_zh() == zh)
+            .map(|s| s.doc.text().to_string())
+            .collect()
+    };
+    let junk = junk(20, &texts(true), &texts(false));
+    (
+        good.iter().map(|s| run(s.set, &s.doc)).collect(),
+        junk.iter().map(|(kind, d)| run(kind, d)).collect(),
+    )
+}
