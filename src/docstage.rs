@@ -295,7 +295,7 @@ fn account(
     counters.add(&format!("{label}.in"), 1);
     counters.add(&format!("{label}.time_us"), took.as_micros() as u64);
     for (k, n) in std::mem::take(&mut local.0) {
-        counters.add(&format!("{label}.{k}"), n);
+        counters.merge_one(&format!("{label}.{k}"), n);
     }
     match v {
         Verdict::Keep => {

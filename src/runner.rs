@@ -122,6 +122,7 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
         Some(name) => vec![plan.stage(name)?],
         None => plan.stages.iter().collect(),
     };
+    let mut docs_ranks_run = 0usize;
     for stage in stages {
         if let Some(prev) = plan.previous(&stage.name) {
             if !all_done(&out, prev) {
@@ -171,8 +172,19 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
             let mut rs = match &stage.kind {
                 StageKind::Docs(k) => {
                     clean_rank_outputs(&out, &plan, *k, rank)?;
+                    // Steps may keep per-instance state (seen-sets, once-only counters): every
+                    // rank gets fresh instances, as a Slurm array element does, so stats never
+                    // depend on how ranks were grouped into processes.
+                    let fresh;
+                    let rank_plan = if docs_ranks_run == 0 {
+                        &plan
+                    } else {
+                        fresh = Plan::build(p)?;
+                        &fresh
+                    };
+                    docs_ranks_run += 1;
                     let ctx = DocStageCtx {
-                        plan: &plan,
+                        plan: rank_plan,
                         pipeline: p,
                         out: &out,
                         segment: *k,
@@ -207,7 +219,7 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                         .with_context(|| format!("stage {} rank {rank}", stage.name))?;
                     let mut counters = Counters::default();
                     for (key, n) in c.0 {
-                        counters.add(&format!("{}.{key}", g.label), n);
+                        counters.merge_one(&format!("{}.{key}", g.label), n);
                     }
                     RankStats {
                         counters,

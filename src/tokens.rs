@@ -2,7 +2,8 @@
 //!
 //! The default is an embedded BPE (tiktoken's cl100k_base, shipped inside tiktoken-rs), so a
 //! run works offline with no download. `o200k_base` is the other embedded choice; users who
-//! train with their own vocabulary can point at a local Hugging Face `tokenizer.json`.
+//! train with their own vocabulary can point at a local Hugging Face `tokenizer.json`
+//! (`tokenizer.hf_json`; read from disk, never downloaded).
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
@@ -14,23 +15,32 @@ pub struct TokenizerConfig {
     /// `cl100k_base` (default), `o200k_base`, `r50k_base`, `p50k_base`, or `none` to skip
     /// counting (token_count = 0).
     pub encoding: String,
+    /// A local Hugging Face `tokenizer.json`; when set it replaces `encoding`.
+    pub hf_json: Option<String>,
 }
 
 impl Default for TokenizerConfig {
     fn default() -> Self {
         TokenizerConfig {
             encoding: "cl100k_base".into(),
+            hf_json: None,
         }
     }
 }
 
 pub enum Tokenizer {
     Bpe(&'static CoreBPE),
+    Hf(Box<tokenizers::Tokenizer>),
     None,
 }
 
 impl Tokenizer {
     pub fn new(cfg: &TokenizerConfig) -> Result<Tokenizer> {
+        if let Some(path) = &cfg.hf_json {
+            let t = tokenizers::Tokenizer::from_file(path)
+                .map_err(|e| anyhow::anyhow!("`tokenizer.hf_json: {path}` cannot be loaded ({e}): give the path of a local tokenizer.json"))?;
+            return Ok(Tokenizer::Hf(Box::new(t)));
+        }
         Ok(match cfg.encoding.as_str() {
             "cl100k_base" => Tokenizer::Bpe(tiktoken_rs::cl100k_base_singleton()),
             "o200k_base" => Tokenizer::Bpe(tiktoken_rs::o200k_base_singleton()),
@@ -47,6 +57,8 @@ impl Tokenizer {
         match self {
             // Special-token strings in web text are plain text, never control tokens.
             Tokenizer::Bpe(bpe) => bpe.count_ordinary(text),
+            // No special tokens: we count the document's own tokens.
+            Tokenizer::Hf(t) => t.encode_fast(text, false).map_or(0, |e| e.len()),
             Tokenizer::None => 0,
         }
     }
@@ -70,9 +82,41 @@ mod tests {
         );
         assert!(
             Tokenizer::new(&TokenizerConfig {
-                encoding: "gpt5".into()
+                encoding: "gpt5".into(),
+                hf_json: None
             })
             .is_err()
+        );
+    }
+
+    #[test]
+    fn loads_a_local_hf_tokenizer_json() {
+        let dir = std::env::temp_dir().join(format!("skypile-hf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("tokenizer.json");
+        std::fs::write(
+            &p,
+            r#"{"version":"1.0","truncation":null,"padding":null,"added_tokens":[],"normalizer":null,
+               "pre_tokenizer":{"type":"Whitespace"},"post_processor":null,"decoder":null,
+               "model":{"type":"WordLevel","vocab":{"[UNK]":0,"hello":1,"world":2},"unk_token":"[UNK]"}}"#,
+        )
+        .unwrap();
+        let cfg = TokenizerConfig {
+            encoding: "cl100k_base".into(),
+            hf_json: Some(p.to_string_lossy().into()),
+        };
+        let t = Tokenizer::new(&cfg).unwrap();
+        assert_eq!(t.count("hello world again"), 3);
+        let bad = TokenizerConfig {
+            hf_json: Some("/nonexistent/tokenizer.json".into()),
+            ..cfg
+        };
+        assert!(
+            Tokenizer::new(&bad)
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("/nonexistent/tokenizer.json")
         );
     }
 }

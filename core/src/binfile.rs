@@ -113,6 +113,7 @@ impl BinWriter {
     }
 }
 
+#[derive(Debug)]
 pub struct BinReader {
     inp: BufReader<File>,
     pub path: PathBuf,
@@ -129,12 +130,16 @@ impl BinReader {
             format!("intermediate file {name} is missing: rerun the stage that writes it")
         })?;
         let mut h = [0u8; HEADER_LEN as usize];
-        f.read_exact(&mut h).with_context(|| format!("{name}: truncated header"))?;
+        f.read_exact(&mut h)
+            .with_context(|| format!("{name}: truncated header"))?;
         if &h[0..8] != MAGIC {
             bail!("{name}: not a skypile intermediate (bad magic)");
         }
         if h[8..16] != kind_bytes(kind) {
-            bail!("{name}: holds {:?}, expected {kind}", String::from_utf8_lossy(&h[8..16]));
+            bail!(
+                "{name}: holds {:?}, expected {kind}",
+                String::from_utf8_lossy(&h[8..16])
+            );
         }
         let u64at = |i: usize| u64::from_le_bytes(h[i..i + 8].try_into().unwrap_or([0; 8]));
         let ver = u32::from_le_bytes([h[16], h[17], h[18], h[19]]);
@@ -142,12 +147,18 @@ impl BinReader {
             bail!("{name}: format version {ver}, this build reads {version}: rerun its stage");
         }
         if u64at(24) != config_hash {
-            bail!("{name}: written under a different config (hash {:016x} != {config_hash:016x}); delete the work dir or rerun its stage", u64at(24));
+            bail!(
+                "{name}: written under a different config (hash {:016x} != {config_hash:016x}); delete the work dir or rerun its stage",
+                u64at(24)
+            );
         }
         let (count, len, sum) = (u64at(32), u64at(40), u64at(48));
         let actual = f.metadata()?.len();
         if actual != HEADER_LEN + len {
-            bail!("{name}: truncated or padded ({actual} bytes, header says {})", HEADER_LEN + len);
+            bail!(
+                "{name}: truncated or padded ({actual} bytes, header says {})",
+                HEADER_LEN + len
+            );
         }
         let mut hasher = Xxh3::new();
         let mut buf = vec![0u8; 1 << 20];
@@ -162,11 +173,19 @@ impl BinReader {
             bail!("{name}: checksum mismatch (file corrupted); rerun the stage that writes it");
         }
         f.seek(SeekFrom::Start(HEADER_LEN))?;
-        Ok(BinReader { inp: BufReader::with_capacity(1 << 20, f), path: path.into(), count, len, remaining: len })
+        Ok(BinReader {
+            inp: BufReader::with_capacity(1 << 20, f),
+            path: path.into(),
+            count,
+            len,
+            remaining: len,
+        })
     }
 
     pub fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
-        self.inp.read_exact(buf).with_context(|| format!("{}: short read", self.path.display()))?;
+        self.inp
+            .read_exact(buf)
+            .with_context(|| format!("{}: short read", self.path.display()))?;
         self.remaining = self.remaining.saturating_sub(buf.len() as u64);
         Ok(())
     }
@@ -216,7 +235,10 @@ mod tests {
         let mut w = BinWriter::create(&p, "test", 1, 42).unwrap();
         w.write_record(b"hello").unwrap();
         w.write_record(b"world").unwrap();
-        assert!(tmp_path(&p).exists() && !p.exists(), "not visible before finish");
+        assert!(
+            tmp_path(&p).exists() && !p.exists(),
+            "not visible before finish"
+        );
         assert_eq!(w.finish().unwrap(), 2);
         let mut r = BinReader::open(&p, "test", 1, 42).unwrap();
         assert_eq!(r.count, 2);
@@ -224,16 +246,31 @@ mod tests {
         assert_eq!(r.read_record().unwrap().unwrap(), b"world");
         assert!(r.read_record().unwrap().is_none());
 
-        assert!(BinReader::open(&p, "test", 1, 43).unwrap_err().to_string().contains("different config"));
+        assert!(
+            BinReader::open(&p, "test", 1, 43)
+                .unwrap_err()
+                .to_string()
+                .contains("different config")
+        );
         assert!(BinReader::open(&p, "other", 1, 42).is_err());
         // flip one payload byte
         let mut bytes = std::fs::read(&p).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&p, &bytes).unwrap();
-        assert!(BinReader::open(&p, "test", 1, 42).unwrap_err().to_string().contains("checksum"));
+        assert!(
+            BinReader::open(&p, "test", 1, 42)
+                .unwrap_err()
+                .to_string()
+                .contains("checksum")
+        );
         // truncate
         std::fs::write(&p, &bytes[..bytes.len() - 3]).unwrap();
-        assert!(BinReader::open(&p, "test", 1, 42).unwrap_err().to_string().contains("truncated"));
+        assert!(
+            BinReader::open(&p, "test", 1, 42)
+                .unwrap_err()
+                .to_string()
+                .contains("truncated")
+        );
     }
 }

@@ -34,7 +34,9 @@ impl Verdict {
     }
 }
 
-/// Named counters, merged by addition. Deterministic order (BTreeMap) so stats files diff well.
+/// Named counters, merged by addition — except keys starting with `max_`, which are gauges
+/// (an index size, a peak) merged by maximum, so they stay right however many ranks or
+/// processes report them. Deterministic order (BTreeMap) so stats files diff well.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Counters(pub BTreeMap<String, u64>);
@@ -55,11 +57,48 @@ impl Counters {
     }
     pub fn merge(&mut self, other: &Counters) {
         for (k, v) in &other.0 {
-            self.add(k, *v);
+            self.merge_one(k, *v);
         }
+    }
+    /// Merge one value: by maximum for a gauge (last `.`-segment starts with `max_`), else sum.
+    pub fn merge_one(&mut self, key: &str, v: u64) {
+        if key
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.starts_with("max_"))
+        {
+            self.set_max(key, v);
+        } else {
+            self.add(key, v);
+        }
+    }
+    /// Record a gauge (`key` must start with `max_`): keeps the largest value seen.
+    pub fn set_max(&mut self, key: &str, v: u64) {
+        let e = self.0.entry(key.to_string()).or_insert(0);
+        *e = (*e).max(v);
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_sum_but_gauges_take_the_max() {
+        let mut a = Counters::default();
+        a.add("docs", 2);
+        a.set_max("max_index_bytes", 100);
+        let mut b = Counters::default();
+        b.add("docs", 3);
+        b.set_max("max_index_bytes", 100);
+        a.merge(&b);
+        assert_eq!((a.get("docs"), a.get("max_index_bytes")), (5, 100));
+        a.merge_one("03.decontam.max_index_bytes", 7);
+        a.merge_one("03.decontam.max_index_bytes", 7);
+        assert_eq!(a.get("03.decontam.max_index_bytes"), 7);
     }
 }
 
@@ -83,7 +122,10 @@ pub struct Column {
 
 impl Column {
     pub fn new(name: impl Into<String>, ty: ColType) -> Self {
-        Column { name: name.into(), ty }
+        Column {
+            name: name.into(),
+            ty,
+        }
     }
 }
 

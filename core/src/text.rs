@@ -22,11 +22,21 @@ pub fn set_user_dict(path: PathBuf) -> anyhow::Result<()> {
     let mut j = Jieba::new();
     j.load_dict(&mut std::io::BufReader::new(f))
         .map_err(|e| anyhow::anyhow!("jieba user dictionary {}: {e}", path.display()))?;
-    if let Ok(mut g) = USER_DICT.lock() {
-        *g = Some(path);
+    // One dictionary per process: a second, different one would make words depend on which
+    // step was built first, so it is an error rather than silently ignored.
+    let mut g = USER_DICT
+        .lock()
+        .map_err(|_| anyhow::anyhow!("jieba user dictionary lock poisoned"))?;
+    if JIEBA.set(j).is_err() && g.as_ref() != Some(&path) {
+        anyhow::bail!(
+            "jieba user dictionary {}: the segmenter is already in use{}; set one dictionary per run",
+            path.display(),
+            g.as_ref()
+                .map(|p| format!(" with {}", p.display()))
+                .unwrap_or_default()
+        );
     }
-    // First registration wins; a later different dictionary would make results depend on order.
-    let _ = JIEBA.set(j);
+    *g = Some(path);
     Ok(())
 }
 
@@ -65,7 +75,23 @@ pub fn is_punct(c: char) -> bool {
 
 /// Sentence-final punctuation in both languages (C4's "terminal punctuation", extended).
 pub fn is_terminal_punct(c: char) -> bool {
-    matches!(c, '.' | '!' | '?' | '"' | '\'' | '。' | '！' | '？' | '…' | '”' | '」' | '』' | '）' | '；' | '.')
+    matches!(
+        c,
+        '.' | '!'
+            | '?'
+            | '"'
+            | '\''
+            | '。'
+            | '！'
+            | '？'
+            | '…'
+            | '”'
+            | '」'
+            | '』'
+            | '）'
+            | '；'
+            | '．'
+    )
 }
 
 /// Non-empty, trimmed lines as byte ranges.
@@ -92,15 +118,13 @@ pub fn word_ranges(text: &str, chinese: bool) -> Vec<Range<usize>> {
         jieba()
             .cut(text, true)
             .into_iter()
-            .filter(|w| w.chars().any(char::is_alphanumeric))
-            .map(|w| {
-                // jieba returns sub-slices of `text`: recover the byte offset from the pointer.
-                let start = w.as_ptr() as usize - text.as_ptr() as usize;
-                start..start + w.len()
-            })
+            .filter(|w| w.word.chars().any(char::is_alphanumeric))
+            .map(|w| w.byte_start..w.byte_end)
             .collect()
     } else {
-        text.unicode_word_indices().map(|(i, w)| i..i + w.len()).collect()
+        text.unicode_word_indices()
+            .map(|(i, w)| i..i + w.len())
+            .collect()
     }
 }
 
@@ -177,7 +201,11 @@ impl ScriptCounts {
         s
     }
     pub fn share(&self, n: usize) -> f64 {
-        if self.total == 0 { 0.0 } else { n as f64 / self.total as f64 }
+        if self.total == 0 {
+            0.0
+        } else {
+            n as f64 / self.total as f64
+        }
     }
 }
 
@@ -196,7 +224,10 @@ mod tests {
     #[test]
     fn word_ranges_are_char_boundaries() {
         let t = "中文 text，混合English123。";
-        for r in word_ranges(t, true).into_iter().chain(word_ranges(t, false)) {
+        for r in word_ranges(t, true)
+            .into_iter()
+            .chain(word_ranges(t, false))
+        {
             assert!(t.is_char_boundary(r.start) && t.is_char_boundary(r.end));
         }
     }
@@ -214,7 +245,10 @@ mod tests {
 
     #[test]
     fn hash_normalisation_ignores_case_space_punct_and_width() {
-        assert_eq!(normalize_for_hash("Hello,  World! 2024"), normalize_for_hash("hello world 1999"));
+        assert_eq!(
+            normalize_for_hash("Hello,  World! 2024"),
+            normalize_for_hash("hello world 1999")
+        );
         assert_eq!(normalize_for_hash("ＡＢＣ，你好。"), "abc你好");
     }
 

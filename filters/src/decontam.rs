@@ -269,12 +269,12 @@ impl Step for Decontam {
     }
 
     fn process(&self, doc: &mut Doc, stats: &mut Counters) -> Verdict {
-        // Index sizes go into the counters once per step instance, so stats.json shows them.
+        // Index sizes are gauges (`max_`): merged by maximum, right for any number of processes.
         if !self.reported.swap(true, Ordering::Relaxed) {
             for (name, n) in &self.stats.items {
-                stats.add(&format!("items_indexed_{name}"), *n as u64);
+                stats.set_max(&format!("max_items_indexed_{name}"), *n as u64);
             }
-            stats.add("index_bytes", self.stats.index_bytes as u64);
+            stats.set_max("max_index_bytes", self.stats.index_bytes as u64);
         }
         let found = self.matches(doc.text());
         let Some(&(best, _)) = found.first() else {
@@ -468,7 +468,10 @@ mod tests {
             Some(&skypile_core::Value::Bool(true))
         );
         assert_eq!(
-            (c.get("item_first_seen_mmlu"), c.get("items_indexed_mmlu")),
+            (
+                c.get("item_first_seen_mmlu"),
+                c.get("max_items_indexed_mmlu")
+            ),
             (1, 6)
         );
         let (_, _, c2) = run(&s, EN_Q, "en");
@@ -476,7 +479,7 @@ mod tests {
             (
                 c2.get("item_first_seen_mmlu"),
                 c2.get("docs_mmlu"),
-                c2.get("items_indexed_mmlu")
+                c2.get("max_items_indexed_mmlu")
             ),
             (0, 1, 0)
         );
