@@ -120,9 +120,7 @@ impl GopherRepetition {
         // Columns are per configured n, union over languages so every shard has one schema.
         let mut tops: Vec<usize> = Vec::new();
         let mut dups: Vec<usize> = Vec::new();
-        for t in std::iter::once(cfg.thresholds.get(""))
-            .chain(["en", "zh"].iter().map(|l| cfg.thresholds.get(l)))
-        {
+        for t in cfg.thresholds.all() {
             tops.extend(t.top_n_grams.iter().map(|p| p.0));
             dups.extend(t.dup_n_grams.iter().map(|p| p.0));
         }

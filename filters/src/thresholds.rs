@@ -48,6 +48,11 @@ impl<T: LangThresholds> ByLang<T> {
         self.langs.get(base).unwrap_or(&self.default)
     }
 
+    /// Every resolved section (default first): for declaring per-threshold columns up front.
+    pub fn all(&self) -> impl Iterator<Item = &T> {
+        std::iter::once(&self.default).chain(self.langs.values())
+    }
+
     fn resolve(user: BTreeMap<String, Json>) -> Result<Self, String> {
         let mut base = to_object(&T::default())?;
         if let Some(d) = user.get("default") {
