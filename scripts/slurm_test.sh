@@ -7,8 +7,9 @@
 # Needs root (apt-get, daemons). If apt is unreachable and Slurm is not installed, this FAILS:
 # it never passes without having run a real cluster. Daemons it starts are stopped by pid on
 # exit. Env: SKYPILE_SLURM_PIPELINE (default pipelines/quickstart.yaml, else a generated JSONL
-# pipeline), SKYPILE_PYTHON (python with pyarrow, for the row-by-row comparison),
-# SKYPILE_SLURM_KEEP=1 keeps the temp dir.
+# pipeline), SKYPILE_SLURM_TASKS (default 3), SKYPILE_PYTHON (python with pyarrow, for the
+# row-by-row comparison), SKYPILE_SLURM_KEEP=1 keeps the temp dir, SKYPILE_BIN uses that
+# binary instead of building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -105,8 +106,12 @@ done
 echo "== single-node Slurm up ($(sinfo -V), $NCPU CPUs, ${MEM} MB, ctld port $CTLD_PORT)"
 
 # ---- 5. the binary (dev profile, as the tests) and the pipeline
-cargo build -q --bin skypile
-EXE=$ROOT/target/debug/skypile
+if [ -n "${SKYPILE_BIN:-}" ]; then
+  EXE=$SKYPILE_BIN
+else
+  cargo build -q --bin skypile || fail "cargo build failed"
+  EXE=$ROOT/target/debug/skypile
+fi
 PIPE=${SKYPILE_SLURM_PIPELINE:-$ROOT/pipelines/quickstart.yaml}
 if [ ! -f "$PIPE" ]; then
   echo "== $PIPE not found: using a generated JSONL pipeline"
@@ -114,8 +119,9 @@ if [ ! -f "$PIPE" ]; then
   "$HERE/make_jsonl.sh" "$WORK/input" >"$PIPE"
   "$EXE" validate "$PIPE" >/dev/null 2>&1 || sed -i '/exact_dedup/d' "$PIPE"
 fi
-echo "== pipeline $PIPE"
-"$EXE" -q plan "$PIPE" || true
+TASKS=${SKYPILE_SLURM_TASKS:-3}
+echo "== pipeline $PIPE, $TASKS tasks"
+"$EXE" -q plan "$PIPE" --tasks "$TASKS" || true
 
 # The pipeline's own memory/partition requests may not fit this one node: environment
 # variables override #SBATCH lines (and only for this test).
@@ -123,12 +129,12 @@ export SBATCH_MEM_PER_NODE=$((MEM / 4))M SBATCH_PARTITION=test SBATCH_TIMELIMIT=
 
 echo "== local run"
 t0=$(date +%s)
-"$EXE" -q run "$PIPE" --output "$WORK/local-out"
+"$EXE" -q run "$PIPE" --tasks "$TASKS" --output "$WORK/local-out"
 echo "   $(($(date +%s) - t0)) s"
 
 echo "== skypile slurm"
 t0=$(date +%s)
-"$EXE" slurm "$PIPE" --output "$WORK/slurm-out" | tee "$WORK/submit1.txt"
+"$EXE" slurm "$PIPE" --tasks "$TASKS" --output "$WORK/slurm-out" | tee "$WORK/submit1.txt"
 jobs=$(grep -o 'job [0-9]*' "$WORK/submit1.txt" | awk '{print $2}' | paste -sd,)
 [ -n "$jobs" ] || fail "skypile slurm submitted no job"
 wait_jobs() {
@@ -149,7 +155,7 @@ ls "$WORK"/slurm-out/logs/*/00000.log >/dev/null || fail "no per-rank logs under
   fail "Slurm output differs from the local run"
 
 # ---- 7. relaunch: every rank is complete, only `merge` is submitted
-"$EXE" slurm "$PIPE" --output "$WORK/slurm-out" | tee "$WORK/submit2.txt"
+"$EXE" slurm "$PIPE" --tasks "$TASKS" --output "$WORK/slurm-out" | tee "$WORK/submit2.txt"
 stages=$(grep -c '^stage ' "$WORK/submit2.txt" || true)
 grep -q '^stage merge ' "$WORK/submit2.txt" && [ "$stages" = 1 ] ||
   fail "relaunch resubmitted finished stages"

@@ -85,6 +85,7 @@ struct Submitted {
 /// Absolute paths and arguments every array element passes to `skypile run`.
 pub struct Invocation {
     pub exe: PathBuf,
+    /// As given on the command line (jobs run in `cwd`).
     pub pipeline: PathBuf,
     pub out: PathBuf,
     pub cwd: PathBuf,
@@ -104,15 +105,12 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
     }
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let out = absolute(&cwd, &p.output.dir);
+    // Paths go to the jobs as the user gave them and jobs start in this directory, so they
+    // resolve exactly as in a local run (the `source` column and the config hash stay equal).
     let inv = Invocation {
         exe: std::env::current_exe().context("locating the skypile executable")?,
-        pipeline: absolute(&cwd, &args.run.pipeline.to_string_lossy()),
-        inputs: p
-            .input
-            .paths
-            .iter()
-            .map(|i| absolute(&cwd, i).to_string_lossy().into_owned())
-            .collect(),
+        pipeline: args.run.pipeline.clone(),
+        inputs: args.run.input.clone(),
         out,
         cwd,
         workers: args.run.workers,

@@ -13,7 +13,8 @@ st() {
   $py -c 'import json,sys; s=json.load(open(sys.argv[1])); c={k:v for k,v in s["counters"].items() if not k.endswith("_us")}; print(s["complete"], s["docs_in"], s["docs_out"], s["tokens_out"], json.dumps(c, sort_keys=True))' "$1/stats.json"
 }
 diff <(st "$a") <(st "$b") || { echo "stats.json counters differ" >&2; exit 1; }
-echo "manifest + stats equal: $(man "$a" | head -1) (docs tokens), $(($(man "$a" | wc -l) - 1)) shards"
+m=$(man "$a")
+echo "manifest + stats equal: ${m%%$'\n'*} (docs tokens), $(($(wc -l <<<"$m") - 1)) shards"
 if diff <(cd "$a/data" && sha256sum -- *.parquet) <(cd "$b/data" && sha256sum -- *.parquet) >/dev/null; then
   echo "data/*.parquet byte-identical"
   exit 0
