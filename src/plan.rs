@@ -19,8 +19,8 @@ use crate::stages::{Plan, StageKind};
 use crate::steps::StepConfig;
 
 const MB: f64 = 1_048_576.0;
-/// Resident size of the binary, allocator, thread stacks and lazily built tables (a `merge`
-/// rank measured 37 MB with the tokenizer loaded).
+/// Resident size of the binary, allocator, thread stacks and lazily built tables (every rank
+/// also loads the tokenizer: a `merge` rank measured 37 MB).
 const BASE: u64 = 20 << 20;
 const TOKENIZER: u64 = 25 << 20;
 const JIEBA: u64 = 32 << 20;
@@ -191,12 +191,12 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
             StageKind::Reduce(k, _) => {
                 let (key, cfg) = globals.get(*k).cloned().unwrap_or_default();
                 (
-                    BASE + reduce_mem(&key, &cfg, docs, s.ranks),
+                    BASE + TOKENIZER + reduce_mem(&key, &cfg, docs, s.ranks),
                     (docs * 16.0 / s.ranks.max(1) as f64) as u64,
                     "decisions",
                 )
             }
-            StageKind::Merge => (BASE, 0, "manifest.json + stats.json"),
+            StageKind::Merge => (BASE + TOKENIZER, 0, "manifest.json + stats.json"),
         };
         out.push(StageEstimate {
             name: s.name.clone(),
@@ -401,7 +401,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             cluster.peak_mem,
-            BASE + skypile_dedup::estimate_memory(1_000_000, &cfg)
+            BASE + TOKENIZER + skypile_dedup::estimate_memory(1_000_000, &cfg)
         );
         // signatures: bands x 8 B + key per doc, plus the spool
         let docs0 = &rows[0];
