@@ -11,7 +11,7 @@ use anyhow::Result;
 use skypile_extract::{ExtractConfig, Status, extract};
 use skypile_ingest::{Event, InputConfig};
 
-#[path = "bench_common.rs"]
+#[path = "common/bench_common.rs"]
 mod bench_common;
 
 fn main() -> Result<()> {

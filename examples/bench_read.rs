@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::Result;
 use skypile_ingest::{Event, InputConfig};
 
-#[path = "bench_common.rs"]
+#[path = "common/bench_common.rs"]
 mod bench_common;
 
 type Counts = (u64, u64, BTreeMap<String, u64>);
