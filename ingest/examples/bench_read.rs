@@ -8,10 +8,14 @@ use skypile_ingest::{Event, InputConfig};
 
 fn main() -> anyhow::Result<()> {
     let paths: Vec<String> = std::env::args().skip(1).collect();
-    let cfg = InputConfig {
+    let mut cfg = InputConfig {
         paths: paths.clone(),
         ..Default::default()
     };
+    // Reading only (no HTTP/charset work), to separate the two costs.
+    if std::env::var_os("BENCH_READ_ONLY").is_some() {
+        cfg.record_types.clear();
+    }
     let files = skypile_ingest::list_inputs(&cfg.paths)?;
     let bytes: u64 = files
         .iter()
