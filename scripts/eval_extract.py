@@ -10,14 +10,19 @@ extract/src/metrics.rs. Speed counts extraction calls only (pages are decoded to
 one process, one thread each, in process CPU time (robust when the machine is shared). Run via scripts/eval_extract.sh, which prepares the venv and the
 release build of `extract_dir`.
 """
-import argparse
-import collections
 import os
-import re
-import subprocess
 import sys
-import tempfile
-import time
+
+# scripts/ holds other tools (scripts/inspect.py) whose names shadow the standard library
+# for anything imported after this point: keep this directory off the import path.
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+
+import argparse  # noqa: E402
+import collections  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
 
 SETS = [
     ("zh-web-content-extraction", "original", "cleaned"),

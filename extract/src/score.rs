@@ -94,9 +94,11 @@ fn live_hints(page: &Page) -> Vec<bool> {
             }
         }
     }
-    // A boilerplate container does not hold the page's longest paragraph; comment sections
+    // A boilerplate container does not hold the page's longest paragraph when that is real
+    // prose (≥ 300, ~60 English words or ~100 Chinese characters; a sidebar "about me" blurb
+    // is shorter); comment sections
     // may (one long comment under a short post), so they keep their hint.
-    if let Some((_, b)) = longest {
+    if let Some((_, b)) = longest.filter(|&(len, _)| len >= 300) {
         for &h in b.hints.iter().filter(|&&h| h & COMMENT_HINT == 0) {
             if let Some(l) = live.get_mut(h as usize) {
                 *l = false;
@@ -116,14 +118,19 @@ fn classify(b: &Block, live: &[bool], t: &Thresholds) -> Class {
         return Class::Hinted;
     }
     let ld = b.link_density();
-    if ld > t.max_link && len < 600 {
+    // a sentence that links a title or two is still prose; a link list has no sentences
+    let linked_prose = b.punct >= 3 && len >= 100 && ld < 0.6;
+    if ld > t.max_link && len < 600 && !linked_prose {
         return Class::Bad;
     }
     if len < 200 && hints::is_boiler_text(&b.text) {
         return Class::Bad;
     }
     // date / counter / "source:" lines: mostly digits, no sentence
-    if len < 80 && b.digits * 4 > b.chars && b.kind != Kind::Row {
+    let sentence_end = b
+        .text
+        .ends_with(|c: char| skypile_core::text::is_terminal_punct(c));
+    if len < 80 && b.digits * 4 > b.chars && b.cjk < 8 && !sentence_end && b.kind != Kind::Row {
         return Class::Bad;
     }
     if len >= t.good_len && ld <= 0.3 && (b.punct > 0 || len >= 300) {
@@ -136,7 +143,9 @@ fn weight(b: &Block, c: Class) -> f64 {
     let len = b.eff_len() as f64;
     match c {
         Class::Good => len * (1.0 + (b.punct as f64 * 20.0 / len).min(1.0)),
-        Class::Short if b.punct > 0 && b.link_density() < 0.2 => len * 0.3,
+        Class::Short if b.punct > 0 && b.link_density() < 0.5 => {
+            len * 0.3 * (1.0 - b.link_density() as f64)
+        }
         Class::Short => -len * 0.2,
         Class::Bad => -len,
         Class::Hinted => -len * 0.1,
