@@ -145,7 +145,7 @@ impl Core {
     ) -> Result<usize, &'static str> {
         loop {
             let d = self.s.data();
-            if let Some(h) = header_len(d) {
+            if let Some(h) = header_len(d.get(..d.len().min(MAX_HEADER)).unwrap_or(d)) {
                 return Ok(h);
             }
             if d.len() > MAX_HEADER {

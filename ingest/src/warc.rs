@@ -105,6 +105,15 @@ fn step(c: &mut Core) {
             return;
         }
     };
+    // A header that runs into another `WARC/` line lost its blank line: resync on that line.
+    if let Some(i) = c.s.data().get(..hlen).and_then(find_warc) {
+        c.flush_garbage();
+        let rec = c.info(start, None, None, None);
+        c.out
+            .push_back(rec.skip("bad_header", "WARC header without an end"));
+        c.s.consume(i);
+        return;
+    }
     let f = parse_fields(c.s.data().get(..hlen).unwrap_or_default());
     c.flush_garbage();
     let typ = Core::counter_name(&f.typ);
@@ -365,6 +374,15 @@ mod tests {
             &cfg,
         ));
         assert_eq!(s, vec!["bad_length", "doc:http://b/"]);
+        // A header without its blank line: the next record is still read.
+        let nohead = String::from_utf8(recs[1].clone()).unwrap();
+        let cut = nohead.find("\r\n\r\n").unwrap();
+        let s = summary(&run(
+            "nohead.warc",
+            &[nohead[..cut + 2].as_bytes(), &recs[2]].concat(),
+            &cfg,
+        ));
+        assert_eq!(s, vec!["bad_header", "doc:http://b/"]);
         // Missing Content-Length.
         let nolen = String::from_utf8(recs[1].clone())
             .unwrap()
