@@ -87,11 +87,7 @@ pub fn main() -> i32 {
             _ => "debug",
         }
     };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(format!(
-        "{level},html5ever=error,markup5ever=error,selectors=error"
-    )))
-    .format_target(false)
-    .init();
+    crate::logging::init(level);
     match dispatch(cli.cmd) {
         Ok(()) => 0,
         Err(e) => {

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod docstage;
 pub mod inspect;
+pub mod logging;
 pub mod plan;
 pub mod progress;
 pub mod report;

@@ -169,6 +169,12 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                 continue;
             }
             let t = Instant::now();
+            crate::logging::set_rank_log(Some(
+                &out.join("logs")
+                    .join(&stage.name)
+                    .join(format!("{rank:05}.log")),
+            ));
+            log::info!("{} rank {rank}/{}: start", stage.name, stage.ranks);
             let mut rs = match &stage.kind {
                 StageKind::Docs(k) => {
                     clean_rank_outputs(&out, &plan, *k, rank)?;
@@ -243,6 +249,12 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                 &serde_json::to_vec_pretty(&rs)?,
             )?;
             write_atomic(&completion_path(&out, &stage.name, rank), b"")?;
+            log::info!(
+                "{} rank {rank}: complete in {:.1}s",
+                stage.name,
+                t.elapsed().as_secs_f64()
+            );
+            crate::logging::set_rank_log(None);
         }
     }
     Ok(())

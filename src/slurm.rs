@@ -295,7 +295,8 @@ for rank in $(seq "$first" $(( first + {per} - 1 ))); do
   [ "$rank" -lt {ranks} ] || break
   log={logs_q}/$(printf %05d "$rank").log
   echo "== $(date -Is) stage {stage} rank $rank job ${{SLURM_JOB_ID:-?}} on $(hostname)" >>"$log"
-  {cmd} >>"$log" 2>&1 || {{ echo "rank $rank failed: see $log" >&2; exit 1; }}
+  # skypile itself appends its log lines to $log; stderr also lands in the array's .out file
+  {cmd} || {{ echo "rank $rank failed: see $log" >&2; exit 1; }}
 done
 "#,
         stage = stage.name,
