@@ -67,7 +67,7 @@ fn main() -> anyhow::Result<()> {
         for (_, html) in &pages {
             if parse_only {
                 let doc = if prepared {
-                    let p = skypile_extract::budget::prepare(html, 3000);
+                    let p = skypile_extract::budget::prepare(html, 3000, false);
                     scraper::Html::parse_document(&p.html)
                 } else {
                     scraper::Html::parse_document(html)

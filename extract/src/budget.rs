@@ -75,9 +75,10 @@ fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     None
 }
 
-/// What the parser gets: the page without script/style bodies and comments (often half of
-/// the bytes, and html5ever tokenizes them char by char only to have the walk skip them), cut
-/// where the estimated nesting depth first exceeds `max_depth`.
+/// What the parser gets: the page without script/style bodies, comments and the attributes the
+/// walk never reads (together ~60% of the bytes of real pages, which html5ever would tokenize
+/// char by char, allocate and sort), cut where the estimated nesting depth first exceeds
+/// `max_depth`.
 pub struct Prepared {
     pub html: String,
     pub cut: bool,
@@ -90,7 +91,7 @@ fn take(out: &mut String, html: &str, from: usize, to: usize) {
     }
 }
 
-pub fn prepare(html: &str, max_depth: usize) -> Prepared {
+pub fn prepare(html: &str, max_depth: usize, keep_links: bool) -> Prepared {
     let b = html.as_bytes();
     let mut out = String::with_capacity(html.len());
     let mut copied = 0usize;
@@ -130,30 +131,34 @@ pub fn prepare(html: &str, max_depth: usize) -> Prepared {
             }
             continue;
         }
-        let Some(gt) = b
-            .get(i..)
-            .and_then(|s| memchr::memchr(b'>', s))
-            .map(|p| i + p)
-        else {
+        let mark = out.len();
+        take(&mut out, html, copied, i);
+        let Some((gt, self_closing)) = copy_kept_attrs(html, i, tag, keep_links, &mut out) else {
+            // the page ends inside this tag: the tokenizer would drop it too
+            out.truncate(mark);
+            take(&mut out, html, copied, start);
+            copied = b.len();
             break;
         };
+        out.push_str(if self_closing { "/>" } else { ">" });
+        let copied_before = copied;
+        copied = gt + 1;
         if is_raw_text(tag) {
             let mut end = Vec::with_capacity(n + 2);
             end.extend_from_slice(b"</");
             end.extend_from_slice(tag);
             let close = find(b, gt + 1, &end).unwrap_or(b.len());
             if !matches!(tag, b"title" | b"textarea" | b"xmp") {
-                take(&mut out, html, copied, gt + 1);
                 copied = close;
             }
             i = close;
             continue;
         }
-        let self_closing = gt > 0 && b.get(gt - 1) == Some(&b'/');
         if !never_deepens(tag) && !self_closing {
             depth += 1;
             if depth > max_depth {
-                take(&mut out, html, copied, start);
+                out.truncate(mark);
+                take(&mut out, html, copied_before, start);
                 return Prepared {
                     html: out,
                     cut: true,
@@ -169,6 +174,94 @@ pub fn prepare(html: &str, max_depth: usize) -> Prepared {
     }
 }
 
+fn keep_attr(tag: &[u8], name: &[u8], value: &[u8], keep_links: bool) -> bool {
+    let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+    if is("class") || is("id") || is("hidden") || is("aria-hidden") || is("role") {
+        return true;
+    }
+    if is("style") {
+        // only needed to spot display:none / visibility:hidden
+        return value.windows(4).any(|w| w.eq_ignore_ascii_case(b"none"))
+            || value.windows(6).any(|w| w.eq_ignore_ascii_case(b"hidden"));
+    }
+    match tag {
+        b"meta" => is("property") || is("name") || is("content"),
+        b"a" => keep_links && is("href"),
+        _ => false,
+    }
+}
+
+/// Parse the attributes of a start tag from `from` (just after its name) up to its `>`,
+/// appending the kept ones to `out`. Returns the index of the `>` and whether the tag was
+/// self-closing, or `None` if the page ends inside the tag. Quoted values may contain `>`.
+fn copy_kept_attrs(
+    html: &str,
+    from: usize,
+    tag: &[u8],
+    keep_links: bool,
+    out: &mut String,
+) -> Option<(usize, bool)> {
+    let b = html.as_bytes();
+    let mut j = from;
+    loop {
+        while b
+            .get(j)
+            .is_some_and(|&c| c.is_ascii_whitespace() || c == b'/')
+        {
+            j += 1;
+        }
+        if *b.get(j)? == b'>' {
+            return Some((j, j > from && b.get(j - 1) == Some(&b'/')));
+        }
+        let name_start = j;
+        j += 1;
+        while b
+            .get(j)
+            .is_some_and(|&c| !(c.is_ascii_whitespace() || matches!(c, b'/' | b'>' | b'=')))
+        {
+            j += 1;
+        }
+        let name_end = j;
+        while b.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        let (mut val_start, mut val_end) = (j, j);
+        if b.get(j) == Some(&b'=') {
+            j += 1;
+            while b.get(j).is_some_and(u8::is_ascii_whitespace) {
+                j += 1;
+            }
+            match b.get(j) {
+                Some(&q) if q == b'"' || q == b'\'' => {
+                    let close = j + 1 + memchr::memchr(q, b.get(j + 1..)?)?;
+                    (val_start, val_end) = (j + 1, close);
+                    j = close + 1;
+                }
+                _ => {
+                    val_start = j;
+                    while b
+                        .get(j)
+                        .is_some_and(|&c| !(c.is_ascii_whitespace() || c == b'>'))
+                    {
+                        j += 1;
+                    }
+                    val_end = j;
+                }
+            }
+        } else {
+            j = name_end;
+        }
+        let name = b.get(name_start..name_end).unwrap_or_default();
+        let value = b.get(val_start..val_end).unwrap_or_default();
+        if keep_attr(tag, name, value, keep_links) {
+            if let Some(s) = html.get(name_start..j) {
+                out.push(' ');
+                out.push_str(s);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,7 +270,7 @@ mod tests {
     fn normal_markup_is_shallow() {
         let html = "<html><body><div><p>a<p>b<br><img src=x><ul><li>1<li>2</ul></div>\
                     <script>if (a<b) { '<div>' }</script><!-- <div><div> --></body></html>";
-        let p = prepare(html, 3);
+        let p = prepare(html, 3, false);
         assert!(!p.cut);
         assert!(
             p.html.contains("<script></script>") && !p.html.contains("<!--"),
@@ -185,12 +278,28 @@ mod tests {
             p.html
         );
         assert!(p.html.contains("<li>2</ul></div>"));
+        assert!(p.html.contains("<img>"), "{}", p.html);
+    }
+
+    #[test]
+    fn attributes_the_walk_needs_are_kept() {
+        let html = r#"<div class="a b" data-x='1>2' onclick="f()" style="color:red"><p id=x style="display: NONE">t</p>
+            <a href="/u" title="x">l</a><meta property="og:title" content="T"><br/><img src="data:..." /></div>"#;
+        let p = prepare(html, 100, true);
+        assert_eq!(
+            p.html,
+            r#"<div class="a b"><p id=x style="display: NONE">t</p>
+            <a href="/u">l</a><meta property="og:title" content="T"><br/><img/></div>"#
+        );
+        assert!(!prepare(html, 100, false).html.contains("href"));
+        // a page that ends inside a tag keeps what came before
+        assert_eq!(prepare("<p>text<div class=", 100, false).html, "<p>text");
     }
 
     #[test]
     fn unclosed_divs_are_cut() {
         let html = format!("<p>前言</p>{}", "<div>x".repeat(100));
-        let p = prepare(&html, 10);
+        let p = prepare(&html, 10, false);
         assert!(p.cut && p.html.starts_with("<p>前言</p>"));
         assert_eq!(p.html.matches("<div>").count(), 10);
     }

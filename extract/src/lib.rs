@@ -122,7 +122,7 @@ pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
         return Extracted::failed(Status::TooLarge);
     }
     let started = Instant::now();
-    let prepared = budget::prepare(html, cfg.max_open_elements);
+    let prepared = budget::prepare(html, cfg.max_open_elements, cfg.include_links);
     let doc = scraper::Html::parse_document(&prepared.html);
     drop(prepared.html);
     if started.elapsed().as_millis() as u64 > cfg.max_millis {
