@@ -7,7 +7,7 @@
 //! 3. Cost: µs/doc of all filters together and per step (words are segmented once per doc,
 //!    inside the first step that needs them, as in the pipeline).
 //!
-//! Usage: `cargo run -p skypile-filters --example eval_filters [-- --show N]`
+//! Usage: `cargo run -p skypile-filters --example eval_filters [-- --show N] [--dump ID]`
 
 #[path = "../tests/support/evalset.rs"]
 mod evalset;
@@ -198,6 +198,29 @@ fn main() -> anyhow::Result<()> {
     }
     for (id, t) in kept_junk.iter().take(show) {
         println!("  kept junk {id}: {t:?}");
+    }
+    // `--dump ID`: full text, and each step's verdict and scores run on its own.
+    if let Some(id) = args
+        .iter()
+        .position(|a| a == "--dump")
+        .and_then(|i| args.get(i + 1))
+    {
+        // `--dump dropped`: verdicts of every dropped good article, without the text.
+        let ids: Vec<&str> = if id == "dropped" {
+            bad_drops.iter().map(|b| b.0).collect()
+        } else {
+            vec![id.as_str()]
+        };
+        let all = evalset::good_articles(&root);
+        for s in all.iter().filter(|s| ids.contains(&s.doc.id.as_str())) {
+            let text = if id == "dropped" { "" } else { s.doc.text() };
+            println!("\n== {}\n{text}\n==", s.doc.id);
+            for st in &steps {
+                let mut d = s.doc.clone();
+                let v = st.process(&mut d, &mut Counters::default());
+                println!("{:<18} {v:?} {:?}", st.name(), d.meta);
+            }
+        }
     }
     Ok(())
 }

@@ -1,13 +1,25 @@
 //! C4 clean-up rules (Raffel et al. 2020, "Exploring the Limits of Transfer Learning", §2.2;
-//! datatrove `C4QualityFilter`), line-level then doc-level.
+//! datatrove `C4QualityFilter`), line-level then doc-level, with FineWeb's defaults.
 //!
-//! Lines are removed when they do not end in terminal punctuation (., !, ?, quotes and the
-//! full-width 。！？…」』 via `skypile_core::text::is_terminal_punct`), have fewer than 3 words
-//! (jieba words for zh), contain a word over 1000 chars, mention "javascript", or carry a
-//! cookie/terms/privacy-policy phrase (English and Chinese: 隐私政策, 使用条款 …). Citation
-//! markers (`[1]`, `[edit]`, `[编辑]`) are cut from lines. The doc is dropped if it contains
-//! "lorem ipsum" or `{` (C4's code heuristic), or keeps fewer than 5 sentences (3 for zh,
-//! whose sentences are ~3× longer). The kept lines replace the text (paragraph breaks kept).
+//! Lines are removed when they have fewer than 3 words (jieba words for zh), contain a word
+//! over 1000 chars, mention "javascript", or carry a cookie/terms/privacy-policy phrase
+//! (English and Chinese: 隐私政策, 使用条款 …). Citation markers (`[1]`, `[edit]`, `[编辑]`)
+//! are cut from lines. The doc is dropped if it contains "lorem ipsum" or `{` (C4's code
+//! heuristic), or keeps fewer than 5 sentences (3 for zh, whose sentences are ~3× longer).
+//! The kept lines replace the text (paragraph breaks kept).
+//!
+//! C4's rule "keep only lines ending in terminal punctuation" (`filter_no_terminal_punct`) is
+//! off by default, as in FineWeb (Penedo et al. 2024 §3.3 runs
+//! `C4QualityFilter(filter_no_terminal_punct=False)`: the rule removed ~30 % of tokens, and
+//! the `fineweb` step's line-punctuation ratio replaces it; FineWeb-2 drops C4 altogether).
+//! Set it to `true` for raw C4. Terminal punctuation includes the full-width 。！？…」』 and
+//! looks past a short bracketed tail (`util::ends_in_terminal`).
+//!
+//! The `{` test keeps C4's scope: C4 only tests lines that passed its punctuation rule (the
+//! others were already removed), so with that rule off a `{` line without terminal
+//! punctuation (a code line, a `{name}` byline) is removed as C4 would have removed it, and
+//! only a `{` inside a sentence-final line drops the doc. "javascript" lines are removed
+//! before the `{` test, in datatrove's order.
 
 use std::sync::LazyLock;
 
@@ -17,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 
 use crate::thresholds::{ByLang, LangThresholds};
-use crate::util::{Scores, char_len, is_terminal, ratio};
+use crate::util::{Scores, char_len, ends_in_terminal, ratio};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -55,7 +67,7 @@ pub struct C4Thresholds {
 impl Default for C4Thresholds {
     fn default() -> Self {
         C4Thresholds {
-            filter_no_terminal_punct: true,
+            filter_no_terminal_punct: false,
             min_words_per_line: 3,
             max_word_length: 1000,
             min_num_sentences: 5,
@@ -180,11 +192,12 @@ impl Step for C4 {
                 _ => raw.to_string(),
             };
             let line = line.trim();
+            let terminal = ends_in_terminal(line);
             let why = if nw < t.min_words_per_line {
                 Some("c4_line_too_few_words")
             } else if longest > t.max_word_length && char_len(line) > t.max_word_length {
                 Some("c4_line_word_too_long")
-            } else if t.filter_no_terminal_punct && !line.chars().last().is_some_and(is_terminal) {
+            } else if t.filter_no_terminal_punct && !terminal {
                 Some("c4_line_no_terminal_punct")
             } else {
                 let lower = line.to_lowercase();
@@ -192,12 +205,14 @@ impl Step for C4 {
                     drop = Some("c4_lorem_ipsum");
                     break;
                 }
-                if t.filter_curly_bracket && line.contains('{') {
-                    drop = Some("c4_curly_bracket");
-                    break;
-                }
                 if t.filter_javascript && lower.contains("javascript") {
                     Some("c4_line_javascript")
+                } else if t.filter_curly_bracket && line.contains('{') {
+                    if terminal {
+                        drop = Some("c4_curly_bracket");
+                        break;
+                    }
+                    Some("c4_line_curly_bracket")
                 } else if t.filter_policy && self.policy.is_match(&lower) {
                     Some("c4_line_policy")
                 } else {
@@ -245,14 +260,21 @@ impl Step for C4 {
 mod tests {
     use super::*;
 
-    fn run(text: &str, lang: &str) -> (Verdict, Doc, Counters) {
+    fn run_with(text: &str, lang: &str, raw_c4: bool) -> (Verdict, Doc, Counters) {
         let mut d = Doc::from_text("t", text);
         d.set_lang(lang, 1.0);
         let mut c = Counters::default();
-        let v = C4::new(C4Config::default())
-            .unwrap()
-            .process(&mut d, &mut c);
+        let mut cfg = C4Config::default();
+        if raw_c4 {
+            cfg.thresholds =
+                serde_json::from_str(r#"{"default": {"filter_no_terminal_punct": true}}"#).unwrap();
+        }
+        let v = C4::new(cfg).unwrap().process(&mut d, &mut c);
         (v, d, c)
+    }
+
+    fn run(text: &str, lang: &str) -> (Verdict, Doc, Counters) {
+        run_with(text, lang, false)
     }
 
     #[test]
@@ -271,13 +293,37 @@ mod tests {
             The park will have a playground, a pond and many trees.\n\
             Local shops expect more visitors once it opens.[3]\n\
             This site uses cookies to improve your experience.";
-        let (v, d, c) = run(text, "en");
+        let (v, d, c) = run_with(text, "en", true);
         assert_eq!(v, Verdict::Keep);
         assert!(d.text().starts_with("The council approved"));
         assert!(d.text().contains("evening.\n\nResidents"));
         assert!(d.text().ends_with("once it opens."));
         assert_eq!(c.get("c4_lines_removed"), 3);
         assert_eq!(c.get("c4_line_javascript"), 1);
+        // FineWeb's default keeps unpunctuated lines (the menu) and still cuts the others.
+        let (v, d, c) = run(text, "en");
+        assert_eq!(v, Verdict::Keep);
+        assert!(d.text().starts_with("Home | News | Contact\nThe council"));
+        assert_eq!(c.get("c4_lines_removed"), 2);
+    }
+
+    #[test]
+    fn curly_bracket_keeps_c4_scope() {
+        let prose = "The council approved the new park on Monday evening.\n\
+            Residents had asked for more green space for years.\n\
+            Work will start in spring and finish before the summer holidays.\n\
+            The park will have a playground, a pond and many trees.\n\
+            Local shops expect more visitors once it opens.";
+        // A `{` line C4 would have removed for its punctuation is removed, not the doc.
+        let byline = format!("{prose}\nAnna {{Green Living}} October 23, 2012 at 7:32 pm");
+        let (v, d, c) = run(&byline, "en");
+        assert_eq!(v, Verdict::Keep);
+        assert!(!d.text().contains('{'));
+        assert_eq!(c.get("c4_line_curly_bracket"), 1);
+        let code = format!("{prose}\nfunction f(x) {{ return x; }}");
+        assert_eq!(run(&code, "en").0, Verdict::Keep);
+        let code = format!("{prose}\nCall f({{ mode: 1 }}) to start it.");
+        assert_eq!(run(&code, "en").0, Verdict::drop("c4_curly_bracket"));
     }
 
     #[test]
@@ -289,7 +335,7 @@ mod tests {
             老旧小区改造工作也在稳步推进。\n\
             有记者问：施工期间的噪音问题如何解决？\n\
             本网站隐私政策。";
-        let (v, d, c) = run(text, "zh");
+        let (v, d, c) = run_with(text, "zh", true);
         assert_eq!(v, Verdict::Keep, "{:?}", d.meta);
         assert!(!d.text().contains("首页") && !d.text().contains("隐私政策"));
         assert_eq!(c.get("c4_lines_removed"), 2);

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 
 use crate::thresholds::{ByLang, LangThresholds};
-use crate::util::{Scores, char_len, float_columns, ratio};
+use crate::util::{Scores, char_len, float_columns, joined_words, ratio};
 use crate::wordlist::parse_list;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,7 +137,7 @@ impl Step for GopherQuality {
             &self.stop_en
         };
         let (mut n_words, mut word_chars, mut alpha, mut stops) = (0usize, 0usize, 0usize, 0usize);
-        for w in doc.words() {
+        for w in joined_words(doc) {
             n_words += 1;
             word_chars += char_len(w);
             alpha += w.chars().any(char::is_alphabetic) as usize;

@@ -14,7 +14,7 @@ use skypile_core::{Column, Counters, Doc, Step, Verdict};
 
 use crate::thresholds::{ByLang, LangThresholds};
 use crate::util::{
-    Ngrams, Scores, char_len, dup_ngram_chars, find_duplicates, float_columns, ratio,
+    Ngrams, Scores, char_len, dup_ngram_chars, find_duplicates, float_columns, joined_words, ratio,
     top_ngram_chars, units,
 };
 
@@ -151,7 +151,7 @@ impl Step for GopherRepetition {
         let (para_dup, para_dup_chars) = find_duplicates(paras.iter().copied());
         let n_lines = doc.line_ranges().len();
         let (line_dup, line_dup_chars) = find_duplicates(doc.lines());
-        let words = Ngrams::new(&units(doc.words()));
+        let words = Ngrams::new(&units(joined_words(doc)));
         let checks = [
             (
                 "dup_para_frac",

@@ -1,5 +1,7 @@
 //! Text statistics shared by several filters (duplicate lines, n-gram repetition, score columns).
 
+use std::ops::Range;
+
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use skypile_core::{ColType, Column, Doc, Value};
 use xxhash_rust::xxh3::xxh3_64;
@@ -130,6 +132,57 @@ pub fn is_terminal(c: char) -> bool {
     skypile_core::text::is_terminal_punct(c) || matches!(c, '．' | '｡')
 }
 
+/// The doc's words with runs of full-width letters and digits joined into one word. jieba
+/// keeps an ASCII run (`2000`, `http`) as one word but splits its full-width form (`２０００`,
+/// usual in Chinese news) into one word per char, so a number would count as four
+/// non-alphabetic words in Gopher's letter-word share and repeat as n-grams (`０ ０`).
+pub fn joined_words(doc: &Doc) -> impl Iterator<Item = &str> + '_ {
+    let text = doc.text();
+    let fullwidth = |r: &Range<usize>| {
+        text.get(r.clone()).is_some_and(|w| {
+            w.chars()
+                .all(|c| matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ'))
+        })
+    };
+    let mut it = doc.word_ranges().iter().peekable();
+    std::iter::from_fn(move || {
+        let r = it.next()?;
+        let mut end = r.end;
+        if fullwidth(r) {
+            while let Some(n) = it.next_if(|n| n.start == end && fullwidth(n)) {
+                end = n.end;
+            }
+        }
+        text.get(r.start..end)
+    })
+}
+
+/// Whether a line ends a sentence: its last char is terminal punctuation, looking past one
+/// trailing square-bracketed annotation of ≤ 12 chars. Such a tail is a citation mark, which
+/// C4 cuts before its punctuation test (`[1]`, `[edit]`), or a link label standing after the
+/// sentence it links from (`[more]`, `［详细］`, `【全文】`); a bracket after non-terminal text
+/// (`Home | [Login]`) still fails.
+pub fn ends_in_terminal(line: &str) -> bool {
+    let line = line.trim_end();
+    let body = strip_bracket_tail(line).unwrap_or(line).trim_end();
+    body.chars().last().is_some_and(is_terminal)
+}
+
+fn strip_bracket_tail(line: &str) -> Option<&str> {
+    let close = line.chars().last()?;
+    let open = match close {
+        ']' => '[',
+        '］' => '［',
+        '】' => '【',
+        _ => return None,
+    };
+    let start = line.rfind(open)?;
+    let inner = line.get(start + open.len_utf8()..line.len() - close.len_utf8())?;
+    (inner.chars().count() <= 12)
+        .then(|| line.get(..start))
+        .flatten()
+}
+
 /// Ratio guarded against an empty denominator.
 pub fn ratio(num: usize, den: usize) -> f64 {
     if den == 0 {
@@ -185,5 +238,38 @@ mod tests {
             0
         );
         assert_eq!(dup_ngram_chars(&u, 9), 0);
+    }
+
+    #[test]
+    fn fullwidth_runs_are_one_word() {
+        let mut d = Doc::from_text("t", "捐款２０００元，网址ｓｏｈｕ．ｃｏｍ，2012年");
+        d.set_lang("zh", 1.0);
+        let w: Vec<&str> = joined_words(&d).collect();
+        assert!(
+            w.contains(&"２０００") && w.contains(&"ｓｏｈｕ") && w.contains(&"2012"),
+            "{w:?}"
+        );
+        assert!(!w.contains(&"０"), "{w:?}");
+    }
+
+    #[test]
+    fn terminal_lines_look_past_a_short_bracketed_tail() {
+        for l in [
+            "A sentence.",
+            "引文结束。[1]",
+            "更多内容请看．．．．．．［详细］",
+            "他说。【全文】 ",
+        ] {
+            assert!(ends_in_terminal(l), "{l}");
+        }
+        for l in [
+            "Home | News | [Login]",
+            "首页［详细］",
+            "A sentence. [a very long bracketed tail]",
+            "]",
+            "",
+        ] {
+            assert!(!ends_in_terminal(l), "{l}");
+        }
     }
 }

@@ -15,45 +15,57 @@ fn good_articles_kept_and_junk_dropped() {
     let steps = evalset::all_filters().unwrap();
     let (good, junk) = evalset::check_set(&root, &steps);
     assert!(good.len() > 200, "check set too small: {}", good.len());
-    let dropped: Vec<String> = good
-        .iter()
-        .filter_map(|o| Some(format!("{} {}", o.id, o.reason.as_ref()?)))
-        .collect();
-    let kept = 1.0 - dropped.len() as f64 / good.len() as f64;
-    let kept_junk: Vec<String> = junk
-        .iter()
-        .filter(|o| o.reason.is_none())
-        .map(|o| format!("{} {}", o.group, o.id))
-        .collect();
-    let junk_dropped = 1.0 - kept_junk.len() as f64 / junk.len() as f64;
-    println!(
-        "good kept {:.1}%, junk dropped {:.1}%",
-        kept * 100.0,
-        junk_dropped * 100.0
-    );
-    // Target 95 % / 95 %. Measured 90.6 % / 99.5 %: the good articles still dropped are
-    // SogouCS teaser pages ("…［详细］" lines), number-heavy news under FineWeb-2's zh
-    // alphabetic-word share, tables and forum threads (see filters/README.md).
-    assert!(
-        kept >= 0.90,
-        "good articles kept {:.1}%: {dropped:?}",
-        kept * 100.0
-    );
-    assert!(
-        junk_dropped >= 0.95,
-        "junk dropped {:.1}%: {kept_junk:?}",
-        junk_dropped * 100.0
-    );
-    for kind in evalset::JUNK_KINDS {
-        for lang in ["zh", "en"] {
+    // Target (issue 7): ≥ 95 % of good articles kept and ≥ 95 % of junk dropped, per language.
+    // Measured: zh 147/151 kept, en 90/94 kept; junk zh 99/100, en 100/100 dropped.
+    for lang in ["zh", "en"] {
+        let good: Vec<_> = good.iter().filter(|o| is_lang(&o.id, lang)).collect();
+        let dropped: Vec<String> = good
+            .iter()
+            .filter_map(|o| Some(format!("{} {}", o.id, o.reason.as_ref()?)))
+            .collect();
+        let kept = 1.0 - dropped.len() as f64 / good.len().max(1) as f64;
+        let junk: Vec<_> = junk
+            .iter()
+            .filter(|o| o.group.starts_with(&format!("{lang}/")))
+            .collect();
+        let kept_junk: Vec<String> = junk
+            .iter()
+            .filter(|o| o.reason.is_none())
+            .map(|o| format!("{} {}", o.group, o.id))
+            .collect();
+        let junk_dropped = 1.0 - kept_junk.len() as f64 / junk.len().max(1) as f64;
+        println!(
+            "{lang}: good kept {:.1}% of {}, junk dropped {:.1}% of {}",
+            kept * 100.0,
+            good.len(),
+            junk_dropped * 100.0,
+            junk.len()
+        );
+        assert!(
+            kept >= 0.95,
+            "{lang}: good articles kept {:.1}%: {dropped:?}",
+            kept * 100.0
+        );
+        assert!(
+            junk_dropped >= 0.95,
+            "{lang}: junk dropped {:.1}%: {kept_junk:?}",
+            junk_dropped * 100.0
+        );
+        for kind in evalset::JUNK_KINDS {
             let label = format!("{lang}/{kind}");
             let n = kept_junk
                 .iter()
                 .filter(|k| k.starts_with(&format!("{label} ")))
                 .count();
-            assert!(n <= 2, "{label}: {n} of 20 junk docs kept");
+            assert!(n <= 1, "{label}: {n} of 20 junk docs kept");
         }
     }
+}
+
+/// Good articles carry their language in the set name (`gold_zh_…`, `gold_en_…`); SogouCS is zh.
+fn is_lang(id: &str, lang: &str) -> bool {
+    let zh = id.starts_with("gold_zh_") || id.starts_with("sogoucs:");
+    (lang == "zh") == zh
 }
 
 #[test]

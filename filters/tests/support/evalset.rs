@@ -19,8 +19,8 @@ pub fn data_root() -> Option<PathBuf> {
 }
 
 /// Every filter in FineWeb's recipe order: URL and keyword checks on the raw text, Gopher on
-/// the whole doc, C4 line clean-up without its terminal-punctuation rule (FineWeb replaces it
-/// with the softer line-punctuation ratio), FineWeb, PII last (it rewrites the text).
+/// the whole doc, C4 line clean-up (its default is FineWeb's: no per-line punctuation rule),
+/// FineWeb, PII last (it rewrites the text).
 pub fn all_filters() -> anyhow::Result<Vec<Box<dyn Step>>> {
     let r = &wordlist::resolve_as_is;
     Ok(vec![
@@ -29,18 +29,10 @@ pub fn all_filters() -> anyhow::Result<Vec<Box<dyn Step>>> {
         Box::new(gopher_repetition::GopherRepetition::new(Default::default())),
         Box::new(gopher_quality::GopherQuality::new(Default::default())),
         Box::new(zh_quality::ZhQuality::new(Default::default())),
-        Box::new(c4::C4::new(c4_fineweb_recipe())?),
+        Box::new(c4::C4::new(Default::default())?),
         Box::new(fineweb::FineWeb::new(Default::default())),
         Box::new(pii::Pii::new(Default::default())?),
     ])
-}
-
-pub fn c4_fineweb_recipe() -> c4::C4Config {
-    let mut cfg = c4::C4Config::default();
-    cfg.thresholds =
-        serde_json::from_value(serde_json::json!({"default": {"filter_no_terminal_punct": false}}))
-            .unwrap_or_default();
-    cfg
 }
 
 /// Runs the chain; returns `None` if kept, else the first drop reason.
