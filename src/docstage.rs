@@ -340,6 +340,11 @@ fn read_batches(
                     match ev {
                         skypile_ingest::Event::Doc(d) => {
                             c.inc("ingest.docs");
+                            // Which source decided the charset (http/bom/meta/detected/
+                            // detected_over_declared): the counter that shows wrong labels.
+                            if let Some(src) = d.meta_str("charset_source") {
+                                c.inc(&format!("ingest.charset_{src}"));
+                            }
                             bytes += doc_bytes(&d);
                             batch.push(*d);
                             n += 1;
