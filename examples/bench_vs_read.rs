@@ -3,7 +3,7 @@
 //! decompression, charset detection, conversion to UTF-8) and counts docs and decoded bytes.
 //! With `--threads N` the files are read by N threads (file i on thread i % N), as N workers.
 //!
-//! `target/release/examples/bench_read [--threads N] FILE...` prints one JSON line.
+//! `target/release/examples/bench_vs_read [--threads N] FILE...` prints one JSON line.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

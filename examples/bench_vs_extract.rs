@@ -3,7 +3,7 @@
 //! `skypile_ingest`), then times `skypile_extract::extract` over them on N threads (doc i on
 //! thread i % N).
 //!
-//! `target/release/examples/bench_extract [--threads N] [--limit DOCS] FILE...` prints one JSON line.
+//! `target/release/examples/bench_vs_extract [--threads N] [--limit DOCS] FILE...` prints one JSON line.
 
 use std::time::Instant;
 
