@@ -1,13 +1,11 @@
 //! Same input and config give the same output, whatever the worker or task count; and the
 //! real-data tier: `extract.yaml` over every WARC/ARC in ../shared/data/warc.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-use arrow_array::{Array, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -33,38 +31,16 @@ fn tmp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("skypile-det-{name}-{}", std::process::id()))
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|r| r.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
 fn rows(dir: &Path) -> BTreeSet<(String, String)> {
-    let mut set = BTreeSet::new();
-    for p in files(&dir.join("data")) {
-        for b in ParquetRecordBatchReaderBuilder::try_new(File::open(&p).unwrap())
-            .unwrap()
-            .build()
-            .unwrap()
-        {
-            let b = b.unwrap();
-            let col = |n: &str| {
-                b.column_by_name(n)
-                    .unwrap()
-                    .as_any()
-                    .downcast_ref::<StringArray>()
-                    .unwrap()
-                    .clone()
-            };
-            let (id, text) = (col("id"), col("text"));
-            for i in 0..b.num_rows() {
-                set.insert((id.value(i).to_string(), text.value(i).to_string()));
-            }
-        }
-    }
-    set
+    common::string_rows(dir, &["id", "text"])
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].clone().unwrap_or_default(),
+                r[1].clone().unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -72,7 +48,10 @@ fn one_and_two_workers_write_identical_files() {
     let (a, b) = (tmp("w1"), tmp("w2"));
     run("pipelines/quickstart.yaml", &a, &["--workers", "1"]);
     run("pipelines/quickstart.yaml", &b, &["--workers", "2"]);
-    let (fa, fb) = (files(&a.join("data")), files(&b.join("data")));
+    let (fa, fb) = (
+        common::files(&a.join("data")),
+        common::files(&b.join("data")),
+    );
     assert!(fa.len() > 1, "several shards expected");
     assert_eq!(fa.len(), fb.len());
     for (x, y) in fa.iter().zip(&fb) {
@@ -132,32 +111,15 @@ fn extract_pipeline_reads_every_shared_warc() {
         );
     }
     // Every kept Chinese page decoded cleanly: no replacement characters.
-    for p in files(&out.join("data")) {
-        for b in ParquetRecordBatchReaderBuilder::try_new(File::open(&p).unwrap())
-            .unwrap()
-            .build()
-            .unwrap()
-        {
-            let b = b.unwrap();
-            let col = |n: &str| {
-                b.column_by_name(n)
-                    .unwrap()
-                    .as_any()
-                    .downcast_ref::<StringArray>()
-                    .unwrap()
-                    .clone()
-            };
-            let (lang, text, src) = (col("lang"), col("text"), col("source"));
-            for i in 0..b.num_rows() {
-                if lang.value(i) == "zh" {
-                    let bad = text.value(i).matches('\u{FFFD}').count();
-                    assert!(
-                        bad * 1000 <= text.value(i).chars().count(),
-                        "{}: {bad} U+FFFD",
-                        src.value(i)
-                    );
-                }
-            }
+    for r in common::string_rows(&out, &["lang", "text", "source"]) {
+        let (lang, text, src) = (
+            r[0].as_deref(),
+            r[1].as_deref().unwrap_or(""),
+            r[2].as_deref().unwrap_or(""),
+        );
+        if lang == Some("zh") {
+            let bad = text.matches('\u{FFFD}').count();
+            assert!(bad * 1000 <= text.chars().count(), "{src}: {bad} U+FFFD");
         }
     }
 }

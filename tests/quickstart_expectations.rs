@@ -2,13 +2,11 @@
 //! scripts/make_sample_data.py): good articles are kept, junk, foreign-language pages and
 //! leaks are dropped, and exactly one document of every duplicate cluster survives.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
 use std::path::Path;
 use std::process::Command;
-
-use arrow_array::{Array, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 struct Row {
     key: String, // url (WARC) or id (JSONL)
@@ -68,31 +66,11 @@ fn manifest_rows(root: &Path) -> Vec<Row> {
 fn kept(out: &Path) -> (BTreeSet<String>, BTreeMap<String, String>) {
     let mut keys = BTreeSet::new();
     let mut texts = BTreeMap::new();
-    for e in std::fs::read_dir(out.join("data")).unwrap() {
-        let p = e.unwrap().path();
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&p).unwrap())
-            .unwrap()
-            .build()
-            .unwrap();
-        for b in reader {
-            let b = b.unwrap();
-            let col = |n: &str| {
-                b.column_by_name(n)
-                    .unwrap()
-                    .as_any()
-                    .downcast_ref::<StringArray>()
-                    .unwrap()
-                    .clone()
-            };
-            let (ids, urls, text) = (col("id"), col("url"), col("text"));
-            for i in 0..b.num_rows() {
-                keys.insert(ids.value(i).to_string());
-                if !urls.is_null(i) {
-                    keys.insert(urls.value(i).to_string());
-                    texts.insert(urls.value(i).to_string(), text.value(i).to_string());
-                }
-                texts.insert(ids.value(i).to_string(), text.value(i).to_string());
-            }
+    for r in common::string_rows(out, &["id", "url", "text"]) {
+        let text = r[2].clone().unwrap_or_default();
+        for k in r[..2].iter().flatten() {
+            keys.insert(k.clone());
+            texts.insert(k.clone(), text.clone());
         }
     }
     (keys, texts)
