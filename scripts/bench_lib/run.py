@@ -173,7 +173,7 @@ def main():
         log("== read + decode (whole input; N workers = N files in parallel)")
         by_w = {}
         for w in workers:
-            res, wall, rss = timed([BIN / "examples" / "bench_read", "--threads", w, *parts],
+            res, wall, rss = timed([BIN / "examples" / "bench_vs_read", "--threads", w, *parts],
                                    logs / f"read-ours-w{w}.log")
             by_w[w] = o = side("skypile ingest", res, wall, rss)
             row("read+decode vs FastWARC", w, o,
@@ -186,7 +186,7 @@ def main():
         log("== extraction (HTML preloaded, untimed)")
         by_w = {}
         for w in workers:
-            res, wall, rss = timed([BIN / "examples" / "bench_extract", "--threads", w, *parts],
+            res, wall, rss = timed([BIN / "examples" / "bench_vs_extract", "--threads", w, *parts],
                                    logs / f"extract-ours-w{w}.log")
             by_w[w] = o = side("skypile extract", res, wall, rss)
             row("extract vs resiliparse", w, o,
@@ -200,7 +200,7 @@ def main():
     if "e2e" in only:
         log("== end to end: WARC -> extract -> Gopher/C4/FineWeb -> Parquet")
         # docs and decoded HTML bytes of the whole input, for the rates of our runs
-        counted, _, _ = timed([BIN / "examples" / "bench_read", *parts], logs / "count.log")
+        counted, _, _ = timed([BIN / "examples" / "bench_vs_read", *parts], logs / "count.log")
         by_w = {}
         for w in workers:
             dt = peer("e2e-datatrove", [sub], w, "datatrove", ["--out", out / "run" / f"dt-e2e-w{w}"])
