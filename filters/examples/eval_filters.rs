@@ -193,6 +193,26 @@ fn main() -> anyhow::Result<()> {
         pct(gk, gn),
         pct(jd, jn)
     );
+    for lang in ["zh", "en"] {
+        let zh = lang == "zh";
+        let g: Vec<_> = good
+            .iter()
+            .filter(|o| (o.group.starts_with("gold_zh") || o.group == "sogoucs") == zh)
+            .collect();
+        let j: Vec<_> = junk
+            .iter()
+            .filter(|o| o.group.starts_with(&format!("{lang}/")))
+            .collect();
+        let gk = g.iter().filter(|o| o.reason.is_none()).count();
+        let jd = j.iter().filter(|o| o.reason.is_some()).count();
+        println!(
+            "  {lang}: good kept {gk}/{} = {:.1}%   junk dropped {jd}/{} = {:.1}%",
+            g.len(),
+            pct(gk, g.len()),
+            j.len(),
+            pct(jd, j.len())
+        );
+    }
     for (id, r, t) in bad_drops.iter().take(show) {
         println!("  dropped good {id}: {r}: {t:?}");
     }

@@ -7,7 +7,13 @@
 //! languages skip the check unless given a section). Chinese (`zh`) counts jieba words
 //! (`doc.words()`), so the mean word length is ~1.5 chars; zh thresholds are FineWeb-2's
 //! `cmn_Hani` ones (mean word length 1–5, ≥ 73.5 % alphabetic words) and its stop words
-//! (的, 年, 在, 是 … in `data/stopwords_zh.txt`). Bullets include the CJK forms
+//! (的, 年, 在, 是 … in `data/stopwords_zh.txt`). A word "with a letter" has a char with
+//! Unicode `Alphabetic` (Han ideographs are, digits are not, as in Python's `isalpha` used by
+//! datatrove); jieba splits `2012年` into `2012` + `年`, so dates count one number and one
+//! letter word. Runs of full-width digits/letters (`２０００`) count as one word, as jieba
+//! counts their ASCII forms (`util::joined_words`). The share is over words without
+//! punctuation tokens (datatrove also counts jieba's punctuation tokens in the denominator,
+//! which is stricter for Chinese, ~15 % of whose tokens are ，。、). Bullets include the CJK forms
 //! (・●■◆★…). Added by skypile: `max_garbled_char_ratio` drops mojibake (UTF-8 read as
 //! Latin-1/cp1252 shows up as Latin-1 symbols, undecodable bytes as U+FFFD).
 
