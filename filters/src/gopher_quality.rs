@@ -275,6 +275,21 @@ mod tests {
     }
 
     #[test]
+    fn fullwidth_numbers_are_one_word_each() {
+        // SogouCS-style news: every number in full-width digits.
+        let zh = "年审报告表明，该基金会２００８年度公益事业支出约为３０６０００元，\
+            而上年总收入为２３３００００多元，仅占上年总收入的１３％。按照２００４年的《基金会管理条例》\
+            规定，公募基金会公益支出应占上年度总收入的７０％以上，两者相比少了５７％。\
+            该基金会２００９年３月１２日回应称，２００８年共有１２５个项目，其中３８个已经完成。"
+            .repeat(2);
+        let (v, d) = run(&zh, "zh");
+        assert_eq!(v, Verdict::Keep, "{:?}", d.meta);
+        let alpha = d.meta_f64("gopher_alpha_words_ratio").unwrap();
+        // One word per digit gives 0.57.
+        assert!(alpha > 0.735, "{alpha}");
+    }
+
+    #[test]
     fn other_languages_skip_english_stop_words() {
         let de =
             "Der Ausschuss traf sich am Dienstag und beriet lange über den Haushalt. ".repeat(6);
