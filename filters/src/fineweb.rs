@@ -130,7 +130,7 @@ impl Step for FineWeb {
             sc.set(name, v);
         }
         let [punct_r, short_r, dup_r, nl_r] = scores;
-        if t.line_punct_thr.is_some_and(|th| punct_r < th)
+        if t.line_punct_thr.is_some_and(|th| punct_r <= th)
             && !(punct_r == 0.0 && t.line_punct_exclude_zero)
         {
             Verdict::drop("fineweb_line_punct_ratio")
@@ -167,6 +167,23 @@ mod tests {
         let zh = "昨天下午，市政府召开新闻发布会，介绍了今年城市建设的主要进展和下一步的工作计划。\n\
                   发言人表示，地铁三号线已经完成了全部土建工程，预计明年年底可以通车运营。";
         assert_eq!(run(zh, "zh").0, Verdict::Keep);
+    }
+
+    #[test]
+    fn zh_follows_fineweb2_and_link_labels_do_not_hide_punctuation() {
+        // Short lines (address, account) are part of the article: no short-line rule in zh.
+        let zh = "中国扶贫基金会孤儿助养项目今天在北京启动，首批资助五百名在校孤儿。\n\
+                  地址：北京海淀区双榆树西里\n户名：中国扶贫基金会\n邮编：１０００８６\n\
+                  开户行：中国银行北京分行";
+        let (v, d) = run(zh, "zh");
+        assert_eq!(v, Verdict::Keep, "{:?}", d.meta);
+        assert!(d.meta_f64("fineweb_short_line_ratio").unwrap() > 0.67);
+        let teaser = "消毒餐具不消毒的真相让人触目惊心，人们愤怒声讨，但又无可奈何。［详细］\n\
+                      基金会募集资金很困难，有时为了募集两三百元要跑上好几趟．．．．．．［详细］";
+        assert_eq!(
+            run(teaser, "zh").1.meta_f64("fineweb_line_punct_ratio"),
+            Some(1.0)
+        );
     }
 
     #[test]
