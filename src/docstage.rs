@@ -244,13 +244,15 @@ fn process(
     };
     if let (Some(a), Some(g)) = (applier, prev) {
         let t = Instant::now();
-        let v = a.apply(doc.key, &mut doc, &mut local);
+        let v = guarded(|| a.apply(doc.key, &mut doc, &mut local))
+            .unwrap_or_else(|msg| panicked(&g.label, &doc, &msg));
         dropped = account(&g.label, v, t.elapsed(), &mut local, &mut counters);
     }
     if dropped.is_none() {
         for s in &ctx.plan.segments[ctx.segment].steps {
             let t = Instant::now();
-            let v = s.step.process(&mut doc, &mut local);
+            let v = guarded(|| s.step.process(&mut doc, &mut local))
+                .unwrap_or_else(|msg| panicked(&s.label, &doc, &msg));
             dropped = account(&s.label, v, t.elapsed(), &mut local, &mut counters);
             if dropped.is_some() {
                 break;
@@ -282,6 +284,26 @@ fn process(
         observation,
         counters,
     }
+}
+
+/// Run one step on one doc, catching a panic. A panic is a bug, but real web input finds them:
+/// the doc is dropped with reason `panic` and a log line naming it, instead of killing a run of
+/// millions of docs.
+fn guarded(f: impl FnOnce() -> Verdict) -> Result<Verdict, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|e| {
+        e.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| e.downcast_ref::<String>().cloned())
+            .unwrap_or_default()
+    })
+}
+
+fn panicked(label: &str, doc: &Doc, msg: &str) -> Verdict {
+    log::error!(
+        "{label} panicked on {}: {msg} (doc dropped; please report this input)",
+        doc.source
+    );
+    Verdict::drop("panic")
 }
 
 /// Count in/kept/dropped_<reason>/time for one step; move its own counters under its label.
