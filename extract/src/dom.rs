@@ -481,6 +481,17 @@ impl<'c> Walker<'c> {
         }
         let (mut chars, mut cjk, mut punct, mut digits) = (0u32, 0u32, 0u32, 0u32);
         for c in text.chars() {
+            if c.is_ascii() {
+                if c.is_ascii_graphic() {
+                    chars += 1;
+                    if c.is_ascii_punctuation() {
+                        punct += 1;
+                    } else if c.is_ascii_digit() {
+                        digits += 1;
+                    }
+                }
+                continue;
+            }
             if c.is_whitespace() {
                 continue;
             }
@@ -519,7 +530,27 @@ pub fn collapse_ws(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     let mut prev: Option<char> = None;
-    for c in s.chars() {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&c0) = b.get(i) {
+        // fast path: a run of printable ASCII is copied in one go (never "wide")
+        if (0x21..0x7f).contains(&c0) {
+            let start = i;
+            while b.get(i).is_some_and(|c| (0x21..0x7f).contains(c)) {
+                i += 1;
+            }
+            if space && prev.is_some() {
+                out.push(' ');
+            }
+            space = false;
+            out.push_str(s.get(start..i).unwrap_or_default());
+            prev = Some('a');
+            continue;
+        }
+        let Some(c) = s.get(i..).and_then(|r| r.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
         if c.is_whitespace() {
             space = true;
             continue;
@@ -604,4 +635,51 @@ fn is_data_table(node: NodeRef<'_, Node>) -> bool {
         }
     }
     cells >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(html: &str) -> Vec<(Kind, String)> {
+        let cfg = ExtractConfig::default();
+        let doc = scraper::Html::parse_document(html);
+        let page = Walker::new(&cfg, Instant::now()).run(doc.tree.root());
+        page.blocks.into_iter().map(|b| (b.kind, b.text)).collect()
+    }
+
+    #[test]
+    fn whitespace_collapses_and_vanishes_between_cjk() {
+        assert_eq!(collapse_ws("  a \n b\u{200B}c  "), "a bc");
+        assert_eq!(
+            collapse_ws("中文\n  分行，\u{3000}继续 English  words"),
+            "中文分行，继续 English words"
+        );
+    }
+
+    #[test]
+    fn structure_becomes_lines() {
+        let b = blocks(
+            "<body><h2>标题</h2><p>一行<br>两行</p><ul><li>甲</li><li>乙</li></ul>\
+             <table><tr><th>名</th><th>值</th></tr><tr><td>a</td><td>1</td></tr></table>\
+             <div style='display:none'>隐藏</div><div hidden>藏</div><script>x()</script></body>",
+        );
+        let texts: Vec<&str> = b.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec!["标题", "一行", "两行", "甲", "乙", "名 | 值", "a | 1"]
+        );
+        assert_eq!(b[0].0, Kind::Heading(2));
+        assert_eq!(b[3].0, Kind::ListItem);
+        assert_eq!(b[5].0, Kind::Row);
+    }
+
+    #[test]
+    fn layout_tables_are_containers() {
+        let b = blocks(
+            "<table><tr><td><div>左栏</div></td><td><p>正文段落</p><p>第二段</p></td></tr></table>",
+        );
+        let texts: Vec<&str> = b.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(texts, vec!["左栏", "正文段落", "第二段"]);
+    }
 }

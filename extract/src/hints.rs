@@ -98,9 +98,8 @@ const POS_SUBSTR: &[&str] = &[
 const COMMENT_SUBSTR: &[&str] = &["comment", "pinglun", "respond", "disqus"];
 
 struct Matchers {
-    neg: AhoCorasick,
-    pos: AhoCorasick,
-    comment: AhoCorasick,
+    /// NEG_SUBSTR, then POS_SUBSTR, then COMMENT_SUBSTR (pattern ids in that order).
+    names: AhoCorasick,
     phrases: AhoCorasick,
     stops: AhoCorasick,
 }
@@ -116,9 +115,10 @@ fn ac(pats: &[&str]) -> AhoCorasick {
 fn matchers() -> &'static Matchers {
     static M: OnceLock<Matchers> = OnceLock::new();
     M.get_or_init(|| Matchers {
-        neg: ac(NEG_SUBSTR),
-        pos: ac(POS_SUBSTR),
-        comment: ac(COMMENT_SUBSTR),
+        names: AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(NEG_SUBSTR.iter().chain(POS_SUBSTR).chain(COMMENT_SUBSTR))
+            .expect("static patterns build"),
         phrases: ac(BOILER_PHRASES),
         stops: ac(STOP_HEADINGS),
     })
@@ -132,10 +132,19 @@ pub fn attr_hint(class: &str, id: &str) -> Hint {
         if s.is_empty() {
             continue;
         }
-        if m.comment.is_match(s) {
-            return Hint::Comment;
+        // one overlapping scan finds which of the three lists occur
+        let (mut neg, mut pos) = (false, false);
+        for mat in m.names.find_overlapping_iter(s) {
+            let p = mat.pattern().as_usize();
+            if p < NEG_SUBSTR.len() {
+                neg = true;
+            } else if p < NEG_SUBSTR.len() + POS_SUBSTR.len() {
+                pos = true;
+            } else {
+                return Hint::Comment;
+            }
         }
-        if m.neg.is_match(s) {
+        if neg {
             hint = Hint::Bad;
             continue;
         }
@@ -143,7 +152,7 @@ pub fn attr_hint(class: &str, id: &str) -> Hint {
             s.split(|c: char| !c.is_ascii_alphanumeric())
                 .any(|t| list.iter().any(|n| t.eq_ignore_ascii_case(n)))
         };
-        if has(NEG_TOKEN_STRONG) || (has(NEG_TOKEN) && !m.pos.is_match(s)) {
+        if has(NEG_TOKEN_STRONG) || (!pos && has(NEG_TOKEN)) {
             hint = Hint::Bad;
         }
     }

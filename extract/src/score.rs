@@ -79,7 +79,7 @@ fn live_hints(page: &Page) -> Vec<bool> {
         }
     }
     for (l, p) in live.iter_mut().zip(&prose_under) {
-        if *l && total > 0 && *p * 10 > total * 6 {
+        if *l && *p >= 300 && *p * 10 > total * 6 {
             *l = false;
         }
     }
@@ -308,4 +308,66 @@ fn matches_title(heading: &str, title: &str) -> bool {
     !title.is_empty()
         && heading.chars().count() >= 4
         && (title.contains(heading) || heading.contains(title))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ExtractConfig, Status, extract};
+
+    const PARA: &str = "这是一段足够长的正文内容，讲述了城市交通的变化。市民们普遍认为，地铁的开通让出行更加方便。";
+
+    fn page(body: &str) -> String {
+        let nav: String = (0..20)
+            .map(|i| format!("<li><a href=/c{i}>频道{i}</a></li>"))
+            .collect();
+        format!(
+            "<html><head><title>城市交通的变化_新闻网</title></head><body><div id=daohang><ul>{nav}</ul></div>\
+             <div class=main><h1>城市交通的变化</h1>{body}</div>\
+             <div class=sidebar><p>热门文章推荐，点击查看更多精彩内容，每天更新。</p></div>\
+             <div class=footer>版权所有 © 2020 新闻网 京ICP备000号</div></body></html>"
+        )
+    }
+
+    #[test]
+    fn article_kept_boilerplate_dropped() {
+        let body = format!("<p>{PARA}</p><p>{PARA}</p><p>责任编辑：王五</p>");
+        let e = extract(&page(&body), &ExtractConfig::default());
+        assert_eq!(e.status, Status::Ok);
+        let lines: Vec<&str> = e.text.lines().collect();
+        assert_eq!(lines, vec!["城市交通的变化", PARA, PARA], "{}", e.text);
+        assert_eq!(e.title.as_deref(), Some("城市交通的变化_新闻网"));
+    }
+
+    #[test]
+    fn related_links_section_ends_the_article() {
+        let body = format!(
+            "<p>{PARA}</p><p>{PARA}</p><h3>相关阅读</h3><p>另一篇文章的摘要，内容与本文相似。</p>"
+        );
+        let e = extract(&page(&body), &ExtractConfig::default());
+        assert!(!e.text.contains("另一篇"), "{}", e.text);
+    }
+
+    #[test]
+    fn link_list_pages_come_out_empty() {
+        let list: String = (0..40)
+            .map(|i| format!("<p><a href=/n{i}>第{i}条新闻标题在这里</a></p>"))
+            .collect();
+        let e = extract(&page(&list), &ExtractConfig::default());
+        assert_eq!(e.status, Status::Empty, "{}", e.text);
+        assert!(e.link_density > 0.5);
+    }
+
+    #[test]
+    fn comments_are_optional() {
+        let body = format!(
+            "<p>{PARA}</p><div class=comment-list><p>网友：我完全同意作者的观点，写得很好。</p></div>"
+        );
+        let off = extract(&page(&body), &ExtractConfig::default());
+        assert!(!off.text.contains("网友"));
+        let cfg = ExtractConfig {
+            include_comments: true,
+            ..Default::default()
+        };
+        assert!(extract(&page(&body), &cfg).text.contains("网友"));
+    }
 }
