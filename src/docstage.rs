@@ -435,3 +435,19 @@ fn read_batches(
     }
     c
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_step_becomes_a_drop() {
+        let doc = Doc::from_text("x", "text");
+        let v = guarded(|| panic!("bad input")).unwrap_or_else(|m| {
+            assert_eq!(m, "bad input");
+            panicked("01.test", &doc, &m)
+        });
+        assert_eq!(v, Verdict::drop("panic"));
+        assert_eq!(guarded(|| Verdict::Keep), Ok(Verdict::Keep));
+    }
+}
