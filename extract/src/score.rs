@@ -34,19 +34,19 @@ struct Thresholds {
 fn thresholds(favor: Favor) -> Thresholds {
     match favor {
         Favor::Precision => Thresholds {
-            good_len: 120,
-            max_link: 0.3,
+            good_len: 100,
+            max_link: 0.33,
             outside_len: 900,
         },
         Favor::Balanced => Thresholds {
-            good_len: 80,
-            max_link: 0.4,
-            outside_len: 450,
+            good_len: 60,
+            max_link: 0.5,
+            outside_len: 300,
         },
         Favor::Recall => Thresholds {
-            good_len: 50,
-            max_link: 0.5,
-            outside_len: 200,
+            good_len: 40,
+            max_link: 0.6,
+            outside_len: 150,
         },
     }
 }
@@ -256,17 +256,13 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
             Class::Good => true,
             Class::Bad | Class::Hinted => false,
             Class::Short => match cfg.favor {
-                Favor::Recall => true,
+                Favor::Recall | Favor::Balanced => true,
                 // a heading or a short line counts when good text is next to it
-                Favor::Balanced => {
-                    b.punct > 0
-                        || matches!(b.kind, Kind::Heading(_) | Kind::ListItem | Kind::Row)
+                Favor::Precision => {
+                    (b.punct > 0 && b.link_density() < 0.2)
+                        || matches!(b.kind, Kind::Heading(_) | Kind::Row)
                         || (i > 0 && is_good(i - 1))
                         || is_good(i + 1)
-                }
-                Favor::Precision => {
-                    (i > 0 && is_good(i - 1) && is_good(i + 1))
-                        || (matches!(b.kind, Kind::Heading(_)) && is_good(i + 1))
                 }
             },
         };
