@@ -37,6 +37,7 @@ def timed(cmd, logfile, env=None):
     wall = time.perf_counter() - t
     text = Path(logfile).read_text(errors="replace")
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    cpu = re.search(r"Percent of CPU this job got: (\d+)%", text)
     if p.returncode != 0:
         raise SystemExit(f"failed ({p.returncode}): {' '.join(map(str, cmd))}\n  see {logfile}")
     out = {}
@@ -44,6 +45,7 @@ def timed(cmd, logfile, env=None):
         if line.startswith("{"):
             out = json.loads(line)
             break
+    out["cpu_pct"] = int(cpu.group(1)) if cpu else None
     return out, wall, int(rss.group(1)) / 1024 if rss else 0.0
 
 
@@ -108,7 +110,7 @@ def side(name, res, wall, rss, secs_key="secs"):
     docs, nbytes = res.get("docs", 0), res.get("bytes", 0)
     return {"name": name, "docs": docs, "mb": nbytes / 1e6, "secs": secs, "wall": wall,
             "rss_mb": rss, "docs_s": docs / secs if secs else 0, "mb_s": nbytes / 1e6 / secs if secs else 0,
-            **{k: v for k, v in res.items() if k in ("kept", "removed", "text_bytes", "not_ok", "sig_secs")}}
+            **{k: v for k, v in res.items() if k in ("kept", "removed", "text_bytes", "not_ok", "sig_secs", "cpu_pct")}}
 
 
 def skypile_run(yaml, inputs, outdir, workers, logfile, stage=None):
@@ -206,12 +208,13 @@ def main():
             dt = peer("e2e-datatrove", [sub], w, "datatrove", ["--out", out / "run" / f"dt-e2e-w{w}"])
             for yaml, label in (("e2e.yaml", "e2e (no LID)"), ("e2e_lang.yaml", "e2e + our lang, tokens")):
                 run = out / "run" / f"{yaml[:-5]}-w{w}"
-                _, wall, rss = skypile_run(yaml, parts, run, w, logs / f"{yaml[:-5]}-w{w}.log")
-                o = side("skypile run", {"docs": counted["docs"], "bytes": counted["bytes"]}, wall, rss)
+                res, wall, rss = skypile_run(yaml, parts, run, w, logs / f"{yaml[:-5]}-w{w}.log")
+                o = side("skypile run", {"docs": counted["docs"], "bytes": counted["bytes"],
+                                         "cpu_pct": res["cpu_pct"]}, wall, rss)
                 if yaml == "e2e.yaml":
                     by_w[w] = o
                     e2e_ours[w] = o
-                row(f"{label} vs datatrove", w, o, dt, 25.0 * w if yaml == "e2e.yaml" else None,
+                row(f"{label} vs datatrove", w, o, dt, 25.0 if yaml == "e2e.yaml" else None,
                     f"datatrove on the first {a.peer_docs} docs; ours: wall incl. startup")
         ours_scaling("e2e", by_w)
 
@@ -226,9 +229,9 @@ def main():
         for w in workers:
             dt = peer("minhash-datatrove", [textsub], w, "datatrove MinHash" + (" (4 stages)" if full else "DedupSignature"),
                       ["--out", out / "run" / f"dt-{tag}-w{w}"] + (["--full"] if full else []), tag=f"dt-{tag}")
-            _, wall, rss = skypile_run("minhash.yaml", sorted(text.glob("*.jsonl")), out / "run" / f"{tag}-w{w}", w,
-                                       logs / f"{tag}-ours-w{w}.log", None if full else "docs-0")
-            by_w[w] = o = side("skypile run", text_in, wall, rss)
+            res, wall, rss = skypile_run("minhash.yaml", sorted(text.glob("*.jsonl")), out / "run" / f"{tag}-w{w}", w,
+                                         logs / f"{tag}-ours-w{w}.log", None if full else "docs-0")
+            by_w[w] = o = side("skypile run", dict(text_in, cpu_pct=res["cpu_pct"]), wall, rss)
             row(f"{stage} vs datatrove", w, o, dt, (None if full else 10.0) if w == 1 else None,
                 f"datatrove on the first {a.dedup_docs} texts; ours: wall incl. startup and spool")
         ours_scaling(stage, by_w)
@@ -264,12 +267,12 @@ def fmt(v, nd=1):
 
 
 def write_tables(info, out):
-    head = ["stage", "workers", "ours docs/s", "ours MB/s", "ours wall s", "ours RSS MB", "peer",
-            "peer docs", "peer docs/s", "peer MB/s", "peer wall s", "peer RSS MB", "ratio us/peer",
+    head = ["stage", "workers", "ours docs/s", "ours MB/s", "ours wall s", "ours RSS MB", "ours CPU%", "peer",
+            "peer docs", "peer docs/s", "peer MB/s", "peer wall s", "peer RSS MB", "peer CPU%", "ratio us/peer",
             "goal", "met", "note"]
     tsv = ["\t".join(head)]
-    md = ["| stage | w | ours docs/s | ours MB/s | ours RSS MB | peer | peer docs | peer docs/s | peer RSS MB | **us/peer** | goal |",
-          "|---|---|---|---|---|---|---|---|---|---|---|"]
+    md = ["| stage | w | ours docs/s | ours MB/s | ours RSS MB | ours CPU% | peer | peer docs | peer docs/s | peer RSS MB | peer CPU% | **us/peer** | goal |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in info["rows"]:
         o, p = r["ours"], r["peer"] or {}
         met = "" if r["met"] is None else ("met" if r["met"] else "MISSED")
@@ -278,10 +281,12 @@ def write_tables(info, out):
             goal, met = "flat", ("met" if r["met"] else "MISSED")
         tsv.append("\t".join(str(x) for x in [
             r["stage"], r["workers"], fmt(o["docs_s"]), fmt(o["mb_s"]), fmt(o["wall"]), fmt(o["rss_mb"], 0),
-            p.get("name", ""), p.get("docs", ""), fmt(p.get("docs_s")), fmt(p.get("mb_s")), fmt(p.get("wall")),
-            fmt(p.get("rss_mb"), 0), fmt(r["ratio"], 2), goal, met, r["note"]]))
+            o.get("cpu_pct") or "", p.get("name", ""), p.get("docs", ""), fmt(p.get("docs_s")), fmt(p.get("mb_s")),
+            fmt(p.get("wall")), fmt(p.get("rss_mb"), 0), p.get("cpu_pct") or "", fmt(r["ratio"], 2), goal, met,
+            r["note"]]))
         md.append(f"| {r['stage']} | {r['workers']} | {fmt(o['docs_s'])} | {fmt(o['mb_s'])} | {fmt(o['rss_mb'], 0)} | "
-                  f"{p.get('name', '')} | {p.get('docs', '')} | {fmt(p.get('docs_s'))} | {fmt(p.get('rss_mb'), 0)} | "
+                  f"{o.get('cpu_pct') or ''} | {p.get('name', '')} | {p.get('docs', '')} | {fmt(p.get('docs_s'))} | "
+                  f"{fmt(p.get('rss_mb'), 0)} | {p.get('cpu_pct') or ''} | "
                   f"**{fmt(r['ratio'], 2)}** | {goal} {met} |")
     (out / "results.tsv").write_text("\n".join(tsv) + "\n")
     m = info["machine"]
