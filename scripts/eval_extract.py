@@ -84,33 +84,6 @@ def clean_gold(s, comments=False):
     return re.sub(r"<[phlPHL]>", "", s)
 
 
-META_RE = re.compile(rb"charset\s*=\s*[\"']?([a-zA-Z0-9_-]+)", re.I)
-
-
-def decode(b):
-    """Same order as extract/tests/common/decode.rs: BOM, valid UTF-8, meta, GB18030, cp1252."""
-    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if b.startswith(bom):
-            return b[len(bom):].decode(enc, "replace")
-    try:
-        return b.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    m = META_RE.search(b[:4096])
-    label = m.group(1).decode().lower() if m else None
-    if label in ("gb2312", "gbk", "gb18030", "x-gbk", "cp936"):
-        return b.decode("gb18030", "replace")
-    if label and label not in ("utf-8", "utf8"):
-        try:
-            return b.decode(label, "replace")
-        except LookupError:
-            pass
-    try:
-        return b.decode("gb18030")
-    except UnicodeDecodeError:
-        return b.decode("cp1252", "replace")
-
-
 def read_text(path):
     b = open(path, "rb").read()
     try:
@@ -119,20 +92,25 @@ def read_text(path):
         return b.decode("cp1252", "replace")
 
 
-def load(data):
+def load(data, binary, tmp):
+    """Pages are decoded once by the extract_dir example (skypile-ingest's charset decoding) so
+    that every tool gets the identical str."""
     sets = []
     for name, inp, gold in SETS:
         d = os.path.join(data, name)
         if not os.path.isdir(d):
             print(f"skipping {name}: not found", file=sys.stderr)
             continue
+        dec = os.path.join(tmp, "decoded", name)
+        subprocess.run([binary, os.path.join(d, inp), os.path.join(tmp, "out", name), "--decoded-out", dec],
+                       capture_output=True, text=True, check=True)
         pages = []
         for f in sorted(os.listdir(os.path.join(d, inp))):
             stem, ext = os.path.splitext(f)
             g = os.path.join(d, gold, stem + ".txt")
             if ext not in (".html", ".htm") or not os.path.exists(g):
                 continue
-            html = decode(open(os.path.join(d, inp, f), "rb").read())
+            html = open(os.path.join(dec, stem + ".html"), encoding="utf-8").read()
             pages.append((stem, html, clean_gold(read_text(g)), clean_gold(read_text(g), True)))
         sets.append((name, os.path.join(d, inp), pages))
     return sets
@@ -180,7 +158,8 @@ def main():
     ap.add_argument("--favor", default="balanced")
     ap.add_argument("--per-doc", action="store_true", help="print F1 of every page (ours vs trafilatura)")
     a = ap.parse_args()
-    sets = load(a.data)
+    tmp = tempfile.TemporaryDirectory()
+    sets = load(a.data, a.ours, tmp.name)
     tools = a.tools.split(",")
     results, speed = {}, {}
     if "ours" in tools:

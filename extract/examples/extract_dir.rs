@@ -18,6 +18,7 @@ fn main() -> anyhow::Result<()> {
     let mut pos = Vec::new();
     let mut cfg = ExtractConfig::default();
     let mut repeat = 1usize;
+    let mut decoded_out: Option<PathBuf> = None;
     let mut parse_only = false;
     let mut prepared = false;
     let mut it = args.iter();
@@ -40,13 +41,14 @@ fn main() -> anyhow::Result<()> {
             }
             "--parse-only" => parse_only = true,
             "--parse-prepared" => (parse_only, prepared) = (true, true),
+            "--decoded-out" => decoded_out = it.next().map(PathBuf::from),
             "--repeat" => repeat = it.next().and_then(|s| s.parse().ok()).unwrap_or(1),
             _ => pos.push(PathBuf::from(a)),
         }
     }
     let [inp, out] = pos.as_slice() else {
         anyhow::bail!(
-            "usage: extract_dir IN_DIR OUT_DIR [--favor precision|balanced|recall] [--repeat N]"
+            "usage: extract_dir IN_DIR OUT_DIR [--favor precision|balanced|recall] [--repeat N] [--decoded-out DIR] [--explain FILE]"
         );
     };
     std::fs::create_dir_all(out)?;
@@ -58,6 +60,14 @@ fn main() -> anyhow::Result<()> {
     for p in entries {
         if matches!(p.extension().and_then(|e| e.to_str()), Some("html" | "htm")) {
             pages.push((p.clone(), decode::decode(&std::fs::read(&p)?)));
+        }
+    }
+    if let Some(d) = &decoded_out {
+        // the exact UTF-8 input, so peers in scripts/eval_extract.py parse the same string
+        std::fs::create_dir_all(d)?;
+        for (p, html) in &pages {
+            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("page");
+            std::fs::write(d.join(format!("{stem}.html")), html)?;
         }
     }
     let t = Instant::now();
