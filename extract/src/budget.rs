@@ -253,11 +253,11 @@ fn copy_kept_attrs(
         }
         let name = b.get(name_start..name_end).unwrap_or_default();
         let value = b.get(val_start..val_end).unwrap_or_default();
-        if keep_attr(tag, name, value, keep_links) {
-            if let Some(s) = html.get(name_start..j) {
-                out.push(' ');
-                out.push_str(s);
-            }
+        if keep_attr(tag, name, value, keep_links)
+            && let Some(s) = html.get(name_start..j)
+        {
+            out.push(' ');
+            out.push_str(s);
         }
     }
 }

@@ -15,6 +15,7 @@ use scraper::Node;
 use skypile_core::text;
 
 use crate::hints::{self, Hint};
+use crate::markup::{collapse_ws, find_head, form_is_small, is_data_table, is_hidden_style};
 use crate::{ExtractConfig, Favor};
 
 /// What kind of line a block is; decides how it is judged and printed.
@@ -295,7 +296,7 @@ impl<'c> Walker<'c> {
             return;
         };
         self.visited += 1;
-        if self.visited % 2048 == 0
+        if self.visited.is_multiple_of(2048)
             && self.started.elapsed().as_millis() as u64 > self.cfg.max_millis
         {
             self.page.timed_out = true;
@@ -519,124 +520,6 @@ impl<'c> Walker<'c> {
     }
 }
 
-/// Characters between which a line break or space is not a word separator (CJK text).
-fn is_wide(c: char) -> bool {
-    text::is_cjk(c) || matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
-}
-
-/// Collapse whitespace runs to one space, drop it between CJK characters (Chinese source HTML
-/// wraps lines anywhere) and drop zero-width characters.
-pub fn collapse_ws(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    let mut prev: Option<char> = None;
-    let b = s.as_bytes();
-    let mut i = 0;
-    while let Some(&c0) = b.get(i) {
-        // fast path: a run of printable ASCII is copied in one go (never "wide")
-        if (0x21..0x7f).contains(&c0) {
-            let start = i;
-            while b.get(i).is_some_and(|c| (0x21..0x7f).contains(c)) {
-                i += 1;
-            }
-            if space && prev.is_some() {
-                out.push(' ');
-            }
-            space = false;
-            out.push_str(s.get(start..i).unwrap_or_default());
-            prev = Some('a');
-            continue;
-        }
-        let Some(c) = s.get(i..).and_then(|r| r.chars().next()) else {
-            break;
-        };
-        i += c.len_utf8();
-        if c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}') || c.is_control() {
-            continue;
-        }
-        if space {
-            if let Some(p) = prev {
-                if !(is_wide(p) && is_wide(c)) {
-                    out.push(' ');
-                }
-            }
-            space = false;
-        }
-        out.push(c);
-        prev = Some(c);
-    }
-    out
-}
-
-fn is_hidden_style(v: &str) -> bool {
-    if !(v.contains("none") || v.contains("hidden") || v.contains("NONE") || v.contains("HIDDEN")) {
-        return false;
-    }
-    let compact: String = v
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect();
-    compact.contains("display:none") || compact.contains("visibility:hidden")
-}
-
-fn find_head(root: NodeRef<'_, Node>) -> Option<NodeRef<'_, Node>> {
-    let html = root
-        .children()
-        .find(|c| c.value().as_element().is_some_and(|e| e.name() == "html"))?;
-    html.children()
-        .find(|c| c.value().as_element().is_some_and(|e| e.name() == "head"))
-}
-
-/// Search boxes, login and comment forms are small; ASP.NET wraps whole pages in one `<form>`.
-fn form_is_small(node: NodeRef<'_, Node>) -> bool {
-    let mut n = 0usize;
-    for d in node.descendants() {
-        if let Some(t) = d.value().as_text() {
-            let in_code = d
-                .parent()
-                .and_then(|p| {
-                    p.value()
-                        .as_element()
-                        .map(|e| matches!(e.name(), "script" | "style"))
-                })
-                .unwrap_or(false);
-            if !in_code {
-                n += t.chars().filter(|c| !c.is_whitespace()).count();
-                if n >= 500 {
-                    return false;
-                }
-            }
-        }
-    }
-    true
-}
-
-/// A data table has at least two cells and no block structure inside; anything else is a
-/// layout table (whole pages of old Chinese portals are nested layout tables).
-fn is_data_table(node: NodeRef<'_, Node>) -> bool {
-    let mut cells = 0;
-    for (i, d) in node.descendants().skip(1).enumerate() {
-        if i > 20_000 {
-            return false;
-        }
-        let Some(e) = d.value().as_element() else {
-            continue;
-        };
-        match e.name() {
-            "td" | "th" => cells += 1,
-            "table" | "p" | "div" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
-            | "blockquote" | "pre" | "section" | "article" | "form" | "dl" | "li" => return false,
-            _ => {}
-        }
-    }
-    cells >= 2
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -646,15 +529,6 @@ mod tests {
         let doc = scraper::Html::parse_document(html);
         let page = Walker::new(&cfg, Instant::now()).run(doc.tree.root());
         page.blocks.into_iter().map(|b| (b.kind, b.text)).collect()
-    }
-
-    #[test]
-    fn whitespace_collapses_and_vanishes_between_cjk() {
-        assert_eq!(collapse_ws("  a \n b\u{200B}c  "), "a bc");
-        assert_eq!(
-            collapse_ws("中文\n  分行，\u{3000}继续 English  words"),
-            "中文分行，继续 English words"
-        );
     }
 
     #[test]

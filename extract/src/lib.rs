@@ -10,6 +10,7 @@
 pub mod budget;
 pub mod dom;
 pub mod hints;
+pub mod markup;
 pub mod metrics;
 pub mod score;
 pub mod step;

@@ -44,11 +44,11 @@ pub fn token_prf(pred: &str, gold: &str) -> (f64, f64, f64) {
     }
     let mut common = 0usize;
     for t in &p {
-        if let Some(c) = counts.get_mut(t.as_str()) {
-            if *c > 0 {
-                *c -= 1;
-                common += 1;
-            }
+        if let Some(c) = counts.get_mut(t.as_str())
+            && *c > 0
+        {
+            *c -= 1;
+            common += 1;
         }
     }
     if common == 0 {

@@ -1,0 +1,138 @@
+//! Facts about elements and text runs that the walk asks for: is it hidden, is this table data
+//! or layout, is this form the whole page, and how whitespace collapses in CJK text.
+
+use ego_tree::NodeRef;
+use scraper::Node;
+use skypile_core::text;
+
+/// Characters between which a line break or space is not a word separator (CJK text).
+pub(crate) fn is_wide(c: char) -> bool {
+    text::is_cjk(c) || matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
+}
+
+/// Collapse whitespace runs to one space, drop it between CJK characters (Chinese source HTML
+/// wraps lines anywhere) and drop zero-width characters.
+pub fn collapse_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    let mut prev: Option<char> = None;
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&c0) = b.get(i) {
+        // fast path: a run of printable ASCII is copied in one go (never "wide")
+        if (0x21..0x7f).contains(&c0) {
+            let start = i;
+            while b.get(i).is_some_and(|c| (0x21..0x7f).contains(c)) {
+                i += 1;
+            }
+            if space && prev.is_some() {
+                out.push(' ');
+            }
+            space = false;
+            out.push_str(s.get(start..i).unwrap_or_default());
+            prev = Some('a');
+            continue;
+        }
+        let Some(c) = s.get(i..).and_then(|r| r.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}') || c.is_control() {
+            continue;
+        }
+        if space {
+            if let Some(p) = prev
+                && !(is_wide(p) && is_wide(c))
+            {
+                out.push(' ');
+            }
+            space = false;
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
+}
+
+pub(crate) fn is_hidden_style(v: &str) -> bool {
+    if !(v.contains("none") || v.contains("hidden") || v.contains("NONE") || v.contains("HIDDEN")) {
+        return false;
+    }
+    let compact: String = v
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    compact.contains("display:none") || compact.contains("visibility:hidden")
+}
+
+pub(crate) fn find_head(root: NodeRef<'_, Node>) -> Option<NodeRef<'_, Node>> {
+    let html = root
+        .children()
+        .find(|c| c.value().as_element().is_some_and(|e| e.name() == "html"))?;
+    html.children()
+        .find(|c| c.value().as_element().is_some_and(|e| e.name() == "head"))
+}
+
+/// Search boxes, login and comment forms are small; ASP.NET wraps whole pages in one `<form>`.
+pub(crate) fn form_is_small(node: NodeRef<'_, Node>) -> bool {
+    let mut n = 0usize;
+    for d in node.descendants() {
+        if let Some(t) = d.value().as_text() {
+            let in_code = d
+                .parent()
+                .and_then(|p| {
+                    p.value()
+                        .as_element()
+                        .map(|e| matches!(e.name(), "script" | "style"))
+                })
+                .unwrap_or(false);
+            if !in_code {
+                n += t.chars().filter(|c| !c.is_whitespace()).count();
+                if n >= 500 {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// A data table has at least two cells and no block structure inside; anything else is a
+/// layout table (whole pages of old Chinese portals are nested layout tables).
+pub(crate) fn is_data_table(node: NodeRef<'_, Node>) -> bool {
+    let mut cells = 0;
+    for (i, d) in node.descendants().skip(1).enumerate() {
+        if i > 20_000 {
+            return false;
+        }
+        let Some(e) = d.value().as_element() else {
+            continue;
+        };
+        match e.name() {
+            "td" | "th" => cells += 1,
+            "table" | "p" | "div" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+            | "blockquote" | "pre" | "section" | "article" | "form" | "dl" | "li" => return false,
+            _ => {}
+        }
+    }
+    cells >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_collapses_and_vanishes_between_cjk() {
+        assert_eq!(collapse_ws("  a \n b\u{200B}c  "), "a bc");
+        assert_eq!(
+            collapse_ws("中文\n  分行，\u{3000}继续 English  words"),
+            "中文分行，继续 English words"
+        );
+    }
+}
