@@ -79,6 +79,8 @@ pub enum Status {
     Empty,
     TooLarge,
     Timeout,
+    /// JSON, JSONP or JavaScript served as `text/html` (API and ad endpoints in real crawls).
+    NotHtml,
 }
 
 impl Status {
@@ -89,6 +91,7 @@ impl Status {
             Status::Empty => Some("extract_empty"),
             Status::TooLarge => Some("extract_too_large"),
             Status::Timeout => Some("extract_timeout"),
+            Status::NotHtml => Some("extract_not_html"),
         }
     }
 }
@@ -121,6 +124,9 @@ impl Extracted {
 pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
     if html.len() > cfg.max_html_bytes {
         return Extracted::failed(Status::TooLarge);
+    }
+    if looks_like_code(html) {
+        return Extracted::failed(Status::NotHtml);
     }
     let started = Instant::now();
     let prepared = budget::prepare(html, cfg.max_open_elements, cfg.include_links);
@@ -174,6 +180,35 @@ pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
     }
 }
 
+/// A payload that starts like JSON, JSONP or a script rather than markup or prose.
+fn looks_like_code(html: &str) -> bool {
+    let t = html.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    if t.starts_with(['{', '[']) || t.starts_with("//") || t.starts_with("/*") {
+        return true;
+    }
+    for kw in [
+        "try{",
+        "try {",
+        "var ",
+        "let ",
+        "const ",
+        "function",
+        "document.",
+        "window.",
+    ] {
+        if t.starts_with(kw) {
+            return true;
+        }
+    }
+    // JSONP: `callbackName({...`
+    let ident = t
+        .bytes()
+        .take(80)
+        .take_while(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'.'))
+        .count();
+    ident > 0 && t.as_bytes().get(ident) == Some(&b'(')
+}
+
 /// Diagnostic dump of every block with its class and whether it was kept.
 pub fn explain(html: &str, cfg: &ExtractConfig) -> String {
     let doc = scraper::Html::parse_document(html);
@@ -221,6 +256,27 @@ mod tests {
         let (e, ms) = timed(&html);
         eprintln!("nested tables: {ms} ms, {:?}", e.status);
         assert!(ms < 3_000);
+    }
+
+    #[test]
+    fn json_and_scripts_served_as_html_are_not_pages() {
+        for p in [
+            "jsonpFocus({\"code\":0,\"data\":[1,2]})",
+            " {\"a\": 1}",
+            "try{window.cb({})}catch(e){}",
+            "var x = 1;",
+        ] {
+            assert_eq!(
+                extract(p, &ExtractConfig::default()).status,
+                Status::NotHtml,
+                "{p}"
+            );
+        }
+        let prose = "Plain text without any markup at all, but it is a real sentence. ".repeat(5);
+        assert_eq!(
+            extract(&prose, &ExtractConfig::default()).status,
+            Status::Ok
+        );
     }
 
     #[test]
