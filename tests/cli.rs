@@ -116,14 +116,14 @@ print(len(df), int(df.token_count.sum()))
 
     // The pandas example shipped in scripts/ runs on the same output.
     let o = Command::new(&py)
-        .arg("scripts/inspect.py")
+        .arg("scripts/pandas/inspect.py")
         .arg(&out)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
     assert!(
         o.status.success(),
-        "scripts/inspect.py failed: {}",
+        "scripts/pandas/inspect.py failed: {}",
         String::from_utf8_lossy(&o.stderr)
     );
     let printed = String::from_utf8_lossy(&o.stdout);

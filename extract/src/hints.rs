@@ -193,6 +193,32 @@ const BOILER_PHRASES: &[&str] = &[
     "来源：",
     "浏览次数",
     "阅读次数",
+    "发布时间：",
+    // Traditional-script forms of the same credits and bars (Taiwan/Hong Kong portals)
+    "版權所有",
+    "版權聲明",
+    "上一頁",
+    "下一頁",
+    "責任編輯",
+    "編輯：",
+    "免責聲明",
+    "掃一掃",
+    "關注我們",
+    "返回首頁",
+    "返回頂部",
+    "我要評論",
+    "發表評論",
+    "列印本頁",
+    "關閉視窗",
+    "關閉窗口",
+    "字號",
+    "點擊進入",
+    "本文來源",
+    "來源：",
+    "瀏覽次數",
+    "閱讀次數",
+    "發布時間：",
+    "發佈時間：",
     "share this",
     "sign up",
     "log in",
@@ -228,6 +254,19 @@ const STOP_HEADINGS: &[&str] = &[
     "猜你喜欢",
     "网友评论",
     "相关专题",
+    "相關閱讀",
+    "相關文章",
+    "相關新聞",
+    "相關連結",
+    "相關鏈接",
+    "相關推薦",
+    "推薦閱讀",
+    "延伸閱讀",
+    "熱門推薦",
+    "熱門文章",
+    "猜你喜歡",
+    "網友評論",
+    "相關專題",
     "related posts",
     "related articles",
     "related stories",
@@ -275,6 +314,10 @@ mod tests {
     fn text_phrases() {
         assert!(is_boiler_text("Copyright © 2010 Foo Inc."));
         assert!(is_boiler_text("责任编辑：张三"));
+        assert!(is_boiler_text(
+            "來源：中央社　作者：王小明　發布時間：2024-03-01"
+        ));
+        assert!(is_stop_heading("相關閱讀"));
         assert!(!is_boiler_text("今天天气很好，我们去公园散步。"));
         assert!(is_stop_heading("相关阅读"));
         assert!(is_stop_heading("Related posts:"));

@@ -5,9 +5,10 @@ use ego_tree::NodeRef;
 use scraper::Node;
 use skypile_core::text;
 
-/// Characters between which a line break or space is not a word separator (CJK text).
+/// Characters between which a line break or space is not a word separator: Chinese and
+/// Japanese text. Not Hangul: Korean separates words with spaces.
 pub(crate) fn is_wide(c: char) -> bool {
-    text::is_cjk(c) || matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
+    text::is_han(c) || text::is_kana(c) || matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
 }
 
 /// Collapse whitespace runs to one space, drop it between CJK characters (Chinese source HTML
@@ -133,6 +134,12 @@ mod tests {
         assert_eq!(
             collapse_ws("中文\n  分行，\u{3000}继续 English  words"),
             "中文分行，继续 English words"
+        );
+        assert_eq!(collapse_ws("日本語の\n文章"), "日本語の文章");
+        assert_eq!(
+            collapse_ws("김장 문화,\n 함께 나누는"),
+            "김장 문화, 함께 나누는",
+            "Korean keeps its spaces"
         );
     }
 }

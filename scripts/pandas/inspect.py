@@ -7,8 +7,8 @@ stricter threshold can be tried here without re-running the crawl.
 """
 import sys
 
-# This file is named like the stdlib `inspect` module that numpy imports: drop the script's own
-# folder from the import path before importing anything else.
+# This file is named like the stdlib `inspect` module that numpy imports (it lives in its own
+# folder so it cannot shadow it for other scripts): drop the folder from the import path.
 sys.path = [p for p in sys.path if p not in ("", __file__.rsplit("/", 1)[0])]
 
 import argparse
