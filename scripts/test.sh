@@ -16,8 +16,11 @@ export SKYPILE_PYTHON="$PWD/$VENV/bin/python"
 export SKYPILE_REQUIRE_PYTHON=1
 
 echo "== cargo test (workspace, dev profile)"
+mkdir -p target   # a fresh clone has no target/ until cargo makes it, and tee opens first
+set +e
 cargo test --workspace --no-fail-fast 2>&1 | tee target/test.log
 status=${PIPESTATUS[0]}
+set -e
 
 if [ -x scripts/slurm_test.sh ] && [ "${SKYPILE_SKIP_SLURM:-0}" != 1 ]; then
   echo "== real Slurm test (single-node cluster on 127.0.0.1)"
