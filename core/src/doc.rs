@@ -16,7 +16,9 @@ use crate::text;
 /// Deterministic position of a document in the whole run: the index of its input file in the
 /// sorted input list, then its record offset (byte offset or line number) in that file.
 /// Dedup keeps "the first" doc by this order, whatever the worker count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 pub struct DocKey {
     pub file: u32,
     pub offset: u64,
@@ -31,7 +33,10 @@ impl DocKey {
         ((self.file as u128) << 64) | self.offset as u128
     }
     pub fn from_u128(v: u128) -> Self {
-        DocKey { file: (v >> 64) as u32, offset: v as u64 }
+        DocKey {
+            file: (v >> 64) as u32,
+            offset: v as u64,
+        }
     }
 }
 
@@ -154,7 +159,11 @@ impl Clone for Doc {
 impl Doc {
     /// A plain-text document (JSONL, WET, Parquet input, tests).
     pub fn from_text(id: impl Into<String>, text: impl Into<String>) -> Self {
-        Doc { id: id.into(), text: text.into(), ..Default::default() }
+        Doc {
+            id: id.into(),
+            text: text.into(),
+            ..Default::default()
+        }
     }
 
     pub fn text(&self) -> &str {
@@ -182,21 +191,29 @@ impl Doc {
 
     /// Non-empty lines after trimming, as byte ranges into `text()` (trimmed).
     pub fn line_ranges(&self) -> &[Range<usize>] {
-        self.cache.lines.get_or_init(|| text::line_ranges(&self.text))
+        self.cache
+            .lines
+            .get_or_init(|| text::line_ranges(&self.text))
     }
 
     pub fn lines(&self) -> impl Iterator<Item = &str> + '_ {
-        self.line_ranges().iter().map(move |r| &self.text[r.clone()])
+        self.line_ranges()
+            .iter()
+            .map(move |r| &self.text[r.clone()])
     }
 
     /// Words in the unit right for the document's language: jieba words for Chinese,
     /// Unicode (UAX #29) words otherwise. Computed once per doc and shared by every step.
     pub fn word_ranges(&self) -> &[Range<usize>] {
-        self.cache.words.get_or_init(|| text::word_ranges(&self.text, self.is_zh()))
+        self.cache
+            .words
+            .get_or_init(|| text::word_ranges(&self.text, self.is_zh()))
     }
 
     pub fn words(&self) -> impl Iterator<Item = &str> + '_ {
-        self.word_ranges().iter().map(move |r| &self.text[r.clone()])
+        self.word_ranges()
+            .iter()
+            .map(move |r| &self.text[r.clone()])
     }
 
     pub fn word_count(&self) -> usize {
@@ -205,6 +222,64 @@ impl Doc {
 
     /// Set a column. A non-finite float (0/0 of an empty doc) becomes a null cell rather
     /// than a NaN that would poison averages and JSON spools.
+    /// Keep only the lines of [`Doc::line_ranges`] whose flag in `keep` is true (missing flags
+    /// keep the line), joined by `\n`, or by one blank line where the original had a paragraph
+    /// break between them. Cached words are shifted, not recomputed: jieba is the most
+    /// expensive view, and line cleaners (C4) would otherwise make every later step pay again.
+    /// Returns the number of lines removed.
+    pub fn retain_lines(&mut self, keep: &[bool]) -> usize {
+        let lines = self.line_ranges().to_vec();
+        let words = self.cache.words.take();
+        let mut out = String::with_capacity(self.text.len());
+        let mut new_lines = Vec::with_capacity(lines.len());
+        let mut new_words = words.as_ref().map(|w| Vec::with_capacity(w.len()));
+        let (mut removed, mut prev_end, mut wi) = (0, 0, 0);
+        for (i, r) in lines.iter().enumerate() {
+            let kept = keep.get(i).copied().unwrap_or(true);
+            if !kept {
+                removed += 1;
+            } else {
+                if !out.is_empty() {
+                    let gap = self.text.get(prev_end..r.start).unwrap_or("");
+                    out.push_str(if gap.matches('\n').count() >= 2 {
+                        "\n\n"
+                    } else {
+                        "\n"
+                    });
+                }
+                let start = out.len();
+                out.push_str(self.text.get(r.clone()).unwrap_or(""));
+                new_lines.push(start..out.len());
+                prev_end = r.end;
+            }
+            // Words are sorted and never cross a line break: one merge pass maps them.
+            if let (Some(old), Some(new)) = (words.as_ref(), new_words.as_mut()) {
+                while let Some(w) = old.get(wi) {
+                    if w.start >= r.end {
+                        break;
+                    }
+                    if kept && w.start >= r.start && w.end <= r.end {
+                        let base = new_lines.last().map_or(0, |l: &Range<usize>| l.start);
+                        new.push(w.start - r.start + base..w.end - r.start + base);
+                    }
+                    wi += 1;
+                }
+            }
+        }
+        if removed == 0 && words.is_some() {
+            // Nothing to do: restore the cache we took.
+            self.cache.words = OnceLock::from(words.unwrap_or_default());
+            return 0;
+        }
+        self.text = out;
+        self.cache = Cache::default();
+        let _ = self.cache.lines.set(new_lines);
+        if let Some(w) = new_words {
+            let _ = self.cache.words.set(w);
+        }
+        removed
+    }
+
     pub fn set_meta(&mut self, key: &str, value: impl Into<Value>) {
         match value.into() {
             Value::Float(f) if !f.is_finite() => {
@@ -245,9 +320,49 @@ mod tests {
         let uax = d.word_count();
         d.set_lang("zh", 0.99);
         let words: Vec<&str> = d.words().collect();
-        assert!(words.contains(&"北京大学") || words.contains(&"北京"), "{words:?}");
-        assert_ne!(uax, words.len(), "UAX#29 splits Han per character, jieba does not");
+        assert!(
+            words.contains(&"北京大学") || words.contains(&"北京"),
+            "{words:?}"
+        );
+        assert_ne!(
+            uax,
+            words.len(),
+            "UAX#29 splits Han per character, jieba does not"
+        );
         assert!(!words.contains(&"。"), "punctuation is not a word");
+    }
+
+    #[test]
+    fn retain_lines_keeps_paragraphs_and_remaps_words_without_resegmenting() {
+        let mut d = Doc::from_text(
+            "z",
+            "  第一行文字。\n\n删除这一行\n第三行 English words。\nlast line\n",
+        );
+        d.set_lang("zh", 1.0);
+        let before: Vec<String> = d.words().map(str::to_string).collect();
+        let removed = d.retain_lines(&[true, false, true]);
+        assert_eq!(removed, 1);
+        assert_eq!(
+            d.text(),
+            "第一行文字。\n\n第三行 English words。\nlast line"
+        );
+        let remapped: Vec<String> = d.words().map(str::to_string).collect();
+        let mut fresh = Doc::from_text("z", d.text());
+        fresh.set_lang("zh", 1.0);
+        let recomputed: Vec<String> = fresh.words().map(str::to_string).collect();
+        assert_eq!(
+            remapped, recomputed,
+            "remapped words equal a fresh segmentation"
+        );
+        assert!(before.len() > remapped.len());
+        assert_eq!(
+            d.lines().collect::<Vec<_>>(),
+            vec!["第一行文字。", "第三行 English words。", "last line"]
+        );
+        // Without a cached word view the text is the same.
+        let mut e = Doc::from_text("e", "a b\n\nc\nd");
+        assert_eq!(e.retain_lines(&[false, true]), 1);
+        assert_eq!(e.text(), "c\nd");
     }
 
     #[test]

@@ -170,6 +170,10 @@ impl Step for C4 {
         let mut out = String::with_capacity(text.len());
         let (mut n_lines, mut removed, mut prev_end) = (0usize, 0usize, 0usize);
         let mut drop: Option<&str> = None;
+        // Which lines stay, and whether a kept line was edited (citations cut): with no edits
+        // the doc can drop lines in place and keep its jieba words (`Doc::retain_lines`).
+        let mut keep = Vec::new();
+        let mut edited = false;
         for r in doc.line_ranges() {
             n_lines += 1;
             // Words of this line: ranges are sorted, so one merge pass over the doc's words.
@@ -222,8 +226,11 @@ impl Step for C4 {
             if let Some(why) = why {
                 stats.inc(why);
                 removed += 1;
+                keep.push(false);
                 continue;
             }
+            keep.push(true);
+            edited |= line != raw;
             if !out.is_empty() {
                 let gap = text.get(prev_end..r.start).unwrap_or("");
                 out.push_str(if gap.matches('\n').count() >= 2 {
@@ -250,7 +257,12 @@ impl Step for C4 {
             return Verdict::drop("c4_too_few_sentences");
         }
         if removed > 0 && self.cfg.remove_lines {
-            doc.set_text(out);
+            if edited {
+                doc.set_text(out);
+            } else {
+                doc.retain_lines(&keep);
+                debug_assert_eq!(doc.text(), out, "retain_lines joins lines as C4 does");
+            }
         }
         Verdict::Keep
     }
