@@ -13,8 +13,7 @@ release build of `extract_dir`.
 import os
 import sys
 
-# scripts/ holds other tools (scripts/inspect.py) whose names shadow the standard library
-# for anything imported after this point: keep this directory off the import path.
+# Keep this directory off the import path so that no sibling file can shadow a stdlib module.
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
 import argparse  # noqa: E402

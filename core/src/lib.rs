@@ -6,4 +6,6 @@ pub mod step;
 pub mod text;
 
 pub use doc::{Doc, DocKey, Raw, Value};
-pub use step::{Applier, ColType, Collector, Column, Counters, GlobalStep, StageCtx, Step, Verdict};
+pub use step::{
+    Applier, ColType, Collector, Column, Counters, GlobalStep, StageCtx, Step, Verdict,
+};
