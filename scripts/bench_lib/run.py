@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 LIB = ROOT / "scripts" / "bench_lib"
 PY = str(ROOT / ".venv" / "bin" / "python")
-BIN = Path(os.environ.get("SKYPILE_BENCH_BIN", ROOT / "target" / "release"))  # override: testing with a dev build
+BIN = Path(os.environ.get("SKYPILE_BENCH_BIN") or Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release")
 
 
 def log(msg):
