@@ -64,6 +64,8 @@ struct Outcome {
     dropped: Option<(String, String)>,
     tokens: i64,
     observation: Option<Vec<u8>>,
+    /// The doc serialised for the spool (done in parallel, not in the serial sink).
+    spooled: Option<Vec<u8>>,
     counters: Counters,
 }
 
@@ -90,14 +92,14 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
         Some(g) => Some(g.step.applier(&stage_ctx(ctx, g))?),
         None => None,
     };
-    let mut collector: Option<Box<dyn Collector>> = match next_global {
+    let collector: Option<Box<dyn Collector>> = match next_global {
         Some(g) => {
             std::fs::create_dir_all(global_dir(ctx.out, g))?;
             Some(g.step.collector(&stage_ctx(ctx, g))?)
         }
         None => None,
     };
-    let mut spool = match next_global {
+    let spool = match next_global {
         Some(_) => Some(BinWriter::create(
             &spool_path(ctx.out, k, ctx.task),
             SPOOL_KIND,
@@ -106,7 +108,7 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
         )?),
         None => None,
     };
-    let mut data = match next_global {
+    let data = match next_global {
         None => Some(ShardWriter::new(
             &ctx.out.join("data"),
             &format!("part-{:05}", ctx.task),
@@ -116,7 +118,7 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
         Some(_) => None,
     };
     let write_removed = ctx.pipeline.output.write_removed;
-    let mut removed = if write_removed {
+    let removed = if write_removed {
         Some(ShardWriter::new(
             &ctx.out.join("removed"),
             &format!("docs{k}-{:05}", ctx.task),
@@ -126,90 +128,131 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
     } else {
         None
     };
+    let mut sinks = Sinks {
+        collector,
+        spool,
+        data,
+        removed,
+        counters: Counters::default(),
+    };
 
-    let mut counters = Counters::default();
+    // Three stages overlap: the reader thread fills batches, the pool runs the steps on one
+    // batch while the sink thread writes the previous one (Parquet encoding, spool, dedup
+    // observations), so the serial writing does not idle the workers.
     let (tx, rx) = crossbeam_channel::bounded::<Result<Vec<Doc>>>(2);
+    let (otx, orx) = crossbeam_channel::bounded::<Vec<Outcome>>(1);
     let input_cfg = ctx.pipeline.input.clone();
     let mut progress = Progress::new(&format!("docs-{k} task {}/{}", ctx.task, ctx.tasks));
-    let result = std::thread::scope(|scope| -> Result<()> {
+    let result = std::thread::scope(|scope| -> Result<Sinks> {
         let reader = scope.spawn(move || -> Counters { read_batches(source, &input_cfg, tx) });
+        let sink = scope.spawn(move || -> Result<Sinks> {
+            for outcomes in orx {
+                sinks.write(outcomes)?;
+            }
+            Ok(sinks)
+        });
+        let mut failed = None;
         for batch in rx {
-            let batch = batch?;
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
             let bytes: usize = batch.iter().map(doc_bytes).sum();
             let outcomes: Vec<Outcome> = ctx.pool.install(|| {
                 batch
                     .into_par_iter()
-                    .map(|doc| {
-                        process(
-                            doc,
-                            ctx,
-                            applier.as_deref(),
-                            next_global,
-                            write_removed || next_global.is_none(),
-                        )
-                    })
+                    .map(|doc| process(doc, ctx, applier.as_deref(), next_global, write_removed))
                     .collect()
             });
             let n = outcomes.len();
-            for o in outcomes {
-                counters.merge(&o.counters);
-                match o.dropped {
-                    Some(dropped) => {
-                        if let Some(w) = removed.as_mut() {
-                            w.write(Row {
-                                doc: o.doc,
-                                tokens: o.tokens,
-                                dropped: Some(dropped),
-                            })?;
-                        }
-                    }
-                    None => {
-                        if let (Some(c), Some(obs)) = (collector.as_mut(), o.observation) {
-                            c.push(o.doc.key, obs)?;
-                        }
-                        if let Some(s) = spool.as_mut() {
-                            let json = serde_json::to_vec(&o.doc)
-                                .context("serialising a doc to the spool")?;
-                            s.write_record(&json)?;
-                        }
-                        if let Some(w) = data.as_mut() {
-                            counters.add("output.docs", 1);
-                            counters.add("output.tokens", o.tokens.max(0) as u64);
-                            w.write(Row {
-                                doc: o.doc,
-                                tokens: o.tokens,
-                                dropped: None,
-                            })?;
-                        }
-                    }
-                }
+            if otx.send(outcomes).is_err() {
+                break; // the sink failed: its error is returned below
             }
             progress.tick(n as u64, bytes as u64);
         }
+        drop(otx);
+        let mut sinks = sink
+            .join()
+            .map_err(|_| anyhow::anyhow!("sink thread panicked (a bug)"))??;
         let read_counters = reader
             .join()
             .map_err(|_| anyhow::anyhow!("reader thread panicked (a bug)"))?;
-        counters.merge(&read_counters);
-        Ok(())
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        sinks.counters.merge(&read_counters);
+        Ok(sinks)
     });
     progress.finish();
-    result?;
+    result?.finish()
+}
 
-    let mut res = DocStageResult::default();
-    if let Some(c) = collector {
-        c.finish()?;
+/// Where processed docs go, in input order: dedup observations + spool (before a global
+/// step), or the Parquet writer (last segment), and dropped docs to `removed/`.
+struct Sinks {
+    collector: Option<Box<dyn Collector>>,
+    spool: Option<BinWriter>,
+    data: Option<ShardWriter>,
+    removed: Option<ShardWriter>,
+    counters: Counters,
+}
+
+impl Sinks {
+    fn write(&mut self, outcomes: Vec<Outcome>) -> Result<()> {
+        for o in outcomes {
+            self.counters.merge(&o.counters);
+            if let Some(dropped) = o.dropped {
+                if let Some(w) = self.removed.as_mut() {
+                    w.write(Row {
+                        doc: o.doc,
+                        tokens: o.tokens,
+                        dropped: Some(dropped),
+                    })?;
+                }
+                continue;
+            }
+            if let (Some(c), Some(obs)) = (self.collector.as_mut(), o.observation) {
+                c.push(o.doc.key, obs)?;
+            }
+            if let Some(s) = self.spool.as_mut() {
+                let json = o.spooled.with_context(|| {
+                    format!("{}: cannot serialise the doc to the spool", o.doc.source)
+                })?;
+                s.write_record(&json)?;
+            }
+            if let Some(w) = self.data.as_mut() {
+                self.counters.add("output.docs", 1);
+                self.counters.add("output.tokens", o.tokens.max(0) as u64);
+                w.write(Row {
+                    doc: o.doc,
+                    tokens: o.tokens,
+                    dropped: None,
+                })?;
+            }
+        }
+        Ok(())
     }
-    if let Some(s) = spool {
-        s.finish()?;
+
+    fn finish(self) -> Result<DocStageResult> {
+        let mut res = DocStageResult::default();
+        if let Some(c) = self.collector {
+            c.finish()?;
+        }
+        if let Some(s) = self.spool {
+            s.finish()?;
+        }
+        if let Some(w) = self.data {
+            res.shards = w.finish()?;
+        }
+        if let Some(w) = self.removed {
+            res.removed = w.finish()?;
+        }
+        res.counters = self.counters;
+        Ok(res)
     }
-    if let Some(w) = data {
-        res.shards = w.finish()?;
-    }
-    if let Some(w) = removed {
-        res.removed = w.finish()?;
-    }
-    res.counters = counters;
-    Ok(res)
 }
 
 fn stage_ctx(ctx: &DocStageCtx, g: &NamedGlobal) -> skypile_core::StageCtx {
@@ -232,7 +275,7 @@ fn process(
     ctx: &DocStageCtx,
     applier: Option<&dyn Applier>,
     next_global: Option<&NamedGlobal>,
-    count_tokens: bool,
+    write_removed: bool,
 ) -> Outcome {
     let mut counters = Counters::default();
     let mut local = Counters::default();
@@ -272,16 +315,28 @@ fn process(
         }
         _ => None,
     };
-    let tokens = if count_tokens && next_global.is_none() {
+    // Tokens are counted for what is written: kept docs of the last segment, and dropped docs
+    // when `removed/` is kept (so users see how many tokens each rule removed).
+    let written = match (&dropped, next_global) {
+        (None, None) => true,
+        (Some(_), _) => write_removed,
+        (None, Some(_)) => false,
+    };
+    let tokens = if written {
         ctx.tokenizer.count(doc.text()) as i64
     } else {
         0
+    };
+    let spooled = match (&dropped, next_global) {
+        (None, Some(_)) => serde_json::to_vec(&doc).ok(),
+        _ => None,
     };
     Outcome {
         doc,
         dropped,
         tokens,
         observation,
+        spooled,
         counters,
     }
 }
