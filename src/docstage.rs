@@ -141,7 +141,8 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
     // observations), so the serial writing does not idle the workers.
     let (tx, rx) = crossbeam_channel::bounded::<Result<Vec<Doc>>>(2);
     let (otx, orx) = crossbeam_channel::bounded::<Vec<Outcome>>(1);
-    let input_cfg = ctx.pipeline.input.clone();
+    let mut input_cfg = ctx.pipeline.input.clone();
+    input_cfg.defer_decode = true;
     let mut progress = Progress::new(&format!("docs-{k} task {}/{}", ctx.task, ctx.tasks));
     let result = std::thread::scope(|scope| -> Result<Sinks> {
         let reader = scope.spawn(move || -> Counters { read_batches(source, &input_cfg, tx) });
@@ -280,12 +281,29 @@ fn process(
     let mut counters = Counters::default();
     let mut local = Counters::default();
     let mut dropped = None;
+    if ctx.segment == 0 {
+        // Charset decoding was deferred from the reader thread to here (the pool).
+        match skypile_ingest::decode_deferred(&mut doc) {
+            Ok(()) => {
+                // Which source decided the charset (http/bom/meta/detected/
+                // detected_over_declared): the counter that shows wrong labels.
+                if let Some(src) = doc.meta_str("charset_source") {
+                    counters.inc(&format!("ingest.charset_{src}"));
+                }
+            }
+            Err((reason, detail)) => {
+                log::warn!("{}: {reason}: {detail}", doc.source);
+                counters.inc(&format!("ingest.{reason}"));
+                dropped = Some(("00.ingest".to_string(), reason.to_string()));
+            }
+        }
+    }
     let prev = if ctx.segment == 0 {
         None
     } else {
         ctx.plan.global(ctx.segment - 1)
     };
-    if let (Some(a), Some(g)) = (applier, prev) {
+    if let (Some(a), Some(g), None) = (applier, prev, &dropped) {
         let t = Instant::now();
         let v = guarded(|| a.apply(doc.key, &mut doc, &mut local))
             .unwrap_or_else(|msg| panicked(&g.label, &doc, &msg));
@@ -417,11 +435,6 @@ fn read_batches(
                     match ev {
                         skypile_ingest::Event::Doc(d) => {
                             c.inc("ingest.docs");
-                            // Which source decided the charset (http/bom/meta/detected/
-                            // detected_over_declared): the counter that shows wrong labels.
-                            if let Some(src) = d.meta_str("charset_source") {
-                                c.inc(&format!("ingest.charset_{src}"));
-                            }
                             bytes += doc_bytes(&d);
                             batch.push(*d);
                             n += 1;

@@ -106,10 +106,17 @@ impl From<String> for Value {
 /// The raw HTTP payload of a web record, before extraction.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Raw {
-    /// Decoded (de-chunked, de-compressed) HTML, already converted to UTF-8 by ingest.
+    /// Decoded (de-chunked, de-compressed) HTML, converted to UTF-8 by ingest.
     pub html: String,
     /// The media type from the HTTP header (e.g. `text/html`), lower case, without parameters.
     pub mime: Option<String>,
+    /// The body bytes while charset decoding is still to do: the runner defers it from the
+    /// single reader thread to the worker pool (`skypile_ingest::decode_deferred`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bytes: Vec<u8>,
+    /// The charset the HTTP header declared, for the deferred decoding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_charset: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

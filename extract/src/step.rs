@@ -61,6 +61,7 @@ mod tests {
         d.raw = Some(Raw {
             html: html.to_string(),
             mime: Some("text/html".into()),
+            ..Default::default()
         });
         d
     }

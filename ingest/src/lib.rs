@@ -18,6 +18,8 @@ pub mod jsonl;
 pub mod parquet_input;
 mod record;
 pub mod select;
+
+pub use select::decode_deferred;
 pub mod stream;
 pub mod warc;
 
@@ -57,6 +59,10 @@ pub struct InputConfig {
     pub url_exclude: Vec<String>,
     /// Records (and decompressed bodies) larger than this are skipped as `bad_too_large`.
     pub max_payload_bytes: u64,
+    /// Leave charset decoding of HTML bodies to [`decode_deferred`] (called by the runner in
+    /// its worker pool, so detection does not serialise on the reader thread). Not a YAML key.
+    #[serde(skip)]
+    pub defer_decode: bool,
 }
 
 impl Default for InputConfig {
@@ -73,6 +79,7 @@ impl Default for InputConfig {
             url_include: Vec::new(),
             url_exclude: Vec::new(),
             max_payload_bytes: 20 << 20,
+            defer_decode: false,
         }
     }
 }

@@ -18,6 +18,7 @@ pub struct Select {
     include: Option<RegexSet>,
     exclude: Option<RegexSet>,
     pub max_payload: usize,
+    pub defer_decode: bool,
 }
 
 impl Select {
@@ -44,6 +45,7 @@ impl Select {
             include: set(&cfg.url_include, "url_include")?,
             exclude: set(&cfg.url_exclude, "url_exclude")?,
             max_payload: usize::try_from(cfg.max_payload_bytes).unwrap_or(usize::MAX),
+            defer_decode: cfg.defer_decode,
         })
     }
 
@@ -132,37 +134,56 @@ pub fn html_doc(body: &[u8], content_type: Option<&str>, rec: &RecordInfo, sel: 
     if body.trim_ascii().is_empty() {
         return rec.skip("skipped_empty", "empty body");
     }
-    let dec = charset::decode_html_hinted(
-        body,
-        content_type.and_then(charset::charset_from_content_type),
-        rec.url,
-    );
-    // Binary served as text/html, or a page in an encoding nothing recognises: more than ~10%
-    // of the text would be U+FFFD, which no later step can use.
-    let bad = memchr::memmem::find_iter(dec.text.as_bytes(), "\u{FFFD}".as_bytes()).count();
-    if bad * 30 > dec.text.len() {
-        return rec.skip(
-            "bad_undecodable",
-            format!(
-                "{bad} U+FFFD after decoding as {} ({})",
-                dec.charset, dec.source
-            ),
-        );
-    }
     let mut doc = Doc::from_text(rec.id.clone(), String::new());
     doc.url = rec.url.map(str::to_string);
     doc.key = rec.key;
     doc.source = rec.source.clone();
     doc.raw = Some(Raw {
-        html: dec.text,
         mime: Some(mime),
+        bytes: body.to_vec(),
+        http_charset: content_type
+            .and_then(charset::charset_from_content_type)
+            .map(str::to_string),
+        ..Default::default()
     });
-    doc.set_meta("charset", dec.charset);
-    doc.set_meta("charset_source", dec.source);
     if let Some(d) = rec.date {
         doc.set_meta("date", d);
     }
+    if !sel.defer_decode {
+        if let Err((reason, detail)) = decode_deferred(&mut doc) {
+            return rec.skip(reason, detail);
+        }
+    }
     Event::Doc(Box::new(doc))
+}
+
+/// Decode `doc.raw.bytes` to `doc.raw.html` (HTTP charset, BOM, `<meta>`, detection) and record
+/// `charset`/`charset_source`. A no-op when there is nothing left to decode. Binary served as
+/// text/html, or a page in an encoding nothing recognises (more than ~3% of the text would be
+/// U+FFFD, which no later step can use), is an error `("bad_undecodable", detail)`.
+pub fn decode_deferred(doc: &mut Doc) -> Result<(), (&'static str, String)> {
+    let Some(raw) = doc.raw.as_mut() else {
+        return Ok(());
+    };
+    if raw.bytes.is_empty() {
+        return Ok(());
+    }
+    let bytes = std::mem::take(&mut raw.bytes);
+    let dec = charset::decode_html_hinted(&bytes, raw.http_charset.as_deref(), doc.url.as_deref());
+    let bad = memchr::memmem::find_iter(dec.text.as_bytes(), "\u{FFFD}".as_bytes()).count();
+    if bad * 30 > dec.text.len() {
+        return Err((
+            "bad_undecodable",
+            format!(
+                "{bad} U+FFFD after decoding as {} ({})",
+                dec.charset, dec.source
+            ),
+        ));
+    }
+    raw.html = dec.text;
+    doc.set_meta("charset", dec.charset);
+    doc.set_meta("charset_source", dec.source);
+    Ok(())
 }
 
 /// A WET `conversion` record (or any plain-text record): the text as is.
@@ -194,6 +215,36 @@ mod tests {
             source: "f:7".into(),
             offset: 7,
         }
+    }
+
+    #[test]
+    fn deferred_decoding_gives_the_same_doc_later() {
+        let cfg = InputConfig {
+            defer_decode: true,
+            ..Default::default()
+        };
+        let sel = Select::new(&cfg).unwrap();
+        let body = encoding_rs::GB18030
+            .encode("<html><body>中文网页</body></html>")
+            .0;
+        let mut msg =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=gb2312\r\n\r\n".to_vec();
+        msg.extend_from_slice(&body);
+        let Event::Doc(mut d) = http_response(&msg, &rec(), &sel) else {
+            panic!()
+        };
+        assert!(d.raw.as_ref().unwrap().html.is_empty() && d.meta_str("charset").is_none());
+        decode_deferred(&mut d).unwrap();
+        assert_eq!(
+            d.raw.as_ref().unwrap().html,
+            "<html><body>中文网页</body></html>"
+        );
+        assert!(d.raw.as_ref().unwrap().bytes.is_empty());
+        assert_eq!(
+            (d.meta_str("charset"), d.meta_str("charset_source")),
+            (Some("GB18030"), Some("http"))
+        );
+        decode_deferred(&mut d).unwrap(); // idempotent
     }
 
     fn reason(e: &Event) -> &str {
