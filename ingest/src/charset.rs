@@ -235,7 +235,21 @@ fn detect_lenient(bytes: &[u8], url: Option<&str>) -> &'static Encoding {
     if !guess.is_single_byte() {
         return guess;
     }
-    let high = bytes.iter().filter(|&&b| b >= 0x80).count();
+    // GB18030/Big5 text puts its high bytes in pairs (lead + trail are both >= 0x80 for almost
+    // all Han characters); Latin pages have isolated accented letters. Only retry pages whose
+    // high bytes mostly pair up: the retries cost two more detector passes per Latin page.
+    let (mut high, mut paired) = (0usize, 0usize);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x80 {
+            high += 1;
+            let prev = i.checked_sub(1).and_then(|j| bytes.get(j)).is_some_and(|&p| p >= 0x80);
+            let next = bytes.get(i + 1).is_some_and(|&n| n >= 0x80);
+            paired += usize::from(prev || next);
+        }
+    }
+    if paired * 2 < high {
+        return guess;
+    }
     let max_errors = (high / 200).max(2);
     for cand in [GB18030, encoding_rs::BIG5] {
         if let Some(clean) = without_malformed(bytes, cand, max_errors) {
