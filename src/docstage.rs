@@ -21,8 +21,8 @@ use crate::writer::{Row, ShardInfo, ShardWriter};
 const SPOOL_KIND: &str = "spool";
 const SPOOL_VERSION: u32 = 1;
 /// A batch is cut at this many docs or bytes of text/HTML, whichever comes first.
-const BATCH_DOCS: usize = 512;
-const BATCH_BYTES: usize = 64 << 20;
+pub const BATCH_DOCS: usize = 512;
+pub const BATCH_BYTES: usize = 16 << 20;
 
 pub struct DocStageCtx<'a> {
     pub plan: &'a Plan,

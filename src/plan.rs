@@ -3,7 +3,7 @@
 //! Sizes come from the input files (sum of sizes, ×4 for gzip/zstd) and from reading a sample
 //! of the first file (docs per input byte, text bytes per doc); memory per rank from what the
 //! runner holds: a docs rank keeps at most 3 batches (one in the steps, two read ahead; a batch
-//! is 512 docs or 64 MiB), the tokenizer (~25 MB), jieba (~32 MB), the step indexes and, in the
+//! is 512 docs or 16 MiB), the tokenizer (~25 MB), jieba (~32 MB), the step indexes and, in the
 //! last docs stage, one Parquet row group; a dedup reduce rank holds what its step says
 //! (`skypile_dedup::estimate_memory` for MinHash, 48 B/doc of a partition for exact dedup).
 //! Estimates are upper-ish bounds meant to size `slurm.mem`; the README has a measured run.
@@ -27,8 +27,8 @@ const JIEBA: u64 = 32 << 20;
 /// Heap bytes of a `Doc` per text byte while it flows through steps (the text, a rewritten
 /// copy, the cached jieba words), and per raw HTML byte.
 const DOC_OVERHEAD: f64 = 3.0;
-const BATCH_DOCS: u64 = 512;
-const BATCH_BYTES: u64 = 64 << 20;
+const BATCH_DOCS: u64 = crate::docstage::BATCH_DOCS as u64;
+const BATCH_BYTES: u64 = crate::docstage::BATCH_BYTES as u64;
 /// Text share of raw HTML after main-text extraction (Common Crawl pages: 5–25%).
 const EXTRACT_RATIO: f64 = 0.15;
 /// zstd-3 Parquet bytes per text byte (0.3–0.4 on web text, 0.5 measured on random words).

@@ -29,7 +29,8 @@ impl Default for TokenizerConfig {
 }
 
 pub enum Tokenizer {
-    Bpe(&'static CoreBPE),
+    /// Loaded on first use (0.15–0.3 s): stages that count no tokens never pay for it.
+    Bpe(fn() -> &'static CoreBPE),
     Hf(Box<tokenizers::Tokenizer>),
     None,
 }
@@ -42,10 +43,10 @@ impl Tokenizer {
             return Ok(Tokenizer::Hf(Box::new(t)));
         }
         Ok(match cfg.encoding.as_str() {
-            "cl100k_base" => Tokenizer::Bpe(tiktoken_rs::cl100k_base_singleton()),
-            "o200k_base" => Tokenizer::Bpe(tiktoken_rs::o200k_base_singleton()),
-            "r50k_base" => Tokenizer::Bpe(tiktoken_rs::r50k_base_singleton()),
-            "p50k_base" => Tokenizer::Bpe(tiktoken_rs::p50k_base_singleton()),
+            "cl100k_base" => Tokenizer::Bpe(tiktoken_rs::cl100k_base_singleton),
+            "o200k_base" => Tokenizer::Bpe(tiktoken_rs::o200k_base_singleton),
+            "r50k_base" => Tokenizer::Bpe(tiktoken_rs::r50k_base_singleton),
+            "p50k_base" => Tokenizer::Bpe(tiktoken_rs::p50k_base_singleton),
             "none" => Tokenizer::None,
             other => bail!(
                 "`tokenizer.encoding: {other}` is unknown: allowed cl100k_base, o200k_base, r50k_base, p50k_base, none"
@@ -56,7 +57,7 @@ impl Tokenizer {
     pub fn count(&self, text: &str) -> usize {
         match self {
             // Special-token strings in web text are plain text, never control tokens.
-            Tokenizer::Bpe(bpe) => bpe.count_ordinary(text),
+            Tokenizer::Bpe(bpe) => bpe().count_ordinary(text),
             // No special tokens: we count the document's own tokens.
             Tokenizer::Hf(t) => t.encode_fast(text, false).map_or(0, |e| e.len()),
             Tokenizer::None => 0,
