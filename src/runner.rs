@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use skypile_core::{Counters, StageCtx};
 
@@ -163,6 +164,27 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
             Some(r) => vec![r],
             None => (0..stage.ranks).collect(),
         };
+        // Ranks of a reduce stage are independent: run them side by side in the pool (their
+        // memory adds up; `skypile plan` shows it per rank).
+        if let StageKind::Reduce(k, name) = &stage.kind {
+            let pending: Vec<usize> = ranks
+                .iter()
+                .copied()
+                .filter(|r| !is_done(&out, stage, *r))
+                .collect();
+            if workers > 1 && pending.len() > 1 {
+                crate::logging::set_rank_log(Some(
+                    &out.join("logs").join(&stage.name).join("ranks.log"),
+                ));
+                pool.install(|| {
+                    pending.par_iter().try_for_each(|&rank| {
+                        reduce_rank(&out, &plan, stage, *k, name, rank, workers)
+                    })
+                })?;
+                crate::logging::set_rank_log(None);
+                continue;
+            }
+        }
         for rank in ranks {
             if stage.kind != StageKind::Merge && is_done(&out, stage, rank) {
                 log::info!("{} rank {rank}: already complete, skipping", stage.name);
@@ -175,7 +197,7 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                     .join(format!("{rank:05}.log")),
             ));
             log::info!("{} rank {rank}/{}: start", stage.name, stage.ranks);
-            let mut rs = match &stage.kind {
+            let rs = match &stage.kind {
                 StageKind::Docs(k) => {
                     clean_rank_outputs(&out, &plan, *k, rank)?;
                     // Steps may keep per-instance state (seen-sets, once-only counters): every
@@ -210,27 +232,9 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                     }
                 }
                 StageKind::Reduce(k, name) => {
-                    let g = plan
-                        .global(*k)
-                        .context("internal: reduce stage without a global step")?;
-                    let ctx = StageCtx {
-                        dir: docstage::global_dir(&out, g),
-                        task: rank,
-                        tasks: stage.ranks,
-                        workers,
-                        config_hash: g.step.config_hash(),
-                    };
-                    let c = pool
-                        .install(|| g.step.reduce(name, &ctx))
-                        .with_context(|| format!("stage {} rank {rank}", stage.name))?;
-                    let mut counters = Counters::default();
-                    for (key, n) in c.0 {
-                        counters.merge_one(&format!("{}.{key}", g.label), n);
-                    }
-                    RankStats {
-                        counters,
-                        ..Default::default()
-                    }
+                    pool.install(|| reduce_rank(&out, &plan, stage, *k, name, rank, workers))?;
+                    crate::logging::set_rank_log(None);
+                    continue;
                 }
                 StageKind::Merge => {
                     stats::merge(&out, &plan, p)?;
@@ -241,22 +245,75 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                     continue;
                 }
             };
-            rs.stage = stage.name.clone();
-            rs.rank = rank;
-            rs.elapsed_s = t.elapsed().as_secs_f64();
-            write_atomic(
-                &stats_path(&out, &stage.name, rank),
-                &serde_json::to_vec_pretty(&rs)?,
-            )?;
-            write_atomic(&completion_path(&out, &stage.name, rank), b"")?;
-            log::info!(
-                "{} rank {rank}: complete in {:.1}s",
-                stage.name,
-                t.elapsed().as_secs_f64()
-            );
+            finish_rank(&out, stage, rank, rs, t)?;
             crate::logging::set_rank_log(None);
         }
     }
+    Ok(())
+}
+
+/// One rank of a global step's reduce stage.
+fn reduce_rank(
+    out: &Path,
+    plan: &Plan,
+    stage: &Stage,
+    k: usize,
+    name: &str,
+    rank: usize,
+    workers: usize,
+) -> Result<()> {
+    let t = Instant::now();
+    let g = plan
+        .global(k)
+        .context("internal: reduce stage without a global step")?;
+    let ctx = StageCtx {
+        dir: docstage::global_dir(out, g),
+        task: rank,
+        tasks: stage.ranks,
+        workers,
+        config_hash: g.step.config_hash(),
+    };
+    let c = g
+        .step
+        .reduce(name, &ctx)
+        .with_context(|| format!("stage {} rank {rank}", stage.name))?;
+    let mut counters = Counters::default();
+    for (key, n) in c.0 {
+        counters.merge_one(&format!("{}.{key}", g.label), n);
+    }
+    finish_rank(
+        out,
+        stage,
+        rank,
+        RankStats {
+            counters,
+            ..Default::default()
+        },
+        t,
+    )
+}
+
+/// A rank is done: its stats, then its completion marker (outputs are already in place).
+fn finish_rank(
+    out: &Path,
+    stage: &Stage,
+    rank: usize,
+    mut rs: RankStats,
+    t: Instant,
+) -> Result<()> {
+    rs.stage = stage.name.clone();
+    rs.rank = rank;
+    rs.elapsed_s = t.elapsed().as_secs_f64();
+    write_atomic(
+        &stats_path(out, &stage.name, rank),
+        &serde_json::to_vec_pretty(&rs)?,
+    )?;
+    write_atomic(&completion_path(out, &stage.name, rank), b"")?;
+    log::info!(
+        "{} rank {rank}: complete in {:.1}s",
+        stage.name,
+        rs.elapsed_s
+    );
     Ok(())
 }
 
