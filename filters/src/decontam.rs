@@ -112,7 +112,8 @@ impl DecontamConfig {
     /// (the runner resolves relative paths against the pipeline YAML's folder).
     pub fn build(&self, resolve: impl Fn(&str) -> PathBuf) -> Result<Decontam> {
         if self.benchmarks.is_empty() {
-            bail!("decontam: `benchmarks` is empty: list at least one {{name, path, fields}}");
+            // Production pipelines ship the step switched off until evaluation files are listed.
+            log::warn!("decontam: no `benchmarks` listed: the step keeps every document");
         }
         if self.ngram_en == 0 || self.ngram_zh == 0 {
             bail!("decontam: ngram_en and ngram_zh must be ≥ 1");
@@ -327,6 +328,18 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+
+    #[test]
+    fn no_benchmarks_means_the_step_is_off() {
+        let step = DecontamConfig::default()
+            .build(|p| PathBuf::from(p))
+            .unwrap();
+        let mut doc = Doc::from_text("d", "Which of the following is a prime number? 2, 4, 6, 8.");
+        assert_eq!(
+            step.process(&mut doc, &mut Counters::default()),
+            Verdict::Keep
+        );
+    }
 
     const ZH_Q: &str = "小明把一杯热水放在窗台上，半小时后水温明显下降，这一现象主要说明了热量总是自发地从高温物体传递到低温物体的哪一条规律？";
     const EN_Q: &str = "The town council of Eldermoor raised the price of parking permits from twenty to thirty coins and observed that total permit revenue fell. What does this suggest about the price elasticity of demand for permits in Eldermoor?";
