@@ -242,7 +242,10 @@ fn detect_lenient(bytes: &[u8], url: Option<&str>) -> &'static Encoding {
     for (i, &b) in bytes.iter().enumerate() {
         if b >= 0x80 {
             high += 1;
-            let prev = i.checked_sub(1).and_then(|j| bytes.get(j)).is_some_and(|&p| p >= 0x80);
+            let prev = i
+                .checked_sub(1)
+                .and_then(|j| bytes.get(j))
+                .is_some_and(|&p| p >= 0x80);
             let next = bytes.get(i + 1).is_some_and(|&n| n >= 0x80);
             paired += usize::from(prev || next);
         }
