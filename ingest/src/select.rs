@@ -217,22 +217,28 @@ mod tests {
         }
     }
 
-    #[test]
-    fn deferred_decoding_gives_the_same_doc_later() {
-        let cfg = InputConfig {
-            defer_decode: true,
+    /// A GB18030 page declared as gb2312, read with or without deferred decoding.
+    fn gb_page(defer_decode: bool) -> Box<Doc> {
+        let sel = Select::new(&InputConfig {
+            defer_decode,
             ..Default::default()
-        };
-        let sel = Select::new(&cfg).unwrap();
+        })
+        .unwrap();
         let body = encoding_rs::GB18030
             .encode("<html><body>中文网页</body></html>")
             .0;
         let mut msg =
             b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=gb2312\r\n\r\n".to_vec();
         msg.extend_from_slice(&body);
-        let Event::Doc(mut d) = http_response(&msg, &rec(), &sel) else {
+        let Event::Doc(d) = http_response(&msg, &rec(), &sel) else {
             panic!()
         };
+        d
+    }
+
+    #[test]
+    fn deferred_decoding_gives_the_same_doc_later() {
+        let mut d = gb_page(true);
         assert!(d.raw.as_ref().unwrap().html.is_empty() && d.meta_str("charset").is_none());
         decode_deferred(&mut d).unwrap();
         assert_eq!(
@@ -256,16 +262,7 @@ mod tests {
 
     #[test]
     fn response_becomes_a_doc_with_charset_columns() {
-        let sel = Select::new(&InputConfig::default()).unwrap();
-        let body = encoding_rs::GB18030
-            .encode("<html><body>中文网页</body></html>")
-            .0;
-        let mut msg =
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=gb2312\r\n\r\n".to_vec();
-        msg.extend_from_slice(&body);
-        let Event::Doc(d) = http_response(&msg, &rec(), &sel) else {
-            panic!()
-        };
+        let d = gb_page(false);
         let raw = d.raw.as_ref().unwrap();
         assert_eq!(raw.html, "<html><body>中文网页</body></html>");
         assert_eq!(raw.mime.as_deref(), Some("text/html"));
