@@ -326,8 +326,8 @@ fn process(
             let obs = g.step.observe(&doc);
             counters.add(&format!("{}.observed", g.label), 1);
             counters.add(
-                &format!("{}.observe_us", g.label),
-                t.elapsed().as_micros() as u64,
+                &format!("{}.observe_ns", g.label),
+                t.elapsed().as_nanos() as u64,
             );
             Some(obs)
         }
@@ -388,7 +388,7 @@ fn account(
     counters: &mut Counters,
 ) -> Option<(String, String)> {
     counters.add(&format!("{label}.in"), 1);
-    counters.add(&format!("{label}.time_us"), took.as_micros() as u64);
+    counters.add(&format!("{label}.time_ns"), took.as_nanos() as u64);
     for (k, n) in std::mem::take(&mut local.0) {
         counters.merge_one(&format!("{label}.{k}"), n);
     }

@@ -171,7 +171,7 @@ pub fn summarize(name: &str, ranks: &[RankStats], stages: Vec<StageTime>) -> (Ru
             "in" => s.docs_in += v,
             "kept" => s.kept += v,
             "dropped" => s.dropped += v,
-            "time_us" | "observe_us" => s.time_s += *v as f64 / 1e6,
+            "time_ns" | "observe_ns" => s.time_s += *v as f64 / 1e9,
             c => match c.strip_prefix("dropped_") {
                 Some(reason) => {
                     s.dropped_reasons.insert(reason.to_string(), *v);

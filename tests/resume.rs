@@ -195,12 +195,12 @@ fn summary(out: &Path) -> (Value, Value) {
         "shards": m["shards"].as_array().unwrap().iter()
             .map(|x| serde_json::json!([x["path"], x["rows"], x["tokens"]])).collect::<Vec<_>>(),
     });
-    // Everything but timings (`*time_us`, `*observe_us`, elapsed) must match.
+    // Everything but timings (`*time_ns`, `*observe_ns`, elapsed) must match.
     let counters: serde_json::Map<String, Value> = s["counters"]
         .as_object()
         .unwrap()
         .iter()
-        .filter(|(k, _)| !k.ends_with("_us"))
+        .filter(|(k, _)| !k.ends_with("_ns"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let stats = serde_json::json!({

@@ -10,7 +10,7 @@ man() {
 }
 diff <(man "$a") <(man "$b") || { echo "manifest totals/shards differ" >&2; exit 1; }
 st() {
-  $py -c 'import json,sys; s=json.load(open(sys.argv[1])); c={k:v for k,v in s["counters"].items() if not k.endswith("_us")}; print(s["complete"], s["docs_in"], s["docs_out"], s["tokens_out"], json.dumps(c, sort_keys=True))' "$1/stats.json"
+  $py -c 'import json,sys; s=json.load(open(sys.argv[1])); c={k:v for k,v in s["counters"].items() if not k.endswith("_ns")}; print(s["complete"], s["docs_in"], s["docs_out"], s["tokens_out"], json.dumps(c, sort_keys=True))' "$1/stats.json"
 }
 diff <(st "$a") <(st "$b") || { echo "stats.json counters differ" >&2; exit 1; }
 m=$(man "$a")
