@@ -145,7 +145,8 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
     input_cfg.defer_decode = true;
     let mut progress = Progress::new(&format!("docs-{k} task {}/{}", ctx.task, ctx.tasks));
     let result = std::thread::scope(|scope| -> Result<Sinks> {
-        let reader = scope.spawn(move || -> Counters { read_batches(source, &input_cfg, tx) });
+        let reader =
+            scope.spawn(move || -> Counters { read_batches(ctx.pool, source, &input_cfg, tx) });
         let sink = scope.spawn(move || -> Result<Sinks> {
             for outcomes in orx {
                 sinks.write(outcomes)?;
@@ -407,6 +408,7 @@ fn account(
 
 /// The reader thread: files or spool -> bounded batches. Returns the ingest counters.
 fn read_batches(
+    pool: &rayon::ThreadPool,
     source: Source,
     cfg: &skypile_ingest::InputConfig,
     tx: crossbeam_channel::Sender<Result<Vec<Doc>>>,
@@ -469,26 +471,34 @@ fn read_batches(
                     return c;
                 }
             };
+            // Records are parsed in the pool, a batch at a time: serde_json on one thread was
+            // the serial part of every docs stage after a dedup step.
+            let mut recs: Vec<Vec<u8>> = Vec::new();
+            let mut rec_bytes = 0usize;
+            let parse = |recs: &mut Vec<Vec<u8>>| -> Result<Vec<Doc>> {
+                pool.install(|| {
+                    recs.par_drain(..)
+                        .map(|rec| {
+                            serde_json::from_slice::<Doc>(&rec).map_err(|e| {
+                                anyhow::anyhow!("{}: bad spool record: {e}", path.display())
+                            })
+                        })
+                        .collect()
+                })
+            };
             loop {
                 match r.read_record() {
-                    Ok(Some(rec)) => match serde_json::from_slice::<Doc>(&rec) {
-                        Ok(d) => {
-                            bytes += doc_bytes(&d);
-                            batch.push(d);
-                            if (batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES)
-                                && !send(&mut batch, &mut bytes)
-                            {
+                    Ok(Some(rec)) => {
+                        rec_bytes += rec.len();
+                        recs.push(rec);
+                        if recs.len() >= BATCH_DOCS || rec_bytes >= BATCH_BYTES {
+                            rec_bytes = 0;
+                            let docs = parse(&mut recs);
+                            if tx.send(docs).is_err() {
                                 return c;
                             }
                         }
-                        Err(e) => {
-                            let _ = tx.send(Err(anyhow::anyhow!(
-                                "{}: bad spool record: {e}",
-                                path.display()
-                            )));
-                            return c;
-                        }
-                    },
+                    }
                     Ok(None) => break,
                     Err(e) => {
                         let _ = tx.send(Err(e));
@@ -496,6 +506,10 @@ fn read_batches(
                     }
                 }
             }
+            if !recs.is_empty() {
+                let _ = tx.send(parse(&mut recs));
+            }
+            return c;
         }
     }
     if !batch.is_empty() {
