@@ -433,7 +433,24 @@ fn read_batches(
                     }
                 };
                 c.inc("ingest.files");
-                for ev in events {
+                let mut events = events;
+                loop {
+                    // A reader bug on some odd file must not take the whole run down: the rest
+                    // of that file is skipped, counted and logged, and the next file is read.
+                    let ev = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        events.next()
+                    })) {
+                        Ok(Some(ev)) => ev,
+                        Ok(None) => break,
+                        Err(_) => {
+                            log::error!(
+                                "reader panicked in {}: rest of the file skipped (please report this input)",
+                                path.display()
+                            );
+                            c.inc("ingest.bad_reader_panic");
+                            break;
+                        }
+                    };
                     match ev {
                         skypile_ingest::Event::Doc(d) => {
                             c.inc("ingest.docs");
