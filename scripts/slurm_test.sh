@@ -47,6 +47,10 @@ cleanup() {
   for pf in "${PIDS[@]}"; do
     [ -s "$pf" ] && kill "$(cat "$pf")" 2>/dev/null || true
   done
+  # Let the daemons finish writing their state before the folder goes (bounded, no sleep).
+  for pf in "${PIDS[@]}"; do
+    [ -s "$pf" ] && timeout 10 tail --pid="$(cat "$pf")" -f /dev/null 2>/dev/null || true
+  done
   if [ "$st" != 0 ]; then
     echo "---- slurmctld log (tail)" >&2; tail -20 "$WORK/slurmctld.log" 2>/dev/null >&2 || true
     echo "---- slurmd log (tail)" >&2; tail -20 "$WORK/slurmd.log" 2>/dev/null >&2 || true
@@ -57,8 +61,9 @@ cleanup() {
   if [ "${SKYPILE_SLURM_KEEP:-0}" = 1 ] || [ "$st" != 0 ]; then
     echo "(kept $WORK)" >&2
   else
-    rm -rf "$WORK"
+    rm -rf "$WORK" 2>/dev/null || true
   fi
+  return "$st"
 }
 trap cleanup EXIT
 
