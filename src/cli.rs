@@ -138,18 +138,7 @@ fn dispatch(cmd: Cmd) -> Result<()> {
             crate::plan::print(&p)
         }
         Cmd::Stats { dir, json } => {
-            let (ranks, times) = crate::stats::collect(&dir)?;
-            let name =
-                serde_json::from_slice::<serde_json::Value>(&std::fs::read(dir.join("run.json"))?)?
-                    ["name"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string();
-            let (rs, m) = crate::stats::summarize(&name, &ranks, times);
-            runner::write_atomic(&dir.join("stats.json"), &serde_json::to_vec_pretty(&rs)?)?;
-            if rs.complete {
-                runner::write_atomic(&dir.join("manifest.json"), &serde_json::to_vec_pretty(&m)?)?;
-            }
+            let (rs, _) = crate::stats::merge(&dir)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rs)?);
             } else {

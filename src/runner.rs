@@ -237,7 +237,7 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                     continue;
                 }
                 StageKind::Merge => {
-                    stats::merge(&out, &plan, p)?;
+                    stats::merge(&out)?;
                     if !p.output.keep_work {
                         let _ = std::fs::remove_dir_all(out.join("work"));
                     }

@@ -11,9 +11,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use skypile_core::Counters;
 
-use crate::config::Pipeline;
 use crate::runner::{RankStats, completion_path, stats_path, write_atomic};
-use crate::stages::Plan;
 use crate::writer::{LangTotals, ShardInfo};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -71,8 +69,8 @@ pub struct Manifest {
     pub by_lang: BTreeMap<String, LangTotals>,
 }
 
-/// Read every completed rank's stats file.
-pub fn collect(out: &Path) -> Result<(Vec<RankStats>, Vec<StageTime>)> {
+/// Read the run's name and every completed rank's stats file.
+fn collect(out: &Path) -> Result<(String, Vec<RankStats>, Vec<StageTime>)> {
     let info: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("run.json")).with_context(|| {
             format!(
@@ -110,7 +108,8 @@ pub fn collect(out: &Path) -> Result<(Vec<RankStats>, Vec<StageTime>)> {
         }
         times.push(t);
     }
-    Ok((ranks, times))
+    let name = info["name"].as_str().unwrap_or_default().to_string();
+    Ok((name, ranks, times))
 }
 
 pub fn summarize(name: &str, ranks: &[RankStats], stages: Vec<StageTime>) -> (RunStats, Manifest) {
@@ -210,12 +209,15 @@ pub fn summarize(name: &str, ranks: &[RankStats], stages: Vec<StageTime>) -> (Ru
     (rs, m)
 }
 
-/// The `merge` stage: write `stats.json` and `manifest.json`.
-pub fn merge(out: &Path, _plan: &Plan, p: &Pipeline) -> Result<(RunStats, Manifest)> {
-    let (ranks, times) = collect(out)?;
-    let (rs, m) = summarize(&p.name, &ranks, times);
+/// Merge every completed rank's stats into `stats.json`, and `manifest.json` once the run is
+/// complete. The `merge` stage and `skypile stats` both call this.
+pub fn merge(out: &Path) -> Result<(RunStats, Manifest)> {
+    let (name, ranks, times) = collect(out)?;
+    let (rs, m) = summarize(&name, &ranks, times);
     write_atomic(&out.join("stats.json"), &serde_json::to_vec_pretty(&rs)?)?;
-    write_atomic(&out.join("manifest.json"), &serde_json::to_vec_pretty(&m)?)?;
+    if rs.complete {
+        write_atomic(&out.join("manifest.json"), &serde_json::to_vec_pretty(&m)?)?;
+    }
     Ok((rs, m))
 }
 
