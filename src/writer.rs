@@ -66,13 +66,7 @@ fn arrow_type(t: ColType) -> DataType {
 pub fn schema_of(columns: &[Column]) -> SchemaRef {
     let fields: Vec<Field> = columns
         .iter()
-        .map(|c| {
-            let required = matches!(
-                c.name.as_str(),
-                "id" | "text" | "lang" | "lang_score" | "token_count" | "source"
-            );
-            Field::new(&c.name, arrow_type(c.ty), !required)
-        })
+        .map(|c| Field::new(&c.name, arrow_type(c.ty), is_nullable(&c.name)))
         .collect();
     Arc::new(Schema::new(fields))
 }
@@ -326,6 +320,7 @@ fn column_array(c: &Column, rows: &[Row]) -> ArrayRef {
     }
 }
 
+/// Base columns every row has a value for; the rest may be null.
 fn is_nullable(name: &str) -> bool {
     !matches!(
         name,
