@@ -119,13 +119,13 @@ fn str_col<'a>(b: &'a RecordBatch, name: &str) -> Option<&'a StringArray> {
         .downcast_ref::<StringArray>()
 }
 
-fn cell(b: &RecordBatch, name: &str, row: usize) -> Option<String> {
+/// One cell as text (None when null or the column is absent).
+pub(crate) fn cell(b: &RecordBatch, name: &str, row: usize) -> Option<String> {
     let col = b.column_by_name(name)?;
     if col.is_null(row) {
         return None;
     }
-    let opts = arrow_cast_free_format(col.as_ref(), row);
-    Some(opts)
+    Some(arrow_cast_free_format(col.as_ref(), row))
 }
 
 /// Format one cell without pulling in arrow-cast (a big compile): the types we write.

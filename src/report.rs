@@ -12,11 +12,11 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use arrow_array::{Array, Float32Array, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{Array, Float32Array, Float64Array, Int64Array};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::inspect::shards;
+use crate::inspect::{cell, shards};
 use crate::report_html::{Html, bar_chart, esc, histogram};
 use crate::stats::RunStats;
 
@@ -78,18 +78,6 @@ struct Scan {
 const CATEGORICAL: [&str; 4] = ["lang", "zh_variant", "charset_source", "charset"];
 const NOT_SCORES: [&str; 2] = ["lang_score", "drop_reason"];
 
-fn str_at(b: &RecordBatch, name: &str, row: usize) -> Option<String> {
-    let c = b
-        .column_by_name(name)?
-        .as_any()
-        .downcast_ref::<StringArray>()?;
-    if c.is_null(row) {
-        None
-    } else {
-        Some(c.value(row).to_string())
-    }
-}
-
 fn num_at(a: &dyn Array, row: usize) -> Option<f64> {
     if a.is_null(row) {
         return None;
@@ -114,11 +102,11 @@ impl Scan {
             let b = batch.with_context(|| format!("reading {}", path.display()))?;
             let schema = b.schema();
             for row in 0..b.num_rows() {
-                let lang = str_at(&b, "lang", row).unwrap_or_else(|| "und".into());
-                let text = str_at(&b, "text", row).unwrap_or_default();
+                let lang = cell(&b, "lang", row).unwrap_or_else(|| "und".into());
+                let text = cell(&b, "text", row).unwrap_or_default();
                 let sample = |reason: String| Sample {
-                    id: str_at(&b, "id", row).unwrap_or_default(),
-                    url: str_at(&b, "url", row).unwrap_or_default(),
+                    id: cell(&b, "id", row).unwrap_or_default(),
+                    url: cell(&b, "url", row).unwrap_or_default(),
                     lang: lang.clone(),
                     reason,
                     text: text.chars().take(600).collect(),
@@ -126,8 +114,8 @@ impl Scan {
                 if removed {
                     let reason = format!(
                         "{}: {}",
-                        str_at(&b, "drop_step", row).unwrap_or_default(),
-                        str_at(&b, "drop_reason", row).unwrap_or_default()
+                        cell(&b, "drop_step", row).unwrap_or_default(),
+                        cell(&b, "drop_reason", row).unwrap_or_default()
                     );
                     *self
                         .reasons_by_lang
@@ -146,7 +134,7 @@ impl Scan {
                     .get_or_insert_with(|| Reservoir::new(SAMPLES_KEPT, 42))
                     .push(sample(String::new()));
                 for name in CATEGORICAL {
-                    if let Some(v) = str_at(&b, name, row) {
+                    if let Some(v) = cell(&b, name, row) {
                         *self.counts.entry(name).or_default().entry(v).or_default() += 1;
                     }
                 }
