@@ -5,7 +5,8 @@
 //! runner holds: a docs rank keeps at most 3 batches (one in the steps, two read ahead; a batch
 //! is 512 docs or 16 MiB), the tokenizer (~25 MB), jieba (~32 MB), the step indexes and, in the
 //! last docs stage, one Parquet row group; a dedup reduce rank holds what its step says
-//! (`skypile_dedup::estimate_memory` for MinHash, 48 B/doc of a partition for exact dedup).
+//! (`skypile_dedup::estimate_memory` for MinHash, 48 B/doc of a partition for exact dedup,
+//! 52 B/doc for URL dedup, 24 B per line occurrence for line dedup).
 //! Estimates are upper-ish bounds meant to size `slurm.mem`; the README has a measured run.
 
 use std::fmt::Write as _;
@@ -164,7 +165,12 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
         .steps
         .iter()
         .map(step_json)
-        .filter(|(k, _)| matches!(k.as_str(), "exact_dedup" | "line_dedup" | "minhash"))
+        .filter(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "exact_dedup" | "line_dedup" | "minhash" | "url_dedup" // url_dedup: h/dedup (#23)
+            )
+        })
         .collect();
     let last_segment = plan.segments.len().saturating_sub(1);
     let row_group =
@@ -214,8 +220,10 @@ fn observation_bytes(key: &str, cfg: &serde_json::Value, docs: f64, text_per_doc
     match key {
         // (hash, key, task) per doc
         "exact_dedup" => docs * 36.0,
-        // one u64 per line; ~80 text bytes per line
-        "line_dedup" => docs * (text_per_doc / 80.0).max(1.0) * 8.0,
+        // (url, date, len, key, task) per doc with a URL; h/dedup (#23)
+        "url_dedup" => docs * 52.0,
+        // (line, text, site, url) per distinct line; ~80 text bytes per line; h/dedup (#23)
+        "line_dedup" => docs * (text_per_doc / 80.0).max(1.0) * 24.0,
         // one u64 per band, plus the doc key
         "minhash" => docs * (bands(cfg) as f64 * 8.0 + 16.0),
         _ => 0.0,
@@ -235,8 +243,9 @@ fn reduce_mem(key: &str, cfg: &serde_json::Value, docs: f64, ranks: usize) -> u6
             skypile_dedup::estimate_memory(docs as u64, &c)
         }
         "exact_dedup" => (part * 48.0) as u64,
-        // distinct line hashes of one partition in a hash map (~32 B each, ~30 lines per doc)
-        "line_dedup" => (part * 30.0 * 32.0) as u64,
+        "url_dedup" => (part * 52.0) as u64, // h/dedup (#23)
+        // every line occurrence of a partition, sorted in place (24 B, ~30 lines per doc)
+        "line_dedup" => (part * 30.0 * 24.0) as u64,
         _ => 0,
     }
 }

@@ -65,6 +65,7 @@ pub enum StepConfig {
     // --- skypile-dedup
     ExactDedup(skypile_dedup::ExactDedupConfig),
     LineDedup(skypile_dedup::LineDedupConfig),
+    UrlDedup(skypile_dedup::UrlDedupConfig), // h/dedup (#23)
     Minhash(skypile_dedup::MinhashConfig),
 }
 
@@ -113,6 +114,10 @@ impl StepConfig {
             Self::LineDedup(c) => Ok(Built::Global(Box::new(skypile_dedup::LineDedup::new(
                 c.clone(),
             )))),
+            // h/dedup (#23)
+            Self::UrlDedup(c) => Ok(Built::Global(Box::new(skypile_dedup::UrlDedup::new(
+                c.clone(),
+            )))),
             Self::Minhash(c) => Ok(Built::Global(Box::new(skypile_dedup::Minhash::new(
                 c.clone(),
             )?))),
@@ -142,6 +147,7 @@ impl StepConfig {
             // --- skypile-dedup
             Self::ExactDedup(_) => "exact_dedup",
             Self::LineDedup(_) => "line_dedup",
+            Self::UrlDedup(_) => "url_dedup", // h/dedup (#23)
             Self::Minhash(_) => "minhash",
         }
     }
