@@ -106,6 +106,9 @@ pub fn load(args: &RunArgs) -> Result<Pipeline> {
         args.tasks,
     );
     p.check()?;
+    for w in p.warnings() {
+        log::warn!("{w}"); // h/dedup (#23)
+    }
     Ok(p)
 }
 
@@ -124,6 +127,9 @@ fn dispatch(cmd: Cmd) -> Result<()> {
         Cmd::Validate { pipeline } => {
             let p = Pipeline::load(&pipeline)?;
             let plan = Plan::build(&p)?;
+            for w in p.warnings() {
+                eprintln!("warning: {w}"); // h/dedup (#23)
+            }
             println!(
                 "{}: OK ({} steps, {} stages, {} output columns)",
                 pipeline.display(),
