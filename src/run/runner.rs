@@ -1,14 +1,7 @@
 //! Running a pipeline: stages x ranks, completion markers, resume, merge.
 //!
-//! Output layout (datatrove's model, with its known faults fixed):
-//! ```text
-//! DIR/run.json                     config hash + stage list; a different config is refused
-//! DIR/data/part-<rank>-<n>.parquet kept docs           DIR/removed/docs<k>-<rank>-<n>.parquet
-//! DIR/stats/<stage>/<rank>.json    counters of one rank (written before its completion marker)
-//! DIR/completions/<stage>/<rank>   present = that rank is done and its outputs are in place
-//! DIR/work/                        spools and dedup intermediates (deleted after merge)
-//! DIR/stats.json, DIR/manifest.json  merged, written by the `merge` stage
-//! ```
+//! Every (stage, rank) leaves its outputs, stats and completion marker in the output folder
+//! (layout in [`crate::outdir`]; datatrove's model, with its known faults fixed).
 //! A rank's outputs are renamed into place before its stats and marker are written, and a rank
 //! that is rerun first deletes whatever an interrupted attempt left, so a relaunch after
 //! `kill -9` gives exactly the output of an uninterrupted run.
@@ -18,15 +11,15 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use skypile_core::{Counters, StageCtx};
 
+use super::docstage::{self, DocStageCtx};
+use super::logging;
+use super::stages::{Plan, Stage, StageKind};
 use crate::config::Pipeline;
-use crate::docstage::{self, DocStageCtx};
-use crate::stages::{Plan, Stage, StageKind};
-use crate::stats;
+use crate::outdir::{RankStats, RunInfo, completion_path, spool_path, stats_path, write_atomic};
+use crate::output::stats;
 use crate::tokens::Tokenizer;
-use crate::writer::ShardInfo;
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOpts {
@@ -36,62 +29,12 @@ pub struct RunOpts {
     pub stage: Option<String>,
 }
 
-/// What one (stage, rank) leaves in `stats/<stage>/<rank>.json`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct RankStats {
-    pub stage: String,
-    pub rank: usize,
-    pub counters: Counters,
-    pub shards: Vec<ShardInfo>,
-    pub removed: Vec<ShardInfo>,
-    pub elapsed_s: f64,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct RunInfo {
-    name: String,
-    config_hash: String,
-    stages: Vec<(String, usize)>,
-    /// The configuration that produced the output (steps and thresholds, for reports).
-    #[serde(default)]
-    pipeline: serde_json::Value,
-}
-
-pub fn completion_path(out: &Path, stage: &str, rank: usize) -> PathBuf {
-    out.join("completions")
-        .join(stage)
-        .join(format!("{rank:05}"))
-}
-
-pub fn stats_path(out: &Path, stage: &str, rank: usize) -> PathBuf {
-    out.join("stats")
-        .join(stage)
-        .join(format!("{rank:05}.json"))
-}
-
 pub fn is_done(out: &Path, stage: &Stage, rank: usize) -> bool {
     completion_path(out, &stage.name, rank).exists()
 }
 
 fn all_done(out: &Path, stage: &Stage) -> bool {
     (0..stage.ranks).all(|r| is_done(out, stage, r))
-}
-
-/// Write bytes to `path` atomically (unique tmp name, so concurrent ranks never collide).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d)
-            .with_context(|| format!("cannot create {}: check permissions", d.display()))?;
-    }
-    let tmp = PathBuf::from(format!("{}.{}.tmp", path.display(), std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| {
-        format!(
-            "cannot write {}: check permissions and disk space",
-            tmp.display()
-        )
-    })?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {}", tmp.display()))?;
-    Ok(())
 }
 
 pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
@@ -173,15 +116,13 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                 .filter(|r| !is_done(&out, stage, *r))
                 .collect();
             if workers > 1 && pending.len() > 1 {
-                crate::logging::set_rank_log(Some(
-                    &out.join("logs").join(&stage.name).join("ranks.log"),
-                ));
+                logging::set_rank_log(Some(&out.join("logs").join(&stage.name).join("ranks.log")));
                 pool.install(|| {
                     pending.par_iter().try_for_each(|&rank| {
                         reduce_rank(&out, &plan, stage, *k, name, rank, workers)
                     })
                 })?;
-                crate::logging::set_rank_log(None);
+                logging::set_rank_log(None);
                 continue;
             }
         }
@@ -191,7 +132,7 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                 continue;
             }
             let t = Instant::now();
-            crate::logging::set_rank_log(Some(
+            logging::set_rank_log(Some(
                 &out.join("logs")
                     .join(&stage.name)
                     .join(format!("{rank:05}.log")),
@@ -233,7 +174,7 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                 }
                 StageKind::Reduce(k, name) => {
                     pool.install(|| reduce_rank(&out, &plan, stage, *k, name, rank, workers))?;
-                    crate::logging::set_rank_log(None);
+                    logging::set_rank_log(None);
                     continue;
                 }
                 StageKind::Merge => {
@@ -246,7 +187,7 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                 }
             };
             finish_rank(&out, stage, rank, rs, t)?;
-            crate::logging::set_rank_log(None);
+            logging::set_rank_log(None);
         }
     }
     Ok(())
@@ -335,7 +276,7 @@ fn clean_rank_outputs(out: &Path, plan: &Plan, k: usize, rank: usize) -> Result<
             }
         }
     }
-    let _ = std::fs::remove_file(docstage::spool_path(out, k, rank));
+    let _ = std::fs::remove_file(spool_path(out, k, rank));
     Ok(())
 }
 

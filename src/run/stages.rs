@@ -16,8 +16,8 @@ use anyhow::{Result, bail};
 use skypile_core::{Column, GlobalStep, Step, binfile};
 
 use crate::config::Pipeline;
-use crate::steps::Built;
-use crate::writer;
+use crate::config::steps::Built;
+use crate::output::writer;
 
 pub struct NamedStep {
     /// `NN.key`, e.g. `04.gopher_quality`: unique, sortable, used as the stats prefix.
