@@ -155,14 +155,14 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
     let mut out = Vec::new();
     for s in &plan.stages {
         let (peak_mem, writes, what) = match &s.kind {
-            StageKind::Docs(k) if *k == last_segment => (
+            StageKind::Docs { segment } if *segment == last_segment => (
                 doc_rank_mem + row_group,
                 (docs * text_per_doc * PARQUET_RATIO) as u64,
                 "Parquet (before drops)",
             ),
-            StageKind::Docs(k) => {
+            StageKind::Docs { segment } => {
                 let obs = plan
-                    .global(*k)
+                    .global(*segment)
                     .map_or(0, |g| g.step.observation_bytes(e.docs, text_per_doc));
                 (
                     doc_rank_mem + (16 << 20),
@@ -170,9 +170,9 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
                     "spool + dedup observations",
                 )
             }
-            StageKind::Reduce(k, name) => {
+            StageKind::Reduce { segment, name } => {
                 let mem = plan
-                    .global(*k)
+                    .global(*segment)
                     .map_or(0, |g| g.step.reduce_memory(name, e.docs, s.ranks));
                 (
                     BASE + TOKENIZER + mem,
