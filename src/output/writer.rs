@@ -5,7 +5,6 @@
 //! written as `*.tmp` and renamed when closed: a killed run never leaves a truncated
 //! `*.parquet` that looks complete.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,11 +18,11 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
-use serde::{Deserialize, Serialize};
 use skypile_core::binfile::tmp_path;
 use skypile_core::{ColType, Column, Doc, Value};
 
 use crate::config::OutputConfig;
+use crate::outdir::ShardInfo;
 
 /// Columns every output has, in this order, before the step columns.
 pub fn base_columns() -> Vec<Column> {
@@ -75,24 +74,16 @@ pub fn schema_of(columns: &[Column]) -> SchemaRef {
 pub struct Row {
     pub doc: Doc,
     pub tokens: i64,
-    /// For removed docs: (step, reason).
-    pub dropped: Option<(String, String)>,
+    /// For removed docs: which step dropped it and why.
+    pub dropped: Option<Dropped>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct LangTotals {
-    pub docs: u64,
-    pub tokens: u64,
-    pub chars: u64,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct ShardInfo {
-    pub path: String,
-    pub rows: u64,
-    pub bytes: u64,
-    pub tokens: u64,
-    pub by_lang: BTreeMap<String, LangTotals>,
+/// Why a doc left the pipeline: the `drop_step` and `drop_reason` columns of `removed/`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dropped {
+    /// The step's label, e.g. `04.gopher_quality` (`00.ingest` for the reader).
+    pub step: String,
+    pub reason: String,
 }
 
 pub struct ShardWriter {
@@ -253,8 +244,8 @@ fn cell<'a>(name: &str, r: &'a Row) -> Option<std::borrow::Cow<'a, Value>> {
         "token_count" => Owned(Value::Int(r.tokens)),
         "source" => Owned(Value::Str(d.source.clone())),
         "title" => Owned(Value::Str(d.title.clone()?)),
-        "drop_step" => Owned(Value::Str(r.dropped.as_ref()?.0.clone())),
-        "drop_reason" => Owned(Value::Str(r.dropped.as_ref()?.1.clone())),
+        "drop_step" => Owned(Value::Str(r.dropped.as_ref()?.step.clone())),
+        "drop_reason" => Owned(Value::Str(r.dropped.as_ref()?.reason.clone())),
         other => Borrowed(d.meta.get(other)?),
     })
 }

@@ -9,8 +9,11 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use skypile_ingest::InputConfig;
 
-use crate::steps::{BuildCtx, StepConfig};
+pub(crate) mod slurm;
+pub(crate) mod steps;
+
 use crate::tokens::TokenizerConfig;
+use steps::{BuildCtx, StepConfig};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,7 +38,7 @@ pub struct Pipeline {
     pub steps: Vec<StepConfig>,
     /// Cluster settings for `skypile slurm`.
     #[serde(default)]
-    pub slurm: crate::slurm::SlurmConfig,
+    pub slurm: slurm::SlurmConfig,
     /// Where the YAML was read from (for relative paths); not a YAML key.
     #[serde(skip)]
     pub base_dir: PathBuf,

@@ -1,0 +1,6 @@
+//! What a run leaves in its output folder: Parquet shards (writer and reader) and the merged
+//! stats and manifest.
+
+pub(crate) mod shards;
+pub(crate) mod stats;
+pub(crate) mod writer;
