@@ -64,6 +64,29 @@ pub struct OutputConfig {
     pub zstd_level: i32,
     /// Keep `DIR/work/` (spools, dedup intermediates) after a successful run.
     pub keep_work: bool,
+    /// Shard format of `data/` and `removed/`: `parquet` (default) or `jsonl` (one JSON object
+    /// per line with the same fields, as dolma/datatrove write).
+    pub format: OutputFormat,
+    /// Compression of JSONL shards: `gzip` (`.jsonl.gz`, default), `zstd` (`.jsonl.zst`) or
+    /// `none` (`.jsonl`). Parquet pages are always zstd (`zstd_level`).
+    pub compression: JsonlCompression,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    #[default]
+    Parquet,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonlCompression {
+    #[default]
+    Gzip,
+    Zstd,
+    None,
 }
 
 impl Default for OutputConfig {
@@ -76,6 +99,8 @@ impl Default for OutputConfig {
             row_group_max_bytes: 128 << 20,
             zstd_level: 3,
             keep_work: false,
+            format: OutputFormat::Parquet,
+            compression: JsonlCompression::Gzip,
         }
     }
 }
@@ -152,6 +177,7 @@ impl Pipeline {
             "tasks": self.tasks,
             "steps": self.steps,
             "output": [o.write_removed, o.shard_max_rows, o.shard_max_bytes, o.row_group_max_bytes, o.zstd_level],
+            "format": [o.format, o.compression],
         })
     }
 
