@@ -3,6 +3,7 @@
 pub mod binfile;
 pub mod doc;
 pub mod step;
+pub mod testdata;
 pub mod text;
 
 pub use doc::{Doc, DocKey, Raw, Value};
