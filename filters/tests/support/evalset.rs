@@ -13,9 +13,9 @@ use skypile_filters::{
 };
 use xxhash_rust::xxh3::xxh3_64;
 
+/// `../shared/data`, or `None` after a `SKIPPED:` line (a failure under `SKYPILE_REQUIRE_DATA=1`).
 pub fn data_root() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    p.is_dir().then_some(p)
+    skypile_core::testdata::shared_data()
 }
 
 /// Every filter in FineWeb's recipe order: URL and keyword checks on the raw text, Gopher on
