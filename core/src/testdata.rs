@@ -31,7 +31,10 @@ pub fn shared_data() -> Option<PathBuf> {
 /// `root/rel` if it exists, or `None` after reporting the skip (panics when data is required).
 pub fn require(root: &Path, rel: &str) -> Option<PathBuf> {
     let p = root.join(rel);
-    found(p.exists().then_some(p), &format!("{rel} not found under ../shared/data"))
+    found(
+        p.exists().then_some(p),
+        &format!("{rel} not found under ../shared/data"),
+    )
 }
 
 /// Reports a data-dependent skip for a reason other than a missing path (e.g. a set that loaded
@@ -59,7 +62,9 @@ fn report(required: bool, why: &str) {
         .unwrap_or("<unnamed>")
         .to_string();
     if required {
-        panic!("{test}: {why}, and {REQUIRE_ENV}=1 forbids skipping: put the shared data at <workspace>/../shared/data");
+        panic!(
+            "{test}: {why}, and {REQUIRE_ENV}=1 forbids skipping: put the shared data at <workspace>/../shared/data"
+        );
     }
     let _ = writeln!(std::io::stderr(), "{}", skip_line(&test, why));
 }
