@@ -56,6 +56,14 @@ fn held_out_good_kept_and_junk_dropped() {
             floor * 100.0
         );
     }
+    // No kind of generated junk slips through more than once in the held-out half.
+    for lang in ["zh", "en"] {
+        for kind in evalset::JUNK_KINDS {
+            let key = format!("held-out junk {lang}/{kind}");
+            let (dropped, n) = tally.get(&key).copied().unwrap_or((0, 0));
+            assert!(n >= 5 && n - dropped <= 1, "{key}: {dropped}/{n} dropped");
+        }
+    }
 }
 
 #[test]
