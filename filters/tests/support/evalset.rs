@@ -374,7 +374,7 @@ fn nav_dump(r: &mut Rng, zh: bool) -> String {
     let mut lines = Vec::new();
     for _ in 0..(20 + r.below(30)) {
         let n = 1 + r.below(4);
-        let sep = if zh { " | " } else { " | " };
+        let sep = " | ";
         lines.push((0..n).map(|_| r.pick(items)).collect::<Vec<_>>().join(sep));
     }
     lines.push(if zh {
