@@ -121,7 +121,10 @@ pub fn list_inputs(paths: &[String]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         let path = Path::new(p);
-        if path.is_dir() {
+        if p == "-" {
+            // JSONL on standard input (`zcat x.jsonl.gz | skypile run ... --input -`)
+            out.push(path.to_path_buf());
+        } else if path.is_dir() {
             walk(path, &mut out).with_context(|| format!("reading input directory {p}"))?;
         } else if path.is_file() {
             out.push(path.to_path_buf());
@@ -179,7 +182,9 @@ pub fn detect_format(path: &Path, forced: Format) -> Format {
     }
     let name = path.to_string_lossy().to_lowercase();
     let base = name.trim_end_matches(".gz").trim_end_matches(".zst");
-    if base.ends_with(".jsonl") || base.ends_with(".json") || base.ends_with(".ndjson") {
+    if name == "-" {
+        Format::Jsonl
+    } else if base.ends_with(".jsonl") || base.ends_with(".json") || base.ends_with(".ndjson") {
         Format::Jsonl
     } else if base.ends_with(".parquet") {
         Format::Parquet
@@ -255,6 +260,12 @@ fn open_unguarded(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Event
 
 /// Open a file for reading, transparently decompressing `.gz` (all members) and `.zst`.
 pub fn open_decompressed(path: &Path) -> Result<Box<dyn std::io::BufRead + Send>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            std::io::stdin(),
+        )));
+    }
     let f =
         std::fs::File::open(path).with_context(|| format!("opening input {}", path.display()))?;
     let name = path.to_string_lossy();
