@@ -22,6 +22,9 @@ pub mod select;
 pub use select::decode_deferred;
 pub mod stream;
 pub mod warc;
+mod warnings;
+
+pub use warnings::Warnings;
 
 /// Input formats. `auto` picks by extension and, failing that, by the first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -261,8 +261,15 @@ impl Core {
     /// After a record's last byte at decompressed offset `end`: if the gzip member holding it
     /// failed its CRC/length check, the record is not trustworthy. Returns the reason and
     /// crosses the break (it is then reported through this record only).
+    ///
+    /// - A member cut short by the end of the file is not corrupt: what inflated before the
+    ///   cut is intact, so whole records in it are kept (a cut whole-file `.warc.gz` keeps
+    ///   every record before the cut).
     pub fn tainted(&mut self, start: u64, end: u64) -> Option<(&'static str, String)> {
         let b = self.s.pending_break()?;
+        if b.reason == "bad_gzip_truncated" && end <= b.at {
+            return None;
+        }
         if b.member_start < end && b.at > start && b.member_start < b.at {
             let r = (b.reason, b.detail.clone());
             self.s.cross_break();
