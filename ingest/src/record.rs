@@ -180,6 +180,23 @@ impl Core {
         }
     }
 
+    /// One gzip member per record: a record that starts a member and whose `need` bytes run
+    /// past the start of another member where `is_start` sees a record had a wrong length.
+    /// Returns that member's index in the data (the record starts at the current offset).
+    pub fn member_inside(
+        &mut self,
+        start: u64,
+        need: usize,
+        is_start: impl Fn(&[u8]) -> bool,
+    ) -> Option<usize> {
+        if !self.s.gzip || self.s.locate(start).1 != 0 {
+            return None;
+        }
+        let m = self.s.member_after(start)?;
+        let i = usize::try_from(m.checked_sub(self.s.offset())?).ok()?;
+        (i < need && is_start(self.s.data().get(i..)?)).then_some(i)
+    }
+
     /// After a record's content ends at `p` (an index into the buffered data): is there only
     /// whitespace/NUL padding, then what `looks(rest, at_end)` accepts? `looks` returns `None`
     /// when it needs more bytes (never when `at_end`).

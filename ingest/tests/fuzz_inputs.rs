@@ -17,6 +17,19 @@ mod common;
 use common::{Recs, assert_has, gz, run, zst};
 use skypile_ingest::InputConfig;
 
+/// Cases per input = base × `SKYPILE_FUZZ_SCALE` (default 1, what CI runs); seeds are offset
+/// by `SKYPILE_FUZZ_SEED` (default 0) for a deeper local search.
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn seeded(seed: u64) -> Rng {
+    Rng(seed + 1_000_003 * env_num("SKYPILE_FUZZ_SEED", 0))
+}
+
 /// splitmix64: a seeded generator, so every run tests the same cases.
 struct Rng(u64);
 
@@ -73,6 +86,7 @@ const GARBAGE: &[&[u8]] = &[
 
 /// `n` cuts spread over the file plus `n` flips and `n / 2` insertions at random places.
 fn damages(len: usize, n: usize, rng: &mut Rng) -> Vec<Damage> {
+    let n = n * env_num("SKYPILE_FUZZ_SCALE", 1) as usize;
     let mut out: Vec<Damage> = (0..n)
         .map(|i| Damage::Cut(len * i / n + rng.below(len / n)))
         .collect();
@@ -103,13 +117,19 @@ fn check(
     rng: &mut Rng,
 ) -> usize {
     let cfg = InputConfig::default();
-    let ds = damages(file.len(), 16, rng);
+    let ds = damages(file.len(), 48, rng);
     let (mut kept, mut checked) = (0, 0);
     for d in &ds {
         let case = format!("{name} {d:?}");
         let case = case.get(..case.len().min(120)).unwrap_or(&case);
         let bad = d.apply(file);
-        let out = run(case, name, &bad, &cfg, 10 * recs.recs.len() + 100);
+        // A damaged stream can inflate to garbage with many "lines": allow one event per
+        // decompressed byte (a reader repeating itself forever still goes over).
+        let max_events = match layout {
+            Layout::Framed => 10 * recs.recs.len() + 100,
+            Layout::Stream => common::decompressed_prefix(name, &bad) + 100,
+        };
+        let out = run(case, name, &bad, &cfg, max_events);
         let limit = match (&layout, d) {
             (Layout::Framed, _) => d.at(),
             (Layout::Stream, Damage::Cut(_)) => common::decompressed_prefix(name, &bad),
@@ -129,6 +149,11 @@ fn check(
 }
 
 /// Bogus lengths in record `j` (before any compression): the other records all come out.
+///
+/// Except, without a gzip member per record, when the bogus length ends exactly where a later
+/// record ends (before its CRLF CRLF in WARC, at or before its newline in ARC): that file is
+/// byte for byte a record that embeds the records in between, and the reader rightly reads it
+/// so. One gzip member per record tells the two apart, so there every case is checked.
 fn check_lengths(
     name: &str,
     recs: &Recs,
@@ -136,7 +161,7 @@ fn check_lengths(
     rng: &mut Rng,
     pack: impl Fn(&Recs) -> Vec<u8>,
 ) {
-    for _ in 0..6 {
+    for _ in 0..16 * env_num("SKYPILE_FUZZ_SCALE", 1) {
         let j = rng.below(recs.recs.len());
         let rec = String::from_utf8(recs.recs[j].clone()).unwrap();
         let len: usize = length_of(&rec, field);
@@ -148,6 +173,10 @@ fn check_lengths(
         };
         bad.recs[j] = set_length(&rec, field, len, bogus).into_bytes();
         let case = format!("{name}: record {j} length {len} -> {bogus}");
+        if !(name.ends_with(".gz") && !name.starts_with("whole.")) && embeds(&bad, j, bogus, field)
+        {
+            continue;
+        }
         let out = run(&case, name, &pack(&bad), &InputConfig::default(), 1000);
         let others: Vec<String> = recs
             .markers
@@ -158,6 +187,23 @@ fn check_lengths(
             .collect();
         assert_has(&case, &out, &others);
     }
+}
+
+/// Does record `j`'s content, `len` bytes long, end exactly where a later record ends?
+fn embeds(recs: &Recs, j: usize, len: usize, field: &str) -> bool {
+    let (_, ends) = recs.plain();
+    let rec = &recs.recs[j];
+    let header = if field.is_empty() {
+        rec.iter().position(|&b| b == b'\n').unwrap() + 1
+    } else {
+        rec.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4
+    };
+    let start = if j == 0 { recs.head.len() } else { ends[j - 1] };
+    let end = start + header + len;
+    let trailers: &[usize] = if field.is_empty() { &[0, 1] } else { &[4] };
+    ends.iter()
+        .skip(j + 1)
+        .any(|&e| trailers.iter().any(|&t| e.checked_sub(t) == Some(end)))
 }
 
 /// The record length in a WARC header (`field` = "Content-Length: ") or an ARC header line
@@ -183,7 +229,7 @@ fn set_length(rec: &str, field: &str, old: usize, new: usize) -> String {
 
 #[test]
 fn mutated_web_archives_never_hang_and_keep_what_came_before() {
-    let mut rng = Rng(15);
+    let mut rng = seeded(15);
     let mut cases = 0;
     for (kind, recs) in [
         ("warc", common::warc(30, false)),
@@ -236,7 +282,7 @@ fn mutated_web_archives_never_hang_and_keep_what_came_before() {
 
 #[test]
 fn mutated_jsonl_never_hangs_and_keeps_what_came_before() {
-    let mut rng = Rng(150);
+    let mut rng = seeded(150);
     let recs = common::jsonl(400);
     let (plain, ends) = recs.plain();
     check("jsonl", &plain, &ends, &recs, Layout::Framed, &mut rng);
@@ -262,7 +308,7 @@ fn mutated_jsonl_never_hangs_and_keeps_what_came_before() {
 /// damage to the footer or a cut (which loses the footer) is a failed open. Never a panic.
 #[test]
 fn mutated_parquet_never_panics_and_keeps_earlier_row_groups() {
-    let mut rng = Rng(1500);
+    let mut rng = seeded(1500);
     let texts: Vec<String> = (0..200)
         .map(|i| format!("第{i}行 row {i} {}", "w ".repeat(i % 50)))
         .collect();
@@ -270,7 +316,7 @@ fn mutated_parquet_never_panics_and_keeps_earlier_row_groups() {
     let groups = common::parquet_groups(&file);
     let footer = common::parquet_footer_start(&file);
     let markers: Vec<String> = (0..texts.len()).map(|i| format!("r{i}")).collect();
-    for d in damages(file.len(), 24, &mut rng) {
+    for d in damages(file.len(), 64, &mut rng) {
         let case = format!("parquet {d:?}");
         let out = run(
             &case,
@@ -319,11 +365,11 @@ fn mutated_real_warcs_never_hang() {
         files.len(),
         dir.display()
     );
-    let mut rng = Rng(15_000);
+    let mut rng = seeded(15_000);
     for p in &files {
         let bytes = std::fs::read(p).unwrap();
         let name = p.file_name().unwrap().to_string_lossy().to_string();
-        for d in damages(bytes.len(), 3, &mut rng) {
+        for d in damages(bytes.len(), 8, &mut rng) {
             run(
                 &format!("{name} {d:?}"),
                 &name,
