@@ -1,8 +1,10 @@
 //! skypile-ingest: streaming readers that turn input files into [`Doc`]s.
 //!
 //! Every reader yields [`Event`]s: a document, or a skipped/malformed record with a reason the
-//! runner counts as `ingest.<reason>`. Readers never panic and never stop at the first bad
-//! record: bad input is data.
+//! runner counts as `ingest.<reason>`. Readers never panic, never hang and never stop at a bad
+//! record: bad input is data. A stream that cannot go on (a cut `.jsonl.gz`, an I/O error)
+//! ends its file with one event after every record before it; over-long or mis-sized records
+//! cost themselves only. The reasons and what follows each are listed in README.md.
 
 use std::path::{Path, PathBuf};
 

@@ -103,6 +103,9 @@ pub struct Stream {
     eof: bool,
     /// Scanning for a new member after a failure: further failures are part of the same break.
     resyncing: bool,
+    /// An I/O error happened: once its break is crossed the stream ends (a failing disk
+    /// would fail every later read too, one event each, forever).
+    dead: bool,
     pub gzip: bool,
 }
 
@@ -129,6 +132,7 @@ impl Stream {
             brk: None,
             eof: false,
             resyncing: false,
+            dead: false,
             gzip,
         })
     }
@@ -168,6 +172,10 @@ impl Stream {
         if self.exhausted() {
             return false;
         }
+        if self.dead {
+            self.eof = true;
+            return false;
+        }
         if self.pos > 0 && (self.pos >= self.end / 2 || self.end + CHUNK > self.buf.len()) {
             self.buf.copy_within(self.pos..self.end, 0);
             self.end -= self.pos;
@@ -198,6 +206,7 @@ impl Stream {
                 member_failed,
             } => {
                 let at = self.base + len as u64;
+                self.dead = reason == "bad_read";
                 let member_start = if member_failed {
                     self.members.back().map_or(at, |m| m.0)
                 } else {
