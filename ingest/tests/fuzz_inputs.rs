@@ -17,13 +17,18 @@ mod common;
 use common::{Recs, assert_has, gz, run, zst};
 use skypile_ingest::InputConfig;
 
-/// Cases per input = base × `SKYPILE_FUZZ_SCALE` (default 1, what CI runs); seeds are offset
+/// Cases per input = base × `SKYPILE_FUZZ_SCALE` (default 4, what CI runs: ~20 s in the dev
+/// profile on a loaded 2-core machine); seeds are offset
 /// by `SKYPILE_FUZZ_SEED` (default 0) for a deeper local search.
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+fn scale() -> u64 {
+    env_num("SKYPILE_FUZZ_SCALE", 4)
 }
 
 fn seeded(seed: u64) -> Rng {
@@ -86,7 +91,7 @@ const GARBAGE: &[&[u8]] = &[
 
 /// `n` cuts spread over the file plus `n` flips and `n / 2` insertions at random places.
 fn damages(len: usize, n: usize, rng: &mut Rng) -> Vec<Damage> {
-    let n = n * env_num("SKYPILE_FUZZ_SCALE", 1) as usize;
+    let n = n * scale() as usize;
     let mut out: Vec<Damage> = (0..n)
         .map(|i| Damage::Cut(len * i / n + rng.below(len / n)))
         .collect();
@@ -161,7 +166,7 @@ fn check_lengths(
     rng: &mut Rng,
     pack: impl Fn(&Recs) -> Vec<u8>,
 ) {
-    for _ in 0..16 * env_num("SKYPILE_FUZZ_SCALE", 1) {
+    for _ in 0..16 * scale() {
         let j = rng.below(recs.recs.len());
         let rec = String::from_utf8(recs.recs[j].clone()).unwrap();
         let len: usize = length_of(&rec, field);
