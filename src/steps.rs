@@ -66,6 +66,8 @@ pub enum StepConfig {
     ExactDedup(skypile_dedup::ExactDedupConfig),
     LineDedup(skypile_dedup::LineDedupConfig),
     Minhash(skypile_dedup::MinhashConfig),
+    // --- skypile-ngram
+    Perplexity(skypile_ngram::PerplexityConfig),
 }
 
 impl StepConfig {
@@ -116,6 +118,8 @@ impl StepConfig {
             Self::Minhash(c) => Ok(Built::Global(Box::new(skypile_dedup::Minhash::new(
                 c.clone(),
             )?))),
+            // --- skypile-ngram
+            Self::Perplexity(c) => Ok(Built::Doc(Box::new(c.build(|p| _ctx.resolve(p))?))),
         }
     }
 
@@ -143,6 +147,8 @@ impl StepConfig {
             Self::ExactDedup(_) => "exact_dedup",
             Self::LineDedup(_) => "line_dedup",
             Self::Minhash(_) => "minhash",
+            // --- skypile-ngram
+            Self::Perplexity(_) => "perplexity",
         }
     }
 }

@@ -19,7 +19,7 @@ pub fn read(input: impl BufRead, lang: &str, units: Units, source: &str) -> Resu
     let mut declared: Vec<u64> = Vec::new();
     let mut order = 0usize;
     let mut entries: Vec<(u64, f32, f32)> = Vec::new();
-    let mut seen = vec![0u64; MAX_ORDER + 1];
+    let mut seen = [0u64; MAX_ORDER + 1];
     let mut section: Option<usize> = None;
     let mut hashes: Vec<u64> = Vec::with_capacity(MAX_ORDER);
     for (i, line) in input.lines().enumerate() {

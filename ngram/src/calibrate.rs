@@ -10,14 +10,14 @@
 //!   characters shuffled: same unigram mix as real text), chunk salad (2–4-character chunks
 //!   shuffled), English word salad (words shuffled) and keyword spam (5 of the doc's words or
 //!   chunks repeated in random order to the doc's length).
-//! - Cut-off: the highest perplexity that still drops ≥ 95 % of every junk kind, but never
+//! - Cut-off: the highest value that still drops ≥ 95 % of every junk kind it can, but never
 //!   below the good docs' 95th percentile (so ≥ 95 % of held-out good text is kept). Highest,
 //!   because real web articles score above held-out Wikipedia: every point of margin keeps
 //!   good pages that the other filters already thin out.
 
 use std::collections::BTreeMap;
 
-use crate::model::Model;
+use crate::model::{DocScore, Model};
 
 pub const HOLDOUT_EVERY: usize = 10;
 pub const DOC_BYTES: usize = 1000;
@@ -27,10 +27,10 @@ pub fn is_heldout(paragraph: usize) -> bool {
     paragraph % HOLDOUT_EVERY == HOLDOUT_EVERY - 1
 }
 
-/// Training paragraphs and held-out eval docs of one file's paragraphs (one per line).
-pub fn split(text: &str) -> (Vec<&str>, Vec<String>) {
+/// Training paragraphs and held-out eval docs of one file's paragraphs.
+pub fn split(paragraphs: &[String]) -> (Vec<&str>, Vec<String>) {
     let (mut train, mut docs, mut cur) = (Vec::new(), Vec::new(), String::new());
-    for (i, p) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+    for (i, p) in paragraphs.iter().map(String::as_str).enumerate() {
         if !is_heldout(i) {
             train.push(p);
             continue;
@@ -56,7 +56,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -64,7 +64,7 @@ impl Rng {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
     pub fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
@@ -158,15 +158,21 @@ pub fn share_above(v: &[f64], cut: f64) -> f64 {
     v.iter().filter(|&&x| x > cut).count() as f64 / v.len().max(1) as f64
 }
 
-/// See the module docs: highest cut dropping ≥ 95 % of every junk kind, not below good's p95.
+/// See the module docs. Kinds that even the lowest allowed cut cannot drop to 95 % (keyword
+/// spam made of in-domain words: the repetition filters' job) do not pull the cut down.
 pub fn choose_cut(good: &[f64], junk: &BTreeMap<&str, Vec<f64>>) -> f64 {
     let floor = quantile(good, 0.95);
     let junk_p5 = junk
         .values()
+        .filter(|v| share_above(v, floor) >= 0.95)
         .map(|v| quantile(v, 0.05))
         .fold(f64::INFINITY, f64::min);
     // Just below the junk's 5th percentile, so that value itself counts as dropped.
-    (junk_p5 * 0.999).max(floor)
+    if junk_p5.is_finite() {
+        (junk_p5 * 0.999).max(floor)
+    } else {
+        floor
+    }
 }
 
 /// Perplexities of good docs and of each junk kind made from them.
@@ -174,18 +180,19 @@ pub fn measure(
     model: &Model,
     lang: &str,
     good: &[String],
+    metric: impl Fn(&DocScore) -> f64,
     max_bytes: usize,
 ) -> (Vec<f64>, BTreeMap<&'static str, Vec<f64>>) {
     let mut rng = Rng::new(SEED);
     let mut g = Vec::new();
     let mut j: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
     for d in good {
-        if let Some((p, _)) = model.perplexity(d, max_bytes) {
-            g.push(p);
+        if let Some(s) = model.score(d, max_bytes) {
+            g.push(metric(&s));
         }
         for (kind, t) in junk(lang, d, &mut rng) {
-            if let Some((p, _)) = model.perplexity(&t, max_bytes) {
-                j.entry(kind).or_default().push(p);
+            if let Some(s) = model.score(&t, max_bytes) {
+                j.entry(kind).or_default().push(metric(&s));
             }
         }
     }
@@ -195,7 +202,7 @@ pub fn measure(
 /// A printable table: quantiles per set and what the cut keeps / drops.
 pub fn table(sets: &[(&str, &[f64])], cut: f64, good_sets: usize) -> String {
     let mut s = format!(
-        "{:<26} {:>5} {:>8} {:>8} {:>8} {:>8}  at cut {cut:.0}\n",
+        "{:<26} {:>5} {:>8} {:>8} {:>8} {:>8}  at cut {cut:.3}\n",
         "set", "docs", "p5", "p50", "p95", "p99"
     );
     for (i, (name, v)) in sets.iter().enumerate() {
@@ -205,7 +212,7 @@ pub fn table(sets: &[(&str, &[f64])], cut: f64, good_sets: usize) -> String {
             format!("dropped {:.1}%", 100.0 * share_above(v, cut))
         };
         s += &format!(
-            "{name:<26} {:>5} {:>8.0} {:>8.0} {:>8.0} {:>8.0}  {what}\n",
+            "{name:<26} {:>5} {:>8.3} {:>8.3} {:>8.3} {:>8.3}  {what}\n",
             v.len(),
             quantile(v, 0.05),
             quantile(v, 0.5),

@@ -68,6 +68,29 @@ impl Hasher for KeyHasher {
 
 type Table = HashMap<u64, (f32, f32), BuildHasherDefault<KeyHasher>>;
 
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LineScore {
+    pub log10: f64,
+    pub unigram_log10: f64,
+    pub units: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DocScore {
+    pub perplexity: f64,
+    /// Perplexity under the model's unigrams alone (no context).
+    pub unigram_perplexity: f64,
+    pub units: u64,
+}
+
+impl DocScore {
+    /// Perplexity relative to the context-free one: how much the context helps. Real text
+    /// is far more predictable in context; salad made of real characters is not.
+    pub fn ratio(&self) -> f64 {
+        self.perplexity / self.unigram_perplexity
+    }
+}
+
 pub struct Model {
     pub header: Header,
     table: Table,
@@ -156,35 +179,38 @@ impl Model {
         self.unk_log10 + backoff
     }
 
-    /// Sum of log10 probabilities of one line's units and its `</s>`, and the unit count
-    /// (including `</s>`, as CCNet counts).
-    pub fn score_line(&self, line: &str, buf: &mut String, window: &mut Vec<u64>) -> (f64, u64) {
+    /// Sums of log10 probabilities of one line's units and its `</s>` under the model and
+    /// under its unigrams alone, and the unit count (including `</s>`, as CCNet counts).
+    pub fn score_line(&self, line: &str, buf: &mut String, window: &mut Vec<u64>) -> LineScore {
         window.clear();
         window.push(unit_hash(BOS));
-        let (mut sum, mut n) = (0.0f64, 0u64);
+        let mut s = LineScore::default();
         let keep = self.header.order.max(1) - 1;
         let mut step = |h: u64, window: &mut Vec<u64>| {
+            let (h, uni) = match self.table.get(&ngram_key(&[h])) {
+                Some(e) => (h, e.0),
+                None => (self.unk, self.unk_log10),
+            };
             if window.len() > keep {
                 window.drain(..window.len() - keep);
             }
             window.push(h);
-            sum += self.log10_prob(window) as f64;
-            n += 1;
+            s.log10 += self.log10_prob(window) as f64;
+            s.unigram_log10 += uni as f64;
+            s.units += 1;
         };
-        self.header.units.for_each(line, buf, |u| {
-            let h = unit_hash(u);
-            let known = self.table.contains_key(&ngram_key(&[h]));
-            step(if known { h } else { self.unk }, window);
-        });
+        self.header
+            .units
+            .for_each(line, buf, |u| step(unit_hash(u), window));
         step(unit_hash(EOS), window);
-        (sum, n)
+        s
     }
 
-    /// Perplexity of a text, line by line, over at most its first `max_bytes` bytes (cut at a
+    /// Scores of a text, line by line, over at most its first `max_bytes` bytes (cut at a
     /// line, or inside the last line at a char boundary). `None` if it has no units.
-    pub fn perplexity(&self, text: &str, max_bytes: usize) -> Option<(f64, u64)> {
+    pub fn score(&self, text: &str, max_bytes: usize) -> Option<DocScore> {
         let (mut buf, mut window) = (String::new(), Vec::with_capacity(MAX_ORDER + 1));
-        let (mut sum, mut n) = (0.0, 0);
+        let mut sum = LineScore::default();
         for r in line_ranges(text) {
             if r.start >= max_bytes {
                 break;
@@ -193,23 +219,35 @@ impl Model {
             while !text.is_char_boundary(end) {
                 end -= 1;
             }
-            let (s, k) = self.score_line(&text[r.start..end], &mut buf, &mut window);
-            sum += s;
-            n += k;
+            let s = self.score_line(&text[r.start..end], &mut buf, &mut window);
+            sum.log10 += s.log10;
+            sum.unigram_log10 += s.unigram_log10;
+            sum.units += s.units;
         }
-        (n > 0).then(|| (10f64.powf(-sum / n as f64), n))
+        let n = sum.units as f64;
+        (sum.units > 0).then(|| DocScore {
+            perplexity: 10f64.powf(-sum.log10 / n),
+            unigram_perplexity: 10f64.powf(-sum.unigram_log10 / n),
+            units: sum.units,
+        })
+    }
+
+    /// CCNet's perplexity of a text and the units scored (see [`Model::score`]).
+    pub fn perplexity(&self, text: &str, max_bytes: usize) -> Option<(f64, u64)> {
+        self.score(text, max_bytes).map(|s| (s.perplexity, s.units))
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut w = BinWriter::create(path, KIND, VERSION, 0)?;
         w.write_record(&serde_json::to_vec(&self.header)?)?;
         let e = self.entries();
-        let bytes = |f: &dyn Fn(&(u64, f32, f32)) -> Vec<u8>| e.iter().flat_map(f).collect();
-        let keys: Vec<u8> = bytes(&|x| x.0.to_le_bytes().to_vec());
-        let probs: Vec<u8> = bytes(&|x| x.1.to_le_bytes().to_vec());
-        let backs: Vec<u8> = bytes(&|x| x.2.to_le_bytes().to_vec());
-        for r in [&keys, &probs, &backs] {
-            w.write_record(r)?;
+        let mut rec = Vec::with_capacity(e.len() * 8);
+        rec.extend(e.iter().flat_map(|x| x.0.to_le_bytes()));
+        w.write_record(&rec)?;
+        for value in [|x: &(u64, f32, f32)| x.1, |x: &(u64, f32, f32)| x.2] {
+            rec.clear();
+            rec.extend(e.iter().flat_map(|x| value(x).to_le_bytes()));
+            w.write_record(&rec)?;
         }
         w.finish()?;
         Ok(())

@@ -7,6 +7,11 @@
 //! - `max_perplexity: {lang: cut}`: docs above the cut are dropped (`dropped_perplexity`) or,
 //!   with `action: flag`, kept with `perplexity_high: true`. The shipped cut-offs come from
 //!   `skypile train lm --calibrate` on held-out text (see models/README.md).
+//! - `max_ratio: {lang: cut}`: the same on `perplexity_ratio`, the perplexity over the model's
+//!   unigram perplexity of the same units. Salad made of a text's own characters or words has
+//!   its unigram perplexity but gains little from context; real text gains a lot, and text off
+//!   the training domain (rarer words) rises in both, so the ratio moves less with domain than
+//!   the raw perplexity. The shipped pipeline uses it (numbers in models/README.md).
 //! - `buckets: {lang: [head, middle]}`: CCNet's head/middle/tail label in `perplexity_bucket`
 //!   (CCNet cuts at the 30th and 60th percentiles of its per-language sample).
 //! - Docs of a language without a model, or with no units, pass untouched (`no_model`,
@@ -36,6 +41,9 @@ pub struct PerplexityConfig {
     pub models: BTreeMap<String, String>,
     /// Language code -> highest perplexity kept.
     pub max_perplexity: BTreeMap<String, f64>,
+    /// Language code -> highest `perplexity_ratio` kept (perplexity over the model's unigram
+    /// perplexity; separates salad of real characters from real text better, see models/README.md).
+    pub max_ratio: BTreeMap<String, f64>,
     /// Language code -> [head, middle] upper bounds of CCNet's buckets.
     pub buckets: BTreeMap<String, [f64; 2]>,
     pub max_bytes: usize,
@@ -47,6 +55,7 @@ impl Default for PerplexityConfig {
         PerplexityConfig {
             models: BTreeMap::new(),
             max_perplexity: BTreeMap::new(),
+            max_ratio: BTreeMap::new(),
             buckets: BTreeMap::new(),
             // ~3k Chinese characters or ~3k English words: enough for a stable estimate.
             max_bytes: 10_000,
@@ -62,7 +71,12 @@ impl PerplexityConfig {
         for (lang, p) in &self.models {
             models.insert(lang.clone(), Model::load_shared(&resolve(p))?);
         }
-        for lang in self.max_perplexity.keys().chain(self.buckets.keys()) {
+        for lang in self
+            .max_perplexity
+            .keys()
+            .chain(self.max_ratio.keys())
+            .chain(self.buckets.keys())
+        {
             if !models.contains_key(lang) {
                 anyhow::bail!(
                     "perplexity: a cut-off is set for `{lang}` but `models` has no `{lang}` model; add one"
@@ -102,7 +116,10 @@ impl Step for Perplexity {
     }
 
     fn columns(&self) -> Vec<Column> {
-        let mut c = vec![Column::new("perplexity", ColType::Float32)];
+        let mut c = vec![
+            Column::new("perplexity", ColType::Float32),
+            Column::new("perplexity_ratio", ColType::Float32),
+        ];
         if !self.cfg.buckets.is_empty() {
             c.push(Column::new("perplexity_bucket", ColType::Utf8));
         }
@@ -118,11 +135,13 @@ impl Step for Perplexity {
             stats.inc("no_model");
             return Verdict::Keep;
         };
-        let Some((ppl, _)) = model.perplexity(doc.text(), self.cfg.max_bytes) else {
+        let Some(score) = model.score(doc.text(), self.cfg.max_bytes) else {
             stats.inc("no_units");
             return Verdict::Keep;
         };
+        let (ppl, ratio) = (score.perplexity, score.ratio());
         doc.set_meta("perplexity", ppl);
+        doc.set_meta("perplexity_ratio", ratio);
         if let Some([head, middle]) = self.cfg.buckets.get(lang) {
             let b = if ppl <= *head {
                 "head"
@@ -133,7 +152,8 @@ impl Step for Perplexity {
             };
             doc.set_meta("perplexity_bucket", b);
         }
-        let high = self.cfg.max_perplexity.get(lang).is_some_and(|&m| ppl > m);
+        let high = self.cfg.max_perplexity.get(lang).is_some_and(|&m| ppl > m)
+            || self.cfg.max_ratio.get(lang).is_some_and(|&m| ratio > m);
         match self.cfg.action {
             Action::Flag => {
                 doc.set_meta("perplexity_high", high);
