@@ -163,20 +163,29 @@ impl Model {
     /// log10 P(unit | context); `window` holds the context's unit hashes then the unit's,
     /// oldest first (at most `order` of them are used).
     pub fn log10_prob(&self, window: &[u64]) -> f32 {
-        let n = window.len().min(self.header.order);
+        self.log10_prob_from(window, window.len().saturating_sub(1))
+            .0
+    }
+
+    /// [`Model::log10_prob`] knowing that only the last `known` context units form a stored
+    /// n-gram (KenLM's state): longer n-grams cannot be stored, because stored n-grams have
+    /// stored prefixes and suffixes, so they are not probed. Returns the probability and the
+    /// length of the longest stored n-gram ending in the unit (the next state).
+    pub fn log10_prob_from(&self, window: &[u64], known: usize) -> (f32, usize) {
+        let n = window.len().min(self.header.order).min(known + 1);
         let w = &window[window.len() - n..];
         let mut backoff = 0.0f32;
         for k in (1..=n).rev() {
             let gram = &w[n - k..];
             if let Some(&(p, _)) = self.table.get(&ngram_key(gram)) {
-                return p + backoff;
+                return (p + backoff, k);
             }
             if k > 1 {
                 let ctx = &gram[..k - 1];
                 backoff += self.table.get(&ngram_key(ctx)).map_or(0.0, |e| e.1);
             }
         }
-        self.unk_log10 + backoff
+        (self.unk_log10 + backoff, 0)
     }
 
     /// Sums of log10 probabilities of one line's units and its `</s>` under the model and
@@ -186,6 +195,7 @@ impl Model {
         window.push(unit_hash(BOS));
         let mut s = LineScore::default();
         let keep = self.header.order.max(1) - 1;
+        let mut known = 1;
         let mut step = |h: u64, window: &mut Vec<u64>| {
             let (h, uni) = match self.table.get(&ngram_key(&[h])) {
                 Some(e) => (h, e.0),
@@ -195,7 +205,9 @@ impl Model {
                 window.drain(..window.len() - keep);
             }
             window.push(h);
-            s.log10 += self.log10_prob(window) as f64;
+            let (p, k) = self.log10_prob_from(window, known);
+            known = k.min(keep);
+            s.log10 += p as f64;
             s.unigram_log10 += uni as f64;
             s.units += 1;
         };

@@ -8,7 +8,8 @@
 //!   neighbours) below it, except for n-grams starting with `<s>`; discounts D1, D2, D3+ per
 //!   order from the count-of-counts.
 //! - Pruning (`prune[k]`, KenLM's `--prune`): order-k n-grams (k ≥ 2) whose count is ≤ the
-//!   threshold are dropped, and so is every n-gram whose context was dropped. Back-off weights
+//!   threshold are dropped, and so is every n-gram whose prefix or suffix was dropped (the
+//!   closure KenLM keeps, which lets scoring skip probes that cannot hit). Back-off weights
 //!   are then recomputed so each context's distribution still sums to 1 (the pruned mass
 //!   moves to the back-off), which the tests check.
 //! - Every sum runs over key-sorted n-grams: the same text gives the same bytes.
@@ -322,7 +323,12 @@ pub fn train(
         let min = cfg.threshold(order);
         let kept: Vec<u128> = counts[order - 1]
             .iter()
-            .filter(|g| g.1 > min && stage[order - 2].contains_key(&(g.0 >> BITS)))
+            .filter(|g| {
+                let lower = &stage[order - 2];
+                g.1 > min
+                    && lower.contains_key(&(g.0 >> BITS))
+                    && lower.contains_key(&suffix(g.0, order))
+            })
             .map(|g| g.0)
             .collect();
         for &g in &kept {

@@ -210,3 +210,34 @@ fn scoring_reads_at_most_max_bytes() {
         .unwrap();
     assert!(zh.perplexity("中文句子", 4).is_some());
 }
+
+#[test]
+fn state_skipping_scores_equal_a_full_backoff_search() {
+    let m = train(TINY, "en", Units::Words, &cfg(4, vec![0, 0, 1]), "t")
+        .unwrap()
+        .to_model()
+        .unwrap();
+    for line in [
+        "the cat sat on the mat",
+        "on the mat the dog ate a bone",
+        "zebra the cat",
+    ] {
+        let (mut buf, mut window) = (String::new(), Vec::new());
+        let fast = m.score_line(line, &mut buf, &mut window).log10;
+        let mut hashes = vec![unit_hash("<s>")];
+        let mut slow = 0.0f64;
+        for u in Units::Words
+            .split(line)
+            .iter()
+            .map(String::as_str)
+            .chain(["</s>"])
+        {
+            let h = unit_hash(u);
+            let known = m.log10_prob(&[h]) != m.unk_log10() || u == "<unk>";
+            hashes.push(if known { h } else { unit_hash("<unk>") });
+            let n = hashes.len().min(4);
+            slow += m.log10_prob(&hashes[hashes.len() - n..]) as f64;
+        }
+        assert!((fast - slow).abs() < 1e-4, "{line}: {fast} {slow}");
+    }
+}
