@@ -16,10 +16,16 @@ fn main() -> anyhow::Result<()> {
     for lang in ["zh", "en"] {
         let model = Model::load(&root.join(format!("models/lm_{lang}.bin")))?;
         let mut docs = Vec::new();
-        let mut files: Vec<_> = std::fs::read_dir(data.join(lang))?.flatten().map(|e| e.path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(data.join(lang))?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         files.sort();
         for f in files {
-            let paras: Vec<String> = std::fs::read_to_string(f)?.lines().map(String::from).collect();
+            let paras: Vec<String> = std::fs::read_to_string(f)?
+                .lines()
+                .map(String::from)
+                .collect();
             docs.extend(split(&paras).1);
         }
         let bytes: usize = docs.iter().map(String::len).sum();
