@@ -164,11 +164,17 @@ fn shipped_models_keep_heldout_prose_and_drop_salad() {
             100.0 * kept,
             docs.len()
         );
-        assert!(kept >= 0.9, "{lang}: good kept {kept}");
+        assert!(kept >= 0.95, "{lang}: good kept {kept}");
         for (kind, (n, d)) in &dropped {
             let share = *d as f64 / *n as f64;
-            // Keyword spam of in-domain words is the repetition filters' job (models/README.md).
-            let want = if *kind == "keyword_spam" { 0.5 } else { 0.9 };
+            // Margins below models/README.md's held-out numbers (another junk seed here):
+            // chunk salad keeps real 2–4-char words, keyword spam real words (the repetition
+            // filters' job), so the cut-off, generous to good text, drops fewer of them.
+            let want = match *kind {
+                "keyword_spam" => 0.5,
+                "chunk_salad" => 0.75,
+                _ => 0.9,
+            };
             assert!(share >= want, "{lang} {kind}: dropped {share}");
         }
     }
