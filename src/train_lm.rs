@@ -280,12 +280,13 @@ fn calibration(
         calibrate::SEED,
         a.max_bytes
     );
-    let metrics: [(&str, fn(&DocScore) -> f64); 2] = [
+    type Metric = fn(&DocScore) -> f64;
+    let metrics: [(&str, Metric); 2] = [
         ("max_perplexity", |d| d.perplexity),
         ("max_ratio", |d| d.ratio()),
     ];
     for (name, metric) in metrics {
-        let (good, junk) = calibrate::measure(model, &a.lang, heldout, &metric, a.max_bytes);
+        let (good, junk) = calibrate::measure(model, &a.lang, heldout, metric, a.max_bytes);
         let cut = calibrate::choose_cut(&good, &junk);
         let web: Vec<f64> = checks
             .iter()
