@@ -1,13 +1,21 @@
 //! `skypile train lm` end to end: train from a text file and a JSONL file, write ARPA, convert
 //! that ARPA back, and get a model that scores like the trained one; bad flags are errors.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use skypile_ngram::Model;
 
-fn bin() -> Command {
+/// `skypile train lm --lang en ARGS... -o OUT`.
+fn train_lm(args: &[&str], files: &[PathBuf], out: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_skypile"))
+        .args(["train", "lm", "--lang", "en"])
+        .args(args)
+        .args(files)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap()
 }
 
 fn tmp() -> PathBuf {
@@ -30,18 +38,10 @@ fn train_lm_writes_a_model_and_an_arpa_file_that_agree() {
         "{\"text\": \"a cat saw the dog\"}\n{\"id\": 1}\n",
     )
     .unwrap();
-    let out = bin()
-        .args([
-            "train", "lm", "--lang", "en", "--order", "3", "--prune", "0", "--input",
-        ])
-        .arg(d.join("a.txt"))
-        .arg(d.join("b.jsonl"))
-        .arg("-o")
-        .arg(d.join("m.bin"))
-        .arg("--arpa")
-        .arg(d.join("m.arpa"))
-        .output()
-        .unwrap();
+    let inputs = [d.join("a.txt"), d.join("b.jsonl")];
+    let arpa = d.join("m.arpa").display().to_string();
+    let args = ["--order", "3", "--prune", "0", "--arpa", &arpa, "--input"];
+    let out = train_lm(&args, &inputs, &d.join("m.bin"));
     assert!(
         out.status.success(),
         "{}",
@@ -49,13 +49,7 @@ fn train_lm_writes_a_model_and_an_arpa_file_that_agree() {
     );
     let m = Model::load(&d.join("m.bin")).unwrap();
     assert_eq!((m.header.order, m.header.train_lines), (3, 3));
-    let out = bin()
-        .args(["train", "lm", "--lang", "en", "--from-arpa"])
-        .arg(d.join("m.arpa"))
-        .arg("-o")
-        .arg(d.join("a.bin"))
-        .output()
-        .unwrap();
+    let out = train_lm(&["--from-arpa", &arpa], &[], &d.join("a.bin"));
     assert!(
         out.status.success(),
         "{}",
@@ -69,21 +63,11 @@ fn train_lm_writes_a_model_and_an_arpa_file_that_agree() {
         );
         assert!((x / y - 1.0).abs() < 1e-4, "{t}: {x} {y}");
     }
-    let bad = bin()
-        .args([
-            "train",
-            "lm",
-            "--lang",
-            "en",
-            "--smoothing",
-            "witten-bell",
-            "--input",
-        ])
-        .arg(d.join("a.txt"))
-        .arg("-o")
-        .arg(d.join("x.bin"))
-        .output()
-        .unwrap();
+    let bad = train_lm(
+        &["--smoothing", "witten-bell", "--input"],
+        &inputs[..1],
+        &d.join("x.bin"),
+    );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("kneser-ney"));
 }
