@@ -241,3 +241,18 @@ fn state_skipping_scores_equal_a_full_backoff_search() {
         assert!((fast - slow).abs() < 1e-4, "{line}: {fast} {slow}");
     }
 }
+
+#[test]
+fn a_model_file_is_loaded_once_per_process() {
+    let d = tmp("shared");
+    let p = d.join("m.bin");
+    train(TINY, "en", Units::Words, &cfg(2, vec![0]), "t")
+        .unwrap()
+        .to_model()
+        .unwrap()
+        .save(&p)
+        .unwrap();
+    let a = Model::load_shared(&p).unwrap();
+    let b = Model::load_shared(&d.join(".").join("m.bin")).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a, &b), "same file, same model");
+}
