@@ -5,8 +5,7 @@
 //! runner holds: a docs rank keeps at most 3 batches (one in the steps, two read ahead; a batch
 //! is 512 docs or 16 MiB), the tokenizer (~25 MB), jieba (~32 MB), the step indexes and, in the
 //! last docs stage, one Parquet row group; a dedup reduce rank holds what its step says
-//! (`skypile_dedup::estimate_memory` for MinHash, 48 B/doc of a partition for exact dedup,
-//! 52 B/doc for URL dedup, 24 B per line occurrence for line dedup).
+//! (`GlobalStep::reduce_memory`; its observation files from `GlobalStep::observation_bytes`).
 //! Estimates are upper-ish bounds meant to size `slurm.mem`; the README has a measured run.
 
 use std::fmt::Write as _;
@@ -17,7 +16,6 @@ use skypile_core::Doc;
 
 use crate::config::Pipeline;
 use crate::stages::{Plan, StageKind};
-use crate::steps::StepConfig;
 
 const MB: f64 = 1_048_576.0;
 /// Resident size of the binary, allocator, thread stacks and lazily built tables (every rank
@@ -138,15 +136,6 @@ pub struct StageEstimate {
     pub what: &'static str,
 }
 
-/// The dedup config of a step, if it is one (read through serde, so this file does not
-/// depend on which dedup variants exist in the registry).
-fn step_json(sc: &StepConfig) -> (String, serde_json::Value) {
-    let key = sc.key().to_string();
-    let v = serde_json::to_value(sc).unwrap_or_default();
-    let cfg = v.get(&key).cloned().unwrap_or_default();
-    (key, cfg)
-}
-
 pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstimate> {
     let has_extract = p.steps.iter().any(|s| s.key() == "extract");
     // Text bytes per doc after extraction (or as read, for text inputs).
@@ -160,18 +149,6 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
     let rank_docs = |ranks: usize| (docs * e.max_rank_share.max(1.0 / ranks.max(1) as f64)).ceil();
     let batch = (BATCH_DOCS as f64 * e.doc_bytes).min(BATCH_BYTES as f64);
     let doc_rank_mem = BASE + TOKENIZER + JIEBA + (3.0 * batch * DOC_OVERHEAD) as u64;
-    // Global steps in pipeline order (the k-th ends segment k).
-    let globals: Vec<(String, serde_json::Value)> = p
-        .steps
-        .iter()
-        .map(step_json)
-        .filter(|(k, _)| {
-            matches!(
-                k.as_str(),
-                "exact_dedup" | "line_dedup" | "minhash" | "url_dedup" // url_dedup: h/dedup (#23)
-            )
-        })
-        .collect();
     let last_segment = plan.segments.len().saturating_sub(1);
     let row_group =
         (p.output.row_group_max_bytes as f64).min(rank_docs(p.tasks) * text_per_doc * 1.5) as u64;
@@ -184,20 +161,21 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
                 "Parquet (before drops)",
             ),
             StageKind::Docs(k) => {
-                let obs = match globals.get(*k) {
-                    Some((key, cfg)) => observation_bytes(key, cfg, docs, text_per_doc),
-                    None => 0.0,
-                };
+                let obs = plan
+                    .global(*k)
+                    .map_or(0, |g| g.step.observation_bytes(e.docs, text_per_doc));
                 (
                     doc_rank_mem + (16 << 20),
-                    (docs * text_per_doc * SPOOL_RATIO + obs) as u64,
+                    (docs * text_per_doc * SPOOL_RATIO) as u64 + obs,
                     "spool + dedup observations",
                 )
             }
-            StageKind::Reduce(k, _) => {
-                let (key, cfg) = globals.get(*k).cloned().unwrap_or_default();
+            StageKind::Reduce(k, name) => {
+                let mem = plan
+                    .global(*k)
+                    .map_or(0, |g| g.step.reduce_memory(name, e.docs, s.ranks));
                 (
-                    BASE + TOKENIZER + reduce_mem(&key, &cfg, docs, s.ranks),
+                    BASE + TOKENIZER + mem,
                     (docs * 16.0 / s.ranks.max(1) as f64) as u64,
                     "decisions",
                 )
@@ -213,41 +191,6 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
         });
     }
     out
-}
-
-/// Bytes a global step's collectors write for `docs` docs.
-fn observation_bytes(key: &str, cfg: &serde_json::Value, docs: f64, text_per_doc: f64) -> f64 {
-    match key {
-        // (hash, key, task) per doc
-        "exact_dedup" => docs * 36.0,
-        // (url, date, len, key, task) per doc with a URL; h/dedup (#23)
-        "url_dedup" => docs * 52.0,
-        // (line, text, site, url) per distinct line; ~80 text bytes per line; h/dedup (#23)
-        "line_dedup" => docs * (text_per_doc / 80.0).max(1.0) * 24.0,
-        // one u64 per band, plus the doc key
-        "minhash" => docs * (bands(cfg) as f64 * 8.0 + 16.0),
-        _ => 0.0,
-    }
-}
-
-fn bands(cfg: &serde_json::Value) -> u64 {
-    cfg.get("bands").and_then(|b| b.as_u64()).unwrap_or(14)
-}
-
-fn reduce_mem(key: &str, cfg: &serde_json::Value, docs: f64, ranks: usize) -> u64 {
-    let part = docs / ranks.max(1) as f64;
-    match key {
-        "minhash" => {
-            let c: skypile_dedup::MinhashConfig =
-                serde_json::from_value(cfg.clone()).unwrap_or_default();
-            skypile_dedup::estimate_memory(docs as u64, &c)
-        }
-        "exact_dedup" => (part * 48.0) as u64,
-        "url_dedup" => (part * 52.0) as u64, // h/dedup (#23)
-        // every line occurrence of a partition, sorted in place (24 B, ~30 lines per doc)
-        "line_dedup" => (part * 30.0 * 24.0) as u64,
-        _ => 0,
-    }
 }
 
 fn mb(b: u64) -> String {
@@ -313,36 +256,12 @@ pub fn render(p: &Pipeline, plan: &Plan, e: &InputEstimate, rows: &[StageEstimat
         mb(peak),
         p.slurm.mem
     );
-    for sc in &p.steps {
-        let (key, cfg) = step_json(sc);
-        if key != "minhash" {
-            continue;
+    for g in plan.segments.iter().filter_map(|seg| seg.global.as_ref()) {
+        let notes = g.step.plan_notes();
+        if !notes.is_empty() {
+            let _ = write!(s, "\n{notes}");
         }
-        let c: skypile_dedup::MinhashConfig = serde_json::from_value(cfg).unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "\nminhash {}x{}: probability that a pair of Jaccard similarity J is found",
-            c.bands, c.rows
-        );
-        let curve = skypile_dedup::s_curve(c.bands, c.rows);
-        let _ = writeln!(
-            s,
-            "  J {}",
-            curve
-                .iter()
-                .map(|(j, _)| format!("{j:>5.2}"))
-                .collect::<String>()
-        );
-        let _ = writeln!(
-            s,
-            "  P {}",
-            curve
-                .iter()
-                .map(|(_, q)| format!("{q:>5.2}"))
-                .collect::<String>()
-        );
     }
-    let _ = plan;
     s
 }
 

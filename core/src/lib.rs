@@ -2,6 +2,8 @@
 
 pub mod binfile;
 pub mod doc;
+pub mod durable;
+pub mod lease;
 pub mod step;
 pub mod text;
 

@@ -65,6 +65,16 @@ impl GlobalStep for ExactDedup {
         "exact_dedup"
     }
 
+    /// (hash, key, task) per doc.
+    fn observation_bytes(&self, docs: u64, _text_bytes: f64) -> u64 {
+        docs * 36
+    }
+
+    /// The sorted (hash, key, task) records of one partition, with sort headroom.
+    fn reduce_memory(&self, _stage: &str, docs: u64, ranks: usize) -> u64 {
+        docs.div_ceil(ranks.max(1) as u64) * 48
+    }
+
     fn config_hash(&self) -> u64 {
         self.hash
     }

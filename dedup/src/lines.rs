@@ -230,6 +230,16 @@ impl GlobalStep for LineDedup {
         "line_dedup"
     }
 
+    /// (line, text, site, url) hashes per distinct line; ~80 text bytes per line.
+    fn observation_bytes(&self, docs: u64, text_bytes: f64) -> u64 {
+        (docs as f64 * (text_bytes / 80.0).max(1.0) * 24.0) as u64
+    }
+
+    /// Every line occurrence of a partition, sorted in place (24 B, ~30 lines per doc).
+    fn reduce_memory(&self, _stage: &str, docs: u64, ranks: usize) -> u64 {
+        docs.div_ceil(ranks.max(1) as u64) * 30 * 24
+    }
+
     fn columns(&self) -> Vec<Column> {
         vec![Column::new("lines_removed", ColType::Int64)]
     }

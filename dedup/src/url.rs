@@ -115,6 +115,16 @@ impl GlobalStep for UrlDedup {
         self.hash
     }
 
+    /// (url, date, len, key, task) per doc with a URL.
+    fn observation_bytes(&self, docs: u64, _text_bytes: f64) -> u64 {
+        docs * 52
+    }
+
+    /// The sorted records of one partition.
+    fn reduce_memory(&self, _stage: &str, docs: u64, ranks: usize) -> u64 {
+        docs.div_ceil(ranks.max(1) as u64) * 52
+    }
+
     fn observe(&self, doc: &Doc) -> Vec<u8> {
         let Some(u) = doc.url.as_deref().and_then(urlkey::normalize) else {
             return Vec::new();
