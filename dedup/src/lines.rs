@@ -497,7 +497,7 @@ mod tests {
 
     #[test]
     fn min_sites_spares_lines_of_one_site() {
-        let docs = |_| -> Vec<Doc> {
+        let docs = || -> Vec<Doc> {
             (0..25)
                 .map(|i| {
                     let url = format!("https://one.example/p/{i}");
@@ -505,13 +505,13 @@ mod tests {
                 })
                 .collect()
         };
-        let one = go(&step(20, 1, false), docs(()), 1, "lines-s1", Order::Forward);
+        let one = go(&step(20, 1, false), docs(), 1, "lines-s1", Order::Forward);
         assert_eq!(
             one.reduce.get("recurrent_lines"),
             2,
             "a site's own footer is boilerplate"
         );
-        let two = go(&step(20, 2, false), docs(()), 1, "lines-s2", Order::Forward);
+        let two = go(&step(20, 2, false), docs(), 1, "lines-s2", Order::Forward);
         assert_eq!(two.reduce.get("recurrent_lines"), 0);
         assert!(two.kept.iter().all(|d| d.text().contains("版权所有")));
     }
