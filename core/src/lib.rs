@@ -5,6 +5,7 @@ pub mod doc;
 pub mod durable;
 pub mod lease;
 pub mod step;
+pub mod testdata;
 pub mod text;
 
 pub use doc::{Doc, DocKey, Raw, Value};

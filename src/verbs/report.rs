@@ -16,9 +16,10 @@ use arrow_array::{Array, Float32Array, Float64Array, Int64Array};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::inspect::{cell, shards};
-use crate::report_html::{Html, bar_chart, bar_chart_scaled, esc, histogram};
-use crate::stats::RunStats;
+use super::report_html::{Html, bar_chart, bar_chart_scaled, esc, histogram};
+use crate::outdir::write_atomic;
+use crate::output::shards::{cell, shards};
+use crate::output::stats::RunStats;
 
 const RESERVOIR: usize = 20_000;
 const SAMPLES_KEPT: usize = 6;
@@ -65,7 +66,6 @@ pub struct Sample {
     pub id: String,
     pub url: String,
     pub lang: String,
-    pub reason: String,
     pub text: String,
 }
 
@@ -143,11 +143,10 @@ impl Scan {
             for row in 0..b.num_rows() {
                 let lang = cell(&b, "lang", row).unwrap_or_else(|| "und".into());
                 let text = cell(&b, "text", row).unwrap_or_default();
-                let sample = |reason: String| Sample {
+                let sample = || Sample {
                     id: cell(&b, "id", row).unwrap_or_default(),
                     url: cell(&b, "url", row).unwrap_or_default(),
                     lang: lang.clone(),
-                    reason,
                     text: text.chars().take(600).collect(),
                 };
                 let reason = removed.then(|| {
@@ -167,14 +166,14 @@ impl Scan {
                         .or_default() += 1;
                     let seed = self.removed.len() as u64 + 7;
                     self.removed
-                        .entry(reason.clone())
+                        .entry(reason)
                         .or_insert_with(|| Reservoir::new(SAMPLES_PER_REASON, seed))
-                        .push(sample(reason));
+                        .push(sample());
                     continue;
                 }
                 self.kept
                     .get_or_insert_with(|| Reservoir::new(SAMPLES_KEPT, 42))
-                    .push(sample(String::new()));
+                    .push(sample());
                 for name in CATEGORICAL {
                     if let Some(v) = cell(&b, name, row) {
                         *self.counts.entry(name).or_default().entry(v).or_default() += 1;
@@ -270,7 +269,7 @@ pub fn run(dir: &Path, out: Option<&Path>) -> Result<()> {
     let path: PathBuf = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| dir.join("report.html"));
-    crate::runner::write_atomic(&path, html.as_bytes())?;
+    write_atomic(&path, html.as_bytes())?;
     println!("{}", path.display());
     Ok(())
 }

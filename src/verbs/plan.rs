@@ -15,7 +15,7 @@ use anyhow::Result;
 use skypile_core::Doc;
 
 use crate::config::Pipeline;
-use crate::stages::{Plan, StageKind};
+use crate::run::stages::{Plan, StageKind};
 
 const MB: f64 = 1_048_576.0;
 /// Resident size of the binary, allocator, thread stacks and lazily built tables (every rank
@@ -26,8 +26,8 @@ const JIEBA: u64 = 32 << 20;
 /// Heap bytes of a `Doc` per text byte while it flows through steps (the text, a rewritten
 /// copy, the cached jieba words), and per raw HTML byte.
 const DOC_OVERHEAD: f64 = 3.0;
-const BATCH_DOCS: u64 = crate::docstage::BATCH_DOCS as u64;
-const BATCH_BYTES: u64 = crate::docstage::BATCH_BYTES as u64;
+const BATCH_DOCS: u64 = crate::run::BATCH_DOCS as u64;
+const BATCH_BYTES: u64 = crate::run::BATCH_BYTES as u64;
 /// Text share of raw HTML after main-text extraction (Common Crawl pages: 5–25%).
 const EXTRACT_RATIO: f64 = 0.15;
 /// zstd-3 Parquet bytes per text byte (0.3–0.4 on web text, 0.5 measured on random words).
@@ -155,14 +155,14 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
     let mut out = Vec::new();
     for s in &plan.stages {
         let (peak_mem, writes, what) = match &s.kind {
-            StageKind::Docs(k) if *k == last_segment => (
+            StageKind::Docs { segment } if *segment == last_segment => (
                 doc_rank_mem + row_group,
                 (docs * text_per_doc * PARQUET_RATIO) as u64,
                 "Parquet (before drops)",
             ),
-            StageKind::Docs(k) => {
+            StageKind::Docs { segment } => {
                 let obs = plan
-                    .global(*k)
+                    .global(*segment)
                     .map_or(0, |g| g.step.observation_bytes(e.docs, text_per_doc));
                 (
                     doc_rank_mem + (16 << 20),
@@ -170,9 +170,9 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
                     "spool + dedup observations",
                 )
             }
-            StageKind::Reduce(k, name) => {
+            StageKind::Reduce { segment, name } => {
                 let mem = plan
-                    .global(*k)
+                    .global(*segment)
                     .map_or(0, |g| g.step.reduce_memory(name, e.docs, s.ranks));
                 (
                     BASE + TOKENIZER + mem,

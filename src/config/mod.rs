@@ -9,8 +9,11 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use skypile_ingest::InputConfig;
 
-use crate::steps::{BuildCtx, StepConfig};
+pub(crate) mod slurm;
+pub(crate) mod steps;
+
 use crate::tokens::TokenizerConfig;
+use steps::{BuildCtx, StepConfig};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,7 +38,7 @@ pub struct Pipeline {
     pub steps: Vec<StepConfig>,
     /// Cluster settings for `skypile slurm`.
     #[serde(default)]
-    pub slurm: crate::slurm::SlurmConfig,
+    pub slurm: slurm::SlurmConfig,
     /// Where the YAML was read from (for relative paths); not a YAML key.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -61,6 +64,29 @@ pub struct OutputConfig {
     pub zstd_level: i32,
     /// Keep `DIR/work/` (spools, dedup intermediates) after a successful run.
     pub keep_work: bool,
+    /// Shard format of `data/` and `removed/`: `parquet` (default) or `jsonl` (one JSON object
+    /// per line with the same fields, as dolma/datatrove write).
+    pub format: OutputFormat,
+    /// Compression of JSONL shards: `gzip` (`.jsonl.gz`, default), `zstd` (`.jsonl.zst`) or
+    /// `none` (`.jsonl`). Parquet pages are always zstd (`zstd_level`).
+    pub compression: JsonlCompression,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    #[default]
+    Parquet,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonlCompression {
+    #[default]
+    Gzip,
+    Zstd,
+    None,
 }
 
 impl Default for OutputConfig {
@@ -73,6 +99,8 @@ impl Default for OutputConfig {
             row_group_max_bytes: 128 << 20,
             zstd_level: 3,
             keep_work: false,
+            format: OutputFormat::Parquet,
+            compression: JsonlCompression::Gzip,
         }
     }
 }
@@ -149,6 +177,7 @@ impl Pipeline {
             "tasks": self.tasks,
             "steps": self.steps,
             "output": [o.write_removed, o.shard_max_rows, o.shard_max_bytes, o.row_group_max_bytes, o.zstd_level],
+            "format": [o.format, o.compression],
         })
     }
 
