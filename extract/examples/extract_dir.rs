@@ -80,7 +80,7 @@ fn main() -> anyhow::Result<()> {
         for (_, html) in &pages {
             if parse_only {
                 let doc = if prepared {
-                    let p = skypile_extract::budget::prepare(html, 3000, false);
+                    let p = skypile_extract::budget::prepare(html, &cfg);
                     scraper::Html::parse_document(&p.html)
                 } else {
                     scraper::Html::parse_document(html)

@@ -7,8 +7,6 @@
 //! forms, hidden elements, navigation) are skipped on the way down, which is cheaper than
 //! deleting them from the tree first as trafilatura does.
 
-use std::time::Instant;
-
 use ego_tree::NodeRef;
 use scraper::Node;
 
@@ -73,7 +71,6 @@ pub struct Page {
     pub end: Vec<u32>,
     pub title: Option<String>,
     pub og_title: Option<String>,
-    pub timed_out: bool,
 }
 
 /// Subtrees that never hold main text.
@@ -197,12 +194,12 @@ pub struct Walker<'c> {
     link_chars: u32,
     cur: Option<LineStart>,
     hint_stack: Vec<u32>,
-    visited: u32,
-    started: Instant,
+    /// Nodes left in the work budget (`max_nodes`); the walk stops when it runs out.
+    budget: usize,
 }
 
 impl<'c> Walker<'c> {
-    pub fn new(cfg: &'c ExtractConfig, started: Instant) -> Self {
+    pub fn new(cfg: &'c ExtractConfig) -> Self {
         Walker {
             cfg,
             page: Page::default(),
@@ -210,8 +207,7 @@ impl<'c> Walker<'c> {
             link_chars: 0,
             cur: None,
             hint_stack: Vec::new(),
-            visited: 0,
-            started,
+            budget: cfg.max_nodes,
         }
     }
 
@@ -280,9 +276,10 @@ impl<'c> Walker<'c> {
 
     fn children(&mut self, node: NodeRef<'_, Node>, ctx: Ctx) {
         for child in node.children() {
-            if self.page.timed_out {
+            if self.budget == 0 {
                 return;
             }
+            self.budget -= 1;
             match child.value() {
                 Node::Text(t) => self.push_text(t, ctx),
                 Node::Element(_) => self.element(child, ctx),
@@ -295,13 +292,6 @@ impl<'c> Walker<'c> {
         let Some(el) = node.value().as_element() else {
             return;
         };
-        self.visited += 1;
-        if self.visited.is_multiple_of(2048)
-            && self.started.elapsed().as_millis() as u64 > self.cfg.max_millis
-        {
-            self.page.timed_out = true;
-            return;
-        }
         let name = el.name();
         if is_skipped(name) {
             return;
@@ -313,6 +303,10 @@ impl<'c> Walker<'c> {
         if ctx.depth as usize >= self.cfg.max_depth {
             // Pathological nesting: no more structure, just the text, without recursion.
             for d in node.descendants() {
+                if self.budget == 0 {
+                    return;
+                }
+                self.budget -= 1;
                 if let Some(t) = d.value().as_text() {
                     self.push_text(t, ctx);
                 }
@@ -527,7 +521,7 @@ mod tests {
     fn blocks(html: &str) -> Vec<(Kind, String)> {
         let cfg = ExtractConfig::default();
         let doc = scraper::Html::parse_document(html);
-        let page = Walker::new(&cfg, Instant::now()).run(doc.tree.root());
+        let page = Walker::new(&cfg).run(doc.tree.root());
         page.blocks.into_iter().map(|b| (b.kind, b.text)).collect()
     }
 

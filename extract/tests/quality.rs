@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use skypile_extract::metrics::{clean_gold, token_prf};
-use skypile_extract::{ExtractConfig, Status, extract};
+use skypile_extract::{Cut, ExtractConfig, Status, extract};
 
 mod common {
     pub mod decode;
@@ -42,7 +42,7 @@ fn mean_f1(dir: &Path, set: &str, inp: &str, gold: &str) -> (f64, usize) {
         let gold_text = gold_text.split("!@#$%^&*()").next().unwrap_or("");
         let out = extract(&common::decode::decode(&html), &cfg);
         assert!(
-            !out.truncated,
+            out.cut == Cut::None,
             "{stem}: a real page was cut by the nesting guard"
         );
         sum += token_prf(&out.text, gold_text).2;
@@ -88,7 +88,7 @@ fn chinese_news_pages_extract() {
         };
         let out = extract(&common::decode::decode(&bytes), &ExtractConfig::default());
         assert!(
-            !out.truncated,
+            out.cut == Cut::None,
             "{:?}: a real page was cut by the nesting guard",
             e.path()
         );
