@@ -52,9 +52,12 @@ def held_out(set_name, stem):
     return h & 1 == 1
 
 
+# dom::is_block in extract/src/dom.rs, plus br
 BLOCK_TAGS = {"p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "h1", "h2",
-              "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "td", "th",
-              "caption", "blockquote", "pre", "figure", "figcaption", "br", "hr", "body", "html"}
+              "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "tbody", "thead",
+              "tfoot", "tr", "td", "th", "caption", "blockquote", "pre", "figure", "figcaption", "form",
+              "fieldset", "address", "center", "hr", "body", "html", "details", "summary", "dir",
+              "legend", "noframes", "hgroup", "listing", "plaintext", "xmp", "br"}
 
 
 def html_text(html):

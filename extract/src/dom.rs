@@ -113,7 +113,7 @@ fn is_skipped(name: &str) -> bool {
     )
 }
 
-fn is_block(name: &str) -> bool {
+pub(crate) fn is_block(name: &str) -> bool {
     matches!(
         name,
         "p" | "div"
