@@ -69,8 +69,83 @@ pub struct Page {
     /// Per element (pre-order): parent index (u32::MAX for the root) and end of its subtree.
     pub parent: Vec<u32>,
     pub end: Vec<u32>,
+    /// Per element: a hash of its tag and first class name without digits, so that the posts
+    /// of a thread (`post bg1`, `post bg2`, `l_post`, bare `<li>`s) share one signature.
+    pub sig: Vec<u32>,
     pub title: Option<String>,
     pub og_title: Option<String>,
+}
+
+/// Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer): a space there
+/// separates phrases or sentences, so it counts as punctuation.
+fn no_space_script(c: char) -> bool {
+    matches!(c as u32, 0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF)
+}
+
+/// Sentence marks of scripts that `text::is_punct` does not know (Arabic/Persian/Urdu,
+/// Devanagari, Myanmar, Khmer, Ethiopic, Armenian).
+fn is_other_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{060C}'
+            | '\u{061B}'
+            | '\u{061F}'
+            | '\u{06D4}'
+            | '\u{0964}'
+            | '\u{0965}'
+            | '\u{104A}'
+            | '\u{104B}'
+            | '\u{17D4}'
+            | '\u{17D5}'
+            | '\u{1362}'
+            | '\u{0589}'
+    )
+}
+
+/// Non-whitespace characters, CJK characters, punctuation and digits of a block's text.
+/// Length is counted in characters for every script, so pages in scripts without spaces are
+/// measured like any other.
+fn count(text: &str) -> (u32, u32, u32, u32) {
+    let (mut chars, mut cjk, mut punct, mut digits) = (0u32, 0u32, 0u32, 0u32);
+    let (mut prev_no_space, mut gap) = (false, false);
+    for c in text.chars() {
+        if c.is_whitespace() {
+            gap = true;
+            continue;
+        }
+        chars += 1;
+        let ns = no_space_script(c);
+        if ns && prev_no_space && gap {
+            punct += 1;
+        }
+        (prev_no_space, gap) = (ns, false);
+        if c.is_ascii() {
+            if c.is_ascii_punctuation() {
+                punct += 1;
+            } else if c.is_ascii_digit() {
+                digits += 1;
+            }
+        } else if text::is_cjk(c) {
+            cjk += 1;
+        } else if text::is_punct(c) || is_other_mark(c) {
+            punct += 1;
+        }
+    }
+    (chars, cjk, punct, digits)
+}
+
+/// FNV-1a of the tag and the first class token with digits left out.
+fn signature(tag: &str, class: &str) -> u32 {
+    let first = class.split_ascii_whitespace().next().unwrap_or("");
+    let mut h: u32 = 0x811c_9dc5;
+    for b in tag
+        .bytes()
+        .chain([b'.'])
+        .chain(first.bytes().filter(|b| !b.is_ascii_digit()))
+    {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h
 }
 
 /// Subtrees that never hold main text.
@@ -223,6 +298,7 @@ impl<'c> Walker<'c> {
         };
         self.page.parent.push(u32::MAX);
         self.page.end.push(0);
+        self.page.sig.push(0);
         if let Some(head) = find_head(root) {
             self.read_head(head);
         }
@@ -361,6 +437,7 @@ impl<'c> Walker<'c> {
         let idx = self.page.parent.len() as u32;
         self.page.parent.push(ctx.elem);
         self.page.end.push(idx + 1);
+        self.page.sig.push(signature(name, class));
         let block = is_block(name) && !(ctx.data_table && matches!(name, "td" | "th"));
         if block {
             self.flush();
@@ -474,31 +551,7 @@ impl<'c> Walker<'c> {
         if text.is_empty() {
             return;
         }
-        let (mut chars, mut cjk, mut punct, mut digits) = (0u32, 0u32, 0u32, 0u32);
-        for c in text.chars() {
-            if c.is_ascii() {
-                if c.is_ascii_graphic() {
-                    chars += 1;
-                    if c.is_ascii_punctuation() {
-                        punct += 1;
-                    } else if c.is_ascii_digit() {
-                        digits += 1;
-                    }
-                }
-                continue;
-            }
-            if c.is_whitespace() {
-                continue;
-            }
-            chars += 1;
-            if text::is_cjk(c) {
-                cjk += 1;
-            } else if text::is_punct(c) {
-                punct += 1;
-            } else if c.is_ascii_digit() {
-                digits += 1;
-            }
-        }
+        let (chars, cjk, punct, digits) = count(&text);
         self.page.blocks.push(Block {
             text,
             kind: start.kind,

@@ -14,6 +14,7 @@ pub mod markup;
 pub mod metrics;
 pub mod score;
 pub mod step;
+pub mod thread;
 
 use serde::{Deserialize, Deserializer, Serialize};
 

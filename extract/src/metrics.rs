@@ -134,7 +134,8 @@ mod tests {
 
     #[test]
     fn gold_html_keeps_block_boundaries() {
-        let t = html_text("<div><p>one<b>two</b></p><p>three</p><script>x</script>four<br>five</div>");
+        let t =
+            html_text("<div><p>one<b>two</b></p><p>three</p><script>x</script>four<br>five</div>");
         assert_eq!(tokens(&t), vec!["onetwo", "three", "four", "five"]);
         assert_eq!(html_text("<p>a</p>b").matches('a').count(), 1);
     }

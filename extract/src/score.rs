@@ -13,6 +13,7 @@
 
 use crate::dom::{Block, COMMENT_HINT, Kind, Page};
 use crate::hints;
+use crate::thread::{self, Place};
 use crate::{ExtractConfig, Favor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,6 +269,16 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
         };
         if c == Class::Good {
             good_seen += b.eff_len();
+        }
+    }
+    let good: Vec<bool> = classes.iter().map(|&c| c == Class::Good).collect();
+    if let Some(t) = thread::find(page, &good, region) {
+        for (i, b) in page.blocks.iter().enumerate() {
+            match t.place(page, b.elem) {
+                Place::Body => keep[i] = !matches!(classes[i], Class::Bad | Class::Hinted),
+                Place::Furniture => keep[i] &= classes[i] == Class::Good,
+                Place::Other | Place::Outside => {}
+            }
         }
     }
     if cfg.favor != Favor::Precision {

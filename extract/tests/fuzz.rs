@@ -32,9 +32,35 @@ fn floor_char(s: &str, mut i: usize) -> usize {
 }
 
 const SOUP: &[&str] = &[
-    "<", ">", "</", "<!--", "-->", "\"", "'", "<div>", "</div>", "<table><tr><td>", "<p>", "<a href=",
-    "<script>", "</script>", "<style>", "<![CDATA[", "&#x", "&amp", "<svg><math>", "\u{0}", "<b><i>",
-    "<li>", "</ul>", "<br/>", "<noscript>", "<template>", "<select><option>", "\u{FEFF}", "中文，",
+    "<",
+    ">",
+    "</",
+    "<!--",
+    "-->",
+    "\"",
+    "'",
+    "<div>",
+    "</div>",
+    "<table><tr><td>",
+    "<p>",
+    "<a href=",
+    "<script>",
+    "</script>",
+    "<style>",
+    "<![CDATA[",
+    "&#x",
+    "&amp",
+    "<svg><math>",
+    "\u{0}",
+    "<b><i>",
+    "<li>",
+    "</ul>",
+    "<br/>",
+    "<noscript>",
+    "<template>",
+    "<select><option>",
+    "\u{FEFF}",
+    "中文，",
 ];
 
 /// Mutated copies of one page: cut, garbled spans, dropped `>`, spliced tag soup, doubled.
@@ -51,7 +77,10 @@ fn mutations(page: &str, rng: &mut Rng) -> Vec<(String, String)> {
         garbled.replace_range(at..end, SOUP[rng.below(SOUP.len())]);
     }
     out.push(("garbled".into(), garbled));
-    let no_gt: String = page.chars().filter(|&c| c != '>' || rng.below(4) != 0).collect();
+    let no_gt: String = page
+        .chars()
+        .filter(|&c| c != '>' || rng.below(4) != 0)
+        .collect();
     out.push(("dropped >".into(), no_gt));
     let mut spliced = page.to_string();
     for _ in 0..5 {
@@ -66,17 +95,45 @@ fn mutations(page: &str, rng: &mut Rng) -> Vec<(String, String)> {
 
 /// Pathological pages that were slow or deep in real crawls or in html5ever's worst cases.
 fn pathological() -> Vec<(String, String)> {
-    let para = "<p>这一段是正文，用来检查截断以后前面的文字仍然保留。This sentence is the body.</p>";
+    let para =
+        "<p>这一段是正文，用来检查截断以后前面的文字仍然保留。This sentence is the body.</p>";
     vec![
-        ("100k nested divs".into(), format!("{para}{}", "<div>".repeat(100_000))),
-        ("nested tables".into(), format!("{para}{}", "<table><tr><td>".repeat(20_000))),
-        ("unclosed formatting".into(), format!("{para}{}", "<a href=x><b><i>t ".repeat(20_000))),
-        ("200k empty spans".into(), format!("{para}{}", "<span></span>".repeat(200_000))),
-        ("2 MB text node".into(), format!("<p>{}</p>", "词".repeat(700_000))),
-        ("endless attribute".into(), format!("{para}<div class=\"{}", "x".repeat(1 << 20))),
-        ("endless comment".into(), format!("{para}<!--{}", "<div>".repeat(50_000))),
-        ("endless script".into(), format!("{para}<script>{}", "<p>x</p>".repeat(50_000))),
-        ("nested forms and lists".into(), "<form><ul><li>".repeat(30_000)),
+        (
+            "100k nested divs".into(),
+            format!("{para}{}", "<div>".repeat(100_000)),
+        ),
+        (
+            "nested tables".into(),
+            format!("{para}{}", "<table><tr><td>".repeat(20_000)),
+        ),
+        (
+            "unclosed formatting".into(),
+            format!("{para}{}", "<a href=x><b><i>t ".repeat(20_000)),
+        ),
+        (
+            "200k empty spans".into(),
+            format!("{para}{}", "<span></span>".repeat(200_000)),
+        ),
+        (
+            "2 MB text node".into(),
+            format!("<p>{}</p>", "词".repeat(700_000)),
+        ),
+        (
+            "endless attribute".into(),
+            format!("{para}<div class=\"{}", "x".repeat(1 << 20)),
+        ),
+        (
+            "endless comment".into(),
+            format!("{para}<!--{}", "<div>".repeat(50_000)),
+        ),
+        (
+            "endless script".into(),
+            format!("{para}<script>{}", "<p>x</p>".repeat(50_000)),
+        ),
+        (
+            "nested forms and lists".into(),
+            "<form><ul><li>".repeat(30_000),
+        ),
         ("only markup".into(), "<".repeat(1 << 20)),
     ]
 }

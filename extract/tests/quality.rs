@@ -43,9 +43,10 @@ fn read(p: &Path) -> Vec<u8> {
 /// per page with `source.html` and `expected.html`.
 fn pages(dir: &Path, set: &str, layout: Option<(&str, &str)>) -> Vec<Page> {
     let root = dir.join(set);
-    let mut names: Vec<PathBuf> = std::fs::read_dir(layout.map_or(root.clone(), |l| root.join(l.0)))
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
+    let mut names: Vec<PathBuf> =
+        std::fs::read_dir(layout.map_or(root.clone(), |l| root.join(l.0)))
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
     names.sort();
     let mut out = Vec::new();
     for p in names {
@@ -92,7 +93,11 @@ fn held_out_f1(set: &str, pages: &[Page]) -> (f64, usize) {
 fn held_out_f1_floors() {
     let Some(dir) = data_dir() else { return };
     let sets = [
-        ("zh-web-content-extraction", Some(("original", "cleaned")), 0.95),
+        (
+            "zh-web-content-extraction",
+            Some(("original", "cleaned")),
+            0.95,
+        ),
         ("en-cleaneval-dev", Some(("input", "GoldStandard")), 0.87),
         ("en-dragnet-sample", Some(("input", "GoldStandard")), 0.85),
         ("readability-test-pages", None, 0.86),
@@ -101,13 +106,22 @@ fn held_out_f1_floors() {
     for (set, layout, floor) in sets {
         let all = pages(&dir, set, layout);
         let (f1, n) = held_out_f1(set, &all);
-        eprintln!("{set}: held-out mean token F1 {f1:.3} over {n} of {} pages (floor {floor})", all.len());
-        assert!(n >= 10, "{set}: only {n} held-out pages found; the data is incomplete");
+        eprintln!(
+            "{set}: held-out mean token F1 {f1:.3} over {n} of {} pages (floor {floor})",
+            all.len()
+        );
+        assert!(
+            n >= 10,
+            "{set}: only {n} held-out pages found; the data is incomplete"
+        );
         if f1 < floor {
             failures.push(format!("{set}: {f1:.3} < {floor}"));
         }
     }
-    assert!(failures.is_empty(), "held-out extraction quality regressed: {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "held-out extraction quality regressed: {failures:?}"
+    );
 }
 
 /// Real pages without gold: every page must extract without panicking or being cut, and the
@@ -121,7 +135,10 @@ fn chinese_news_pages_extract() {
         if e.path().extension().is_none_or(|x| x != "html") {
             continue;
         }
-        let out = extract(&common::decode::decode(&read(&e.path())), &ExtractConfig::default());
+        let out = extract(
+            &common::decode::decode(&read(&e.path())),
+            &ExtractConfig::default(),
+        );
         assert_eq!(out.cut, Cut::None, "{:?}: a real page was cut", e.path());
         n += 1;
         if out.status == Status::Ok && out.text.chars().count() > 100 {
@@ -129,5 +146,8 @@ fn chinese_news_pages_extract() {
         }
     }
     eprintln!("zh-gne-news-pages: {ok}/{n} non-empty");
-    assert!(n >= 20 && ok * 10 >= n * 8, "only {ok}/{n} news pages gave text");
+    assert!(
+        n >= 20 && ok * 10 >= n * 8,
+        "only {ok}/{n} news pages gave text"
+    );
 }
