@@ -12,7 +12,7 @@ pub(crate) fn is_wide(c: char) -> bool {
 }
 
 /// Collapse whitespace runs to one space, drop it between CJK characters (Chinese source HTML
-/// wraps lines anywhere) and drop zero-width characters.
+/// wraps lines anywhere) and drop zero-width spaces and BOMs.
 pub fn collapse_ws(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
@@ -42,7 +42,8 @@ pub fn collapse_ws(s: &str) -> String {
             space = true;
             continue;
         }
-        if matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}') || c.is_control() {
+        // ZWNJ/ZWJ stay: they are spelling in Persian (می‌آیند) and Indic scripts
+        if matches!(c, '\u{200B}' | '\u{FEFF}') || c.is_control() {
             continue;
         }
         if space {

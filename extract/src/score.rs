@@ -437,4 +437,24 @@ mod tests {
         };
         assert!(extract(&page(&body), &cfg).text.contains("网友"));
     }
+
+    /// UDHR-style pages in scripts without spaces between words (Thai) or with their own
+    /// punctuation (Persian): their paragraphs are prose, not an empty page.
+    #[test]
+    fn thai_and_persian_articles_are_not_empty() {
+        let th = "มนุษย์ทั้งหลายเกิดมามีอิสระและเสมอภาคกันในเกียรติศักดิ์และสิทธิ ต่างมีเหตุผลและมโนธรรม และควรปฏิบัติต่อกันด้วยเจตนารมณ์แห่งภราดรภาพ";
+        let fa = "تمام افراد بشر آزاد به دنیا می‌آیند و از لحاظ حیثیت و حقوق با هم برابرند، همه دارای عقل و وجدان هستند و باید نسبت به یکدیگر با روح برادری رفتار کنند.";
+        for para in [th, fa] {
+            let nav: String = (0..12)
+                .map(|i| format!("<li><a href=/{i}>หน้า {i}</a></li>"))
+                .collect();
+            let html = format!(
+                "<html><body><ul class=menu>{nav}</ul><div><h1>ปฏิญญาสากล</h1>\
+                 <p>{para}</p><p>{para}</p><p>{para}</p></div></body></html>"
+            );
+            let e = extract(&html, &ExtractConfig::default());
+            assert_eq!(e.status, Status::Ok, "{para}");
+            assert_eq!(e.text.matches(para).count(), 3, "{}", e.text);
+        }
+    }
 }
