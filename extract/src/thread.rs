@@ -136,7 +136,10 @@ pub fn find(page: &Page, good: &[bool], region: u32) -> Option<Thread> {
         // the group holding the region's branch, or (at the region itself) the largest one
         let pick = match below {
             Some(b) => groups.remove(&page.sig.get(b as usize).copied().unwrap_or(0)),
-            None => groups.into_values().max_by_key(|g| (g.1, g.0.len())),
+            // ties go to the earliest group, so the choice never depends on hash order
+            None => groups
+                .into_values()
+                .max_by_key(|g| (g.1, g.0.len(), std::cmp::Reverse(g.0.first().copied()))),
         };
         if let Some((posts, with_good)) = pick.filter(|g| g.0.len() >= 3 && g.1 >= 2) {
             let (body_slots, furniture_slots) = slots(page, good, &posts);
@@ -168,5 +171,47 @@ impl Thread {
             Some(s) if self.furniture_slots.binary_search(&s).is_ok() => Place::Furniture,
             _ => Place::Other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ExtractConfig, extract};
+
+    fn post(user: &str, body: &str) -> String {
+        format!(
+            "<div class=\"msg row1\"><div class=\"who\"><a href=/u/{user}>{user}</a><br>Posts: 12<br>\
+             Joined: 2019<ul><li><a href=/b>Gold member badge</a></li><li><a href=/t>Top \
+             contributor of the year</a></li><li><a href=/m>Send a private message</a></li>\
+             <li><a href=/a>View all posts by {user}</a></li></ul></div>\
+             <div class=\"said\"><p>{body}</p></div>\
+             <div class=\"tools\"><a href=/r>Reply</a> <a href=/q>Quote</a></div></div>"
+        )
+    }
+
+    #[test]
+    fn one_long_post_does_not_hide_the_thread() {
+        let long = "The first post explains the whole problem at length, with every detail of the \
+                    setup, what was tried, what happened and why none of it worked in the end. "
+            .repeat(4);
+        let replies = [
+            "Have you tried turning the power off for a full minute before restarting it?",
+            "Same here, it started after the last update and a reset did not help.",
+            "Thanks, that fixed it.",
+        ];
+        let mut posts = post("ann", &long);
+        for (i, r) in replies.iter().enumerate() {
+            posts += &post(&format!("user{i}"), r);
+        }
+        let html = format!(
+            "<html><body><div class=menu><a href=/>Home</a> <a href=/f>Forums</a></div>\
+             <div id=thread>{posts}</div><div class=foot>© 2024 Example Board</div></body></html>"
+        );
+        let e = extract(&html, &ExtractConfig::default());
+        for r in replies {
+            assert!(e.text.contains(r), "lost {r:?}:\n{}", e.text);
+        }
+        assert!(!e.text.contains("Joined"), "{}", e.text);
+        assert!(!e.text.contains("Quote"), "{}", e.text);
     }
 }
