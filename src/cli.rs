@@ -9,7 +9,7 @@ use crate::config::Pipeline;
 use crate::run::stages::Plan;
 use crate::run::{self, RunOpts};
 pub(crate) use crate::verbs::{RunArgs, load};
-use crate::verbs::{inspect, plan, report, slurm, stats};
+use crate::verbs::{inspect, plan, report, slurm, stats, steps};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -53,6 +53,13 @@ pub enum Cmd {
     },
     /// Write (and submit) Slurm job arrays for a pipeline.
     Slurm(slurm::SlurmArgs),
+    /// List every step by stage, or show one step's options, types, defaults and docs.
+    Steps {
+        /// A step's YAML key, e.g. `gopher_quality`.
+        name: Option<String>,
+    },
+    /// Print the JSON Schema of a pipeline YAML (for editors: yaml-language-server etc.).
+    Schema,
 }
 
 pub fn main() -> i32 {
@@ -115,5 +122,17 @@ fn dispatch(cmd: Cmd) -> Result<()> {
         Cmd::Inspect(args) => inspect::run(&args),
         Cmd::Report { dir, output } => report::run(&dir, output.as_deref()),
         Cmd::Slurm(args) => slurm::run(&args),
+        Cmd::Steps { name: None } => {
+            print!("{}", steps::list());
+            Ok(())
+        }
+        Cmd::Steps { name: Some(n) } => {
+            print!("{}", steps::show(&n)?);
+            Ok(())
+        }
+        Cmd::Schema => {
+            println!("{}", steps::schema_json()?);
+            Ok(())
+        }
     }
 }

@@ -21,7 +21,8 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use crate::files::{Partitioned, RecReader, RecWriter, partitions, read_infos, u32_at, u128_at};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Drops exact duplicates (hash of the normalised text), keeping the first.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExactDedupConfig {
     /// Hash the normalised text (default) rather than the raw bytes: copies that differ only

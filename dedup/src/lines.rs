@@ -27,7 +27,8 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::files::{Partitioned, RecReader, RecWriter, partitions, read_infos, u64_at};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Removes lines that recur in many docs of the corpus (menus, footers).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LineDedupConfig {
     /// A line found in more than this many documents is removed everywhere.

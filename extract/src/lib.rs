@@ -23,7 +23,9 @@ pub use step::Extract;
 
 /// Which way to lean when a block is borderline (trafilatura's `favor_precision` /
 /// `favor_recall`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Favor {
     Precision,
@@ -32,7 +34,8 @@ pub enum Favor {
     Recall,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Main text of an HTML page with boilerplate removed (zh + en hints).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExtractConfig {
     pub favor: Favor,

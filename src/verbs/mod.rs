@@ -12,6 +12,7 @@ pub(crate) mod report;
 mod report_html;
 pub(crate) mod slurm;
 pub(crate) mod stats;
+pub(crate) mod steps;
 
 /// Arguments shared by `run`, `plan` and `slurm`.
 #[derive(clap::Args, Debug, Clone)]
