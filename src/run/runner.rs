@@ -368,7 +368,7 @@ fn clean_rank_outputs(out: &Path, plan: &Plan, k: usize, rank: usize) -> Result<
 }
 
 fn check_run_info(out: &Path, p: &Pipeline, plan: &Plan) -> Result<()> {
-    let path = out.join("run.json");
+    let path = RunInfo::path(out);
     let info = RunInfo {
         name: p.name.clone(),
         config_hash: format!("{:016x}", plan.config_hash),
@@ -379,17 +379,16 @@ fn check_run_info(out: &Path, p: &Pipeline, plan: &Plan) -> Result<()> {
             .collect(),
         pipeline: p.fingerprint(),
     };
-    if let Ok(bytes) = std::fs::read(&path) {
-        if let Ok(old) = serde_json::from_slice::<RunInfo>(&bytes) {
-            if old.config_hash != info.config_hash {
-                bail!(
-                    "{} already holds a run of a different pipeline config (or input list or task count): \
-                     use another --output, or delete the directory to start over",
-                    out.display()
-                );
-            }
-            return Ok(());
+    // an unreadable run.json (a kill during its first write) is written anew
+    if let Ok(old) = RunInfo::read(out) {
+        if old.config_hash != info.config_hash {
+            bail!(
+                "{} already holds a run of a different pipeline config (or input list or task count): \
+                 use another --output, or delete the directory to start over",
+                out.display()
+            );
         }
+        return Ok(());
     }
     write_atomic(&path, &serde_json::to_vec_pretty(&info)?)
 }
