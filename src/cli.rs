@@ -97,6 +97,9 @@ fn dispatch(cmd: Cmd) -> Result<()> {
         Cmd::Validate { pipeline } => {
             let p = Pipeline::load(&pipeline)?;
             let plan = Plan::build(&p)?;
+            for w in p.warnings() {
+                eprintln!("warning: {w}"); // h/dedup (#23)
+            }
             println!(
                 "{}: OK ({} steps, {} stages, {} output columns)",
                 pipeline.display(),

@@ -70,6 +70,29 @@ pub struct OutputConfig {
     pub zstd_level: i32,
     /// Keep `DIR/work/` (spools, dedup intermediates) after a successful run.
     pub keep_work: bool,
+    /// Shard format of `data/` and `removed/`: `parquet` (default) or `jsonl` (one JSON object
+    /// per line with the same fields, as dolma/datatrove write).
+    pub format: OutputFormat,
+    /// Compression of JSONL shards: `gzip` (`.jsonl.gz`, default), `zstd` (`.jsonl.zst`) or
+    /// `none` (`.jsonl`). Parquet pages are always zstd (`zstd_level`).
+    pub compression: JsonlCompression,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    #[default]
+    Parquet,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonlCompression {
+    #[default]
+    Gzip,
+    Zstd,
+    None,
 }
 
 impl Default for OutputConfig {
@@ -82,6 +105,8 @@ impl Default for OutputConfig {
             row_group_max_bytes: 128 << 20,
             zstd_level: 3,
             keep_work: false,
+            format: OutputFormat::Parquet,
+            compression: JsonlCompression::Gzip,
         }
     }
 }
@@ -126,6 +151,29 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Step orders that run but work against a step (h/dedup, #23): recurrent-line counting
+    /// before exact/URL dedup sees every recrawled or mirrored copy. `validate` prints these and
+    /// `run` logs them.
+    pub fn warnings(&self) -> Vec<String> {
+        let pos = |key: &str| self.steps.iter().position(|s| s.key() == key);
+        let Some(line) = pos("line_dedup") else {
+            return Vec::new();
+        };
+        ["exact_dedup", "url_dedup"]
+            .into_iter()
+            .filter_map(|k| pos(k).filter(|&i| i > line).map(|i| (k, i)))
+            .map(|(k, i)| {
+                format!(
+                    "step {} `line_dedup` runs before step {} `{k}`: copies of a page (recrawls, \
+                     several snapshots) reach line counting; move `{k}` before `line_dedup` \
+                     (see pipelines/skypile.yaml)",
+                    line + 1,
+                    i + 1
+                )
+            })
+            .collect()
+    }
+
     /// Everything that changes the output: a rerun into the same directory must match it.
     pub fn fingerprint(&self) -> serde_json::Value {
         let o = &self.output;
@@ -135,6 +183,7 @@ impl Pipeline {
             "tasks": self.tasks,
             "steps": self.steps,
             "output": [o.write_removed, o.shard_max_rows, o.shard_max_bytes, o.row_group_max_bytes, o.zstd_level],
+            "format": [o.format, o.compression],
         })
     }
 
@@ -198,6 +247,16 @@ mod tests {
             e.contains("tasks") || e.contains("integer") || e.contains("many"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn line_counting_before_exact_dedup_is_warned() {
+        let bad = "steps:\n  - line_dedup: {}\n  - exact_dedup: {}\n";
+        let w = Pipeline::parse(bad).unwrap().warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("step 1 `line_dedup`") && w[0].contains("step 2 `exact_dedup`"));
+        let good = "steps:\n  - exact_dedup: {}\n  - url_dedup: {}\n  - line_dedup: {}\n";
+        assert!(Pipeline::parse(good).unwrap().warnings().is_empty());
     }
 
     #[test]

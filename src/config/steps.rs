@@ -137,6 +137,7 @@ registry! {
     "dedup" {
         exact_dedup: Global skypile_dedup::ExactDedupConfig => |c, _r| Ok(skypile_dedup::ExactDedup::new(c.clone()));
         line_dedup: Global skypile_dedup::LineDedupConfig => |c, _r| Ok(skypile_dedup::LineDedup::new(c.clone()));
+        url_dedup: Global skypile_dedup::UrlDedupConfig => |c, _r| Ok(skypile_dedup::UrlDedup::new(c.clone()));
         minhash: Global skypile_dedup::MinhashConfig => |c, _r| skypile_dedup::Minhash::new(c.clone());
     }
 }

@@ -1,6 +1,50 @@
-//! What a run leaves in its output folder: Parquet shards (writer and reader) and the merged
-//! stats and manifest.
+//! What a run leaves in its output folder: shards of kept and removed docs (Parquet or JSONL,
+//! and reading them back) and the merged stats and manifest.
+//!
+//! `writer.rs` holds the row model and the Parquet writer, `jsonl.rs` the JSONL one; the
+//! [`ShardWriter`] here picks one by `output.format` (so neither imports the other).
 
+use std::path::Path;
+
+use anyhow::Result;
+use skypile_core::Column;
+
+use crate::config::{OutputConfig, OutputFormat};
+use crate::outdir::ShardInfo;
+use jsonl::JsonlShards;
+use writer::{ParquetShards, Row};
+
+pub(crate) mod jsonl;
 pub(crate) mod shards;
 pub(crate) mod stats;
 pub(crate) mod writer;
+
+/// Shards of kept or removed docs in the run's `output.format`.
+pub enum ShardWriter {
+    Parquet(ParquetShards),
+    Jsonl(JsonlShards),
+}
+
+impl ShardWriter {
+    pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
+        Ok(match cfg.format {
+            OutputFormat::Parquet => Self::Parquet(ParquetShards::new(dir, prefix, cfg, columns)?),
+            OutputFormat::Jsonl => Self::Jsonl(JsonlShards::new(dir, prefix, cfg, columns)?),
+        })
+    }
+
+    pub fn write(&mut self, row: Row) -> Result<()> {
+        match self {
+            Self::Parquet(w) => w.write(row),
+            Self::Jsonl(w) => w.write(row),
+        }
+    }
+
+    /// Flush everything and close the last shard. Returns the shards written.
+    pub fn finish(self) -> Result<Vec<ShardInfo>> {
+        match self {
+            Self::Parquet(w) => w.finish(),
+            Self::Jsonl(w) => w.finish(),
+        }
+    }
+}

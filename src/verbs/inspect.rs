@@ -115,8 +115,26 @@ fn matches(b: &RecordBatch, row: usize, args: &InspectArgs) -> bool {
     eq("lang", &args.lang) && eq("drop_reason", &args.reason)
 }
 
+/// Control characters from documents shown as `\u{..}` escapes: raw ESC/CSI sequences in crawled
+/// text could move the cursor, recolour or retitle the user's terminal.
+pub fn escape_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&c.escape_unicode().to_string())
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn print_doc(b: &RecordBatch, row: usize, width: usize) {
-    let get = |n: &str| cell(b, n, row).unwrap_or_default();
+    let get = |n: &str| escape_controls(&cell(b, n, row).unwrap_or_default());
     println!(
         "── {}  [{} {}] tokens={} {}",
         get("id"),
@@ -143,7 +161,9 @@ fn print_doc(b: &RecordBatch, row: usize, width: usize) {
         .fields()
         .iter()
         .filter(|f| !skip.contains(&f.name().as_str()))
-        .filter_map(|f| cell(b, f.name(), row).map(|v| format!("{}={}", f.name(), v)))
+        .filter_map(|f| {
+            cell(b, f.name(), row).map(|v| format!("{}={}", f.name(), escape_controls(&v)))
+        })
         .collect();
     println!("   {}", extras.join("  "));
     let text = get("text");
@@ -155,4 +175,15 @@ fn print_doc(b: &RecordBatch, row: usize, width: usize) {
         println!("   │ {line}");
     }
     println!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_controls;
+
+    #[test]
+    fn terminal_controls_are_escaped_text_is_not() {
+        let s = escape_controls("a\x1b[2Jb\rc\u{7}\u{202e}d\n中文\te");
+        assert_eq!(s, "a\\u{1b}[2Jb\\u{d}c\\u{7}\\u{202e}d\n中文\te");
+    }
 }

@@ -49,5 +49,8 @@ pub fn load(args: &RunArgs) -> Result<Pipeline> {
         args.tasks,
     );
     p.check()?;
+    for w in p.warnings() {
+        log::warn!("{w}");
+    }
     Ok(p)
 }
