@@ -170,13 +170,13 @@ fn read_shard(p: &Path) -> Result<(Vec<String>, Vec<String>), String> {
 /// Every `*.parquet` under `out` opens and reads to the end (a half-written file never looks done).
 fn assert_parquet_files_open(out: &Path, when: &str) {
     for p in files_under(out) {
-        if p.extension().is_some_and(|e| e == "parquet") {
-            if let Err(e) = read_shard(&p) {
-                panic!(
-                    "{when}: {} is not a readable Parquet file: {e}",
-                    p.display()
-                );
-            }
+        if p.extension().is_some_and(|e| e == "parquet")
+            && let Err(e) = read_shard(&p)
+        {
+            panic!(
+                "{when}: {} is not a readable Parquet file: {e}",
+                p.display()
+            );
         }
     }
 }
