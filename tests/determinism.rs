@@ -25,6 +25,7 @@ fn run(pipeline: &str, out: &Path, extra: &[&str]) {
         "{pipeline} {extra:?}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
+    common::assert_no_panics(out);
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -89,9 +90,6 @@ fn one_and_two_workers_write_identical_files() {
     assert_eq!(stats["docs_in"].as_u64(), Some(WORKER_DOCS as u64));
     let out = stats["docs_out"].as_u64().unwrap();
     assert!(out * 2 > WORKER_DOCS as u64, "most docs kept: {out}");
-    for o in [&a, &b] {
-        common::assert_no_panics(o);
-    }
     let n = common::assert_same_output(&a, &b, "1 vs 2 workers");
     assert!(n > 10, "several data/removed shards expected, got {n}");
     let _ = std::fs::remove_dir_all(&root);
@@ -155,4 +153,23 @@ fn extract_pipeline_reads_every_shared_warc() {
             assert!(bad * 1000 <= text.chars().count(), "{src}: {bad} U+FFFD");
         }
     }
+}
+
+/// The shared no-panic check fails on each kind of panic counter a run can write.
+#[test]
+fn the_no_panic_check_sees_step_and_reader_panics() {
+    let dir = tmp("panic-check");
+    std::fs::create_dir_all(&dir).unwrap();
+    let check = |counters: serde_json::Value| {
+        let stats = serde_json::json!({"counters": counters, "steps": []});
+        std::fs::write(dir.join("stats.json"), stats.to_string()).unwrap();
+        std::panic::catch_unwind(|| common::assert_no_panics(&dir)).is_ok()
+    };
+    assert!(check(
+        serde_json::json!({"02.lang.kept": 3, "02.lang.dropped_panic": 0})
+    ));
+    assert!(!check(serde_json::json!({"02.lang.dropped_panic": 1})));
+    assert!(!check(serde_json::json!({"ingest.bad_reader_panic": 2})));
+    assert!(!check(serde_json::json!({"03.minhash.panic": 1})));
+    let _ = std::fs::remove_dir_all(&dir);
 }
