@@ -5,8 +5,8 @@
 //! reached on any machine, is started into fresh directories and SIGKILLed at each of 16
 //! moments (spool, completions and reduce outputs of every stage, temp and final shards,
 //! between stats.json and manifest.json, after a few ms); every kill must land. The rerun must
-//! give the reference output byte for byte: data/ and removed/ files, manifest.json and
-//! stats.json (timings aside), and never a `*.parquet` that does not open, no panic counted.
+//! give the reference output file for file (`common::assert_same_output`: data/ and removed/
+//! byte for byte, every JSON timings aside), never a `*.parquet` that does not open, no panic.
 //! Also: a `--tasks 3` run done rank by rank (as Slurm array elements do) equals the local run,
 //! and a relaunch skips finished ranks without double counting.
 

@@ -112,33 +112,55 @@ pub fn without_timings(v: &Value) -> Value {
     }
 }
 
-/// Two output folders are the same run's output: every file of `data/` and `removed/` byte
-/// for byte (same names), `manifest.json` and `stats.json` equal but for timings. Returns how
-/// many data/removed files were compared.
-pub fn assert_same_output(a: &Path, b: &Path, what: &str) -> usize {
-    let mut n = 0;
-    for sub in ["data", "removed"] {
-        let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
-        let (fa, fb) = (files(&a.join(sub)), files(&b.join(sub)));
-        assert_eq!(
-            fa.iter().map(name).collect::<Vec<_>>(),
-            fb.iter().map(name).collect::<Vec<_>>(),
-            "{what}: files of {sub}/ differ"
-        );
-        for (x, y) in fa.iter().zip(&fb) {
-            let same = std::fs::read(x).unwrap() == std::fs::read(y).unwrap();
-            assert!(same, "{what}: {sub}/{} differs", name(x));
-            n += 1;
+/// Files under `dir`, recursively, as sorted paths relative to it.
+pub fn tree(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, d: &Path, out: &mut Vec<String>) {
+        for p in files(d) {
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap();
+                out.push(rel.to_string_lossy().into_owned());
+            }
         }
     }
-    for f in ["manifest.json", "stats.json"] {
-        assert_eq!(
-            without_timings(&json(&a.join(f))),
-            without_timings(&json(&b.join(f))),
-            "{what}: {f} differs (timings excluded)"
-        );
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Two output folders are the same run's output, file by file: the same paths (logs/ aside:
+/// its lines carry wall-clock times), every `*.json` (manifest, stats, run.json, per-rank
+/// stats) equal but for timings, every other file (data/ and removed/ shards, completion
+/// markers) byte for byte. Returns how many data/removed files were compared.
+pub fn assert_same_output(a: &Path, b: &Path, what: &str) -> usize {
+    let keep = |v: Vec<String>| -> Vec<String> {
+        v.into_iter().filter(|p| !p.starts_with("logs/")).collect()
+    };
+    let (ta, tb) = (keep(tree(a)), keep(tree(b)));
+    assert_eq!(ta, tb, "{what}: the output folders hold different files");
+    let mut shards = 0;
+    for rel in &ta {
+        let (x, y) = (a.join(rel), b.join(rel));
+        if rel.ends_with(".json") {
+            assert_eq!(
+                without_timings(&json(&x)),
+                without_timings(&json(&y)),
+                "{what}: {rel} differs (timings excluded)"
+            );
+        } else {
+            let same = std::fs::read(&x).unwrap() == std::fs::read(&y).unwrap();
+            assert!(same, "{what}: {rel} differs");
+            shards += (rel.starts_with("data/") || rel.starts_with("removed/")) as usize;
+        }
     }
-    n
+    assert!(
+        ta.iter().any(|p| p == "manifest.json") && ta.iter().any(|p| p == "stats.json"),
+        "{what}: no manifest.json/stats.json in {}",
+        a.display()
+    );
+    shards
 }
 
 /// A hash of (doc, line, position), so docs do not repeat by accident.
