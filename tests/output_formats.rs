@@ -25,10 +25,7 @@ fn quickstart_with(dir: &Path, extra_output: &str) -> PathBuf {
     let yaml = std::fs::read_to_string(root.join("pipelines/quickstart.yaml")).unwrap();
     let yaml = yaml
         .replacen("output:\n", &format!("output:\n{extra_output}"), 1)
-        .replace(
-            "../sample_data",
-            &root.join("sample_data").to_string_lossy(),
-        );
+        .replace("../sample_data", &root.join("sample_data").to_string_lossy());
     let p = dir.join("pipeline.yaml");
     std::fs::write(&p, yaml).unwrap();
     p
@@ -68,10 +65,7 @@ fn jsonl_output_has_the_parquet_rows_shards_and_totals() {
     let js_yaml = quickstart_with(&d, "  format: jsonl\n");
     run(&js_yaml, &js);
     std::fs::remove_file(&js_yaml).unwrap();
-    run(
-        &quickstart_with(&d, "  format: jsonl\n  compression: zstd\n"),
-        &zs,
-    );
+    run(&quickstart_with(&d, "  format: jsonl\n  compression: zstd\n"), &zs);
 
     let (mp, mj, mz) = (
         json(&pq.join("manifest.json")),
@@ -84,11 +78,7 @@ fn jsonl_output_has_the_parquet_rows_shards_and_totals() {
     }
     let stems = |v: Vec<String>, ext: &str| -> Vec<String> {
         v.into_iter()
-            .map(|n| {
-                n.strip_suffix(ext)
-                    .unwrap_or_else(|| panic!("{n} is not *{ext}"))
-                    .to_string()
-            })
+            .map(|n| n.strip_suffix(ext).unwrap_or_else(|| panic!("{n} is not *{ext}")).to_string())
             .collect()
     };
     let parquet = stems(names(&pq.join("data")), ".parquet");
@@ -145,9 +135,7 @@ fn python() -> Option<String> {
                 std::env::var("SKYPILE_REQUIRE_PYTHON").as_deref() != Ok("1"),
                 "SKYPILE_PYTHON is not set"
             );
-            eprintln!(
-                "SKIPPED: the pandas read-back (run scripts/test.sh, which sets SKYPILE_PYTHON)"
-            );
+            eprintln!("SKIPPED: the pandas read-back (run scripts/test.sh, which sets SKYPILE_PYTHON)");
             None
         }
     }

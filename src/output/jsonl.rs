@@ -14,8 +14,8 @@ use anyhow::{Context, Result};
 use skypile_core::durable::{commit, unique_tmp_path};
 use skypile_core::{ColType, Column, Value};
 
-use super::writer::{Row, cell, count_row, is_nullable};
 use crate::config::{JsonlCompression, OutputConfig};
+use super::writer::{Row, cell, count_row, is_nullable};
 use crate::outdir::ShardInfo;
 
 /// Counts the bytes that reach the file (after compression), for `shard_max_bytes`.
@@ -92,10 +92,7 @@ impl JsonlShards {
     /// Shards are `dir/<prefix>-<n:05>.jsonl[.gz|.zst]`.
     pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| {
-            format!(
-                "cannot create output directory {}: check permissions",
-                dir.display()
-            )
+            format!("cannot create output directory {}: check permissions", dir.display())
         })?;
         Ok(JsonlShards {
             dir: dir.to_path_buf(),
@@ -131,31 +128,21 @@ impl JsonlShards {
 
     fn open_shard(&mut self) -> Result<()> {
         let ext = extension(self.cfg.compression);
-        let path = self
-            .dir
-            .join(format!("{}-{:05}.{ext}", self.prefix, self.next_index));
+        let path = self.dir.join(format!("{}-{:05}.{ext}", self.prefix, self.next_index));
         self.next_index += 1;
         let tmp = unique_tmp_path(&path);
         let f = File::create(&tmp)
             .with_context(|| format!("cannot create {}: check permissions", tmp.display()))?;
-        let c = Counting {
-            f: BufWriter::with_capacity(1 << 20, f),
-            n: 0,
-        };
+        let c = Counting { f: BufWriter::with_capacity(1 << 20, f), n: 0 };
         let enc = match self.cfg.compression {
             JsonlCompression::Zstd => Enc::Zstd(zstd::Encoder::new(c, self.cfg.zstd_level)?),
             JsonlCompression::None => Enc::Plain(c),
-            JsonlCompression::Gzip => Enc::Gzip(flate2::write::GzEncoder::new(
-                c,
-                flate2::Compression::new(6),
-            )),
+            JsonlCompression::Gzip => {
+                Enc::Gzip(flate2::write::GzEncoder::new(c, flate2::Compression::new(6)))
+            }
         };
         let info = ShardInfo {
-            path: path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into(),
+            path: path.file_name().unwrap_or_default().to_string_lossy().into(),
             ..Default::default()
         };
         self.current = Some((enc, tmp, path, info));
