@@ -6,7 +6,7 @@ mod corpus;
 mod seg;
 
 use corpus::{Sample, Tally};
-use skypile_lang::{detect, zh_variant};
+use skypile_lang::{LangConfig, detect, zh_variant};
 
 /// The shared data, or None (skip) when it is missing; a failure instead under
 /// `SKYPILE_REQUIRE_DATA=1` (CI), so the floors below never pass on no data.
@@ -23,7 +23,11 @@ fn data() -> Option<std::path::PathBuf> {
 }
 
 fn score(docs: &[Sample]) -> Tally {
-    Tally::of(docs, |text| detect(text, 3000).lang.to_string())
+    Tally::of(docs, |text| {
+        detect(text, LangConfig::default().sample_bytes)
+            .lang
+            .to_string()
+    })
 }
 
 /// Every label at or above `floor`, on a non-empty set (an empty tally has no accuracy).
