@@ -208,19 +208,34 @@ const GPT2: Patterns = [
 /// Pieces at least this long are merged with a heap (tiktoken switches at the same length).
 const LARGE_PIECE: usize = 100;
 
+/// Bytes of piece keys remembered per thread and counter before the memo starts over
+/// (bounds its memory at a few times this).
+const MEMO_BYTES: usize = 4 << 20;
+
 /// tiktoken's count for one vocabulary, without building ids.
 pub struct BpeCounter {
     ranks: FxHashMap<Vec<u8>, Rank>,
+    /// Ranks of the 2-byte tokens by `b0 << 8 | b1`: the pair lookups that start every merge.
+    pairs: Box<[Rank]>,
     dfa: DFA,
     lookahead: [bool; 3],
-    /// Identifies this counter's lazy-DFA cache in the thread-local list.
+    /// Identifies this counter's scratch in the thread-local list.
     id: usize,
 }
 
+/// Per-thread working state of one counter.
+struct Scratch {
+    id: usize,
+    /// The lazy DFA's states, built once and reused across documents.
+    dfa: Cache,
+    /// Counts of pieces that are not one token (merging is most of the cost; boilerplate and
+    /// common words repeat across documents). Cleared when its keys pass [`MEMO_BYTES`].
+    memo: FxHashMap<Box<[u8]>, u32>,
+    memo_bytes: usize,
+}
+
 thread_local! {
-    /// Lazy-DFA state caches, one per counter per thread: states are built once and reused
-    /// across documents instead of per call.
-    static CACHES: RefCell<Vec<(usize, Cache)>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
 }
 
 impl BpeCounter {
@@ -253,8 +268,15 @@ impl BpeCounter {
             .build_many(&patterns.map(|p| p.0))
             .expect("valid tokenizer patterns");
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let mut pairs = vec![Rank::MAX; 1 << 16].into_boxed_slice();
+        for (bytes, &rank) in &ranks {
+            if let [a, b] = bytes[..] {
+                pairs[(a as usize) << 8 | b as usize] = rank;
+            }
+        }
         BpeCounter {
             ranks,
+            pairs,
             dfa,
             lookahead: patterns.map(|p| p.1),
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -263,30 +285,29 @@ impl BpeCounter {
 
     /// The number of tokens of `text` (tiktoken's `count_ordinary`).
     pub fn count(&self, text: &str) -> usize {
-        let mut n = 0;
-        self.pieces(text, |piece| n += self.piece_count(piece));
-        n
-    }
-
-    /// Calls `f` on each pre-token piece, in order.
-    fn pieces(&self, text: &str, mut f: impl FnMut(&[u8])) {
-        CACHES.with(|caches| {
-            let mut caches = caches.borrow_mut();
-            let at = match caches.iter().position(|(id, _)| *id == self.id) {
+        SCRATCH.with(|all| {
+            let mut all = all.borrow_mut();
+            let at = match all.iter().position(|s| s.id == self.id) {
                 Some(i) => i,
                 None => {
-                    caches.push((self.id, self.dfa.create_cache()));
-                    caches.len() - 1
+                    all.push(Scratch {
+                        id: self.id,
+                        dfa: self.dfa.create_cache(),
+                        memo: FxHashMap::default(),
+                        memo_bytes: 0,
+                    });
+                    all.len() - 1
                 }
             };
-            let cache = &mut caches[at].1;
-            let mut pos = 0;
+            let s = &mut all[at];
+            let (mut n, mut pos) = (0, 0);
             while pos < text.len() {
-                let end = self.piece_end(cache, text, pos);
-                f(&text.as_bytes()[pos..end]);
+                let end = self.piece_end(&mut s.dfa, text, pos);
+                n += self.piece_count(&text.as_bytes()[pos..end], s);
                 pos = end;
             }
-        });
+            n
+        })
     }
 
     /// Where the piece starting at `pos` ends.
@@ -312,18 +333,32 @@ impl BpeCounter {
         end
     }
 
-    fn piece_count(&self, piece: &[u8]) -> usize {
-        if self.ranks.contains_key(piece) {
-            1
-        } else if piece.len() < LARGE_PIECE {
+    fn piece_count(&self, piece: &[u8], s: &mut Scratch) -> usize {
+        if piece.len() <= 2 && self.rank(piece) != Rank::MAX || self.ranks.contains_key(piece) {
+            return 1;
+        }
+        if let Some(&n) = s.memo.get(piece) {
+            return n as usize;
+        }
+        let n = if piece.len() < LARGE_PIECE {
             self.merge_small(piece)
         } else {
             self.merge_large(piece)
+        };
+        if s.memo_bytes + piece.len() > MEMO_BYTES {
+            s.memo.clear();
+            s.memo_bytes = 0;
         }
+        s.memo_bytes += piece.len();
+        s.memo.insert(piece.into(), n as u32);
+        n
     }
 
     fn rank(&self, bytes: &[u8]) -> Rank {
-        self.ranks.get(bytes).copied().unwrap_or(Rank::MAX)
+        match *bytes {
+            [a, b] => self.pairs[(a as usize) << 8 | b as usize],
+            _ => self.ranks.get(bytes).copied().unwrap_or(Rank::MAX),
+        }
     }
 
     /// tiktoken's `_byte_pair_merge`: repeatedly merge the lowest-ranked adjacent pair (the

@@ -133,8 +133,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--repeat", type=int, default=3, help="runs of the fast stages (read, extract); best kept")
-    ap.add_argument("--only", default="read,extract,e2e,lang-cost,minhash,dedup,memory",
-                    help="stages; lang-cost (ours only, no peers) needs no Python packages")
+    ap.add_argument("--only", default="read,extract,e2e,lang-cost,tokens,floor,minhash,dedup,memory",
+                    help="stages; lang-cost, tokens and floor (ours only) need no Python packages")
     ap.add_argument("--out", default=str(ROOT / "bench-out"))
     a = ap.parse_args()
     out = Path(a.out).resolve()
@@ -234,6 +234,13 @@ def main():
 
     if "lang-cost" in only:
         lang_cost(a, parts, out, logs, workers, row)
+    if "tokens" in only:
+        tokens_vs_tiktoken(a, logs, row)
+    if "floor" in only:
+        res, _, _ = timed([BIN / "examples" / "bench_floor", "--repeat", a.repeat, *parts], logs / "floor.log")
+        log(f"== hardware limit, 1 thread: inflate {res['inflate_mb_s']:.0f} MB/s, "
+            f"inflate + UTF-8 validation {res['inflate_utf8_mb_s']:.0f} MB/s of WARC bytes")
+        info["floor"] = res
 
     text_docs = [json.loads(l) for f in sorted(text.glob("*.jsonl")) for l in open(f, encoding="utf-8")]
     text_in = {"docs": len(text_docs), "bytes": sum(len(d["text"].encode()) for d in text_docs)}
@@ -308,6 +315,25 @@ def lang_cost(a, parts, out, logs, workers, row):
             steps = ", ".join(f"{k} {v:.2f} s" for k, v in best[label]["steps_s"].items())
             row(f"e2e {label} / bare", w, best[label], bare, 0.9 if label == "+ lang + tokens" else None,
                 f"ours only, best of {a.repeat}; ratio >= 0.9 = costs <= 10%; {steps}")
+
+
+def tokens_vs_tiktoken(a, logs, row):
+    """Our token counter vs tiktoken-rs count_ordinary on the shared zh + en texts, per encoding."""
+    data = ROOT.parent / "shared" / "data"
+    files = sorted(str(p) for p in [*(data / "text-zh" / "chinesewebtext").glob("*.jsonl"),
+                                    *(data / "text-en").glob("*.jsonl.gz"), *(data / "reference").glob("*/*.txt")])
+    log(f"== token counting vs tiktoken-rs ({len(files)} shared text files; best of {a.repeat})")
+    with open(logs / "tokens.log", "w") as err:
+        p = subprocess.run([BIN / "examples" / "bench_tokens", "--repeat", str(a.repeat), *files],
+                           stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT, check=True)
+    for line in p.stdout.splitlines():
+        r = json.loads(line)
+        ours = {"name": "skypile tokens", "docs": r["texts"], "mb": r["bytes"] / 1e6, "secs": r["ours_s"],
+                "wall": r["ours_s"], "rss_mb": 0, "docs_s": r["texts"] / r["ours_s"], "mb_s": r["ours_mb_s"]}
+        peer = dict(ours, name="tiktoken-rs count_ordinary", secs=r["tiktoken_rs_s"], wall=r["tiktoken_rs_s"],
+                    docs_s=r["texts"] / r["tiktoken_rs_s"], mb_s=r["tiktoken_rs_mb_s"])
+        row(f"token counts {r['encoding']} vs tiktoken-rs", 1, ours, peer, 3.0,
+            f"identical counts: {r['identical']}; {r['tokens']} tokens, one thread")
 
 
 def step_seconds(run):
