@@ -21,7 +21,8 @@ export SKYPILE_REQUIRE_DATA=${SKYPILE_REQUIRE_DATA:-1}
 echo "== cargo test (workspace, dev profile)"
 mkdir -p target   # a fresh clone has no target/ until cargo makes it, and tee opens first
 set +e
-cargo test --workspace --no-fail-fast 2>&1 | tee target/test.log
+# hf-tokenizer: the optional `tokenizer.hf_json` path (tokenizers crate) is tested too.
+cargo test --workspace --features skypile/hf-tokenizer --no-fail-fast 2>&1 | tee target/test.log
 status=${PIPESTATUS[0]}
 set -e
 

@@ -17,8 +17,9 @@ use crate::detect::detect;
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LangConfig {
-    /// How many bytes of a long document whatlang reads (start + middle). Script ratios always
-    /// use the whole text. 3 KB keeps whatlang at ~0.1–0.3 ms per doc.
+    /// How many bytes of a long document whatlang reads (start + middle); script ratios read
+    /// at most `SCAN_SAMPLES` (4) times as much, so the cost per doc is bounded (0: whole text).
+    /// 3 KB keeps whatlang at ~0.1–0.3 ms per doc.
     pub sample_bytes: usize,
     /// A jieba user dictionary (`word [freq] [tag]` per line), loaded once per process before
     /// the first Chinese doc is segmented. Relative paths resolve against the pipeline YAML.

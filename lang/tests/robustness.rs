@@ -139,3 +139,26 @@ fn normalize_is_idempotent() {
         assert_eq!(n.apply(&once, &mut st), None, "{once:?}");
     }
 }
+
+/// Linear time on input built to be slow: 2 MB of one repeated shape per doc, through every
+/// `lang` step. The URL/e-mail pre-pass used to rescan the rest of the text at each `@`: 400 KB
+/// of `"@ "` took 9 s, so each of these docs took minutes (quadratic); now each takes
+/// milliseconds. No clock in the test: a quadratic pass shows as a test that does not finish.
+#[test]
+fn pathological_docs_take_linear_time() {
+    let steps: Vec<Box<dyn Step>> = vec![
+        Box::new(NormalizeConfig::default().build().unwrap()),
+        Box::new(LangConfig::default().build(|p| p.into()).unwrap()),
+        Box::new(ZhVariantConfig::default().build().unwrap()),
+        Box::new(LangFilterConfig::default().build().unwrap()),
+    ];
+    let mut st = Counters::default();
+    for shape in ["@ ", "a@", "a@b ", "x.y@", "www.", "http://", "://@", "中@"] {
+        let text = shape.repeat(2_000_000 / shape.len());
+        let mut doc = Doc::from_text("p", text);
+        for s in &steps {
+            s.process(&mut doc, &mut st);
+        }
+        assert!(!doc.lang.is_empty(), "{shape:?}");
+    }
+}

@@ -74,6 +74,8 @@ def build_inputs(a, out):
                     "--sub", str(a.peer_docs), "--seed", str(a.seed)], check=True)
     text = warc / "text"
     textsub = warc / f"textsub-{a.dedup_docs}"
+    if not {"minhash", "dedup"} & set(a.only.split(",")):
+        return warc, text, textsub  # only the MinHash rows read the extracted text
     if not (textsub / "done").exists():
         log("== input: extracted text (skypile extract, for the MinHash runs of both sides)")
         run = out / "run" / "text"
@@ -131,7 +133,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--repeat", type=int, default=3, help="runs of the fast stages (read, extract); best kept")
-    ap.add_argument("--only", default="read,extract,e2e,minhash,dedup,memory")
+    ap.add_argument("--only", default="read,extract,e2e,lang-cost,tokens,floor,minhash,dedup,memory",
+                    help="stages; lang-cost, tokens and floor (ours only) need no Python packages")
     ap.add_argument("--out", default=str(ROOT / "bench-out"))
     a = ap.parse_args()
     out = Path(a.out).resolve()
@@ -229,6 +232,16 @@ def main():
                     f"datatrove on the first {a.peer_docs} docs; ours: wall incl. startup")
         ours_scaling("e2e", by_w)
 
+    if "lang-cost" in only:
+        lang_cost(a, parts, out, logs, workers, row)
+    if "tokens" in only:
+        tokens_vs_tiktoken(a, logs, row)
+    if "floor" in only:
+        res, _, _ = timed([BIN / "examples" / "bench_floor", "--repeat", a.repeat, *parts], logs / "floor.log")
+        log(f"== hardware limit, 1 thread: inflate {res['inflate_mb_s']:.0f} MB/s, "
+            f"inflate + UTF-8 validation {res['inflate_utf8_mb_s']:.0f} MB/s of WARC bytes")
+        info["floor"] = res
+
     text_docs = [json.loads(l) for f in sorted(text.glob("*.jsonl")) for l in open(f, encoding="utf-8")]
     text_in = {"docs": len(text_docs), "bytes": sum(len(d["text"].encode()) for d in text_docs)}
     for full, stage in ((False, "MinHash signatures"), (True, "whole MinHash dedup")):
@@ -271,6 +284,65 @@ def main():
     (out / "results.json").write_text(json.dumps(info, indent=1, default=str))
     write_tables(info, out)
     print((out / "results.md").read_text())
+
+
+# e2e variants: what `lang` and token counting each add to the bare run (same input, ours only)
+LANG_COST = (("e2e.yaml", "bare"), ("e2e_tokens.yaml", "+ tokens"), ("e2e_lang_only.yaml", "+ lang"),
+             ("e2e_lang.yaml", "+ lang + tokens"))
+
+
+def lang_cost(a, parts, out, logs, workers, row):
+    """e2e with `lang` + cl100k counts vs bare: the production pipeline always runs both.
+
+    Goal (issue #21): both together cost <= 10% of the e2e time, i.e. ratio with/bare >= 0.9.
+    Runs alternate between variants, best of --repeat each. Step times come from stats.json.
+    """
+    log(f"== lang + token counts vs bare e2e (ours only; best of {a.repeat})")
+    counted, _, _ = timed([BIN / "examples" / "bench_vs_read", *parts], logs / "count.log")
+    for w in workers:
+        best = {}
+        for _ in range(a.repeat):
+            for yaml, label in LANG_COST:
+                run = out / "run" / f"cost-{yaml[:-5]}-w{w}"
+                res, wall, rss = skypile_run(yaml, parts, run, w, logs / f"cost-{yaml[:-5]}-w{w}.log")
+                o = side(f"e2e {label}", {"docs": counted["docs"], "bytes": counted["bytes"],
+                                          "cpu_pct": res["cpu_pct"]}, wall, rss)
+                o["steps_s"] = step_seconds(run)
+                if label not in best or o["docs_s"] > best[label]["docs_s"]:
+                    best[label] = o
+        bare = best["bare"]
+        for _, label in LANG_COST[1:]:
+            steps = ", ".join(f"{k} {v:.2f} s" for k, v in best[label]["steps_s"].items())
+            row(f"e2e {label} / bare", w, best[label], bare, 0.9 if label == "+ lang + tokens" else None,
+                f"ours only, best of {a.repeat}; ratio >= 0.9 = costs <= 10%; {steps}")
+
+
+def tokens_vs_tiktoken(a, logs, row):
+    """Our token counter vs tiktoken-rs count_ordinary on the shared zh + en texts, per encoding."""
+    data = ROOT.parent / "shared" / "data"
+    files = sorted(str(p) for p in [*(data / "text-zh" / "chinesewebtext").glob("*.jsonl"),
+                                    *(data / "text-en").glob("*.jsonl.gz"), *(data / "reference").glob("*/*.txt")])
+    log(f"== token counting vs tiktoken-rs ({len(files)} shared text files; best of {a.repeat})")
+    with open(logs / "tokens.log", "w") as err:
+        p = subprocess.run([BIN / "examples" / "bench_tokens", "--repeat", str(a.repeat), *files],
+                           stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT, check=True)
+    for line in p.stdout.splitlines():
+        r = json.loads(line)
+        ours = {"name": "skypile tokens", "docs": r["texts"], "mb": r["bytes"] / 1e6, "secs": r["ours_s"],
+                "wall": r["ours_s"], "rss_mb": 0, "docs_s": r["texts"] / r["ours_s"], "mb_s": r["ours_mb_s"]}
+        peer = dict(ours, name="tiktoken-rs count_ordinary", secs=r["tiktoken_rs_s"], wall=r["tiktoken_rs_s"],
+                    docs_s=r["texts"] / r["tiktoken_rs_s"], mb_s=r["tiktoken_rs_mb_s"])
+        row(f"token counts {r['encoding']} vs tiktoken-rs", 1, ours, peer, 3.0,
+            f"identical counts: {r['identical']}; {r['tokens']} tokens, one thread")
+
+
+def step_seconds(run):
+    """Seconds per step summed over ranks, from the run's merged stats.json (`steps[].time_s`)."""
+    try:
+        st = json.loads((Path(run) / "stats.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {x["label"].split(".", 1)[-1]: x.get("time_s", 0.0) for x in st.get("steps", [])}
 
 
 def fmt(v, nd=1):

@@ -39,12 +39,13 @@ impl Tally {
         t
     }
 
-    /// The lowest per-label accuracy.
+    /// The lowest per-label accuracy; 0 for an empty tally, so a floor never passes on no data.
     pub fn min_acc(&self) -> f64 {
         self.per
             .values()
             .map(|(ok, n)| *ok as f64 / (*n).max(1) as f64)
-            .fold(1.0, f64::min)
+            .reduce(f64::min)
+            .unwrap_or(0.0)
     }
 
     pub fn count(&self, expect: &str, got: &str) -> usize {

@@ -1,0 +1,95 @@
+//! Benchmark piece (scripts/bench, stage `tokens`): our token counter vs tiktoken-rs's
+//! `count_ordinary` (the implementation it replaced) on the same texts, every encoding.
+//! Texts: `.txt` files whole, `.jsonl` / `.jsonl.gz` lines' `text` (or `raw_content`/`content`).
+//! Each side counts every text `--repeat` times (best pass kept), after one warm-up pass that
+//! also loads the vocabularies; the counts must agree, or it exits 1.
+//!
+//! `target/release/examples/bench_tokens [--repeat N] FILE...` prints one JSON line per encoding.
+
+use std::io::Read;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use skypile::tokens::ENCODINGS;
+
+fn read_texts(files: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for f in files {
+        let mut s = String::new();
+        let file = std::fs::File::open(f).with_context(|| f.clone())?;
+        if f.ends_with(".gz") {
+            flate2::read::GzDecoder::new(file).read_to_string(&mut s)?;
+        } else {
+            std::io::BufReader::new(file).read_to_string(&mut s)?;
+        }
+        if !f.contains(".jsonl") {
+            out.push(s);
+            continue;
+        }
+        for v in s
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        {
+            let t = ["text", "raw_content", "content"]
+                .iter()
+                .find_map(|k| v.get(k)?.as_str());
+            out.extend(t.map(String::from));
+        }
+    }
+    Ok(out)
+}
+
+/// Best wall time of `repeat` passes of `count` over every text, and the total count. Each
+/// pass runs on a new thread, so per-thread state (our piece memo, DFA states) starts empty:
+/// repeating the same texts must not turn into memo hits.
+fn best_of(texts: &[String], repeat: usize, count: impl Fn(&str) -> usize + Sync) -> (f64, usize) {
+    let mut best = f64::MAX;
+    let mut total = 0;
+    for _ in 0..repeat {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let t = Instant::now();
+                total = texts.iter().map(|s| count(s)).sum();
+                best = best.min(t.elapsed().as_secs_f64());
+            });
+        });
+    }
+    (best, total)
+}
+
+fn main() -> Result<()> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut repeat = 3;
+    if args.first().map(String::as_str) == Some("--repeat") {
+        repeat = args.get(1).context("--repeat N")?.parse()?;
+        args.drain(..2);
+    }
+    let texts = read_texts(&args)?;
+    let bytes: usize = texts.iter().map(String::len).sum();
+    if texts.is_empty() {
+        bail!("no texts in {args:?}");
+    }
+    for e in &ENCODINGS {
+        let (ours, reference) = ((e.counter)(), (e.reference)());
+        // Warm-up: loads both vocabularies, fills the lazy DFA's state cache.
+        let ok = texts
+            .iter()
+            .all(|t| ours.count(t) == reference.count_ordinary(t));
+        let (secs_ours, tokens) = best_of(&texts, repeat, |t| ours.count(t));
+        let (secs_ref, _) = best_of(&texts, repeat, |t| reference.count_ordinary(t));
+        println!(
+            "{}",
+            serde_json::json!({
+                "encoding": e.name, "texts": texts.len(), "bytes": bytes, "tokens": tokens,
+                "identical": ok, "ours_s": secs_ours, "tiktoken_rs_s": secs_ref,
+                "ours_mb_s": bytes as f64 / 1e6 / secs_ours,
+                "tiktoken_rs_mb_s": bytes as f64 / 1e6 / secs_ref,
+                "speedup": secs_ref / secs_ours,
+            })
+        );
+        if !ok {
+            bail!("{}: counts differ from tiktoken-rs", e.name);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! Tests of the token counter: identity with tiktoken-rs on edge cases and on the shared
+//! texts (data tier), exact published cl100k counts, and the `hf-tokenizer` feature switch.
+
+use super::*;
+use std::io::Read;
+use std::path::Path;
+
+fn cl100k() -> Tokenizer {
+    Tokenizer::new(&TokenizerConfig::default()).unwrap()
+}
+
+#[test]
+fn counts_tokens_offline_for_both_languages() {
+    let t = cl100k();
+    assert!(t.count("Hello world, this is a test.") >= 6);
+    let zh = t.count("自然语言处理是人工智能的一个重要方向。");
+    assert!(zh >= 10, "{zh}");
+    assert_eq!(t.count(""), 0);
+    assert!(t.count("<|endoftext|>") > 1, "special tokens are text");
+    let bad = TokenizerConfig {
+        encoding: "gpt5".into(),
+        hf_json: None,
+    };
+    assert!(Tokenizer::new(&bad).is_err());
+}
+
+/// Exact cl100k counts published by OpenAI ("How to count tokens with tiktoken", the
+/// cookbook's examples), not computed by this code or by tiktoken-rs.
+#[test]
+fn exact_cl100k_counts_for_known_strings() {
+    let t = cl100k();
+    for (text, n) in [
+        ("hello world", 2),
+        ("tiktoken is great!", 6),
+        ("antidisestablishmentarianism", 6),
+        ("2 + 2 = 4", 7),
+        ("お誕生日おめでとう", 9),
+    ] {
+        assert_eq!(t.count(text), n, "{text:?}");
+    }
+}
+
+/// Pre-tokenisation edge cases: trailing spaces (`\s++$`), runs before a word
+/// (`\s+(?!\S)`), newlines, CRLF, contractions, digits, non-ASCII spaces, long pieces.
+#[test]
+fn counts_equal_tiktoken_on_edge_cases() {
+    let long_zh = "自然语言处理是人工智能的一个重要方向".repeat(40);
+    let long_en = "a".repeat(3000) + &"xq".repeat(700);
+    let cases = [
+        "a\n  ",
+        "x \n\n  ",
+        "hello\n\t",
+        "  x",
+        "   x  y ",
+        "\n\n\nx",
+        "a \r\n b\r\n",
+        "I'm you'LL they'Re 'S",
+        "1234567 12,345.6",
+        "\u{3000}中文\u{3000}\u{3000}字",
+        "\t\t",
+        " ",
+        "\n",
+        "x\u{a0}\u{a0}y",
+        "émigré naïve",
+        "<|endoftext|> <|fim_prefix|>",
+        "!!!\n\n",
+        "e\u{301}\u{301}x",
+        "ﬁ𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀😀",
+        &long_zh,
+        &long_en,
+    ];
+    for e in &ENCODINGS {
+        let (ours, reference) = ((e.counter)(), (e.reference)());
+        for text in cases {
+            assert_eq!(
+                ours.count(text),
+                reference.count_ordinary(text),
+                "{} {text:?}",
+                e.name
+            );
+        }
+    }
+}
+
+/// The shared zh and en texts (data tier): every text counts the same as tiktoken-rs's
+/// `count_ordinary` under every encoding.
+#[test]
+fn counts_equal_tiktoken_on_shared_texts() {
+    let Some(texts) = shared_texts() else { return };
+    let bytes: usize = texts.iter().map(String::len).sum();
+    assert!(
+        texts.len() > 100 && bytes > 5_000_000,
+        "{} texts, {bytes} bytes",
+        texts.len()
+    );
+    for e in &ENCODINGS {
+        let (ours, reference) = ((e.counter)(), (e.reference)());
+        for t in &texts {
+            let (a, b) = (ours.count(t), reference.count_ordinary(t));
+            assert_eq!(a, b, "{}: {:?}", e.name, &t[..t.floor_char_boundary(80)]);
+        }
+    }
+}
+
+/// `../shared/data` text-zh, text-en and reference/{zh,en}; None (skip) when the folder is
+/// missing, a failure instead when `SKYPILE_REQUIRE_DATA=1`.
+fn shared_texts() -> Option<Vec<String>> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    if !d.is_dir() {
+        assert!(
+            std::env::var("SKYPILE_REQUIRE_DATA").as_deref() != Ok("1"),
+            "SKYPILE_REQUIRE_DATA=1 but {} is missing",
+            d.display()
+        );
+        println!("skipping: ../shared/data not found");
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut jsonl = |s: &str| {
+        for v in s
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        {
+            for k in ["text", "raw_content", "content"] {
+                out.extend(v.get(k).and_then(|x| x.as_str()).map(String::from));
+            }
+        }
+    };
+    for f in [
+        "2021-43-cleared1.jsonl",
+        "fasttext-clean.jsonl",
+        "fasttext-dirty.jsonl",
+    ] {
+        jsonl(&std::fs::read_to_string(d.join("text-zh/chinesewebtext").join(f)).unwrap());
+    }
+    for f in [
+        "dolma-cc_en_head-0091.jsonl.gz",
+        "dolma-cc_en_head-0174.jsonl.gz",
+    ] {
+        let mut s = String::new();
+        let file = std::fs::File::open(d.join("text-en").join(f)).unwrap();
+        flate2::read::GzDecoder::new(file)
+            .read_to_string(&mut s)
+            .unwrap();
+        jsonl(&s);
+    }
+    for lang in ["zh", "en"] {
+        let mut files: Vec<_> = std::fs::read_dir(d.join("reference").join(lang))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        out.extend(files.iter().map(|p| std::fs::read_to_string(p).unwrap()));
+    }
+    Some(out)
+}
+
+#[cfg(not(feature = "hf-tokenizer"))]
+#[test]
+fn hf_json_without_the_feature_says_how_to_get_it() {
+    let cfg = TokenizerConfig {
+        encoding: "cl100k_base".into(),
+        hf_json: Some("/data/tokenizer.json".into()),
+    };
+    let err = Tokenizer::new(&cfg).err().unwrap().to_string();
+    assert!(
+        err.contains("hf-tokenizer") && err.contains("/data/tokenizer.json"),
+        "{err}"
+    );
+}
+
+#[cfg(feature = "hf-tokenizer")]
+#[test]
+fn loads_a_local_hf_tokenizer_json() {
+    let dir = std::env::temp_dir().join(format!("skypile-hf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("tokenizer.json");
+    std::fs::write(
+        &p,
+        r#"{"version":"1.0","truncation":null,"padding":null,"added_tokens":[],"normalizer":null,
+           "pre_tokenizer":{"type":"Whitespace"},"post_processor":null,"decoder":null,
+           "model":{"type":"WordLevel","vocab":{"[UNK]":0,"hello":1,"world":2},"unk_token":"[UNK]"}}"#,
+    )
+    .unwrap();
+    let cfg = TokenizerConfig {
+        encoding: "cl100k_base".into(),
+        hf_json: Some(p.to_string_lossy().into()),
+    };
+    let t = Tokenizer::new(&cfg).unwrap();
+    assert_eq!(t.count("hello world again"), 3);
+    let bad = TokenizerConfig {
+        hf_json: Some("/nonexistent/tokenizer.json".into()),
+        ..cfg
+    };
+    let err = Tokenizer::new(&bad).err().unwrap().to_string();
+    assert!(err.contains("/nonexistent/tokenizer.json"), "{err}");
+}
