@@ -9,7 +9,7 @@ use crate::config::Pipeline;
 use crate::run::stages::Plan;
 use crate::run::{self, RunOpts};
 pub(crate) use crate::verbs::{RunArgs, load};
-use crate::verbs::{inspect, plan, report, slurm, stats, steps, summary};
+use crate::verbs::{inspect, plan, report, slurm, stats, steps, summary, train_lm};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -90,6 +90,9 @@ pub enum Cmd {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Train a model: `skypile train lm` (n-gram LM for the `perplexity` step).
+    #[command(subcommand)]
+    Train(train_lm::TrainCmd),
 }
 
 pub fn main() -> i32 {
@@ -204,5 +207,6 @@ fn dispatch(cmd: Cmd, quiet: bool) -> Result<i32> {
             println!("{}", steps::schema_json()?);
             Ok(0)
         }
+        Cmd::Train(cmd) => train_lm::run_cmd(&cmd).map(|_| 0),
     }
 }

@@ -134,6 +134,9 @@ registry! {
         url_filter: Doc skypile_filters::url_filter::UrlFilterConfig => |c, r| skypile_filters::url_filter::UrlFilter::new(c.clone(), r);
         pii: Doc skypile_filters::pii::PiiConfig => |c, _r| skypile_filters::pii::Pii::new(c.clone());
     }
+    "quality models" {
+        perplexity: Doc skypile_ngram::PerplexityConfig => |c, r| c.build(r);
+    }
     "dedup" {
         exact_dedup: Global skypile_dedup::ExactDedupConfig => |c, _r| Ok(skypile_dedup::ExactDedup::new(c.clone()));
         line_dedup: Global skypile_dedup::LineDedupConfig => |c, _r| Ok(skypile_dedup::LineDedup::new(c.clone()));
