@@ -78,13 +78,6 @@ pub enum Cmd {
     },
     /// Write (and submit) Slurm job arrays for a pipeline.
     Slurm(slurm::SlurmArgs),
-    /// List every step by stage, or show one step's options, types, defaults and docs.
-    Steps {
-        /// A step's YAML key, e.g. `gopher_quality`.
-        name: Option<String>,
-    },
-    /// Print the JSON Schema of a pipeline YAML (for editors: yaml-language-server etc.).
-    Schema,
     /// Print a shell completion script: `skypile completions bash > /etc/bash_completion.d/skypile`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -93,6 +86,13 @@ pub enum Cmd {
     /// Train a model: `skypile train lm` (n-gram LM for the `perplexity` step).
     #[command(subcommand)]
     Train(train_lm::TrainCmd),
+    /// List every step by stage, or show one step's options, types, defaults and docs.
+    Steps {
+        /// A step's YAML key, e.g. `gopher_quality`.
+        name: Option<String>,
+    },
+    /// Print the JSON Schema of a pipeline YAML (for editors: yaml-language-server etc.).
+    Schema,
 }
 
 pub fn main() -> i32 {
@@ -195,18 +195,18 @@ fn dispatch(cmd: Cmd, quiet: bool) -> Result<i32> {
             );
             Ok(0)
         }
+        Cmd::Train(cmd) => train_lm::run_cmd(&cmd).map(|_| 0),
         Cmd::Steps { name: None } => {
             print!("{}", steps::list());
             Ok(0)
         }
         Cmd::Steps { name: Some(n) } => {
-            print!("{}", steps::show(&n)?);
+            print!("{}", steps::show(&n).map_err(crate::config::usage_error)?);
             Ok(0)
         }
         Cmd::Schema => {
             println!("{}", steps::schema_json()?);
             Ok(0)
         }
-        Cmd::Train(cmd) => train_lm::run_cmd(&cmd).map(|_| 0),
     }
 }
