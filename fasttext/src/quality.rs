@@ -1,0 +1,171 @@
+//! The `quality_model` step: score docs with fastText classifiers, per language.
+//!
+//! - Each model writes `quality_<name>`: the probability of its positive `label` (as the
+//!   Python `fasttext` package reports it, so thresholds from DCLM/FineWeb-style work carry
+//!   over), and drops docs scoring below the threshold of their language (`action: drop`,
+//!   reason `quality_<name>`), or only counts them (`action: flag`).
+//! - Docs of a language without a threshold are not scored (null cell): a model trained on zh
+//!   and en says nothing useful about Swahili.
+//! - Models are loaded once per process and shared by every worker ([`crate::shared`]).
+//! - The default model and how its thresholds were chosen: `models/README.md`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
+
+use crate::model::Model;
+use crate::tokens::{Tokens, doc_line};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QualityModelConfig {
+    pub models: Vec<ModelSpec>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    #[default]
+    Drop,
+    Flag,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelSpec {
+    /// Column suffix and drop reason: `quality_<name>`.
+    pub name: String,
+    /// A fastText `.bin` or `.ftz`; relative paths resolve against the pipeline YAML.
+    pub path: String,
+    /// The label whose probability is the score (`hq`, or `__label__hq`).
+    pub label: String,
+    /// Minimum score per language code (`{zh: 0.5, en: 0.5}`).
+    pub thresholds: BTreeMap<String, f32>,
+    pub action: Action,
+    /// How a doc becomes tokens; must match how the model was trained ([`crate::tokens`]).
+    pub tokens: Tokens,
+    /// Tokens read per doc (bounds the work on huge docs).
+    pub max_words: usize,
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec {
+            name: String::new(),
+            path: String::new(),
+            label: "hq".into(),
+            thresholds: BTreeMap::new(),
+            action: Action::Drop,
+            tokens: Tokens::Words,
+            max_words: 2000,
+        }
+    }
+}
+
+impl QualityModelConfig {
+    /// `resolve` maps a config path to a file (the runner's `BuildCtx::resolve`).
+    pub fn build(&self, resolve: impl Fn(&str) -> PathBuf) -> Result<QualityModel> {
+        if self.models.is_empty() {
+            bail!("quality_model: list at least one model under `models:`");
+        }
+        let mut models = Vec::new();
+        for spec in &self.models {
+            if spec.name.is_empty()
+                || !spec
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                bail!(
+                    "quality_model: name {:?} must be letters, digits or _",
+                    spec.name
+                );
+            }
+            if let Some((l, t)) = spec
+                .thresholds
+                .iter()
+                .find(|(_, t)| !(0.0..=1.0).contains(*t))
+            {
+                bail!(
+                    "quality_model {}: threshold {t} for {l} is not in 0..1",
+                    spec.name
+                );
+            }
+            let model = crate::shared::load(&resolve(&spec.path))?;
+            let Some(label) = model.dict.label_id(&spec.label) else {
+                bail!(
+                    "quality_model {}: label {:?} is not in {} (labels: {:?})",
+                    spec.name,
+                    spec.label,
+                    spec.path,
+                    model.labels()
+                );
+            };
+            models.push(Scorer {
+                column: format!("quality_{}", spec.name),
+                spec: spec.clone(),
+                label,
+                model,
+            });
+        }
+        Ok(QualityModel { models })
+    }
+}
+
+struct Scorer {
+    column: String,
+    spec: ModelSpec,
+    label: usize,
+    model: Arc<Model>,
+}
+
+pub struct QualityModel {
+    models: Vec<Scorer>,
+}
+
+impl QualityModel {
+    /// Bytes of all loaded weight matrices (for `skypile plan`).
+    pub fn mem_bytes(&self) -> usize {
+        self.models.iter().map(|m| m.model.mem_bytes()).sum()
+    }
+}
+
+impl Step for QualityModel {
+    fn name(&self) -> &str {
+        "quality_model"
+    }
+
+    fn columns(&self) -> Vec<Column> {
+        let cols = self.models.iter();
+        cols.map(|m| Column::new(&m.column, ColType::Float32))
+            .collect()
+    }
+
+    fn process(&self, doc: &mut Doc, stats: &mut Counters) -> Verdict {
+        for m in &self.models {
+            let Some(&threshold) = m.spec.thresholds.get(&doc.lang) else {
+                continue;
+            };
+            let line = doc_line(doc, m.spec.tokens, m.spec.max_words);
+            let score = match m.model.predict_line(&line) {
+                Some(p) => p[m.label],
+                None => {
+                    stats.inc("no_features");
+                    0.0
+                }
+            };
+            doc.set_meta(&m.column, score);
+            if score < threshold {
+                match m.spec.action {
+                    Action::Drop => return Verdict::drop(m.column.clone()),
+                    Action::Flag => stats.inc(&format!("flagged_{}", m.column)),
+                }
+            }
+        }
+        Verdict::Keep
+    }
+}
