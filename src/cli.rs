@@ -75,6 +75,9 @@ pub enum Cmd {
     },
     /// Write (and submit) Slurm job arrays for a pipeline.
     Slurm(crate::slurm::SlurmArgs),
+    /// Train a model (`classifier`: fastText-compatible quality or language-ID classifier).
+    #[command(subcommand)]
+    Train(crate::train::TrainCmd),
 }
 
 pub fn main() -> i32 {
@@ -149,5 +152,6 @@ fn dispatch(cmd: Cmd) -> Result<()> {
         Cmd::Inspect(args) => crate::inspect::run(&args),
         Cmd::Report { dir, output } => crate::report::run(&dir, output.as_deref()),
         Cmd::Slurm(args) => crate::slurm::run(&args),
+        Cmd::Train(cmd) => crate::train::run(&cmd),
     }
 }

@@ -16,4 +16,5 @@ pub mod stages;
 pub mod stats;
 pub mod steps;
 pub mod tokens;
+pub mod train;
 pub mod writer;

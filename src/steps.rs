@@ -62,6 +62,8 @@ pub enum StepConfig {
     Keywords(skypile_filters::keywords::KeywordsConfig),
     UrlFilter(skypile_filters::url_filter::UrlFilterConfig),
     Pii(skypile_filters::pii::PiiConfig),
+    // --- skypile-fasttext
+    QualityModel(skypile_fasttext::QualityModelConfig),
     // --- skypile-dedup
     ExactDedup(skypile_dedup::ExactDedupConfig),
     LineDedup(skypile_dedup::LineDedupConfig),
@@ -106,6 +108,8 @@ impl StepConfig {
             Self::Pii(c) => Ok(Built::Doc(Box::new(skypile_filters::pii::Pii::new(
                 c.clone(),
             )?))),
+            // --- skypile-fasttext
+            Self::QualityModel(c) => Ok(Built::Doc(Box::new(c.build(|p| _ctx.resolve(p))?))),
             // --- skypile-dedup
             Self::ExactDedup(c) => Ok(Built::Global(Box::new(skypile_dedup::ExactDedup::new(
                 c.clone(),
@@ -139,6 +143,8 @@ impl StepConfig {
             Self::Keywords(_) => "keywords",
             Self::UrlFilter(_) => "url_filter",
             Self::Pii(_) => "pii",
+            // --- skypile-fasttext
+            Self::QualityModel(_) => "quality_model",
             // --- skypile-dedup
             Self::ExactDedup(_) => "exact_dedup",
             Self::LineDedup(_) => "line_dedup",
