@@ -195,7 +195,7 @@ fn classifier(a: &ClassifierArgs) -> Result<()> {
         std::fs::metadata(&a.output)?.len() as f64 / 1e6
     );
     if !held.is_empty() {
-        print!("{}", accuracy(&model, &held));
+        print!("{}", accuracy(&model, &held, &a.pos_label));
     }
     Ok(())
 }
@@ -213,12 +213,17 @@ fn split(
     (train, v)
 }
 
-/// Held-out accuracy per language and true label (top-1 prediction).
-fn accuracy(model: &Model, held: &[(String, Example)]) -> String {
+/// Held-out report: top-1 accuracy per language and true label, then for a few thresholds on
+/// `--pos-label`'s probability (the one `quality_model` scores) the share of docs of that label
+/// kept and of the others dropped: the table thresholds are tuned on.
+fn accuracy(model: &Model, held: &[(String, Example)], pos_label: &str) -> String {
     let labels = model.labels();
+    let pos = model.dict.label_id(pos_label).unwrap_or(0);
     let mut by: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    let mut scores: BTreeMap<String, Vec<(bool, f32)>> = BTreeMap::new();
     for (lang, ex) in held {
-        let best = model.predict_line(&ex.text).map(|p| {
+        let p = model.predict_line(&ex.text);
+        let best = p.as_ref().map(|p| {
             let i = (0..p.len())
                 .max_by(|&x, &y| p[x].total_cmp(&p[y]))
                 .unwrap_or(0);
@@ -227,11 +232,37 @@ fn accuracy(model: &Model, held: &[(String, Example)]) -> String {
         let e = by.entry((lang.clone(), ex.labels[0].clone())).or_default();
         e.0 += 1;
         e.1 += (best.as_deref() == Some(ex.labels[0].as_str())) as usize;
+        let score = p.map_or(0.0, |p| p[pos]);
+        let is_pos = ex.labels[0] == labels[pos];
+        scores
+            .entry(lang.clone())
+            .or_default()
+            .push((is_pos, score));
     }
     let mut out = format!("held-out ({} docs): lang label docs accuracy\n", held.len());
     for ((lang, label), (n, right)) in by {
         let pct = 100.0 * right as f64 / n as f64;
         out += &format!("  {lang:<4} {label:<10} {n:>6} {pct:6.2}%\n");
+    }
+    out += &format!(
+        "held-out by threshold on P({}): lang threshold kept/dropped\n",
+        labels[pos]
+    );
+    for (lang, s) in scores {
+        let npos = s.iter().filter(|x| x.0).count() as f64;
+        let nneg = s.iter().filter(|x| !x.0).count() as f64;
+        if npos == 0.0 || nneg == 0.0 {
+            continue; // a language with one class tells nothing about a threshold
+        }
+        for t in [0.05f32, 0.1, 0.2, 0.3, 0.5, 0.7] {
+            let kept = s.iter().filter(|x| x.0 && x.1 >= t).count() as f64;
+            let dropped = s.iter().filter(|x| !x.0 && x.1 < t).count() as f64;
+            let (k, d) = (100.0 * kept / npos, 100.0 * dropped / nneg);
+            out += &format!(
+                "  {lang:<4} {t:4.2}  {} kept {k:6.2}%  others dropped {d:6.2}%\n",
+                labels[pos]
+            );
+        }
     }
     out
 }
