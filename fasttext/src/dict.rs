@@ -107,7 +107,7 @@ impl Dict {
         let nlabels = r.i32("dictionary nlabels")?;
         let ntokens = r.i64("dictionary ntokens")?;
         let prune_size = r.i64("dictionary pruneidx size")?;
-        let mut entries = Vec::with_capacity(size(n as i64, "dictionary size")?.min(1 << 24));
+        let mut entries = Vec::with_capacity(size(n as i64, "dictionary size")?.min(1 << 16));
         for _ in 0..n {
             let word = r.cstr("a dictionary word")?.to_vec();
             let count = r.i64("a word count")?;
@@ -125,7 +125,11 @@ impl Dict {
         let mut prune = HashMap::new();
         for _ in 0..prune_size.max(0) {
             let from = r.i32("pruneidx key")?;
-            prune.insert(from, r.i32("pruneidx value")?);
+            let to = r.i32("pruneidx value")?;
+            if to < 0 {
+                bail!("negative pruned bucket {to}: damaged model file");
+            }
+            prune.insert(from, to);
         }
         let mut d = Dict::new(entries, ntokens, args);
         d.prune_size = prune_size;
@@ -152,6 +156,20 @@ impl Dict {
             w.i32(*k);
             w.i32(*v);
         }
+    }
+
+    /// Rows the input matrix needs for every id this dictionary can produce.
+    pub fn input_rows(&self) -> usize {
+        let buckets = if self.is_pruned() {
+            self.prune
+                .values()
+                .map(|&v| v as i64 + 1)
+                .max()
+                .unwrap_or(0)
+        } else {
+            self.bucket as i64
+        };
+        self.nwords as usize + buckets.max(0) as usize
     }
 
     pub fn is_pruned(&self) -> bool {

@@ -90,11 +90,11 @@ impl Model {
             Loss::Hs => (dict.nlabels - 1).max(0),
             _ => dict.nlabels,
         } as usize;
-        let in_rows = dict.nwords as usize + args.bucket as usize;
+        let in_rows = dict.input_rows();
         if input.cols() != args.dim as usize || output.cols() != args.dim as usize {
             bail!("matrix width differs from dim {}", args.dim);
         }
-        if output.rows() < out_rows || (!dict.is_pruned() && input.rows() < in_rows) {
+        if output.rows() < out_rows || input.rows() < in_rows {
             bail!(
                 "matrices ({}x, {}x) too small for the dictionary",
                 input.rows(),

@@ -169,3 +169,118 @@ impl Step for QualityModel {
         Verdict::Keep
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Args, Example, TrainOpts};
+
+    /// A tiny model: prose about rivers (hq) against cookie-banner words (lq).
+    fn model_path(tag: &str) -> PathBuf {
+        let good = "the river flows through the valley and farmers grow rice along its banks";
+        let bad = "we use cookies to improve your experience accept all manage preferences";
+        let mut rng = crate::train::Rng::new(2);
+        let mut examples = Vec::new();
+        for (label, text) in [("hq", good), ("lq", bad)] {
+            let words: Vec<&str> = text.split(' ').collect();
+            for _ in 0..80 {
+                let s: Vec<&str> = (0..8).map(|_| words[rng.below(words.len())]).collect();
+                let labels = vec![label.to_string()];
+                examples.push(Example {
+                    text: s.join(" "),
+                    labels,
+                });
+            }
+        }
+        let args = Args {
+            dim: 8,
+            epoch: 10,
+            bucket: 1000,
+            word_ngrams: 2,
+            ..Args::default()
+        };
+        let opts = TrainOpts {
+            args,
+            lr: 0.5,
+            ..Default::default()
+        };
+        let path = std::env::temp_dir().join(format!("skypile-q-{tag}-{}.bin", std::process::id()));
+        crate::train(&examples, &opts).unwrap().save(&path).unwrap();
+        path
+    }
+
+    fn spec(path: &std::path::Path, action: Action) -> QualityModelConfig {
+        let thresholds = [("en".to_string(), 0.5)].into();
+        let path = path.display().to_string();
+        let name = "t".into();
+        QualityModelConfig {
+            models: vec![ModelSpec {
+                name,
+                path,
+                thresholds,
+                action,
+                ..Default::default()
+            }],
+        }
+    }
+
+    fn doc(text: &str, lang: &str) -> Doc {
+        let mut d = Doc::from_text("d", text);
+        d.set_lang(lang, 1.0);
+        d
+    }
+
+    #[test]
+    fn scores_per_language_and_drops_or_flags_below_the_threshold() {
+        let path = model_path("score");
+        let step = spec(&path, Action::Drop)
+            .build(|p| PathBuf::from(p))
+            .unwrap();
+        assert_eq!(
+            step.columns(),
+            vec![Column::new("quality_t", ColType::Float32)]
+        );
+        let mut stats = Counters::default();
+        let mut good = doc("The farmers grow rice along the river banks.", "en");
+        assert_eq!(step.process(&mut good, &mut stats), Verdict::Keep);
+        assert!(good.meta_f64("quality_t").unwrap() > 0.5);
+        let mut bad = doc("We use cookies. Accept all or manage preferences.", "en");
+        assert_eq!(
+            step.process(&mut bad, &mut stats),
+            Verdict::drop("quality_t")
+        );
+        assert!(bad.meta_f64("quality_t").unwrap() < 0.5);
+        // a language without a threshold is not scored
+        let mut other = doc("We use cookies. Accept all or manage preferences.", "de");
+        assert_eq!(step.process(&mut other, &mut stats), Verdict::Keep);
+        assert_eq!(other.meta_f64("quality_t"), None);
+
+        let flag = spec(&path, Action::Flag)
+            .build(|p| PathBuf::from(p))
+            .unwrap();
+        let mut bad = doc("We use cookies. Accept all or manage preferences.", "en");
+        assert_eq!(flag.process(&mut bad, &mut stats), Verdict::Keep);
+        assert_eq!(stats.get("flagged_quality_t"), 1);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn config_errors_name_the_problem() {
+        let path = model_path("errors");
+        let err = |c: QualityModelConfig| c.build(|p| PathBuf::from(p)).err().unwrap().to_string();
+        let mut c = spec(&path, Action::Drop);
+        c.models[0].label = "good".into();
+        assert!(
+            err(c).contains("\"hq\""),
+            "the error lists the model's labels"
+        );
+        let mut c = spec(&path, Action::Drop);
+        c.models[0].thresholds.insert("zh".into(), 1.5);
+        assert!(err(c).contains("1.5"));
+        let mut c = spec(&path, Action::Drop);
+        c.models[0].path = "/nonexistent/model.bin".into();
+        assert!(err(c).contains("model.bin"));
+        assert!(err(QualityModelConfig::default()).contains("models:"));
+        let _ = std::fs::remove_file(path);
+    }
+}
