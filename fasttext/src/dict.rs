@@ -33,7 +33,9 @@ pub struct Dict {
     pub nwords: i32,
     pub nlabels: i32,
     pub ntokens: i64,
-    index: HashMap<Vec<u8>, i32>,
+    /// Open-addressing table of entry ids keyed by the fastText hash every token needs
+    /// anyway (as fastText's `word2int_`), so a lookup costs no second hash of the word.
+    table: Vec<i32>,
     /// -1: not pruned; otherwise the number of (bucket -> row) pairs in `prune`.
     prune_size: i64,
     prune: HashMap<i32, i32>,
@@ -68,7 +70,7 @@ impl Dict {
         let nwords = entries.iter().filter(|e| !e.is_label).count() as i32;
         let nlabels = entries.len() as i32 - nwords;
         let mut d = Dict {
-            index: HashMap::new(),
+            table: Vec::new(),
             entries,
             nwords,
             nlabels,
@@ -86,9 +88,21 @@ impl Dict {
     }
 
     fn init(&mut self) {
-        self.index = (self.entries.iter().enumerate())
-            .map(|(i, e)| (e.word.clone(), i as i32))
-            .collect();
+        let size = (self.entries.len() * 2).next_power_of_two().max(16);
+        self.table = vec![-1; size];
+        for i in 0..self.entries.len() {
+            let w = &self.entries[i].word;
+            let mut slot = hash(w) as usize & (size - 1);
+            while self.table[slot] >= 0 {
+                if self.entries[self.table[slot] as usize].word == *w {
+                    break; // a duplicate word in a damaged file: the first one wins
+                }
+                slot = (slot + 1) & (size - 1);
+            }
+            if self.table[slot] < 0 {
+                self.table[slot] = i as i32;
+            }
+        }
         self.subwords = (0..self.nwords as usize)
             .map(|i| {
                 let mut ids = vec![i as i32];
@@ -172,6 +186,22 @@ impl Dict {
         self.nwords as usize + buckets.max(0) as usize
     }
 
+    /// The entry id of `word`, whose fastText hash is `h`.
+    fn find(&self, word: &[u8], h: u32) -> Option<i32> {
+        let mask = self.table.len() - 1;
+        let mut slot = h as usize & mask;
+        loop {
+            let id = self.table[slot];
+            if id < 0 {
+                return None;
+            }
+            if self.entries[id as usize].word == word {
+                return Some(id);
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
     pub fn is_pruned(&self) -> bool {
         self.prune_size >= 0
     }
@@ -185,7 +215,7 @@ impl Dict {
 
     pub fn label_id(&self, label: &str) -> Option<usize> {
         let full = format!("{LABEL_PREFIX}{}", label.trim_start_matches(LABEL_PREFIX));
-        let id = *self.index.get(full.as_bytes())?;
+        let id = self.find(full.as_bytes(), hash(full.as_bytes()))?;
         (id >= self.nwords).then(|| (id - self.nwords) as usize)
     }
 
@@ -253,9 +283,9 @@ impl Dict {
         let mut hashes: Vec<i32> = Vec::new();
         for tok in tokens {
             let h = hash(tok);
-            match self.index.get(tok) {
-                Some(&id) if id >= self.nwords => labels.push((id - self.nwords) as usize),
-                Some(&id) => {
+            match self.find(tok, h) {
+                Some(id) if id >= self.nwords => labels.push((id - self.nwords) as usize),
+                Some(id) => {
                     ids.extend_from_slice(&self.subwords[id as usize]);
                     hashes.push(h as i32);
                 }
