@@ -200,12 +200,11 @@ fn classifier(a: &ClassifierArgs) -> Result<()> {
     Ok(())
 }
 
+/// Training examples with the language the `lang` step gave their doc.
+type LangExamples = Vec<(String, Example)>;
+
 /// A seeded shuffle, then the first `fraction` is held out.
-fn split(
-    mut v: Vec<(String, Example)>,
-    fraction: f64,
-    seed: u64,
-) -> (Vec<(String, Example)>, Vec<(String, Example)>) {
+fn split(mut v: LangExamples, fraction: f64, seed: u64) -> (LangExamples, LangExamples) {
     let mut rng = skypile_fasttext::train::Rng::new(seed ^ 0x5eed);
     rng.shuffle(&mut v);
     let n = (v.len() as f64 * fraction).round() as usize;

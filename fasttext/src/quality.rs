@@ -173,25 +173,13 @@ impl Step for QualityModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Args, Example, TrainOpts};
+    use crate::{Args, TrainOpts};
 
     /// A tiny model: prose about rivers (hq) against cookie-banner words (lq).
     fn model_path(tag: &str) -> PathBuf {
         let good = "the river flows through the valley and farmers grow rice along its banks";
         let bad = "we use cookies to improve your experience accept all manage preferences";
-        let mut rng = crate::train::Rng::new(2);
-        let mut examples = Vec::new();
-        for (label, text) in [("hq", good), ("lq", bad)] {
-            let words: Vec<&str> = text.split(' ').collect();
-            for _ in 0..80 {
-                let s: Vec<&str> = (0..8).map(|_| words[rng.below(words.len())]).collect();
-                let labels = vec![label.to_string()];
-                examples.push(Example {
-                    text: s.join(" "),
-                    labels,
-                });
-            }
-        }
+        let examples = crate::train::toy_examples(&[("hq", good), ("lq", bad)], 80, 8..9, 2);
         let args = Args {
             dim: 8,
             epoch: 10,

@@ -81,6 +81,31 @@ impl Rng {
     }
 }
 
+/// Seeded toy documents for tests and examples: `n` per `(label, vocabulary)` pair, each a
+/// random draw of `words` words from that space-separated vocabulary.
+pub fn toy_examples(
+    sources: &[(&str, &str)],
+    n: usize,
+    words: std::ops::Range<usize>,
+    seed: u64,
+) -> Vec<Example> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::new();
+    for (label, vocab) in sources {
+        let vocab: Vec<&str> = vocab.split(' ').collect();
+        for _ in 0..n {
+            let len = words.start + rng.below(words.len().max(1));
+            let text: Vec<&str> = (0..len).map(|_| vocab[rng.below(vocab.len())]).collect();
+            let labels = vec![label.to_string()];
+            out.push(Example {
+                text: text.join(" "),
+                labels,
+            });
+        }
+    }
+    out
+}
+
 /// fastText's `Dictionary::readFromFile` + `threshold`: count tokens (each line ends with
 /// `</s>`), keep words seen `min_count` times, sort words then labels by count (ties by bytes,
 /// so the order is deterministic).

@@ -89,12 +89,11 @@ fn queries() -> Vec<String> {
     q
 }
 
-fn py_predict(py: &str, model: &Path, queries: &Path) -> Vec<serde_json::Value> {
+/// Run tests/interop.py with these arguments; its stdout.
+fn run_py(py: &str, args: &[&std::ffi::OsStr]) -> String {
     let out = Command::new(py)
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop.py"))
-        .args(["predict"])
-        .arg(model)
-        .arg(queries)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -102,7 +101,11 @@ fn py_predict(py: &str, model: &Path, queries: &Path) -> Vec<serde_json::Value> 
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn py_predict(py: &str, model: &Path, queries: &Path) -> Vec<serde_json::Value> {
+    let text = run_py(py, &["predict".as_ref(), model.as_ref(), queries.as_ref()]);
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
@@ -147,17 +150,7 @@ fn models_trained_by_fasttext_predict_the_same_here() {
     write_lines(&dir.join("train.txt"), train_lines);
     let q = queries();
     write_lines(&dir.join("queries.txt"), q.iter().cloned());
-    let out = Command::new(&py)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop.py"))
-        .arg("train")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_py(&py, &["train".as_ref(), dir.as_ref()]);
     for name in [
         "py_softmax.bin",
         "py_ova.bin",

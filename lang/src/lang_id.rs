@@ -187,7 +187,7 @@ mod tests {
     /// model's `eng_Latn`-style labels.
     #[test]
     fn a_fasttext_lid_model_replaces_whatlang() {
-        use skypile_fasttext::{Args, Example, TrainOpts};
+        use skypile_fasttext::{Args, TrainOpts};
         let langs = [
             (
                 "eng_Latn",
@@ -202,20 +202,7 @@ mod tests {
                 "河 水 流 过 老 磨 坊 孩 子 们 每 个 夏 天 都 在 水 边 玩 耍 我 们 的 学 校",
             ),
         ];
-        let mut rng = skypile_fasttext::train::Rng::new(5);
-        let mut examples = Vec::new();
-        for (label, text) in langs {
-            let words: Vec<&str> = text.split(' ').collect();
-            for _ in 0..60 {
-                let n = 4 + rng.below(6);
-                let s: Vec<&str> = (0..n).map(|_| words[rng.below(words.len())]).collect();
-                let labels = vec![label.to_string()];
-                examples.push(Example {
-                    text: s.join(" "),
-                    labels,
-                });
-            }
-        }
+        let examples = skypile_fasttext::train::toy_examples(&langs, 60, 4..10, 5);
         let args = Args {
             dim: 8,
             epoch: 10,
