@@ -285,6 +285,12 @@ impl Dict {
             let h = hash(tok);
             match self.find(tok, h) {
                 Some(id) if id >= self.nwords => labels.push((id - self.nwords) as usize),
+                // without character n-grams a word's features are just its id: skip the
+                // per-word list (one cache miss less per token)
+                Some(id) if self.maxn <= 0 => {
+                    ids.push(id);
+                    hashes.push(h as i32);
+                }
                 Some(id) => {
                     ids.extend_from_slice(&self.subwords[id as usize]);
                     hashes.push(h as i32);
