@@ -6,8 +6,10 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use crate::config::Pipeline;
-use crate::runner::{self, RunOpts};
-use crate::stages::Plan;
+use crate::run::stages::Plan;
+use crate::run::{self, RunOpts};
+pub(crate) use crate::verbs::{RunArgs, load};
+use crate::verbs::{inspect, plan, report, slurm, stats, train};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -26,30 +28,6 @@ pub struct Cli {
     pub cmd: Cmd,
 }
 
-#[derive(clap::Args, Debug, Clone)]
-pub struct RunArgs {
-    /// Pipeline YAML.
-    pub pipeline: PathBuf,
-    /// Input files, folders or globs (replace `input.paths`).
-    #[arg(long, num_args = 1..)]
-    pub input: Vec<String>,
-    /// Output directory (replaces `output.dir`).
-    #[arg(long)]
-    pub output: Option<String>,
-    /// Worker threads per task (0 = all cores).
-    #[arg(long)]
-    pub workers: Option<usize>,
-    /// Split the input into N tasks (ranks).
-    #[arg(long)]
-    pub tasks: Option<usize>,
-    /// Run only rank R (0-based) of each runnable stage, as one Slurm array element does.
-    #[arg(long)]
-    pub task: Option<usize>,
-    /// Run only this stage (see `skypile plan`).
-    #[arg(long)]
-    pub stage: Option<String>,
-}
-
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
     /// Run a pipeline (all stages, resuming where a previous attempt stopped).
@@ -66,7 +44,7 @@ pub enum Cmd {
         json: bool,
     },
     /// Show the schema, shards and sample documents of an output directory.
-    Inspect(crate::inspect::InspectArgs),
+    Inspect(inspect::InspectArgs),
     /// Write a self-contained HTML report of a run.
     Report {
         dir: PathBuf,
@@ -74,10 +52,10 @@ pub enum Cmd {
         output: Option<PathBuf>,
     },
     /// Write (and submit) Slurm job arrays for a pipeline.
-    Slurm(crate::slurm::SlurmArgs),
+    Slurm(slurm::SlurmArgs),
     /// Train a model (`classifier`: fastText-compatible quality or language-ID classifier).
     #[command(subcommand)]
-    Train(crate::train::TrainCmd),
+    Train(train::TrainCmd),
 }
 
 pub fn main() -> i32 {
@@ -90,7 +68,7 @@ pub fn main() -> i32 {
             _ => "debug",
         }
     };
-    crate::logging::init(level);
+    run::logging::init(level);
     match dispatch(cli.cmd) {
         Ok(()) => 0,
         Err(e) => {
@@ -100,23 +78,11 @@ pub fn main() -> i32 {
     }
 }
 
-pub fn load(args: &RunArgs) -> Result<Pipeline> {
-    let mut p = Pipeline::load(&args.pipeline)?;
-    p.override_with(
-        &args.input,
-        args.output.as_deref(),
-        args.workers,
-        args.tasks,
-    );
-    p.check()?;
-    Ok(p)
-}
-
 fn dispatch(cmd: Cmd) -> Result<()> {
     match cmd {
         Cmd::Run(args) => {
             let p = load(&args)?;
-            runner::run(
+            run::run(
                 &p,
                 &RunOpts {
                     task: args.task,
@@ -127,6 +93,9 @@ fn dispatch(cmd: Cmd) -> Result<()> {
         Cmd::Validate { pipeline } => {
             let p = Pipeline::load(&pipeline)?;
             let plan = Plan::build(&p)?;
+            for w in p.warnings() {
+                eprintln!("warning: {w}"); // h/dedup (#23)
+            }
             println!(
                 "{}: OK ({} steps, {} stages, {} output columns)",
                 pipeline.display(),
@@ -138,20 +107,20 @@ fn dispatch(cmd: Cmd) -> Result<()> {
         }
         Cmd::Plan(args) => {
             let p = load(&args)?;
-            crate::plan::print(&p)
+            plan::print(&p)
         }
         Cmd::Stats { dir, json } => {
-            let (rs, _) = crate::stats::merge(&dir)?;
+            let (rs, _) = crate::output::stats::merge(&dir)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rs)?);
             } else {
-                print!("{}", crate::stats::render(&rs));
+                print!("{}", stats::render(&rs));
             }
             Ok(())
         }
-        Cmd::Inspect(args) => crate::inspect::run(&args),
-        Cmd::Report { dir, output } => crate::report::run(&dir, output.as_deref()),
-        Cmd::Slurm(args) => crate::slurm::run(&args),
-        Cmd::Train(cmd) => crate::train::run(&cmd),
+        Cmd::Inspect(args) => inspect::run(&args),
+        Cmd::Report { dir, output } => report::run(&dir, output.as_deref()),
+        Cmd::Slurm(args) => slurm::run(&args),
+        Cmd::Train(cmd) => train::run(&cmd),
     }
 }

@@ -159,6 +159,7 @@ fn quickstart_report_and_inspect_match_stats() {
         "histograms",
         "clusters",
         "samples",
+        "domains",
     ] {
         assert!(
             html.contains(&format!("<section id=\"{id}\">")),

@@ -1,29 +1,15 @@
 //! Floors for the shipped quality model on its held-out check set (scripts/models/make_data.py:
 //! held-out reference articles vs. junk from unseen templates, seeds and spam phrases), run
 //! through the production pipeline as `scripts/models/check_quality.sh` does. Needs
-//! `../shared/data` (skips with a message without it, fails with SKYPILE_REQUIRE_DATA=1).
+//! `../shared/data` (`skypile_core::testdata`: skips without it, fails under SKYPILE_REQUIRE_DATA=1).
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use arrow_array::{Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-
-fn data() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/reference");
-    if d.is_dir() {
-        return Some(d);
-    }
-    assert!(
-        std::env::var("SKYPILE_REQUIRE_DATA").as_deref() != Ok("1"),
-        "{} is missing",
-        d.display()
-    );
-    eprintln!("skipping the quality check set: {} not found", d.display());
-    None
-}
 
 fn kept_ids(out: &Path) -> HashSet<String> {
     let mut ids = HashSet::new();
@@ -45,7 +31,12 @@ fn kept_ids(out: &Path) -> HashSet<String> {
 
 #[test]
 fn shipped_model_drops_held_out_junk_and_keeps_held_out_articles() {
-    let Some(reference) = data() else { return };
+    let Some(root) = skypile_core::testdata::shared_data() else {
+        return;
+    };
+    let Some(reference) = skypile_core::testdata::require(&root, "reference") else {
+        return;
+    };
     let dir = std::env::temp_dir().join(format!("skypile-qcheck-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -107,8 +107,8 @@ impl BinWriter {
         f.write_all(&h)?;
         f.sync_all()?;
         drop(f);
-        std::fs::rename(&self.tmp, &self.path)
-            .with_context(|| format!("renaming {} into place", self.tmp.display()))?;
+        // fsync of the folder too: a completion marker written next must not outlive the file
+        crate::durable::commit(&self.tmp, &self.path)?;
         Ok(self.count)
     }
 }

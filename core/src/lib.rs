@@ -2,7 +2,10 @@
 
 pub mod binfile;
 pub mod doc;
+pub mod durable;
+pub mod lease;
 pub mod step;
+pub mod testdata;
 pub mod text;
 
 pub use doc::{Doc, DocKey, Raw, Value};

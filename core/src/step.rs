@@ -184,4 +184,21 @@ pub trait GlobalStep: Send + Sync {
     fn reduce(&self, stage: &str, ctx: &StageCtx) -> anyhow::Result<Counters>;
     /// Load what task `ctx.task` needs to apply the decisions.
     fn applier(&self, ctx: &StageCtx) -> anyhow::Result<Box<dyn Applier>>;
+
+    /// Bytes the collectors of all tasks write for `docs` docs of `text_bytes` text each
+    /// (for `skypile plan`). Default: a 16-byte hash and a 16-byte key per doc.
+    fn observation_bytes(&self, docs: u64, text_bytes: f64) -> u64 {
+        let _ = text_bytes;
+        docs * 32
+    }
+    /// Peak bytes of one rank of reduce stage `stage` when `docs` docs are split over `ranks`
+    /// ranks (for `skypile plan`, to size `slurm.mem`). Default: 48 bytes per doc of a partition.
+    fn reduce_memory(&self, stage: &str, docs: u64, ranks: usize) -> u64 {
+        let _ = stage;
+        docs.div_ceil(ranks.max(1) as u64) * 48
+    }
+    /// Lines `skypile plan` prints under its table (e.g. what a threshold means); may be empty.
+    fn plan_notes(&self) -> String {
+        String::new()
+    }
 }

@@ -19,7 +19,9 @@ use skypile_core::text::normalize_for_hash;
 use skypile_core::{Applier, Collector, Counters, Doc, DocKey, GlobalStep, StageCtx, Verdict};
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::files::{Partitioned, RecReader, RecWriter, partitions, read_infos, u32_at, u128_at};
+use crate::files::{
+    Partitioned, RecReader, partitions, read_infos, read_removals, u32_at, u128_at, write_removals,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -97,6 +99,16 @@ impl GlobalStep for ExactDedup {
         "exact_dedup"
     }
 
+    /// (hash, key, task) per doc.
+    fn observation_bytes(&self, docs: u64, _text_bytes: f64) -> u64 {
+        docs * 36
+    }
+
+    /// The sorted (hash, key, task) records of one partition, with sort headroom.
+    fn reduce_memory(&self, _stage: &str, docs: u64, ranks: usize) -> u64 {
+        docs.div_ceil(ranks.max(1) as u64) * 48
+    }
+
     fn config_hash(&self) -> u64 {
         self.hash
     }
@@ -147,30 +159,12 @@ impl GlobalStep for ExactDedup {
                 c.inc("exact_duplicates");
             }
         }
-        for (t, keys) in out.iter_mut().enumerate() {
-            keys.sort_unstable();
-            let mut w =
-                RecWriter::create(&remove_path(&ctx.dir, p, t), "exactrm", ctx.config_hash)?;
-            for k in keys.iter() {
-                w.put(&k.to_le_bytes())?;
-            }
-            w.finish()?;
-        }
+        write_removals(ctx, "exactrm", remove_path, &mut out)?;
         Ok(c)
     }
 
     fn applier(&self, ctx: &StageCtx) -> Result<Box<dyn Applier>> {
-        let mut remove = HashSet::new();
-        for p in 0..partitions(ctx.tasks) {
-            let mut r = RecReader::<16>::open(
-                &remove_path(&ctx.dir, p, ctx.task),
-                "exactrm",
-                ctx.config_hash,
-            )?;
-            while let Some(b) = r.next_rec()? {
-                remove.insert(u128_at(&b, 0));
-            }
-        }
+        let remove = read_removals(ctx, "exactrm", remove_path)?;
         Ok(Box::new(ExactApplier { remove }))
     }
 }

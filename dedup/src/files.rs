@@ -173,6 +173,41 @@ impl Partitioned {
     }
 }
 
+/// Reduce side of the exact and URL steps: write, for every doc task, the sorted keys it must
+/// drop (`out[t]`) to `path(dir, rank, t)`.
+pub fn write_removals(
+    ctx: &StageCtx,
+    kind: &str,
+    path: fn(&Path, usize, usize) -> PathBuf,
+    out: &mut [Vec<u128>],
+) -> Result<()> {
+    for (t, keys) in out.iter_mut().enumerate() {
+        keys.sort_unstable();
+        let mut w = RecWriter::create(&path(&ctx.dir, ctx.task, t), kind, ctx.config_hash)?;
+        for k in keys.iter() {
+            w.put(&k.to_le_bytes())?;
+        }
+        w.finish()?;
+    }
+    Ok(())
+}
+
+/// Applier side: the keys doc task `ctx.task` drops, from every reduce rank's file.
+pub fn read_removals(
+    ctx: &StageCtx,
+    kind: &str,
+    path: fn(&Path, usize, usize) -> PathBuf,
+) -> Result<std::collections::HashSet<u128>> {
+    let mut remove = std::collections::HashSet::new();
+    for p in 0..partitions(ctx.tasks) {
+        let mut r = RecReader::<16>::open(&path(&ctx.dir, p, ctx.task), kind, ctx.config_hash)?;
+        while let Some(b) = r.next_rec()? {
+            remove.insert(u128_at(&b, 0));
+        }
+    }
+    Ok(remove)
+}
+
 fn info_path(dir: &Path, prefix: &str, task: usize) -> PathBuf {
     dir.join(format!("{prefix}-t{task:05}.info"))
 }

@@ -1,4 +1,4 @@
-//! skypile-dedup: corpus-wide dedup steps (exact, recurrent lines, MinHash LSH).
+//! skypile-dedup: corpus-wide dedup steps (exact, URL, recurrent lines, MinHash LSH).
 //!
 //! Every step is a [`skypile_core::GlobalStep`]: docs are observed per task, reduce stages
 //! exchange flat checksummed files (`skypile_core::binfile`) under the step's work dir, and an
@@ -12,7 +12,10 @@ pub mod harness;
 pub mod lines;
 pub mod minhash;
 pub mod plan;
+pub mod url;
+pub mod urlkey;
 
 pub use exact::{ExactDedup, ExactDedupConfig};
 pub use lines::{LineDedup, LineDedupConfig};
 pub use minhash::{Minhash, MinhashConfig, ZhUnit, estimate_memory, s_curve};
+pub use url::{KeepRule, UrlDedup, UrlDedupConfig};

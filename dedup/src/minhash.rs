@@ -302,6 +302,33 @@ impl GlobalStep for Minhash {
         "minhash"
     }
 
+    /// One u64 per band, plus the doc key.
+    fn observation_bytes(&self, docs: u64, _text_bytes: f64) -> u64 {
+        docs * (self.cfg.bands as u64 * 8 + 16)
+    }
+
+    fn reduce_memory(&self, _stage: &str, docs: u64, _ranks: usize) -> u64 {
+        estimate_memory(docs, &self.cfg)
+    }
+
+    /// The S-curve: how likely a pair of given Jaccard similarity is found with these bands.
+    fn plan_notes(&self) -> String {
+        let curve = s_curve(self.cfg.bands, self.cfg.rows);
+        let row = |f: &dyn Fn(&(f64, f64)) -> f64| {
+            curve
+                .iter()
+                .map(|x| format!("{:>5.2}", f(x)))
+                .collect::<String>()
+        };
+        format!(
+            "minhash {}x{}: probability that a pair of Jaccard similarity J is found\n  J {}\n  P {}\n",
+            self.cfg.bands,
+            self.cfg.rows,
+            row(&|x| x.0),
+            row(&|x| x.1)
+        )
+    }
+
     fn columns(&self) -> Vec<Column> {
         vec![Column::new("minhash_cluster_size", ColType::Int64)]
     }

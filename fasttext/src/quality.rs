@@ -20,10 +20,25 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 use crate::model::Model;
 use crate::tokens::{Tokens, doc_line};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QualityModelConfig {
     pub models: Vec<ModelSpec>,
+}
+
+impl Default for QualityModelConfig {
+    /// The shipped model (`models/quality_zh_en.bin`, path relative to the working directory
+    /// or the pipeline YAML) with the thresholds of `pipelines/skypile.yaml`.
+    fn default() -> Self {
+        QualityModelConfig {
+            models: vec![ModelSpec {
+                name: "skypile".into(),
+                path: "models/quality_zh_en.bin".into(),
+                thresholds: [("zh".to_string(), 0.2), ("en".to_string(), 0.2)].into(),
+                ..Default::default()
+            }],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,7 +283,7 @@ mod tests {
         let mut c = spec(&path, Action::Drop);
         c.models[0].path = "/nonexistent/model.bin".into();
         assert!(err(c).contains("model.bin"));
-        assert!(err(QualityModelConfig::default()).contains("models:"));
+        assert!(err(QualityModelConfig { models: vec![] }).contains("models:"));
         let _ = std::fs::remove_file(path);
     }
 }

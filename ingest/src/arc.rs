@@ -76,8 +76,20 @@ fn iso_date(d: &str) -> String {
     }
 }
 
+/// Longest ARC header line.
+const MAX_LINE: usize = 8192;
+
 fn line_end(d: &[u8]) -> Option<usize> {
-    memchr::memchr(b'\n', d.get(..d.len().min(8192))?).map(|i| i + 1)
+    memchr::memchr(b'\n', d.get(..d.len().min(MAX_LINE))?).map(|i| i + 1)
+}
+
+/// Start of the first whole line after a newline in `d` (never 0) that is an ARC header.
+fn find_header(d: &[u8], version: u8) -> Option<usize> {
+    memchr::memchr_iter(b'\n', d).map(|i| i + 1).find(|&s| {
+        let rest = d.get(s..).unwrap_or_default();
+        line_end(rest)
+            .is_some_and(|e| parse_header(rest.get(..e).unwrap_or_default(), version).is_some())
+    })
 }
 
 fn step(c: &mut Core, version: &mut u8) {
@@ -111,20 +123,44 @@ fn step(c: &mut Core, version: &mut u8) {
         c.s.consume(lend);
         return;
     };
-    if len > c.sel.max_payload as u64 {
-        c.s.consume(lend);
-        if c.s.skip(len) < len {
-            c.truncated(&rec, "record cut off");
-        } else {
+    let need = lend.saturating_add(usize::try_from(len).unwrap_or(usize::MAX));
+    let over = len > c.sel.max_payload as u64;
+    if over || c.s.ensure(need) < need {
+        // Over the cap, or cut short: resync on the next member or header line rather than
+        // trusting `len` (a bogus length must not swallow the records after it). The header's
+        // newline stays so `find_header` sees the line right after it.
+        let v = *version;
+        c.s.consume(lend - 1);
+        let (skipped, found) = c.resync(start, |d| find_header(d, v), MAX_LINE);
+        if over && (found || skipped > len) {
             c.out
                 .push_back(rec.skip("bad_too_large", format!("{len} byte record")));
+        } else if found {
+            c.out
+                .push_back(rec.skip("bad_length", "ARC length runs into the next record"));
+        } else {
+            c.truncated(&rec, "record cut off");
         }
         return;
     }
-    let need = lend + len as usize;
-    if c.s.ensure(need) < need {
-        c.truncated(&rec, "record cut off");
-        return;
+    let v = *version;
+    let next_ok = c.followed_by_record(need, |d, at_end| match line_end(d) {
+        Some(e) => Some(parse_header(d.get(..e).unwrap_or_default(), v).is_some()),
+        None if at_end => Some(d.is_empty()),
+        None => (d.len() >= MAX_LINE).then_some(false),
+    });
+    if !next_ok {
+        // A length too long by a little runs into the next record: resume at its header.
+        if let Some(i) =
+            c.s.data()
+                .get(lend - 1..need)
+                .and_then(|d| find_header(d, v))
+        {
+            c.out
+                .push_back(rec.skip("bad_length", "ARC length runs into the next record"));
+            c.s.consume(lend - 1 + i);
+            return;
+        }
     }
     if let Some((reason, detail)) = c.tainted(start, start + need as u64) {
         c.out.push_back(rec.skip(reason, detail));

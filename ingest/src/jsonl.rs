@@ -1,7 +1,14 @@
 //! JSON Lines input (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`): one object per line with a text
 //! field and optional id/url fields (names configurable). A bad line is skipped and counted.
+//!
+//! - Lines are read into a buffer of at most `max_doc_bytes`: a longer line (a multi-GB line, a
+//!   gzip bomb without newlines) is skipped to its newline and counted as `bad_too_large`, so
+//!   memory stays bounded whatever the input.
+//! - The first read error (truncated or corrupt gzip/zstd, I/O error) ends the file with one
+//!   event (`bad_gzip_truncated`, `bad_gzip`, `bad_zstd_truncated`, `bad_zstd`, `bad_read`);
+//!   every complete line before it has been yielded, the cut line is dropped.
 
-use std::io::BufRead;
+use std::io::{BufRead, ErrorKind};
 use std::path::Path;
 
 use anyhow::Result;
@@ -10,30 +17,127 @@ use skypile_core::{Doc, DocKey};
 use crate::{Event, Events, InputConfig};
 
 pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
-    let reader = crate::open_decompressed(path)?;
+    let mut lines = Lines {
+        r: crate::open_decompressed(path)?,
+        buf: Vec::new(),
+        max: usize::try_from(cfg.max_doc_bytes).unwrap_or(usize::MAX),
+        lineno: 0,
+        done: false,
+    };
     let name = path.display().to_string();
     let cfg = cfg.clone();
-    let mut lines = reader.split(b'\n').enumerate();
     Ok(Box::new(std::iter::from_fn(move || {
         loop {
-            let (lineno, line) = lines.next()?;
-            let line = match line {
-                Ok(l) => l,
-                // A read error (e.g. truncated gzip) ends the file: report it once and stop.
-                Err(e) => {
+            let lineno = lines.lineno;
+            match lines.next_line()? {
+                Line::Text => {
+                    let line = &lines.buf;
+                    if line.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    return Some(parse_line(line, &name, file_idx, lineno, &cfg));
+                }
+                Line::TooLong(n) => {
                     return Some(Event::skip(
-                        "bad_read",
-                        lineno as u64,
-                        format!("{name}: {e}"),
+                        "bad_too_large",
+                        lineno,
+                        format!("{name}:{}: {n}+ byte line over max_doc_bytes", lineno + 1),
                     ));
                 }
-            };
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
+                Line::Error(e) => {
+                    return Some(Event::skip(
+                        read_error_reason(&name, &e),
+                        lineno,
+                        format!("{name}:{}: {e} (rest of the file skipped)", lineno + 1),
+                    ));
+                }
             }
-            return Some(parse_line(&line, &name, file_idx, lineno as u64, &cfg));
         }
     })))
+}
+
+/// The counter for a read error that ends a file, by what the file is compressed with.
+pub fn read_error_reason(name: &str, e: &std::io::Error) -> &'static str {
+    let cut = e.kind() == ErrorKind::UnexpectedEof;
+    match (name.ends_with(".gz"), name.ends_with(".zst"), cut) {
+        (true, _, true) => "bad_gzip_truncated",
+        (true, _, false) => "bad_gzip",
+        (_, true, true) => "bad_zstd_truncated",
+        (_, true, false) => "bad_zstd",
+        _ => "bad_read",
+    }
+}
+
+/// What [`Lines::next_line`] found.
+enum Line {
+    /// A line (without its newline) is in `Lines::buf`.
+    Text,
+    /// A line longer than the cap was skipped; it had this many bytes.
+    TooLong(u64),
+    /// The stream failed: the file ends here.
+    Error(std::io::Error),
+}
+
+/// Newline-split lines with a bounded buffer.
+///
+/// Why not `BufRead::split`: it buffers a whole line however long, and after an error it keeps
+/// returning the same error forever (the 13.6 M-warning loop of issue #15).
+struct Lines {
+    r: Box<dyn BufRead + Send>,
+    buf: Vec<u8>,
+    max: usize,
+    /// 0-based number of the next line.
+    lineno: u64,
+    done: bool,
+}
+
+impl Lines {
+    fn next_line(&mut self) -> Option<Line> {
+        if self.done {
+            return None;
+        }
+        self.buf.clear();
+        let mut len = 0u64;
+        loop {
+            let chunk = match self.r.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Line::Error(e));
+                }
+            };
+            if chunk.is_empty() {
+                self.done = true;
+                if len == 0 {
+                    return None;
+                }
+                break;
+            }
+            let (take, newline) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i, true),
+                None => (chunk.len(), false),
+            };
+            len += take as u64;
+            if len <= self.max as u64 {
+                self.buf
+                    .extend_from_slice(chunk.get(..take).unwrap_or_default());
+            } else if !self.buf.is_empty() {
+                // Over the cap: keep counting to the newline, but hold no more bytes.
+                self.buf = Vec::new();
+            }
+            self.r.consume(take + usize::from(newline));
+            if newline {
+                break;
+            }
+        }
+        self.lineno += 1;
+        Some(if len > self.max as u64 {
+            Line::TooLong(len)
+        } else {
+            Line::Text
+        })
+    }
 }
 
 fn parse_line(line: &[u8], name: &str, file_idx: u32, lineno: u64, cfg: &InputConfig) -> Event {
@@ -97,5 +201,107 @@ mod tests {
         assert!(matches!(&ev[1], Event::Skip { reason, .. } if reason == "bad_json"));
         assert!(matches!(&ev[2], Event::Skip { reason, .. } if reason == "bad_no_text"));
         assert!(matches!(&ev[3], Event::Doc(d) if d.id == "7" && d.text() == "中文"));
+    }
+
+    fn write(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("skypile-jsonl-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// Reasons in order, "doc" for documents; at most 100k events (a looping reader fails).
+    fn summary(p: &std::path::Path, cfg: &InputConfig) -> Vec<String> {
+        read(p, 0, cfg)
+            .unwrap()
+            .take(100_000)
+            .map(|e| match e {
+                Event::Doc(_) => "doc".to_string(),
+                Event::Skip { reason, .. } => reason,
+            })
+            .collect()
+    }
+
+    fn lines(n: usize) -> Vec<u8> {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{{\"id\":{i},\"text\":\"line {i} 第{i}行 {}\"}}\n",
+                    "x".repeat(i % 97)
+                )
+            })
+            .collect::<String>()
+            .into_bytes()
+    }
+
+    /// Issue #15 case 1: a cut `.jsonl.gz` looped forever on `bad_read`. Now: every complete
+    /// line before the cut, then one counted reason, then the end. Same for `.zst` and for
+    /// corrupt deflate.
+    #[test]
+    fn truncated_or_corrupt_compressed_files_end_with_one_reason() {
+        use std::io::Write;
+        let plain = lines(20_000);
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&plain).unwrap();
+        let gz = e.finish().unwrap();
+        let zst = zstd::encode_all(&plain[..], 3).unwrap();
+        let cfg = InputConfig::default();
+        for (name, bytes, reason) in [
+            ("cut.jsonl.gz", &gz[..gz.len() / 2], "bad_gzip_truncated"),
+            ("cut.jsonl.zst", &zst[..zst.len() / 2], "bad_zstd_truncated"),
+        ] {
+            let s = summary(&write(name, bytes), &cfg);
+            assert_eq!(s.last().map(String::as_str), Some(reason), "{name}");
+            let docs = s.iter().filter(|r| *r == "doc").count();
+            assert!(
+                docs > 100 && docs == s.len() - 1,
+                "{name}: {docs} docs, {} events",
+                s.len()
+            );
+        }
+        let mut bad = gz.clone();
+        for b in bad.iter_mut().skip(gz.len() / 2).take(64) {
+            *b = 0xff;
+        }
+        let s = summary(&write("flip.jsonl.gz", &bad), &cfg);
+        assert_eq!(
+            s.last().map(String::as_str),
+            Some("bad_gzip"),
+            "{:?}",
+            &s[s.len().saturating_sub(3)..]
+        );
+        assert!(s.len() < 20_000 && s.iter().filter(|r| *r == "doc").count() > 100);
+    }
+
+    /// Issue #15 case 4 (input side): a line over `max_doc_bytes` is skipped to its newline and
+    /// counted, never held whole; the lines around it are read.
+    #[test]
+    fn over_long_lines_are_skipped_with_bounded_memory() {
+        let mut f = lines(2);
+        f.extend_from_slice(format!("{{\"text\":\"{}\"}}\n", "y".repeat(5000)).as_bytes());
+        f.extend_from_slice(&lines(2));
+        f.extend_from_slice("z".repeat(3000).as_bytes());
+        let cfg = InputConfig {
+            max_doc_bytes: 1000,
+            ..Default::default()
+        };
+        let p = write("long.jsonl", &f);
+        assert_eq!(
+            summary(&p, &cfg),
+            vec!["doc", "doc", "bad_too_large", "doc", "doc", "bad_too_large"]
+        );
+        let mut l = Lines {
+            r: crate::open_decompressed(&p).unwrap(),
+            buf: Vec::new(),
+            max: 1000,
+            lineno: 0,
+            done: false,
+        };
+        let mut peak = 0;
+        while l.next_line().is_some() {
+            peak = peak.max(l.buf.capacity());
+        }
+        assert!(peak < 4096, "line buffer grew to {peak} bytes");
     }
 }

@@ -57,8 +57,12 @@ pub struct InputConfig {
     /// Regexes on the target URL: if any include is given one must match; no exclude may.
     pub url_include: Vec<String>,
     pub url_exclude: Vec<String>,
-    /// Records (and decompressed bodies) larger than this are skipped as `bad_too_large`.
-    pub max_payload_bytes: u64,
+    /// The size cap of one document in every format, counted as `bad_too_large` when over:
+    /// a WARC/ARC record's content and its decompressed HTTP body, a JSONL line, a Parquet text
+    /// cell. Memory per record stays bounded by it (an over-long JSONL line is skipped to its
+    /// newline, never buffered). `max_payload_bytes` is its older name.
+    #[serde(alias = "max_payload_bytes")]
+    pub max_doc_bytes: u64,
     /// Leave charset decoding of HTML bodies to [`decode_deferred`] (called by the runner in
     /// its worker pool, so detection does not serialise on the reader thread). Not a YAML key.
     #[serde(skip)]
@@ -78,7 +82,7 @@ impl Default for InputConfig {
             record_types: vec!["response".into()],
             url_include: Vec::new(),
             url_exclude: Vec::new(),
-            max_payload_bytes: 20 << 20,
+            max_doc_bytes: 20 << 20,
             defer_decode: false,
         }
     }
@@ -209,7 +213,34 @@ fn sniff_format(path: &Path) -> Format {
 }
 
 /// Open one input file. `file_idx` is its index in [`list_inputs`]'s order.
+///
+/// A file that cannot be opened (missing, or a Parquet footer that does not parse) is an `Err`,
+/// which the runner counts as `ingest.bad_file`; a panic inside a decoder while opening becomes
+/// such an error too (the runner's panic guard only covers reading).
 pub fn open(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
+    guard(|| open_unguarded(path, file_idx, cfg))
+        .with_context(|| format!("{}: damaged or unreadable input", path.display()))
+}
+
+/// Run `f`, turning a panic into an error.
+///
+/// - Third-party decoders (parquet's footer and page decoding) are not guaranteed panic-free
+///   on damaged bytes; a panic there must cost one file or row group, not the run.
+pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            bail!("decoder panicked: {msg}")
+        }
+    }
+}
+
+fn open_unguarded(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
     match detect_format(path, cfg.format) {
         Format::Jsonl => jsonl::read(path, file_idx, cfg),
         // WET is WARC with `conversion` records, which the WARC reader turns into text docs.

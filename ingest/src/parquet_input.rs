@@ -1,22 +1,36 @@
 //! Parquet input: one document per row, text from a configurable column (`text_field`), optional
-//! id/url columns. Only those columns are read, in batches, so memory stays at one row group.
+//! id/url columns. Only those columns are read, one row group at a time, in batches sized from
+//! the row group's metadata, so memory stays near one batch.
+//!
+//! Damaged files (what is counted):
+//! - a footer that does not parse (or panics the parquet crate) fails [`read`], which the runner
+//!   counts as `ingest.bad_file`;
+//! - a row group that fails to decode (error or panic inside the decoder) ends that row group
+//!   with one `bad_parquet`; rows already read are kept and the next row group is read (its
+//!   column chunks are located by the footer, so damage does not spread);
+//! - a text cell over `max_doc_bytes` is `bad_too_large`, a null or non-string one `bad_no_text`.
 
+use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use arrow_array::{Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use skypile_core::{Doc, DocKey};
 
-use crate::{Event, Events, InputConfig};
+use crate::{Event, Events, InputConfig, guard};
+
+/// Target decoded bytes per batch (a batch holds at most 1024 rows).
+const BATCH_BYTES: i64 = 64 << 20;
 
 pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("opening input {}", path.display()))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+    let file = File::open(path).with_context(|| format!("opening input {}", path.display()))?;
+    let meta = guard(|| Ok(ArrowReaderMetadata::load(&file, Default::default())?))
         .with_context(|| format!("{}: not a readable Parquet file", path.display()))?;
-    let schema = builder.schema().clone();
+    let schema = meta.schema().clone();
     let index = |name: &str| schema.fields().iter().position(|f| f.name() == name);
     let Some(text_idx) = index(&cfg.text_field) else {
         let cols: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
@@ -30,11 +44,6 @@ pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
         .into_iter()
         .flatten()
         .collect();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), wanted);
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(1024)
-        .build()?;
     let name = path.display().to_string();
     let stem = name
         .rsplit('/')
@@ -44,35 +53,138 @@ pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
         .next()
         .unwrap_or("")
         .to_string();
-    let (text_f, id_f, url_f) = (
-        cfg.text_field.clone(),
-        cfg.id_field.clone(),
-        cfg.url_field.clone(),
-    );
-    let mut row = 0u64;
-    let batches = reader.flat_map(move |batch| -> Vec<Event> {
-        let batch = match batch {
-            Ok(b) => b,
-            Err(e) => {
-                return vec![Event::skip(
-                    "bad_parquet",
-                    row,
-                    format!("{name}: row {row}: {e}"),
-                )];
-            }
-        };
-        let out = batch_events(
-            &batch,
-            (&text_f, &id_f, &url_f),
-            &name,
-            &stem,
+    let mut groups = Groups {
+        mask: ProjectionMask::roots(meta.parquet_schema(), wanted.iter().copied()),
+        wanted,
+        file,
+        meta,
+        next: 0,
+        reader: None,
+        row: 0,
+        cells: Cells {
+            fields: [
+                cfg.text_field.clone(),
+                cfg.id_field.clone(),
+                cfg.url_field.clone(),
+            ],
+            name,
+            stem,
             file_idx,
-            row,
-        );
-        row += batch.num_rows() as u64;
-        out
-    });
-    Ok(Box::new(batches))
+            max: usize::try_from(cfg.max_doc_bytes).unwrap_or(usize::MAX),
+        },
+    };
+    let mut queue = std::collections::VecDeque::new();
+    Ok(Box::new(std::iter::from_fn(move || {
+        loop {
+            if let Some(e) = queue.pop_front() {
+                return Some(e);
+            }
+            queue.extend(groups.next_batch()?);
+        }
+    })))
+}
+
+/// Reads the file one row group at a time so a damaged group costs only itself.
+struct Groups {
+    file: File,
+    meta: ArrowReaderMetadata,
+    mask: ProjectionMask,
+    wanted: Vec<usize>,
+    /// Next row group to open.
+    next: usize,
+    reader: Option<ParquetRecordBatchReader>,
+    /// Row number (in the file) of the next row.
+    row: u64,
+    cells: Cells,
+}
+
+impl Groups {
+    /// Events of the next batch; `None` after the last row group.
+    fn next_batch(&mut self) -> Option<Vec<Event>> {
+        if self.reader.is_none() {
+            let g = self.next;
+            if g >= self.meta.metadata().num_row_groups() {
+                return None;
+            }
+            self.next += 1;
+            self.row = self.group_start(g);
+            match guard(|| self.open_group(g)) {
+                Ok(r) => self.reader = Some(r),
+                Err(e) => return Some(vec![self.bad(g, e)]),
+            }
+        }
+        let reader = self.reader.as_mut()?;
+        match guard(|| reader.next().transpose().map_err(anyhow::Error::from)) {
+            Ok(Some(batch)) => {
+                let out = self.cells.events(&batch, self.row);
+                self.row += batch.num_rows() as u64;
+                Some(out)
+            }
+            Ok(None) => {
+                self.reader = None;
+                Some(Vec::new())
+            }
+            Err(e) => {
+                self.reader = None;
+                Some(vec![self.bad(self.next - 1, e)])
+            }
+        }
+    }
+
+    fn open_group(&self, g: usize) -> Result<ParquetRecordBatchReader> {
+        let rg = self.meta.metadata().row_group(g);
+        // Rows per batch from the group's decoded size of the read columns, so a group of
+        // megabyte cells does not become a gigabyte batch.
+        let bytes: i64 = self
+            .wanted
+            .iter()
+            .filter_map(|&c| rg.columns().get(c))
+            .map(|c| c.uncompressed_size().max(0))
+            .fold(0i64, i64::saturating_add);
+        let per_row = (bytes / rg.num_rows().max(1)).max(1);
+        let batch = (BATCH_BYTES / per_row).clamp(1, 1024) as usize;
+        Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(
+            self.file.try_clone()?,
+            self.meta.clone(),
+        )
+        .with_projection(self.mask.clone())
+        .with_row_groups(vec![g])
+        .with_batch_size(batch)
+        .build()?)
+    }
+
+    /// File row number of the first row of group `g` (from the footer, so keys stay stable
+    /// when an earlier group is damaged).
+    fn group_start(&self, g: usize) -> u64 {
+        let groups = self.meta.metadata().row_groups();
+        groups
+            .get(..g)
+            .unwrap_or_default()
+            .iter()
+            .map(|rg| rg.num_rows().max(0) as u64)
+            .fold(0u64, u64::saturating_add)
+    }
+
+    fn bad(&self, g: usize, e: anyhow::Error) -> Event {
+        Event::skip(
+            "bad_parquet",
+            self.row,
+            format!(
+                "{}: row group {g} from row {}: {e:#} (rest of the row group skipped)",
+                self.cells.name, self.row
+            ),
+        )
+    }
+}
+
+/// Turns a batch's cells into events.
+struct Cells {
+    /// Text, id and url column names.
+    fields: [String; 3],
+    name: String,
+    stem: String,
+    file_idx: u32,
+    max: usize,
 }
 
 fn column(batch: &RecordBatch, name: &str) -> Option<ArrayRef> {
@@ -104,39 +216,46 @@ fn cell(col: &Option<ArrayRef>, i: usize) -> Option<String> {
     None
 }
 
-fn batch_events(
-    batch: &RecordBatch,
-    fields: (&str, &str, &str),
-    name: &str,
-    stem: &str,
-    file_idx: u32,
-    row0: u64,
-) -> Vec<Event> {
-    let text = column(batch, fields.0);
-    let id = column(batch, fields.1);
-    let url = column(batch, fields.2);
-    let text_is_str = text.as_ref().is_some_and(|t| {
-        let any: &dyn std::any::Any = t.as_any();
-        any.is::<StringArray>() || any.is::<LargeStringArray>() || any.is::<StringViewArray>()
-    });
-    (0..batch.num_rows())
-        .map(|i| {
-            let row = row0 + i as u64;
-            let Some(t) = cell(&text, i).filter(|_| text_is_str) else {
-                return Event::skip(
-                    "bad_no_text",
-                    row,
-                    format!("{name}: row {row}: `{}` is null or not a string", fields.0),
-                );
-            };
-            let mut doc =
-                Doc::from_text(cell(&id, i).unwrap_or_else(|| format!("{stem}/{row}")), t);
-            doc.url = cell(&url, i);
-            doc.key = DocKey::new(file_idx, row);
-            doc.source = format!("{name}:{row}");
-            Event::Doc(Box::new(doc))
-        })
-        .collect()
+impl Cells {
+    fn events(&self, batch: &RecordBatch, row0: u64) -> Vec<Event> {
+        let [text_f, id_f, url_f] = &self.fields;
+        let text = column(batch, text_f);
+        let id = column(batch, id_f);
+        let url = column(batch, url_f);
+        let text_is_str = text.as_ref().is_some_and(|t| {
+            let any: &dyn std::any::Any = t.as_any();
+            any.is::<StringArray>() || any.is::<LargeStringArray>() || any.is::<StringViewArray>()
+        });
+        let name = &self.name;
+        (0..batch.num_rows())
+            .map(|i| {
+                let row = row0 + i as u64;
+                let Some(t) = cell(&text, i).filter(|_| text_is_str) else {
+                    return Event::skip(
+                        "bad_no_text",
+                        row,
+                        format!("{name}: row {row}: `{text_f}` is null or not a string"),
+                    );
+                };
+                if t.len() > self.max {
+                    return Event::skip(
+                        "bad_too_large",
+                        row,
+                        format!(
+                            "{name}: row {row}: {} byte text over max_doc_bytes",
+                            t.len()
+                        ),
+                    );
+                }
+                let id = cell(&id, i).unwrap_or_else(|| format!("{}/{row}", self.stem));
+                let mut doc = Doc::from_text(id, t);
+                doc.url = cell(&url, i);
+                doc.key = DocKey::new(self.file_idx, row);
+                doc.source = format!("{name}:{row}");
+                Event::Doc(Box::new(doc))
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -137,6 +137,77 @@ impl Core {
         }
     }
 
+    /// Skip the content of a record (starting at decompressed `start`) whose length cannot be
+    /// trusted or is over the cap, up to the next plausible record start: the next gzip member
+    /// (per-record gzip) or a position `find` returns in the data (never 0; the byte before
+    /// the current position must be the end of the record's header line). `tail` bytes stay
+    /// buffered so a start cut by the buffer end is still found. Returns the bytes skipped and
+    /// whether a start was found (false at a break, which stays pending, or at the end).
+    ///
+    /// - Why not skip Content-Length bytes: one bogus `Content-Length: 99999999999` would
+    ///   swallow every record after it (issue #15).
+    pub fn resync(
+        &mut self,
+        start: u64,
+        find: impl Fn(&[u8]) -> Option<usize>,
+        tail: usize,
+    ) -> (u64, bool) {
+        let mut skipped = 0u64;
+        loop {
+            let off = self.s.offset();
+            let d = self.s.data();
+            let member = self
+                .s
+                .member_after(start)
+                .and_then(|m| usize::try_from(m.checked_sub(off)?).ok())
+                .filter(|&m| m <= d.len());
+            let at = match (member, find(d)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(at) = at {
+                self.s.consume(at);
+                return (skipped + at as u64, true);
+            }
+            let n = d.len().saturating_sub(tail);
+            self.s.consume(n);
+            skipped += n as u64;
+            if !self.s.fill() {
+                let rest = self.s.data().len();
+                self.s.consume(rest);
+                return (skipped + rest as u64, false);
+            }
+        }
+    }
+
+    /// After a record's content ends at `p` (an index into the buffered data): is there only
+    /// whitespace/NUL padding, then what `looks(rest, at_end)` accepts? `looks` returns `None`
+    /// when it needs more bytes (never when `at_end`).
+    pub fn followed_by_record(
+        &mut self,
+        mut p: usize,
+        looks: impl Fn(&[u8], bool) -> Option<bool>,
+    ) -> bool {
+        let end = p;
+        loop {
+            // Megabytes of padding: not worth buffering; the next step skips it.
+            if p - end > 1 << 20 {
+                return true;
+            }
+            let d = self.s.data();
+            while d.get(p).is_some_and(|&b| is_ws(b)) {
+                p += 1;
+            }
+            if let Some(v) = d.get(p..).and_then(|r| looks(r, false)) {
+                return v;
+            }
+            if !self.s.fill() {
+                let rest = self.s.data().get(p..).unwrap_or_default();
+                return looks(rest, true).unwrap_or(true);
+            }
+        }
+    }
+
     /// Buffer until `header_len` finds the end of a header block. `Err(reason)` when there is
     /// none: cut by the end or a break (`bad_truncated`), or longer than [`MAX_HEADER`].
     pub fn header(

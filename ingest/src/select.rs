@@ -44,7 +44,7 @@ impl Select {
                 .collect(),
             include: set(&cfg.url_include, "url_include")?,
             exclude: set(&cfg.url_exclude, "url_exclude")?,
-            max_payload: usize::try_from(cfg.max_payload_bytes).unwrap_or(usize::MAX),
+            max_payload: usize::try_from(cfg.max_doc_bytes).unwrap_or(usize::MAX),
             defer_decode: cfg.defer_decode,
         })
     }

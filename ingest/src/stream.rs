@@ -251,6 +251,12 @@ impl Stream {
         }
     }
 
+    /// Decompressed offset where the first gzip member starting after `dec` begins, if the
+    /// stream has reached one (a record boundary in per-record gzip files).
+    pub fn member_after(&self, dec: u64) -> Option<u64> {
+        self.members.iter().map(|m| m.0).find(|&m| m > dec)
+    }
+
     fn read_src(&mut self, at: usize) -> Got {
         let out = match self.buf.get_mut(at..) {
             Some(o) => o,

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::record::{Core, header_len, is_ws};
+use crate::record::{Core, header_len};
 use crate::select;
 use crate::{Events, InputConfig};
 
@@ -126,9 +126,11 @@ fn step(c: &mut Core) {
     };
     let doc_type = typ == "conversion" || c.sel.wants_type(&typ);
     if len > c.sel.max_payload as u64 {
-        c.s.consume(hlen);
-        let got = c.s.skip(len);
-        if got < len {
+        // Resync on the next member or `WARC/` line, not after `len` bytes (which may be bogus).
+        // Leave the header's last newline so `find_warc` sees a `WARC/` right after it.
+        c.s.consume(hlen.saturating_sub(1));
+        let (skipped, found) = c.resync(start, find_warc, 6);
+        if !found && skipped.saturating_sub(1) < len {
             c.truncated(&rec, "record cut off");
         } else if doc_type {
             c.out
@@ -183,25 +185,14 @@ fn step(c: &mut Core) {
 }
 
 /// After a record's content: only whitespace/NUL padding, then `WARC/` or the end?
-fn next_is_record(c: &mut Core, mut p: usize) -> bool {
-    let end = p;
-    loop {
-        // Megabytes of padding: not worth buffering; the next step skips it.
-        if p - end > 1 << 20 {
-            return true;
+fn next_is_record(c: &mut Core, p: usize) -> bool {
+    c.followed_by_record(p, |d, at_end| {
+        if at_end {
+            Some(b"WARC/".starts_with(d))
+        } else {
+            d.get(..5).map(|h| h == b"WARC/")
         }
-        let d = c.s.data();
-        while d.get(p).is_some_and(|&b| is_ws(b)) {
-            p += 1;
-        }
-        if d.len() >= p + 5 {
-            return d.get(p..p + 5) == Some(b"WARC/");
-        }
-        if !c.s.fill() {
-            let d = c.s.data();
-            return b"WARC/".starts_with(d.get(p..).unwrap_or_default());
-        }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -412,7 +403,7 @@ mod tests {
         let big = record("response", "http://big/", &page(&"x".repeat(5000)));
         let small = record("response", "http://s.cn/", &page("<html>hi</html>"));
         let cfg = InputConfig {
-            max_payload_bytes: 1000,
+            max_doc_bytes: 1000,
             ..Default::default()
         };
         assert_eq!(

@@ -13,9 +13,9 @@ use skypile_filters::{
 };
 use xxhash_rust::xxh3::xxh3_64;
 
+/// `../shared/data`, or `None` after a `SKIPPED:` line (a failure under `SKYPILE_REQUIRE_DATA=1`).
 pub fn data_root() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    p.is_dir().then_some(p)
+    skypile_core::testdata::shared_data()
 }
 
 /// Every filter in FineWeb's recipe order: URL and keyword checks on the raw text, Gopher on
@@ -374,7 +374,7 @@ fn nav_dump(r: &mut Rng, zh: bool) -> String {
     let mut lines = Vec::new();
     for _ in 0..(20 + r.below(30)) {
         let n = 1 + r.below(4);
-        let sep = if zh { " | " } else { " | " };
+        let sep = " | ";
         lines.push((0..n).map(|_| r.pick(items)).collect::<Vec<_>>().join(sep));
     }
     lines.push(if zh {

@@ -16,13 +16,17 @@ use arrow_array::{Array, Float32Array, Float64Array, Int64Array};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::inspect::{cell, shards};
-use crate::report_html::{Html, bar_chart, esc, histogram};
-use crate::stats::RunStats;
+use super::report_html::{Html, bar_chart, bar_chart_scaled, esc, histogram};
+use crate::outdir::write_atomic;
+use crate::output::shards::{cell, shards};
+use crate::output::stats::RunStats;
 
 const RESERVOIR: usize = 20_000;
 const SAMPLES_KEPT: usize = 6;
 const SAMPLES_PER_REASON: usize = 3;
+/// Hosts tracked by name; later new hosts are counted under `(other hosts)` (bounded state).
+const MAX_HOSTS: usize = 50_000;
+const TOP_HOSTS: usize = 30;
 
 /// Bounded uniform sample (Algorithm R) with a fixed-seed xorshift, so reports are repeatable.
 pub struct Reservoir<T> {
@@ -62,7 +66,6 @@ pub struct Sample {
     pub id: String,
     pub url: String,
     pub lang: String,
-    pub reason: String,
     pub text: String,
 }
 
@@ -73,6 +76,24 @@ struct Scan {
     reasons_by_lang: BTreeMap<String, BTreeMap<String, u64>>,
     kept: Option<Reservoir<Sample>>,
     removed: BTreeMap<String, Reservoir<Sample>>,
+    hosts: BTreeMap<String, HostCounts>,
+}
+
+/// Per-host docs kept and dropped, with drop reasons (the per-domain view).
+#[derive(Default)]
+struct HostCounts {
+    kept: u64,
+    dropped: u64,
+    reasons: BTreeMap<String, u64>,
+}
+
+/// The host of a URL, lower case, without `www.` and port (`""` when there is none).
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or("");
+    host.trim_start_matches("www.").to_ascii_lowercase()
 }
 
 const CATEGORICAL: [&str; 4] = ["lang", "zh_variant", "charset_source", "charset"];
@@ -94,6 +115,24 @@ fn num_at(a: &dyn Array, row: usize) -> Option<f64> {
 }
 
 impl Scan {
+    fn count_host(&mut self, url: &str, reason: Option<&str>) {
+        let mut host = host_of(url);
+        if host.is_empty() {
+            host = "(no url)".into();
+        }
+        if !self.hosts.contains_key(&host) && self.hosts.len() >= MAX_HOSTS {
+            host = "(other hosts)".into();
+        }
+        let h = self.hosts.entry(host).or_default();
+        match reason {
+            Some(r) => {
+                h.dropped += 1;
+                *h.reasons.entry(r.to_string()).or_default() += 1;
+            }
+            None => h.kept += 1,
+        }
+    }
+
     fn file(&mut self, path: &Path, removed: bool) -> Result<()> {
         let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?
             .with_batch_size(1024)
@@ -104,19 +143,21 @@ impl Scan {
             for row in 0..b.num_rows() {
                 let lang = cell(&b, "lang", row).unwrap_or_else(|| "und".into());
                 let text = cell(&b, "text", row).unwrap_or_default();
-                let sample = |reason: String| Sample {
+                let sample = || Sample {
                     id: cell(&b, "id", row).unwrap_or_default(),
                     url: cell(&b, "url", row).unwrap_or_default(),
                     lang: lang.clone(),
-                    reason,
                     text: text.chars().take(600).collect(),
                 };
-                if removed {
-                    let reason = format!(
+                let reason = removed.then(|| {
+                    format!(
                         "{}: {}",
                         cell(&b, "drop_step", row).unwrap_or_default(),
                         cell(&b, "drop_reason", row).unwrap_or_default()
-                    );
+                    )
+                });
+                self.count_host(&cell(&b, "url", row).unwrap_or_default(), reason.as_deref());
+                if let Some(reason) = reason {
                     *self
                         .reasons_by_lang
                         .entry(lang.clone())
@@ -125,14 +166,14 @@ impl Scan {
                         .or_default() += 1;
                     let seed = self.removed.len() as u64 + 7;
                     self.removed
-                        .entry(reason.clone())
+                        .entry(reason)
                         .or_insert_with(|| Reservoir::new(SAMPLES_PER_REASON, seed))
-                        .push(sample(reason));
+                        .push(sample());
                     continue;
                 }
                 self.kept
                     .get_or_insert_with(|| Reservoir::new(SAMPLES_KEPT, 42))
-                    .push(sample(String::new()));
+                    .push(sample());
                 for name in CATEGORICAL {
                     if let Some(v) = cell(&b, name, row) {
                         *self.counts.entry(name).or_default().entry(v).or_default() += 1;
@@ -228,7 +269,7 @@ pub fn run(dir: &Path, out: Option<&Path>) -> Result<()> {
     let path: PathBuf = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| dir.join("report.html"));
-    crate::runner::write_atomic(&path, html.as_bytes())?;
+    write_atomic(&path, html.as_bytes())?;
     println!("{}", path.display());
     Ok(())
 }
@@ -258,11 +299,16 @@ fn render(rs: &RunStats, scan: &Scan, pipeline: &serde_json::Value) -> String {
         if scan.reasons_by_lang.is_empty() {
             s.push_str("<p>No removed/ shards: set <code>output.write_removed: true</code> to see them.</p>");
         }
+        // one scale for every language: bar lengths compare across charts
+        let max = scan.reasons_by_lang.values().flat_map(|r| r.values()).copied().max().unwrap_or(0);
         for (lang, reasons) in &scan.reasons_by_lang {
             let _ = write!(s, "<h3>{}</h3>", esc(lang));
             let bars: Vec<(String, f64)> = reasons.iter().map(|(r, n)| (r.clone(), *n as f64)).collect();
-            s.push_str(&bar_chart(&bars));
+            s.push_str(&bar_chart_scaled(&bars, max as f64));
         }
+    });
+    h.section("domains", "Top hosts: docs kept and dropped", |s| {
+        hosts_html(s, &scan.hosts)
     });
     h.section("languages", "Language mix (kept)", |s| {
         let bars: Vec<(String, f64)> = rs.by_lang.iter().map(|(l, t)| (format!("{l} docs"), t.docs as f64)).collect();
@@ -319,6 +365,56 @@ fn render(rs: &RunStats, scan: &Scan, pipeline: &serde_json::Value) -> String {
     h.finish()
 }
 
+/// The hosts with the most docs (kept + dropped), with their main drop reason.
+fn hosts_html(s: &mut String, hosts: &BTreeMap<String, HostCounts>) {
+    if hosts.is_empty() {
+        s.push_str("<p>No documents.</p>");
+        return;
+    }
+    let mut top: Vec<(&String, &HostCounts)> = hosts.iter().collect();
+    top.sort_by(|a, b| {
+        (b.1.kept + b.1.dropped)
+            .cmp(&(a.1.kept + a.1.dropped))
+            .then(a.0.cmp(b.0))
+    });
+    top.truncate(TOP_HOSTS);
+    let _ = write!(
+        s,
+        "<p>{} hosts; the {} with most documents (removed docs are counted when \
+         <code>output.write_removed</code> is on).</p>",
+        hosts.len(),
+        top.len()
+    );
+    let max = top
+        .iter()
+        .map(|(_, c)| c.kept + c.dropped)
+        .max()
+        .unwrap_or(0) as f64;
+    let bars: Vec<(String, f64)> = top
+        .iter()
+        .map(|(h, c)| ((*h).clone(), c.kept as f64))
+        .collect();
+    s.push_str("<h3>kept docs per host</h3>");
+    s.push_str(&bar_chart_scaled(&bars, max));
+    s.push_str("<table class=hosts><tr><th>host</th><th>kept</th><th>dropped</th><th>dropped %</th><th>main drop reason</th></tr>");
+    for (host, c) in top {
+        let main = c
+            .reasons
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
+        let pct = 100.0 * c.dropped as f64 / (c.kept + c.dropped).max(1) as f64;
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{pct:.1}</td><td>{}</td></tr>",
+            esc(host),
+            c.kept,
+            c.dropped,
+            main.map_or(String::new(), |(r, n)| format!("{} ({n})", esc(r)))
+        );
+    }
+    s.push_str("</table>");
+}
+
 fn sample_html(s: &mut String, x: &Sample) {
     let _ = write!(
         s,
@@ -328,4 +424,47 @@ fn sample_html(s: &mut String, x: &Sample) {
         esc(&x.url),
         esc(&x.text)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_of_strips_scheme_www_port_and_user() {
+        assert_eq!(host_of("https://www.Example.com:8080/a?b"), "example.com");
+        assert_eq!(
+            host_of("http://user@news.sina.com.cn/x"),
+            "news.sina.com.cn"
+        );
+        assert_eq!(host_of("example.org/path"), "example.org");
+        assert_eq!(host_of(""), "");
+    }
+
+    #[test]
+    fn hosts_are_ranked_by_docs_with_their_main_reason() {
+        let mut scan = Scan::default();
+        for _ in 0..3 {
+            scan.count_host("http://a.com/1", Some("c4: too_short"));
+        }
+        scan.count_host("http://a.com/2", Some("pii: x"));
+        scan.count_host("http://a.com/3", None);
+        scan.count_host("http://b.com/1", None);
+        let mut s = String::new();
+        hosts_html(&mut s, &scan.hosts);
+        let (a, b) = (
+            s.find("<td>a.com</td>").unwrap(),
+            s.find("<td>b.com</td>").unwrap(),
+        );
+        assert!(a < b, "a.com has more docs: {s}");
+        assert!(s.contains("<td class=n>1</td><td class=n>4</td><td class=n>80.0</td><td>c4: too_short (3)</td>"), "{s}");
+    }
+
+    #[test]
+    fn shared_scale_draws_small_counts_short() {
+        let small = bar_chart_scaled(&[("x".into(), 9.0)], 249.0);
+        let own = bar_chart(&[("x".into(), 9.0)]);
+        assert!(small.contains("width=\"18.8\""), "{small}");
+        assert!(own.contains("width=\"520.0\""), "{own}");
+    }
 }

@@ -16,8 +16,8 @@ use anyhow::{Result, bail};
 use skypile_core::{Column, GlobalStep, Step, binfile};
 
 use crate::config::Pipeline;
-use crate::steps::Built;
-use crate::writer;
+use crate::config::steps::Built;
+use crate::output::writer;
 
 pub struct NamedStep {
     /// `NN.key`, e.g. `04.gopher_quality`: unique, sortable, used as the stats prefix.
@@ -38,10 +38,11 @@ pub struct Segment {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StageKind {
-    /// Process docs of segment `k`.
-    Docs(usize),
-    /// Reduce stage `name` of the global step ending segment `k`.
-    Reduce(usize, String),
+    /// Process the docs of segment `segment` (its steps, then its global step's observe).
+    Docs { segment: usize },
+    /// Reduce stage `name` of the global step that ends segment `segment`.
+    Reduce { segment: usize, name: String },
+    /// Merge per-rank stats into `stats.json` and `manifest.json`.
     Merge,
 }
 
@@ -116,14 +117,14 @@ impl Plan {
             stages.push(Stage {
                 name: format!("docs-{k}"),
                 ranks: tasks,
-                kind: StageKind::Docs(k),
+                kind: StageKind::Docs { segment: k },
             });
             if let Some(g) = &seg.global {
                 for (name, ranks) in g.step.reduce_stages(tasks) {
                     stages.push(Stage {
                         name: format!("{}-{name}", g.label),
                         ranks: ranks.max(1),
-                        kind: StageKind::Reduce(k, name),
+                        kind: StageKind::Reduce { segment: k, name },
                     });
                 }
             }

@@ -68,7 +68,14 @@ impl Html {
 
 /// Horizontal bars with labels and values.
 pub fn bar_chart(bars: &[(String, f64)]) -> String {
-    let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1e-9);
+    let max = bars.iter().map(|b| b.1).fold(0.0, f64::max);
+    bar_chart_scaled(bars, max)
+}
+
+/// Bars drawn against a given maximum, so several charts share one scale (9 docs never draws
+/// as long as 249 in the next chart).
+pub fn bar_chart_scaled(bars: &[(String, f64)], max: f64) -> String {
+    let max = max.max(1e-9);
     let (w, row) = (900.0, 18.0);
     let mut s = format!(
         "<svg width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",

@@ -5,7 +5,6 @@
 //! written as `*.tmp` and renamed when closed: a killed run never leaves a truncated
 //! `*.parquet` that looks complete.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,11 +18,11 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
-use serde::{Deserialize, Serialize};
-use skypile_core::binfile::tmp_path;
+use skypile_core::durable::{commit, unique_tmp_path};
 use skypile_core::{ColType, Column, Doc, Value};
 
-use crate::config::OutputConfig;
+use crate::config::{OutputConfig, OutputFormat};
+use crate::outdir::ShardInfo;
 
 /// Columns every output has, in this order, before the step columns.
 pub fn base_columns() -> Vec<Column> {
@@ -75,27 +74,19 @@ pub fn schema_of(columns: &[Column]) -> SchemaRef {
 pub struct Row {
     pub doc: Doc,
     pub tokens: i64,
-    /// For removed docs: (step, reason).
-    pub dropped: Option<(String, String)>,
+    /// For removed docs: which step dropped it and why.
+    pub dropped: Option<Dropped>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct LangTotals {
-    pub docs: u64,
-    pub tokens: u64,
-    pub chars: u64,
+/// Why a doc left the pipeline: the `drop_step` and `drop_reason` columns of `removed/`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dropped {
+    /// The step's label, e.g. `04.gopher_quality` (`00.ingest` for the reader).
+    pub step: String,
+    pub reason: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct ShardInfo {
-    pub path: String,
-    pub rows: u64,
-    pub bytes: u64,
-    pub tokens: u64,
-    pub by_lang: BTreeMap<String, LangTotals>,
-}
-
-pub struct ShardWriter {
+pub struct ParquetShards {
     dir: PathBuf,
     prefix: String,
     cfg: OutputConfig,
@@ -104,18 +95,25 @@ pub struct ShardWriter {
     current: Option<Open>,
     next_index: usize,
     pending: Vec<Row>,
+    /// Text bytes of `pending`: a batch is cut before its string offsets could pass i32.
+    pending_bytes: usize,
     pub shards: Vec<ShardInfo>,
 }
 
 struct Open {
     writer: ArrowWriter<File>,
+    tmp: PathBuf,
     path: PathBuf,
     info: ShardInfo,
 }
 
 const BATCH_ROWS: usize = 1024;
+/// Arrow's Utf8 arrays index with i32: a batch of up to 1024 docs of up to `max_doc_bytes`
+/// each could pass 2 GiB, so batches are also cut at 256 MiB of text (one doc is capped by
+/// ingest's `max_doc_bytes`, far below 2 GiB).
+const BATCH_BYTES: usize = 256 << 20;
 
-impl ShardWriter {
+impl ParquetShards {
     /// Shards are `dir/<prefix>-<n:05>.parquet`.
     pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| {
@@ -124,7 +122,7 @@ impl ShardWriter {
                 dir.display()
             )
         })?;
-        Ok(ShardWriter {
+        Ok(ParquetShards {
             dir: dir.to_path_buf(),
             prefix: prefix.to_string(),
             cfg: cfg.clone(),
@@ -133,16 +131,18 @@ impl ShardWriter {
             current: None,
             next_index: 0,
             pending: Vec::new(),
+            pending_bytes: 0,
             shards: Vec::new(),
         })
     }
 
     pub fn write(&mut self, row: Row) -> Result<()> {
+        self.pending_bytes += row.doc.text().len();
         self.pending.push(row);
         // Flush at the batch size, or exactly where the current shard reaches its row limit.
         let in_shard = self.current.as_ref().map_or(0, |o| o.info.rows as usize);
         let room = self.cfg.shard_max_rows.saturating_sub(in_shard).max(1);
-        if self.pending.len() >= BATCH_ROWS.min(room) {
+        if self.pending.len() >= BATCH_ROWS.min(room) || self.pending_bytes >= BATCH_BYTES {
             self.flush_pending()?;
         }
         Ok(())
@@ -153,6 +153,7 @@ impl ShardWriter {
             return Ok(());
         }
         let rows = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
         let batch = self.to_batch(&rows)?;
         if self.current.is_none() {
             self.open_shard()?;
@@ -162,17 +163,7 @@ impl ShardWriter {
         };
         open.writer.write(&batch)?;
         for r in &rows {
-            open.info.rows += 1;
-            open.info.tokens += r.tokens.max(0) as u64;
-            let lang = if r.doc.lang.is_empty() {
-                "und"
-            } else {
-                r.doc.lang.as_str()
-            };
-            let t = open.info.by_lang.entry(lang.to_string()).or_default();
-            t.docs += 1;
-            t.tokens += r.tokens.max(0) as u64;
-            t.chars += r.doc.text().chars().count() as u64;
+            count_row(&mut open.info, r);
         }
         let written = open.writer.bytes_written() as u64 + open.writer.in_progress_size() as u64;
         if open.info.rows as usize >= self.cfg.shard_max_rows || written >= self.cfg.shard_max_bytes
@@ -187,7 +178,7 @@ impl ShardWriter {
             .dir
             .join(format!("{}-{:05}.parquet", self.prefix, self.next_index));
         self.next_index += 1;
-        let tmp = tmp_path(&path);
+        let tmp = unique_tmp_path(&path);
         let f = File::create(&tmp)
             .with_context(|| format!("cannot create {}: check permissions", tmp.display()))?;
         let props = WriterProperties::builder()
@@ -204,7 +195,12 @@ impl ShardWriter {
                 .into(),
             ..Default::default()
         };
-        self.current = Some(Open { writer, path, info });
+        self.current = Some(Open {
+            writer,
+            tmp,
+            path,
+            info,
+        });
         Ok(())
     }
 
@@ -213,9 +209,7 @@ impl ShardWriter {
             let f = open.writer.into_inner()?;
             f.sync_all()?;
             drop(f);
-            let tmp = tmp_path(&open.path);
-            std::fs::rename(&tmp, &open.path)
-                .with_context(|| format!("renaming {}", tmp.display()))?;
+            commit(&open.tmp, &open.path)?;
             let mut info = open.info;
             info.bytes = std::fs::metadata(&open.path).map(|m| m.len()).unwrap_or(0);
             self.shards.push(info);
@@ -236,8 +230,55 @@ impl ShardWriter {
     }
 }
 
+/// Shards of kept or removed docs in the run's `output.format`.
+pub enum ShardWriter {
+    Parquet(ParquetShards),
+    Jsonl(super::jsonl::JsonlShards),
+}
+
+impl ShardWriter {
+    pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
+        Ok(match cfg.format {
+            OutputFormat::Parquet => Self::Parquet(ParquetShards::new(dir, prefix, cfg, columns)?),
+            OutputFormat::Jsonl => {
+                Self::Jsonl(super::jsonl::JsonlShards::new(dir, prefix, cfg, columns)?)
+            }
+        })
+    }
+
+    pub fn write(&mut self, row: Row) -> Result<()> {
+        match self {
+            Self::Parquet(w) => w.write(row),
+            Self::Jsonl(w) => w.write(row),
+        }
+    }
+
+    /// Flush everything and close the last shard. Returns the shards written.
+    pub fn finish(self) -> Result<Vec<ShardInfo>> {
+        match self {
+            Self::Parquet(w) => w.finish(),
+            Self::Jsonl(w) => w.finish(),
+        }
+    }
+}
+
+/// Add one row to a shard's totals (rows, tokens, per-language docs/tokens/chars).
+pub(crate) fn count_row(info: &mut ShardInfo, r: &Row) {
+    info.rows += 1;
+    info.tokens += r.tokens.max(0) as u64;
+    let lang = if r.doc.lang.is_empty() {
+        "und"
+    } else {
+        r.doc.lang.as_str()
+    };
+    let t = info.by_lang.entry(lang.to_string()).or_default();
+    t.docs += 1;
+    t.tokens += r.tokens.max(0) as u64;
+    t.chars += r.doc.text().chars().count() as u64;
+}
+
 /// The value of a named column for one row (base fields first, then step metadata).
-fn cell<'a>(name: &str, r: &'a Row) -> Option<std::borrow::Cow<'a, Value>> {
+pub(crate) fn cell<'a>(name: &str, r: &'a Row) -> Option<std::borrow::Cow<'a, Value>> {
     use std::borrow::Cow::*;
     let d = &r.doc;
     Some(match name {
@@ -253,8 +294,8 @@ fn cell<'a>(name: &str, r: &'a Row) -> Option<std::borrow::Cow<'a, Value>> {
         "token_count" => Owned(Value::Int(r.tokens)),
         "source" => Owned(Value::Str(d.source.clone())),
         "title" => Owned(Value::Str(d.title.clone()?)),
-        "drop_step" => Owned(Value::Str(r.dropped.as_ref()?.0.clone())),
-        "drop_reason" => Owned(Value::Str(r.dropped.as_ref()?.1.clone())),
+        "drop_step" => Owned(Value::Str(r.dropped.as_ref()?.step.clone())),
+        "drop_reason" => Owned(Value::Str(r.dropped.as_ref()?.reason.clone())),
         other => Borrowed(d.meta.get(other)?),
     })
 }
@@ -321,7 +362,7 @@ fn column_array(c: &Column, rows: &[Row]) -> ArrayRef {
 }
 
 /// Base columns every row has a value for; the rest may be null.
-fn is_nullable(name: &str) -> bool {
+pub(crate) fn is_nullable(name: &str) -> bool {
     !matches!(
         name,
         "id" | "text" | "lang" | "lang_score" | "token_count" | "source"

@@ -20,46 +20,13 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Pipeline;
-use crate::runner::completion_path;
-use crate::stages::{Plan, Stage, StageKind};
-
-/// The `slurm:` section of a pipeline.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SlurmConfig {
-    pub partition: Option<String>,
-    /// Wall time per array element, Slurm syntax (e.g. `4:00:00`).
-    pub time: String,
-    /// Memory per array element (e.g. `8G`); `skypile plan` prints what a rank needs.
-    pub mem: String,
-    pub cpus_per_task: usize,
-    /// At most this many array elements run at once (`--array=0-N%W`); 0 = no limit.
-    pub max_parallel: usize,
-    /// Ranks run one after the other by one array element: fewer, longer jobs when the
-    /// scheduler dislikes big arrays (the per-rank completion markers stay the same).
-    pub tasks_per_job: usize,
-    /// Extra `#SBATCH` lines, verbatim (`--account=x` or `#SBATCH --account=x`).
-    pub sbatch_args: Vec<String>,
-}
-
-impl Default for SlurmConfig {
-    fn default() -> Self {
-        SlurmConfig {
-            partition: None,
-            time: "4:00:00".into(),
-            mem: "8G".into(),
-            cpus_per_task: 2,
-            max_parallel: 0,
-            tasks_per_job: 1,
-            sbatch_args: Vec::new(),
-        }
-    }
-}
+use crate::outdir::{completion_path, write_atomic};
+use crate::run::stages::{Plan, Stage, StageKind};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct SlurmArgs {
     #[command(flatten)]
-    pub run: crate::cli::RunArgs,
+    pub run: super::RunArgs,
     /// Print the sbatch scripts instead of submitting them.
     #[arg(long)]
     pub dry_run: bool,
@@ -99,7 +66,7 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
             "`skypile slurm` submits every rank; --task is for `skypile run` (one array element)"
         );
     }
-    let p = crate::cli::load(&args.run)?;
+    let p = super::load(&args.run)?;
     if p.output.dir.is_empty() {
         bail!("no output directory: set `output.dir` in the pipeline or pass --output DIR");
     }
@@ -363,7 +330,7 @@ fn submit(jobs: &[StageJob], out: &Path) -> Result<()> {
         });
         prev = Some(id);
     }
-    crate::runner::write_atomic(&dir.join("jobs.json"), &serde_json::to_vec_pretty(&done)?)?;
+    write_atomic(&dir.join("jobs.json"), &serde_json::to_vec_pretty(&done)?)?;
     println!(
         "submitted {} jobs; follow with `squeue --me`, logs in {}/logs/, then `skypile stats {}`",
         done.len(),
@@ -444,7 +411,7 @@ mod tests {
         let plan = Plan::build(&p).unwrap();
         let out = std::env::temp_dir().join(format!("skypile-slurm-r{}", std::process::id()));
         for r in [0, 1, 2, 5] {
-            crate::runner::write_atomic(&completion_path(&out, "docs-0", r), b"").unwrap();
+            write_atomic(&completion_path(&out, "docs-0", r), b"").unwrap();
         }
         let jobs = build_jobs(&p, &plan, &inv(&out), None).unwrap();
         // ranks 3 and 4 are missing: groups {2,3} -> 1 and {4,5} -> 2
@@ -455,7 +422,7 @@ mod tests {
                 .contains("first=$(( SLURM_ARRAY_TASK_ID * 2 ))")
         );
         for r in [3, 4] {
-            crate::runner::write_atomic(&completion_path(&out, "docs-0", r), b"").unwrap();
+            write_atomic(&completion_path(&out, "docs-0", r), b"").unwrap();
         }
         let jobs = build_jobs(&p, &plan, &inv(&out), None).unwrap();
         assert_eq!(jobs.len(), 1);

@@ -5,7 +5,7 @@
 //! runner holds: a docs rank keeps at most 3 batches (one in the steps, two read ahead; a batch
 //! is 512 docs or 16 MiB), the tokenizer (~25 MB), jieba (~32 MB), the step indexes and, in the
 //! last docs stage, one Parquet row group; a dedup reduce rank holds what its step says
-//! (`skypile_dedup::estimate_memory` for MinHash, 48 B/doc of a partition for exact dedup).
+//! (`GlobalStep::reduce_memory`; its observation files from `GlobalStep::observation_bytes`).
 //! Estimates are upper-ish bounds meant to size `slurm.mem`; the README has a measured run.
 
 use std::fmt::Write as _;
@@ -15,8 +15,7 @@ use anyhow::Result;
 use skypile_core::Doc;
 
 use crate::config::Pipeline;
-use crate::stages::{Plan, StageKind};
-use crate::steps::StepConfig;
+use crate::run::stages::{Plan, StageKind};
 
 const MB: f64 = 1_048_576.0;
 /// Resident size of the binary, allocator, thread stacks and lazily built tables (every rank
@@ -27,8 +26,8 @@ const JIEBA: u64 = 32 << 20;
 /// Heap bytes of a `Doc` per text byte while it flows through steps (the text, a rewritten
 /// copy, the cached jieba words), and per raw HTML byte.
 const DOC_OVERHEAD: f64 = 3.0;
-const BATCH_DOCS: u64 = crate::docstage::BATCH_DOCS as u64;
-const BATCH_BYTES: u64 = crate::docstage::BATCH_BYTES as u64;
+const BATCH_DOCS: u64 = crate::run::BATCH_DOCS as u64;
+const BATCH_BYTES: u64 = crate::run::BATCH_BYTES as u64;
 /// Text share of raw HTML after main-text extraction (Common Crawl pages: 5–25%).
 const EXTRACT_RATIO: f64 = 0.15;
 /// zstd-3 Parquet bytes per text byte (0.3–0.4 on web text, 0.5 measured on random words).
@@ -137,15 +136,6 @@ pub struct StageEstimate {
     pub what: &'static str,
 }
 
-/// The dedup config of a step, if it is one (read through serde, so this file does not
-/// depend on which dedup variants exist in the registry).
-fn step_json(sc: &StepConfig) -> (String, serde_json::Value) {
-    let key = sc.key().to_string();
-    let v = serde_json::to_value(sc).unwrap_or_default();
-    let cfg = v.get(&key).cloned().unwrap_or_default();
-    (key, cfg)
-}
-
 pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstimate> {
     let has_extract = p.steps.iter().any(|s| s.key() == "extract");
     // Text bytes per doc after extraction (or as read, for text inputs).
@@ -160,39 +150,33 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
     let batch = (BATCH_DOCS as f64 * e.doc_bytes).min(BATCH_BYTES as f64);
     let doc_rank_mem =
         BASE + TOKENIZER + JIEBA + model_mem(p) + (3.0 * batch * DOC_OVERHEAD) as u64;
-    // Global steps in pipeline order (the k-th ends segment k).
-    let globals: Vec<(String, serde_json::Value)> = p
-        .steps
-        .iter()
-        .map(step_json)
-        .filter(|(k, _)| matches!(k.as_str(), "exact_dedup" | "line_dedup" | "minhash"))
-        .collect();
     let last_segment = plan.segments.len().saturating_sub(1);
     let row_group =
         (p.output.row_group_max_bytes as f64).min(rank_docs(p.tasks) * text_per_doc * 1.5) as u64;
     let mut out = Vec::new();
     for s in &plan.stages {
         let (peak_mem, writes, what) = match &s.kind {
-            StageKind::Docs(k) if *k == last_segment => (
+            StageKind::Docs { segment } if *segment == last_segment => (
                 doc_rank_mem + row_group,
                 (docs * text_per_doc * PARQUET_RATIO) as u64,
                 "Parquet (before drops)",
             ),
-            StageKind::Docs(k) => {
-                let obs = match globals.get(*k) {
-                    Some((key, cfg)) => observation_bytes(key, cfg, docs, text_per_doc),
-                    None => 0.0,
-                };
+            StageKind::Docs { segment } => {
+                let obs = plan
+                    .global(*segment)
+                    .map_or(0, |g| g.step.observation_bytes(e.docs, text_per_doc));
                 (
                     doc_rank_mem + (16 << 20),
-                    (docs * text_per_doc * SPOOL_RATIO + obs) as u64,
+                    (docs * text_per_doc * SPOOL_RATIO) as u64 + obs,
                     "spool + dedup observations",
                 )
             }
-            StageKind::Reduce(k, _) => {
-                let (key, cfg) = globals.get(*k).cloned().unwrap_or_default();
+            StageKind::Reduce { segment, name } => {
+                let mem = plan
+                    .global(*segment)
+                    .map_or(0, |g| g.step.reduce_memory(name, e.docs, s.ranks));
                 (
-                    BASE + TOKENIZER + reduce_mem(&key, &cfg, docs, s.ranks),
+                    BASE + TOKENIZER + mem,
                     (docs * 16.0 / s.ranks.max(1) as f64) as u64,
                     "decisions",
                 )
@@ -208,38 +192,6 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
         });
     }
     out
-}
-
-/// Bytes a global step's collectors write for `docs` docs.
-fn observation_bytes(key: &str, cfg: &serde_json::Value, docs: f64, text_per_doc: f64) -> f64 {
-    match key {
-        // (hash, key, task) per doc
-        "exact_dedup" => docs * 36.0,
-        // one u64 per line; ~80 text bytes per line
-        "line_dedup" => docs * (text_per_doc / 80.0).max(1.0) * 8.0,
-        // one u64 per band, plus the doc key
-        "minhash" => docs * (bands(cfg) as f64 * 8.0 + 16.0),
-        _ => 0.0,
-    }
-}
-
-fn bands(cfg: &serde_json::Value) -> u64 {
-    cfg.get("bands").and_then(|b| b.as_u64()).unwrap_or(14)
-}
-
-fn reduce_mem(key: &str, cfg: &serde_json::Value, docs: f64, ranks: usize) -> u64 {
-    let part = docs / ranks.max(1) as f64;
-    match key {
-        "minhash" => {
-            let c: skypile_dedup::MinhashConfig =
-                serde_json::from_value(cfg.clone()).unwrap_or_default();
-            skypile_dedup::estimate_memory(docs as u64, &c)
-        }
-        "exact_dedup" => (part * 48.0) as u64,
-        // distinct line hashes of one partition in a hash map (~32 B each, ~30 lines per doc)
-        "line_dedup" => (part * 30.0 * 32.0) as u64,
-        _ => 0,
-    }
 }
 
 fn mb(b: u64) -> String {
@@ -305,48 +257,27 @@ pub fn render(p: &Pipeline, plan: &Plan, e: &InputEstimate, rows: &[StageEstimat
         mb(peak),
         p.slurm.mem
     );
-    for sc in &p.steps {
-        let (key, cfg) = step_json(sc);
-        if key != "minhash" {
-            continue;
+    for g in plan.segments.iter().filter_map(|seg| seg.global.as_ref()) {
+        let notes = g.step.plan_notes();
+        if !notes.is_empty() {
+            let _ = write!(s, "\n{notes}");
         }
-        let c: skypile_dedup::MinhashConfig = serde_json::from_value(cfg).unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "\nminhash {}x{}: probability that a pair of Jaccard similarity J is found",
-            c.bands, c.rows
-        );
-        let curve = skypile_dedup::s_curve(c.bands, c.rows);
-        let _ = writeln!(
-            s,
-            "  J {}",
-            curve
-                .iter()
-                .map(|(j, _)| format!("{j:>5.2}"))
-                .collect::<String>()
-        );
-        let _ = writeln!(
-            s,
-            "  P {}",
-            curve
-                .iter()
-                .map(|(_, q)| format!("{q:>5.2}"))
-                .collect::<String>()
-        );
     }
-    let _ = plan;
     s
 }
 
 /// Bytes of the fastText models the doc steps load (`quality_model`, `lang: {model}`): a dense
 /// model's weights take its file size in memory, once per process.
 fn model_mem(p: &Pipeline) -> u64 {
-    let ctx = crate::steps::BuildCtx {
+    let ctx = crate::config::steps::BuildCtx {
         base_dir: p.base_dir.clone(),
     };
     let mut paths = Vec::new();
-    for (key, cfg) in p.steps.iter().map(step_json) {
-        match key.as_str() {
+    for sc in &p.steps {
+        let key = sc.key();
+        let mut all = serde_json::to_value(sc).unwrap_or_default();
+        let cfg = all[key].take();
+        match key {
             "quality_model" => (cfg["models"].as_array().into_iter().flatten())
                 .for_each(|m| paths.extend(m["path"].as_str().map(|s| ctx.resolve(s)))),
             "lang" => paths.extend(cfg["model"].as_str().map(|s| ctx.resolve(s))),

@@ -4,11 +4,13 @@
 //! documents in shard order are shown (deterministic, like `head`).
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use arrow_array::{Array, RecordBatch, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::output::shards::{cell, shards};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct InspectArgs {
@@ -29,20 +31,6 @@ pub struct InspectArgs {
     /// Characters of text to show per document.
     #[arg(long, default_value_t = 300)]
     pub width: usize,
-}
-
-/// Parquet shards under `dir/sub`, sorted.
-pub fn shards(dir: &Path, sub: &str) -> Result<Vec<PathBuf>> {
-    let d = dir.join(sub);
-    let mut v: Vec<PathBuf> = match std::fs::read_dir(&d) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    v.sort();
-    Ok(v)
 }
 
 pub fn run(args: &InspectArgs) -> Result<()> {
@@ -119,34 +107,6 @@ fn str_col<'a>(b: &'a RecordBatch, name: &str) -> Option<&'a StringArray> {
         .downcast_ref::<StringArray>()
 }
 
-/// One cell as text (None when null or the column is absent).
-pub(crate) fn cell(b: &RecordBatch, name: &str, row: usize) -> Option<String> {
-    let col = b.column_by_name(name)?;
-    if col.is_null(row) {
-        return None;
-    }
-    Some(arrow_cast_free_format(col.as_ref(), row))
-}
-
-/// Format one cell without pulling in arrow-cast (a big compile): the types we write.
-fn arrow_cast_free_format(a: &dyn Array, row: usize) -> String {
-    use arrow_array::{BooleanArray, Float32Array, Float64Array, Int64Array};
-    let any = a.as_any();
-    if let Some(x) = any.downcast_ref::<StringArray>() {
-        x.value(row).to_string()
-    } else if let Some(x) = any.downcast_ref::<Int64Array>() {
-        x.value(row).to_string()
-    } else if let Some(x) = any.downcast_ref::<Float32Array>() {
-        format!("{:.4}", x.value(row))
-    } else if let Some(x) = any.downcast_ref::<Float64Array>() {
-        format!("{:.4}", x.value(row))
-    } else if let Some(x) = any.downcast_ref::<BooleanArray>() {
-        x.value(row).to_string()
-    } else {
-        format!("<{}>", a.data_type())
-    }
-}
-
 fn matches(b: &RecordBatch, row: usize, args: &InspectArgs) -> bool {
     let eq = |col: &str, want: &Option<String>| match want {
         None => true,
@@ -155,8 +115,26 @@ fn matches(b: &RecordBatch, row: usize, args: &InspectArgs) -> bool {
     eq("lang", &args.lang) && eq("drop_reason", &args.reason)
 }
 
+/// Control characters from documents shown as `\u{..}` escapes: raw ESC/CSI sequences in crawled
+/// text could move the cursor, recolour or retitle the user's terminal.
+pub fn escape_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&c.escape_unicode().to_string())
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn print_doc(b: &RecordBatch, row: usize, width: usize) {
-    let get = |n: &str| cell(b, n, row).unwrap_or_default();
+    let get = |n: &str| escape_controls(&cell(b, n, row).unwrap_or_default());
     println!(
         "── {}  [{} {}] tokens={} {}",
         get("id"),
@@ -183,7 +161,9 @@ fn print_doc(b: &RecordBatch, row: usize, width: usize) {
         .fields()
         .iter()
         .filter(|f| !skip.contains(&f.name().as_str()))
-        .filter_map(|f| cell(b, f.name(), row).map(|v| format!("{}={}", f.name(), v)))
+        .filter_map(|f| {
+            cell(b, f.name(), row).map(|v| format!("{}={}", f.name(), escape_controls(&v)))
+        })
         .collect();
     println!("   {}", extras.join("  "));
     let text = get("text");
@@ -195,4 +175,15 @@ fn print_doc(b: &RecordBatch, row: usize, width: usize) {
         println!("   │ {line}");
     }
     println!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_controls;
+
+    #[test]
+    fn terminal_controls_are_escaped_text_is_not() {
+        let s = escape_controls("a\x1b[2Jb\rc\u{7}\u{202e}d\n中文\te");
+        assert_eq!(s, "a\\u{1b}[2Jb\\u{d}c\\u{7}\\u{202e}d\n中文\te");
+    }
 }

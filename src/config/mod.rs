@@ -9,8 +9,11 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use skypile_ingest::InputConfig;
 
-use crate::steps::{BuildCtx, StepConfig};
+pub(crate) mod slurm;
+pub(crate) mod steps;
+
 use crate::tokens::TokenizerConfig;
+use steps::{BuildCtx, StepConfig};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,7 +38,7 @@ pub struct Pipeline {
     pub steps: Vec<StepConfig>,
     /// Cluster settings for `skypile slurm`.
     #[serde(default)]
-    pub slurm: crate::slurm::SlurmConfig,
+    pub slurm: slurm::SlurmConfig,
     /// Where the YAML was read from (for relative paths); not a YAML key.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -61,6 +64,29 @@ pub struct OutputConfig {
     pub zstd_level: i32,
     /// Keep `DIR/work/` (spools, dedup intermediates) after a successful run.
     pub keep_work: bool,
+    /// Shard format of `data/` and `removed/`: `parquet` (default) or `jsonl` (one JSON object
+    /// per line with the same fields, as dolma/datatrove write).
+    pub format: OutputFormat,
+    /// Compression of JSONL shards: `gzip` (`.jsonl.gz`, default), `zstd` (`.jsonl.zst`) or
+    /// `none` (`.jsonl`). Parquet pages are always zstd (`zstd_level`).
+    pub compression: JsonlCompression,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    #[default]
+    Parquet,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonlCompression {
+    #[default]
+    Gzip,
+    Zstd,
+    None,
 }
 
 impl Default for OutputConfig {
@@ -73,6 +99,8 @@ impl Default for OutputConfig {
             row_group_max_bytes: 128 << 20,
             zstd_level: 3,
             keep_work: false,
+            format: OutputFormat::Parquet,
+            compression: JsonlCompression::Gzip,
         }
     }
 }
@@ -117,6 +145,29 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Step orders that run but work against a step (h/dedup, #23): recurrent-line counting
+    /// before exact/URL dedup sees every recrawled or mirrored copy. `validate` prints these and
+    /// `run` logs them.
+    pub fn warnings(&self) -> Vec<String> {
+        let pos = |key: &str| self.steps.iter().position(|s| s.key() == key);
+        let Some(line) = pos("line_dedup") else {
+            return Vec::new();
+        };
+        ["exact_dedup", "url_dedup"]
+            .into_iter()
+            .filter_map(|k| pos(k).filter(|&i| i > line).map(|i| (k, i)))
+            .map(|(k, i)| {
+                format!(
+                    "step {} `line_dedup` runs before step {} `{k}`: copies of a page (recrawls, \
+                     several snapshots) reach line counting; move `{k}` before `line_dedup` \
+                     (see pipelines/skypile.yaml)",
+                    line + 1,
+                    i + 1
+                )
+            })
+            .collect()
+    }
+
     /// Everything that changes the output: a rerun into the same directory must match it.
     pub fn fingerprint(&self) -> serde_json::Value {
         let o = &self.output;
@@ -126,6 +177,7 @@ impl Pipeline {
             "tasks": self.tasks,
             "steps": self.steps,
             "output": [o.write_removed, o.shard_max_rows, o.shard_max_bytes, o.row_group_max_bytes, o.zstd_level],
+            "format": [o.format, o.compression],
         })
     }
 
@@ -189,6 +241,16 @@ mod tests {
             e.contains("tasks") || e.contains("integer") || e.contains("many"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn line_counting_before_exact_dedup_is_warned() {
+        let bad = "steps:\n  - line_dedup: {}\n  - exact_dedup: {}\n";
+        let w = Pipeline::parse(bad).unwrap().warnings();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("step 1 `line_dedup`") && w[0].contains("step 2 `exact_dedup`"));
+        let good = "steps:\n  - exact_dedup: {}\n  - url_dedup: {}\n  - line_dedup: {}\n";
+        assert!(Pipeline::parse(good).unwrap().warnings().is_empty());
     }
 
     #[test]

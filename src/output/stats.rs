@@ -1,18 +1,19 @@
-//! Merging per-rank stats into `stats.json` and `manifest.json`, and printing them.
+//! Merging per-rank stats into `stats.json` and `manifest.json` (the `merge` stage and
+//! `skypile stats`; the verb's table is in `verbs::stats`).
 //!
 //! Merging always starts from the per-rank files of *completed* ranks, never from a previous
 //! merged file, so a relaunch cannot double-count (a datatrove complaint).
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use skypile_core::Counters;
 
-use crate::runner::{RankStats, completion_path, stats_path, write_atomic};
-use crate::writer::{LangTotals, ShardInfo};
+use crate::outdir::{
+    LangTotals, RankStats, RunInfo, ShardInfo, completion_path, stats_path, write_atomic,
+};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StepStats {
@@ -71,18 +72,10 @@ pub struct Manifest {
 
 /// Read the run's name and every completed rank's stats file.
 fn collect(out: &Path) -> Result<(String, Vec<RankStats>, Vec<StageTime>)> {
-    let info: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("run.json")).with_context(|| {
-            format!(
-                "{} is not a skypile output directory (no run.json)",
-                out.display()
-            )
-        })?)?;
-    let stages: Vec<(String, usize)> =
-        serde_json::from_value(info["stages"].clone()).unwrap_or_default();
+    let info = RunInfo::read(out)?;
     let mut ranks = Vec::new();
     let mut times = Vec::new();
-    for (name, n) in stages {
+    for (name, n) in info.stages {
         let mut t = StageTime {
             name: name.clone(),
             ranks: n,
@@ -108,8 +101,7 @@ fn collect(out: &Path) -> Result<(String, Vec<RankStats>, Vec<StageTime>)> {
         }
         times.push(t);
     }
-    let name = info["name"].as_str().unwrap_or_default().to_string();
-    Ok((name, ranks, times))
+    Ok((info.name, ranks, times))
 }
 
 pub fn summarize(name: &str, ranks: &[RankStats], stages: Vec<StageTime>) -> (RunStats, Manifest) {
@@ -219,77 +211,4 @@ pub fn merge(out: &Path) -> Result<(RunStats, Manifest)> {
         write_atomic(&out.join("manifest.json"), &serde_json::to_vec_pretty(&m)?)?;
     }
     Ok((rs, m))
-}
-
-/// Human-readable funnel for `skypile stats`.
-pub fn render(rs: &RunStats) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "run {}{}",
-        rs.name,
-        if rs.complete {
-            ""
-        } else {
-            " (INCOMPLETE: some ranks have not finished)"
-        }
-    );
-    let _ = writeln!(
-        s,
-        "ingest: {} docs in, skipped/bad records: {}",
-        rs.docs_in,
-        rs.ingest
-            .iter()
-            .filter(|(k, _)| k.starts_with("skipped_") || k.starts_with("bad_"))
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    let _ = writeln!(
-        s,
-        "\n{:<28} {:>9} {:>9} {:>9} {:>7} {:>9}",
-        "step", "in", "kept", "dropped", "drop%", "docs/s"
-    );
-    for st in &rs.steps {
-        let rate = if st.time_s > 0.0 {
-            st.docs_in as f64 / st.time_s
-        } else {
-            0.0
-        };
-        let pct = if st.docs_in > 0 {
-            100.0 * st.dropped as f64 / st.docs_in as f64
-        } else {
-            0.0
-        };
-        let _ = writeln!(
-            s,
-            "{:<28} {:>9} {:>9} {:>9} {:>6.1}% {:>9.0}",
-            st.label, st.docs_in, st.kept, st.dropped, pct, rate
-        );
-        for (r, n) in &st.dropped_reasons {
-            let share = if st.docs_in > 0 {
-                100.0 * *n as f64 / st.docs_in as f64
-            } else {
-                0.0
-            };
-            let _ = writeln!(s, "    dropped_{r:<30} {n:>9} {share:>6.1}%");
-        }
-        for (c, n) in &st.counters {
-            let _ = writeln!(s, "    {c:<38} {n:>9}");
-        }
-    }
-    let _ = writeln!(s, "\nout: {} docs, {} tokens", rs.docs_out, rs.tokens_out);
-    let _ = writeln!(
-        s,
-        "{:<8} {:>9} {:>12} {:>12} {:>10}",
-        "lang", "docs", "tokens", "chars", "tok/char"
-    );
-    for (l, t) in &rs.by_lang {
-        let _ = writeln!(
-            s,
-            "{:<8} {:>9} {:>12} {:>12} {:>10.3}",
-            l, t.docs, t.tokens, t.chars, t.tokens_per_char
-        );
-    }
-    s
 }

@@ -10,19 +10,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use skypile_core::binfile::{BinReader, BinWriter};
+use skypile_core::binfile::BinWriter;
 use skypile_core::{Applier, Collector, Counters, Doc, Verdict};
 
-use crate::progress::Progress;
-use crate::stages::{NamedGlobal, Plan};
+use super::progress::Progress;
+use super::reader::{SPOOL_KIND, SPOOL_VERSION, Source, doc_bytes, read_batches};
+use super::stages::{NamedGlobal, Plan};
+use crate::outdir::{ShardInfo, spool_path};
+use crate::output::writer::{Dropped, Row, ShardWriter};
 use crate::tokens::Tokenizer;
-use crate::writer::{Row, ShardInfo, ShardWriter};
-
-const SPOOL_KIND: &str = "spool";
-const SPOOL_VERSION: u32 = 1;
-/// A batch is cut at this many docs or bytes of text/HTML, whichever comes first.
-pub const BATCH_DOCS: usize = 512;
-pub const BATCH_BYTES: usize = 16 << 20;
 
 pub struct DocStageCtx<'a> {
     pub plan: &'a Plan,
@@ -43,25 +39,14 @@ pub struct DocStageResult {
     pub removed: Vec<ShardInfo>,
 }
 
-pub fn spool_path(out: &Path, segment: usize, task: usize) -> PathBuf {
-    out.join("work")
-        .join(format!("spool-{segment}"))
-        .join(format!("{task:05}.bin"))
-}
-
 pub fn global_dir(out: &Path, g: &NamedGlobal) -> PathBuf {
     out.join("work").join(&g.label)
-}
-
-enum Source {
-    Files(Vec<(u32, PathBuf)>),
-    Spool(PathBuf, u64),
 }
 
 /// What happened to one doc in the parallel part.
 struct Outcome {
     doc: Doc,
-    dropped: Option<(String, String)>,
+    dropped: Option<Dropped>,
     tokens: i64,
     observation: Option<Vec<u8>>,
     /// The doc serialised for the spool (done in parallel, not in the serial sink).
@@ -267,10 +252,6 @@ fn stage_ctx(ctx: &DocStageCtx, g: &NamedGlobal) -> skypile_core::StageCtx {
     }
 }
 
-fn doc_bytes(d: &Doc) -> usize {
-    d.text().len() + d.raw.as_ref().map_or(0, |r| r.html.len())
-}
-
 /// Run the applier and the segment's steps on one doc, with the shared bookkeeping.
 fn process(
     mut doc: Doc,
@@ -295,7 +276,10 @@ fn process(
             Err((reason, detail)) => {
                 log::warn!("{}: {reason}: {detail}", doc.source);
                 counters.inc(&format!("ingest.{reason}"));
-                dropped = Some(("00.ingest".to_string(), reason.to_string()));
+                dropped = Some(Dropped {
+                    step: "00.ingest".to_string(),
+                    reason: reason.to_string(),
+                });
             }
         }
     }
@@ -387,7 +371,7 @@ fn account(
     took: Duration,
     local: &mut Counters,
     counters: &mut Counters,
-) -> Option<(String, String)> {
+) -> Option<Dropped> {
     counters.add(&format!("{label}.in"), 1);
     counters.add(&format!("{label}.time_ns"), took.as_nanos() as u64);
     for (k, n) in std::mem::take(&mut local.0) {
@@ -401,138 +385,12 @@ fn account(
         Verdict::Drop(reason) => {
             counters.add(&format!("{label}.dropped"), 1);
             counters.add(&format!("{label}.dropped_{reason}"), 1);
-            Some((label.to_string(), reason))
+            Some(Dropped {
+                step: label.to_string(),
+                reason,
+            })
         }
     }
-}
-
-/// The reader thread: files or spool -> bounded batches. Returns the ingest counters.
-fn read_batches(
-    pool: &rayon::ThreadPool,
-    source: Source,
-    cfg: &skypile_ingest::InputConfig,
-    tx: crossbeam_channel::Sender<Result<Vec<Doc>>>,
-) -> Counters {
-    let mut c = Counters::default();
-    let mut batch = Vec::new();
-    let mut bytes = 0usize;
-    let mut n = 0u64;
-    let send = |batch: &mut Vec<Doc>, bytes: &mut usize| -> bool {
-        *bytes = 0;
-        tx.send(Ok(std::mem::take(batch))).is_ok()
-    };
-    match source {
-        Source::Files(files) => {
-            'files: for (idx, path) in files {
-                let events = match skypile_ingest::open(&path, idx, cfg) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        log::warn!("skipping input {}: {e:#}", path.display());
-                        c.inc("ingest.bad_file");
-                        continue;
-                    }
-                };
-                c.inc("ingest.files");
-                let mut events = events;
-                loop {
-                    // A reader bug on some odd file must not take the whole run down: the rest
-                    // of that file is skipped, counted and logged, and the next file is read.
-                    let ev = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        events.next()
-                    })) {
-                        Ok(Some(ev)) => ev,
-                        Ok(None) => break,
-                        Err(_) => {
-                            log::error!(
-                                "reader panicked in {}: rest of the file skipped (please report this input)",
-                                path.display()
-                            );
-                            c.inc("ingest.bad_reader_panic");
-                            break;
-                        }
-                    };
-                    match ev {
-                        skypile_ingest::Event::Doc(d) => {
-                            c.inc("ingest.docs");
-                            bytes += doc_bytes(&d);
-                            batch.push(*d);
-                            n += 1;
-                            if (batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES)
-                                && !send(&mut batch, &mut bytes)
-                            {
-                                return c;
-                            }
-                            if cfg.limit > 0 && n >= cfg.limit {
-                                break 'files;
-                            }
-                        }
-                        skypile_ingest::Event::Skip {
-                            reason,
-                            offset,
-                            detail,
-                        } => {
-                            c.inc(&format!("ingest.{reason}"));
-                            if reason.starts_with("bad_") {
-                                log::warn!("{}:{offset}: {reason}: {detail}", path.display());
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        Source::Spool(path, hash) => {
-            let mut r = match BinReader::open(&path, SPOOL_KIND, SPOOL_VERSION, hash) {
-                Ok(r) => r,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return c;
-                }
-            };
-            // Records are parsed in the pool, a batch at a time: serde_json on one thread was
-            // the serial part of every docs stage after a dedup step.
-            let mut recs: Vec<Vec<u8>> = Vec::new();
-            let mut rec_bytes = 0usize;
-            let parse = |recs: &mut Vec<Vec<u8>>| -> Result<Vec<Doc>> {
-                pool.install(|| {
-                    recs.par_drain(..)
-                        .map(|rec| {
-                            serde_json::from_slice::<Doc>(&rec).map_err(|e| {
-                                anyhow::anyhow!("{}: bad spool record: {e}", path.display())
-                            })
-                        })
-                        .collect()
-                })
-            };
-            loop {
-                match r.read_record() {
-                    Ok(Some(rec)) => {
-                        rec_bytes += rec.len();
-                        recs.push(rec);
-                        if recs.len() >= BATCH_DOCS || rec_bytes >= BATCH_BYTES {
-                            rec_bytes = 0;
-                            let docs = parse(&mut recs);
-                            if tx.send(docs).is_err() {
-                                return c;
-                            }
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return c;
-                    }
-                }
-            }
-            if !recs.is_empty() {
-                let _ = tx.send(parse(&mut recs));
-            }
-            return c;
-        }
-    }
-    if !batch.is_empty() {
-        send(&mut batch, &mut bytes);
-    }
-    c
 }
 
 #[cfg(test)]

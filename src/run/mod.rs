@@ -1,0 +1,12 @@
+//! Running a pipeline: the stage plan, the runner over stages x ranks, one docs stage
+//! (reader thread -> steps in a pool -> sinks), progress and per-rank logs.
+
+pub(crate) mod docstage;
+pub(crate) mod logging;
+mod progress;
+mod reader;
+pub(crate) mod runner;
+pub(crate) mod stages;
+
+pub(crate) use reader::{BATCH_BYTES, BATCH_DOCS};
+pub(crate) use runner::{RunOpts, run};

@@ -1,0 +1,503 @@
+//! Running a pipeline: stages x ranks, completion markers, resume, merge.
+//!
+//! Every (stage, rank) leaves its outputs, stats and completion marker in the output folder
+//! (layout in [`crate::outdir`]; datatrove's model, with its known faults fixed).
+//! A rank's outputs are renamed into place before its stats and marker are written, and a rank
+//! that is rerun first deletes whatever an interrupted attempt left, so a relaunch after
+//! `kill -9` gives exactly the output of an uninterrupted run.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+use skypile_core::{Counters, StageCtx};
+
+use super::docstage::{self, DocStageCtx};
+use super::logging;
+use super::stages::{Plan, Stage, StageKind};
+use crate::config::Pipeline;
+use crate::outdir::{RankStats, RunInfo, completion_path, spool_path, stats_path, write_atomic};
+use crate::output::stats;
+use crate::tokens::Tokenizer;
+
+#[derive(Debug, Clone, Default)]
+pub struct RunOpts {
+    /// Run only this rank (of every runnable stage, or of `stage`).
+    pub task: Option<usize>,
+    /// Run only this stage.
+    pub stage: Option<String>,
+}
+
+fn is_done(out: &Path, stage: &Stage, rank: usize) -> bool {
+    completion_path(out, &stage.name, rank).exists()
+}
+
+pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
+    let mut env = RunEnv::open(p)?;
+    let explicit = opts.stage.is_some();
+    for i in selected_stages(&env.plan, opts.stage.as_deref())? {
+        let stage = env.plan.stages[i].clone();
+        let missing = missing_before(&env.out, &env.plan, &stage);
+        if let Some(prev) = env
+            .plan
+            .previous(&stage.name)
+            .filter(|_| !missing.is_empty())
+        {
+            if explicit {
+                bail!(
+                    "stage `{}` needs every rank of `{}` to be complete; missing ranks {missing:?}",
+                    stage.name,
+                    prev.name
+                );
+            }
+            log::info!(
+                "stage {} waits for ranks {missing:?} of {}; stopping here",
+                stage.name,
+                prev.name
+            );
+            return Ok(());
+        }
+        let ranks = ranks_to_run(&stage, opts.task, explicit)?;
+        env.run_stage(&stage, &ranks)?;
+    }
+    Ok(())
+}
+
+/// Indices of the stages to run: the one named, or all in order.
+fn selected_stages(plan: &Plan, name: Option<&str>) -> Result<Vec<usize>> {
+    match name {
+        Some(n) => {
+            let s = plan.stage(n)?;
+            Ok(plan
+                .stages
+                .iter()
+                .position(|x| x.name == s.name)
+                .into_iter()
+                .collect())
+        }
+        None => Ok((0..plan.stages.len()).collect()),
+    }
+}
+
+/// Ranks of the stage before `stage` without a completion marker (empty: `stage` may start).
+fn missing_before(out: &Path, plan: &Plan, stage: &Stage) -> Vec<usize> {
+    plan.previous(&stage.name).map_or_else(Vec::new, |prev| {
+        (0..prev.ranks)
+            .filter(|r| !is_done(out, prev, *r))
+            .collect()
+    })
+}
+
+/// Which ranks of `stage` this process runs: all of them, or `--task R`.
+/// - Any rank may finish last, so whichever array element reaches `merge` runs its one rank.
+/// - A rank beyond this stage's count is an error when the stage was named, else nothing to do
+///   (stages have different rank counts; `--task` alone walks all of them).
+fn ranks_to_run(stage: &Stage, task: Option<usize>, explicit: bool) -> Result<Vec<usize>> {
+    Ok(match task {
+        Some(_) if stage.kind == StageKind::Merge => vec![0],
+        Some(r) if r >= stage.ranks && explicit => bail!(
+            "--task {r} is out of range: stage `{}` has {} ranks",
+            stage.name,
+            stage.ranks
+        ),
+        Some(r) if r >= stage.ranks => vec![],
+        Some(r) => vec![r],
+        None => (0..stage.ranks).collect(),
+    })
+}
+
+/// The ranks of `ranks` not complete yet (a relaunch skips the others).
+fn pending(out: &Path, stage: &Stage, ranks: &[usize]) -> Vec<usize> {
+    ranks
+        .iter()
+        .copied()
+        .filter(|&r| {
+            let done = is_done(out, stage, r);
+            if done {
+                log::info!("{} rank {r}: already complete, skipping", stage.name);
+            }
+            !done
+        })
+        .collect()
+}
+
+/// What every stage of one run shares.
+struct RunEnv<'a> {
+    p: &'a Pipeline,
+    out: PathBuf,
+    plan: Plan,
+    inputs: Vec<PathBuf>,
+    tokenizer: Tokenizer,
+    pool: rayon::ThreadPool,
+    workers: usize,
+    /// Docs ranks this process has run (every one after the first gets fresh step instances).
+    docs_ranks_run: usize,
+}
+
+impl<'a> RunEnv<'a> {
+    /// Check the output folder against the pipeline and load what the stages share.
+    fn open(p: &'a Pipeline) -> Result<Self> {
+        if p.output.dir.is_empty() {
+            bail!("no output directory: set `output.dir` in the pipeline or pass --output DIR");
+        }
+        let out = PathBuf::from(&p.output.dir);
+        let plan = Plan::build(p)?;
+        let inputs = skypile_ingest::list_inputs(&p.input.paths)?;
+        std::fs::create_dir_all(&out).with_context(|| {
+            format!(
+                "cannot create output directory {}: choose a writable --output",
+                out.display()
+            )
+        })?;
+        check_run_info(&out, p, &plan)?;
+        let workers = if p.workers == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            p.workers
+        };
+        Ok(RunEnv {
+            p,
+            tokenizer: Tokenizer::new(&p.tokenizer)?,
+            pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(workers)
+                .build()?,
+            out,
+            plan,
+            inputs,
+            workers,
+            docs_ranks_run: 0,
+        })
+    }
+
+    fn run_stage(&mut self, stage: &Stage, ranks: &[usize]) -> Result<()> {
+        match &stage.kind {
+            StageKind::Merge => merge_run(&self.out, self.p.output.keep_work),
+            StageKind::Reduce { segment, name } => self.reduce_stage(stage, *segment, name, ranks),
+            StageKind::Docs { segment } => {
+                for rank in pending(&self.out, stage, ranks) {
+                    let log = rank_log(&self.out, &stage.name, &format!("{rank:05}.log"));
+                    with_rank_log(&log, stage, rank, || self.docs_rank(stage, *segment, rank))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn docs_rank(&mut self, stage: &Stage, segment: usize, rank: usize) -> Result<()> {
+        let t = Instant::now();
+        clean_rank_outputs(&self.out, &self.plan, segment, rank)?;
+        // Steps may keep per-instance state (seen-sets, once-only counters): every rank gets
+        // fresh instances, as a Slurm array element does, so stats never depend on how ranks
+        // were grouped into processes.
+        let fresh;
+        let rank_plan = if self.docs_ranks_run == 0 {
+            &self.plan
+        } else {
+            fresh = Plan::build(self.p)?;
+            &fresh
+        };
+        self.docs_ranks_run += 1;
+        let ctx = DocStageCtx {
+            plan: rank_plan,
+            pipeline: self.p,
+            out: &self.out,
+            segment,
+            task: rank,
+            tasks: stage.ranks,
+            inputs: &self.inputs,
+            tokenizer: &self.tokenizer,
+            pool: &self.pool,
+        };
+        let r = docstage::run(&ctx).with_context(|| format!("stage {} rank {rank}", stage.name))?;
+        let rs = RankStats {
+            counters: r.counters,
+            shards: r.shards,
+            removed: r.removed,
+            ..Default::default()
+        };
+        finish_rank(&self.out, stage, rank, rs, t)
+    }
+
+    /// The pending ranks of a reduce stage. They are independent: with several workers they
+    /// run side by side in the pool (their memory adds up; `skypile plan` shows it per rank).
+    fn reduce_stage(
+        &self,
+        stage: &Stage,
+        segment: usize,
+        name: &str,
+        ranks: &[usize],
+    ) -> Result<()> {
+        let todo = pending(&self.out, stage, ranks);
+        let one = |rank: usize| {
+            reduce_rank(
+                &self.out,
+                &self.plan,
+                stage,
+                segment,
+                name,
+                rank,
+                self.workers,
+            )
+        };
+        if self.workers > 1 && todo.len() > 1 {
+            let log = rank_log(&self.out, &stage.name, "ranks.log");
+            logging::set_rank_log(Some(&log));
+            let r = self
+                .pool
+                .install(|| todo.par_iter().try_for_each(|&rank| one(rank)));
+            logging::set_rank_log(None);
+            return r;
+        }
+        for rank in todo {
+            let log = rank_log(&self.out, &stage.name, &format!("{rank:05}.log"));
+            with_rank_log(&log, stage, rank, || self.pool.install(|| one(rank)))?;
+        }
+        Ok(())
+    }
+}
+
+fn rank_log(out: &Path, stage: &str, file: &str) -> PathBuf {
+    out.join("logs").join(stage).join(file)
+}
+
+/// Run one rank with its log lines teed to `log`.
+fn with_rank_log<T>(log: &Path, stage: &Stage, rank: usize, f: impl FnOnce() -> T) -> T {
+    logging::set_rank_log(Some(log));
+    log::info!("{} rank {rank}/{}: start", stage.name, stage.ranks);
+    let r = f();
+    logging::set_rank_log(None);
+    r
+}
+
+/// The `merge` stage: totals from every completed rank, then drop `work/` unless kept.
+fn merge_run(out: &Path, keep_work: bool) -> Result<()> {
+    stats::merge(out)?;
+    if !keep_work {
+        let _ = std::fs::remove_dir_all(out.join("work"));
+    }
+    log::info!("run complete: {}", out.display());
+    Ok(())
+}
+
+/// One rank of a global step's reduce stage.
+fn reduce_rank(
+    out: &Path,
+    plan: &Plan,
+    stage: &Stage,
+    segment: usize,
+    name: &str,
+    rank: usize,
+    workers: usize,
+) -> Result<()> {
+    let t = Instant::now();
+    let g = plan
+        .global(segment)
+        .context("internal: reduce stage without a global step")?;
+    let ctx = StageCtx {
+        dir: docstage::global_dir(out, g),
+        task: rank,
+        tasks: stage.ranks,
+        workers,
+        config_hash: g.step.config_hash(),
+    };
+    let c = g
+        .step
+        .reduce(name, &ctx)
+        .with_context(|| format!("stage {} rank {rank}", stage.name))?;
+    let rs = RankStats {
+        counters: labelled(&g.label, c),
+        ..Default::default()
+    };
+    finish_rank(out, stage, rank, rs, t)
+}
+
+/// A step's own counters under its label (`03.minhash.clusters`), as the stats merge reads them.
+fn labelled(label: &str, c: Counters) -> Counters {
+    let mut counters = Counters::default();
+    for (key, n) in c.0 {
+        counters.merge_one(&format!("{label}.{key}"), n);
+    }
+    counters
+}
+
+/// A rank is done: its stats, then its completion marker (outputs are already in place).
+fn finish_rank(
+    out: &Path,
+    stage: &Stage,
+    rank: usize,
+    mut rs: RankStats,
+    t: Instant,
+) -> Result<()> {
+    rs.stage = stage.name.clone();
+    rs.rank = rank;
+    rs.elapsed_s = t.elapsed().as_secs_f64();
+    write_atomic(
+        &stats_path(out, &stage.name, rank),
+        &serde_json::to_vec_pretty(&rs)?,
+    )?;
+    write_atomic(&completion_path(out, &stage.name, rank), b"")?;
+    log::info!(
+        "{} rank {rank}: complete in {:.1}s",
+        stage.name,
+        rs.elapsed_s
+    );
+    Ok(())
+}
+
+/// Remove what an interrupted attempt of this rank may have left, so its rerun starts clean.
+fn clean_rank_outputs(out: &Path, plan: &Plan, k: usize, rank: usize) -> Result<()> {
+    let last = k + 1 == plan.segments.len();
+    let mut patterns = vec![(out.join("removed"), format!("docs{k}-{rank:05}-"))];
+    if last {
+        patterns.push((out.join("data"), format!("part-{rank:05}-")));
+    }
+    for (dir, prefix) in patterns {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                std::fs::remove_file(e.path())
+                    .with_context(|| format!("removing stale {}", e.path().display()))?;
+            }
+        }
+    }
+    let _ = std::fs::remove_file(spool_path(out, k, rank));
+    Ok(())
+}
+
+fn check_run_info(out: &Path, p: &Pipeline, plan: &Plan) -> Result<()> {
+    let path = out.join("run.json");
+    let info = RunInfo {
+        name: p.name.clone(),
+        config_hash: format!("{:016x}", plan.config_hash),
+        stages: plan
+            .stages
+            .iter()
+            .map(|s| (s.name.clone(), s.ranks))
+            .collect(),
+        pipeline: p.fingerprint(),
+    };
+    if let Ok(bytes) = std::fs::read(&path) {
+        if let Ok(old) = serde_json::from_slice::<RunInfo>(&bytes) {
+            if old.config_hash != info.config_hash {
+                bail!(
+                    "{} already holds a run of a different pipeline config (or input list or task count): \
+                     use another --output, or delete the directory to start over",
+                    out.display()
+                );
+            }
+            return Ok(());
+        }
+    }
+    write_atomic(&path, &serde_json::to_vec_pretty(&info)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(yaml: &str) -> Plan {
+        Plan::build(&Pipeline::parse(yaml).unwrap()).unwrap()
+    }
+
+    /// A fresh scratch folder for one test.
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("skypile-runner-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn mark_done(out: &Path, stage: &str, rank: usize) {
+        write_atomic(&completion_path(out, stage, rank), b"").unwrap();
+    }
+
+    #[test]
+    fn a_task_runs_its_rank_of_each_stage_and_merge_once() {
+        let pl = plan("tasks: 3\nsteps:\n  - exact_dedup: {}\n");
+        let docs = pl.stage("docs-0").unwrap();
+        let merge = pl.stage("merge").unwrap();
+        assert_eq!(ranks_to_run(docs, None, false).unwrap(), vec![0, 1, 2]);
+        assert_eq!(ranks_to_run(docs, Some(1), false).unwrap(), vec![1]);
+        assert_eq!(ranks_to_run(merge, Some(2), false).unwrap(), vec![0]);
+        // beyond a stage's rank count: nothing to do, unless that stage was asked for
+        assert!(ranks_to_run(docs, Some(3), false).unwrap().is_empty());
+        let e = ranks_to_run(docs, Some(3), true).unwrap_err().to_string();
+        assert!(e.contains("--task 3") && e.contains("3 ranks"), "{e}");
+    }
+
+    #[test]
+    fn a_stage_waits_for_every_rank_of_the_one_before() {
+        let out = scratch("wait");
+        let pl = plan("tasks: 3\nsteps:\n  - exact_dedup: {}\n");
+        let reduce = pl.stages[1].clone();
+        assert!(matches!(reduce.kind, StageKind::Reduce { segment: 0, .. }));
+        assert_eq!(missing_before(&out, &pl, &reduce), vec![0, 1, 2]);
+        mark_done(&out, "docs-0", 0);
+        mark_done(&out, "docs-0", 2);
+        assert_eq!(missing_before(&out, &pl, &reduce), vec![1]);
+        assert_eq!(pending(&out, &pl.stages[0], &[0, 1, 2]), vec![1]);
+        mark_done(&out, "docs-0", 1);
+        assert!(missing_before(&out, &pl, &reduce).is_empty());
+        assert!(missing_before(&out, &pl, &pl.stages[0]).is_empty());
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn stages_are_selected_by_name_or_all_in_order() {
+        let pl = plan("tasks: 2\nsteps:\n  - exact_dedup: {}\n");
+        let all = selected_stages(&pl, None).unwrap();
+        assert_eq!(all, (0..pl.stages.len()).collect::<Vec<_>>());
+        assert_eq!(selected_stages(&pl, Some("docs-1")).unwrap(), vec![2]);
+        let e = selected_stages(&pl, Some("docs-9"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("docs-0, ") && e.contains("merge"), "{e}");
+    }
+
+    #[test]
+    fn reduce_counters_go_under_the_steps_label_and_gauges_keep_the_max() {
+        let mut c = Counters::default();
+        c.add("clusters", 4);
+        c.set_max("max_bucket", 9);
+        let l = labelled("03.minhash", c);
+        assert_eq!(l.get("03.minhash.clusters"), 4);
+        assert_eq!(l.get("03.minhash.max_bucket"), 9);
+        assert_eq!(l.0.len(), 2);
+    }
+
+    #[test]
+    fn merge_totals_completed_ranks_and_drops_work_unless_kept() {
+        let out = scratch("merge");
+        let info = RunInfo {
+            name: "t".into(),
+            config_hash: "0".into(),
+            stages: vec![("docs-0".into(), 2), ("merge".into(), 1)],
+            pipeline: serde_json::Value::Null,
+        };
+        write_atomic(&RunInfo::path(&out), &serde_json::to_vec(&info).unwrap()).unwrap();
+        let stage = Stage {
+            name: "docs-0".into(),
+            ranks: 2,
+            kind: StageKind::Docs { segment: 0 },
+        };
+        for (rank, docs) in [(0, 5), (1, 7)] {
+            let mut rs = RankStats::default();
+            rs.counters.add("ingest.docs", docs);
+            finish_rank(&out, &stage, rank, rs, Instant::now()).unwrap();
+        }
+        std::fs::create_dir_all(out.join("work/spool-0")).unwrap();
+        merge_run(&out, true).unwrap();
+        assert!(out.join("work").exists());
+        merge_run(&out, false).unwrap();
+        assert!(!out.join("work").exists());
+        let merged: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("stats.json")).unwrap()).unwrap();
+        assert_eq!(merged["docs_in"], 12);
+        assert_eq!(merged["complete"], true);
+        assert!(out.join("manifest.json").exists());
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
