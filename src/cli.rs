@@ -9,21 +9,36 @@ use crate::config::Pipeline;
 use crate::run::stages::Plan;
 use crate::run::{self, RunOpts};
 pub(crate) use crate::verbs::{RunArgs, load};
-use crate::verbs::{inspect, plan, report, slurm, stats, train};
+use crate::verbs::{inspect, plan, report, slurm, stats, summary, train};
+
+const EXAMPLES: &str = "\
+Examples:
+  skypile run pipelines/quickstart.yaml
+  skypile run pipelines/skypile.yaml --input 'crawl/*.warc.gz' --output out/run1 --tasks 8
+  skypile run pipelines/extract.yaml --input big.warc.gz --limit 100 --set output.format=jsonl
+  zcat docs.jsonl.gz | skypile run pipelines/dedup.yaml --input - --output out/dd
+  skypile stats out/run1; skypile report out/run1; skypile inspect out/run1 --lang zh
+
+Exit status: 0 success, 1 runtime error, 2 usage or configuration error,
+3 run complete but damaged input was skipped (counted as ingest.bad_* in stats.json).";
 
 #[derive(Parser, Debug)]
 #[command(
     name = "skypile",
     version,
-    about = "Web archives -> clean, deduplicated, token-counted bilingual (zh+en) Parquet"
+    about = "Web archives -> clean, deduplicated, token-counted bilingual (zh+en) Parquet",
+    after_help = EXAMPLES
 )]
 pub struct Cli {
-    /// More log output (-v info is the default; -vv debug).
+    /// More log output: -v debug, -vv trace (flags win over RUST_LOG).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
-    /// Only warnings and errors.
+    /// Only warnings and errors: no progress bar, no run summary.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Colour in log lines.
+    #[arg(long, value_enum, default_value_t = clap::ColorChoice::Auto, global = true)]
+    pub color: clap::ColorChoice,
     #[command(subcommand)]
     pub cmd: Cmd,
 }
@@ -32,12 +47,20 @@ pub struct Cli {
 pub enum Cmd {
     /// Run a pipeline (all stages, resuming where a previous attempt stopped).
     Run(RunArgs),
-    /// Check a pipeline YAML (keys, types, values, files it names) without running it.
-    Validate { pipeline: PathBuf },
+    /// Check a pipeline YAML (keys, types, values, files and inputs it names) without running it.
+    Validate {
+        /// Pipeline YAML.
+        #[arg(value_name = "PIPELINE.yaml")]
+        pipeline: PathBuf,
+        /// Inputs to check instead of `input.paths`.
+        #[arg(long, num_args = 1.., value_name = "PATH")]
+        input: Vec<String>,
+    },
     /// Print stages, tasks and resource estimates before a run.
     Plan(RunArgs),
     /// Merge per-rank stats of an output directory and print the funnel.
     Stats {
+        /// Output folder of a run.
         dir: PathBuf,
         /// Print the merged JSON instead of the table.
         #[arg(long)]
@@ -47,8 +70,10 @@ pub enum Cmd {
     Inspect(inspect::InspectArgs),
     /// Write a self-contained HTML report of a run.
     Report {
+        /// Output folder of a run.
         dir: PathBuf,
-        #[arg(short, long)]
+        /// Where to write the HTML (default DIR/report.html).
+        #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
     /// Write (and submit) Slurm job arrays for a pipeline.
@@ -56,58 +81,90 @@ pub enum Cmd {
     /// Train a model (`classifier`: fastText-compatible quality or language-ID classifier).
     #[command(subcommand)]
     Train(train::TrainCmd),
+    /// Print a shell completion script: `skypile completions bash > /etc/bash_completion.d/skypile`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    let level = if cli.quiet {
-        "warn"
-    } else {
-        match cli.verbose {
-            0 | 1 => "info",
-            _ => "debug",
-        }
+    // -q / -v decide; RUST_LOG only when neither is given
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => Some("warn"),
+        (false, 0) => None,
+        (false, 1) => Some("debug"),
+        _ => Some("trace"),
     };
-    run::logging::init(level);
-    match dispatch(cli.cmd) {
-        Ok(()) => 0,
+    run::logging::init(level, cli.color);
+    run::set_quiet(cli.quiet);
+    match dispatch(cli.cmd, cli.quiet) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            2
+            if e.downcast_ref::<crate::config::UsageError>().is_some() {
+                2
+            } else {
+                1
+            }
         }
     }
 }
 
-fn dispatch(cmd: Cmd) -> Result<()> {
+fn dispatch(cmd: Cmd, quiet: bool) -> Result<i32> {
     match cmd {
-        Cmd::Run(args) => {
-            let p = load(&args)?;
-            run::run(
-                &p,
-                &RunOpts {
-                    task: args.task,
-                    stage: args.stage.clone(),
-                },
-            )
-        }
-        Cmd::Validate { pipeline } => {
-            let p = Pipeline::load(&pipeline)?;
-            let plan = Plan::build(&p)?;
-            for w in p.warnings() {
-                eprintln!("warning: {w}"); // h/dedup (#23)
+        Cmd::Run(mut args) => {
+            let t = std::time::Instant::now();
+            let p = load(&mut args)?;
+            let opts = RunOpts {
+                task: args.task,
+                stage: args.stage.clone(),
+                overwrite: args.overwrite,
+            };
+            let Some(rs) = run::run(&p, &opts)? else {
+                return Ok(0);
+            };
+            if !quiet {
+                let jsonl = p.output.format == crate::config::OutputFormat::Jsonl;
+                print!(
+                    "{}",
+                    summary::render(&rs, &p.output.dir, t.elapsed().as_secs_f64(), jsonl)
+                );
             }
+            Ok(if summary::damaged(&rs).is_empty() {
+                0
+            } else {
+                summary::EXIT_DAMAGED
+            })
+        }
+        Cmd::Validate { pipeline, input } => {
+            let mut p = Pipeline::load(&pipeline).map_err(crate::config::usage_error)?;
+            p.override_with(&input, None, None, None);
+            let plan = Plan::build(&p).map_err(crate::config::usage_error)?;
+            for w in p.warnings() {
+                eprintln!("warning: {w}");
+            }
+            let inputs = if p.input.paths.is_empty() {
+                eprintln!("warning: no inputs: set `input.paths` or pass --input to `run`");
+                0
+            } else {
+                skypile_ingest::list_inputs(&p.input.paths)
+                    .map_err(crate::config::usage_error)?
+                    .len()
+            };
             println!(
-                "{}: OK ({} steps, {} stages, {} output columns)",
+                "{}: OK ({} steps, {} stages, {} output columns, {inputs} input files)",
                 pipeline.display(),
                 p.steps.len(),
                 plan.stages.len(),
                 plan.columns.len()
             );
-            Ok(())
+            Ok(0)
         }
-        Cmd::Plan(args) => {
-            let p = load(&args)?;
-            plan::print(&p)
+        Cmd::Plan(mut args) => {
+            let p = load(&mut args)?;
+            plan::print(&p).map(|_| 0)
         }
         Cmd::Stats { dir, json } => {
             let (rs, _) = crate::output::stats::merge(&dir)?;
@@ -116,11 +173,21 @@ fn dispatch(cmd: Cmd) -> Result<()> {
             } else {
                 print!("{}", stats::render(&rs));
             }
-            Ok(())
+            Ok(0)
         }
-        Cmd::Inspect(args) => inspect::run(&args),
-        Cmd::Report { dir, output } => report::run(&dir, output.as_deref()),
-        Cmd::Slurm(args) => slurm::run(&args),
-        Cmd::Train(cmd) => train::run(&cmd),
+        Cmd::Inspect(args) => inspect::run(&args).map(|_| 0),
+        Cmd::Report { dir, output } => report::run(&dir, output.as_deref()).map(|_| 0),
+        Cmd::Slurm(args) => slurm::run(&args).map(|_| 0),
+        Cmd::Train(cmd) => train::run(&cmd).map(|_| 0),
+        Cmd::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "skypile",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
     }
 }

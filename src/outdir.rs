@@ -7,7 +7,9 @@
 //! DIR/data/part-<rank>-<n>.parquet kept docs           DIR/removed/docs<k>-<rank>-<n>.parquet
 //! DIR/stats/<stage>/<rank>.json    counters of one rank (written before its completion marker)
 //! DIR/completions/<stage>/<rank>   present = that rank is done and its outputs are in place
-//! DIR/work/                        spools and dedup intermediates (deleted after merge)
+//! DIR/leases/<stage>/<rank>        held while a process runs that rank (a second one refuses)
+//! DIR/work/                        spools and dedup intermediates (deleted after merge; only
+//!                                  when `work/.skypile` says skypile made the folder)
 //! DIR/stats.json, DIR/manifest.json  merged, written by the `merge` stage
 //! ```
 
@@ -38,6 +40,10 @@ pub struct RunInfo {
     /// The configuration that produced the output (steps and thresholds, for reports).
     #[serde(default)]
     pub pipeline: serde_json::Value,
+    /// The expanded input list (path, size) the ranks were assigned from: a relaunch with
+    /// another list would re-map `file % tasks` and skip or repeat files.
+    #[serde(default)]
+    pub inputs: Vec<(String, u64)>,
 }
 
 impl RunInfo {
@@ -102,19 +108,131 @@ pub fn spool_path(out: &Path, segment: usize, task: usize) -> PathBuf {
         .join(format!("{task:05}.bin"))
 }
 
-/// Write bytes to `path` atomically (unique tmp name, so concurrent ranks never collide).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d)
-            .with_context(|| format!("cannot create {}: check permissions", d.display()))?;
+/// Write bytes to `path` atomically and durably (unique temp name, fsync, rename, fsync dir).
+pub use skypile_core::durable::write_atomic;
+
+/// Held by the one process that runs rank `rank` of `stage` (see `skypile_core::lease`).
+pub fn lease_path(out: &Path, stage: &str, rank: usize) -> PathBuf {
+    out.join("leases").join(stage).join(format!("{rank:05}"))
+}
+
+/// `DIR/work/`, and the file that marks it as made by skypile (only then may merge delete it).
+pub fn work_dir(out: &Path) -> (PathBuf, PathBuf) {
+    let w = out.join("work");
+    let marker = w.join(".skypile");
+    (w, marker)
+}
+
+/// Everything a run writes in its output folder (what `--overwrite` removes; nothing else).
+pub const RUN_ENTRIES: &[&str] = &[
+    "data",
+    "removed",
+    "stats",
+    "completions",
+    "leases",
+    "logs",
+    "slurm",
+    "run.json",
+    "stats.json",
+    "manifest.json",
+    "report.html",
+];
+
+/// (path, size) of each input, as `run.json` pins them.
+pub fn input_pins(inputs: &[PathBuf]) -> Vec<(String, u64)> {
+    inputs
+        .iter()
+        .map(|p| {
+            let size = std::fs::metadata(p).map_or(0, |m| m.len());
+            (p.to_string_lossy().into_owned(), size)
+        })
+        .collect()
+}
+
+/// What differs between the pinned input list and this launch's (empty: the same).
+pub fn input_changes(old: &[(String, u64)], new: &[(String, u64)]) -> Vec<String> {
+    let o: BTreeMap<&str, u64> = old.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+    let n: BTreeMap<&str, u64> = new.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+    let mut out = Vec::new();
+    for (p, size) in &n {
+        match o.get(p) {
+            None => out.push(format!("added {p}")),
+            Some(s) if s != size => out.push(format!("{p} changed size ({s} -> {size} bytes)")),
+            _ => {}
+        }
     }
-    let tmp = PathBuf::from(format!("{}.{}.tmp", path.display(), std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| {
-        format!(
-            "cannot write {}: check permissions and disk space",
-            tmp.display()
-        )
-    })?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {}", tmp.display()))?;
-    Ok(())
+    out.extend(
+        o.keys()
+            .filter(|p| !n.contains_key(*p))
+            .map(|p| format!("missing {p}")),
+    );
+    out
+}
+
+/// Paths (`steps[3].c4.min_words`) where two pipeline fingerprints differ, at most `max`.
+pub fn config_changes(old: &serde_json::Value, new: &serde_json::Value, max: usize) -> Vec<String> {
+    fn walk(a: &serde_json::Value, b: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+        use serde_json::Value::{Array, Object};
+        match (a, b) {
+            (Object(x), Object(y)) => {
+                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for k in keys {
+                    let null = serde_json::Value::Null;
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(
+                        x.get(k).unwrap_or(&null),
+                        y.get(k).unwrap_or(&null),
+                        &p,
+                        out,
+                    );
+                }
+            }
+            (Array(x), Array(y)) if x.len() == y.len() => {
+                for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                    walk(u, v, &format!("{path}[{i}]"), out);
+                }
+            }
+            (x, y) if x != y => out.push(format!("{path}: {x} -> {y}")),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(old, new, "", &mut out);
+    out.truncate(max);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_changes_name_added_missing_and_resized_files() {
+        let old = vec![("a".to_string(), 1), ("b".to_string(), 2)];
+        let new = vec![
+            ("a".to_string(), 1),
+            ("b".to_string(), 3),
+            ("c".to_string(), 4),
+        ];
+        assert_eq!(
+            input_changes(&old, &new),
+            ["b changed size (2 -> 3 bytes)", "added c"]
+        );
+        assert_eq!(
+            input_changes(&new, &old),
+            ["b changed size (3 -> 2 bytes)", "missing c"]
+        );
+        assert!(input_changes(&old, &old).is_empty());
+    }
+
+    #[test]
+    fn config_changes_name_the_key() {
+        let a = serde_json::json!({"steps": [{"c4": {"min_words": 5}}], "tasks": 2});
+        let b = serde_json::json!({"steps": [{"c4": {"min_words": 6}}], "tasks": 2});
+        assert_eq!(config_changes(&a, &b, 5), ["steps[0].c4.min_words: 5 -> 6"]);
+    }
 }

@@ -20,9 +20,11 @@ fn run(pipeline: &str, out: &Path, extra: &[&str]) {
         .args(extra)
         .output()
         .unwrap();
+    // 3: complete, but damaged input was skipped (the shared WARCs hold broken files on purpose)
     assert!(
-        o.status.success(),
-        "{pipeline} {extra:?}: {}",
+        matches!(o.status.code(), Some(0 | 3)),
+        "{pipeline} {extra:?}: {:?} {}",
+        o.status,
         String::from_utf8_lossy(&o.stderr)
     );
 }

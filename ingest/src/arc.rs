@@ -10,7 +10,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::record::Core;
+use crate::record::{Core, is_ws};
 use crate::select;
 use crate::{Events, InputConfig};
 
@@ -48,7 +48,13 @@ fn parse_header(line: &[u8], version: u8) -> Option<Header> {
     }
     let url = tokens.get(..url_end)?.join(" ");
     let date = *tokens.get(date_at)?;
-    if !url.contains(':') || date.len() < 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+    let scheme = url.split(':').next().unwrap_or_default();
+    let scheme_ok = url.contains(':')
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+    if !scheme_ok || date.len() < 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let len = tokens.last()?.parse().ok();
@@ -85,11 +91,14 @@ fn line_end(d: &[u8]) -> Option<usize> {
 
 /// Start of the first whole line after a newline in `d` (never 0) that is an ARC header.
 fn find_header(d: &[u8], version: u8) -> Option<usize> {
-    memchr::memchr_iter(b'\n', d).map(|i| i + 1).find(|&s| {
-        let rest = d.get(s..).unwrap_or_default();
-        line_end(rest)
-            .is_some_and(|e| parse_header(rest.get(..e).unwrap_or_default(), version).is_some())
-    })
+    memchr::memchr_iter(b'\n', d)
+        .map(|i| i + 1)
+        .find(|&s| is_header(d.get(s..).unwrap_or_default(), version))
+}
+
+/// `d` starts with a whole ARC header line.
+fn is_header(d: &[u8], version: u8) -> bool {
+    line_end(d).is_some_and(|e| parse_header(d.get(..e).unwrap_or_default(), version).is_some())
 }
 
 fn step(c: &mut Core, version: &mut u8) {
@@ -144,18 +153,25 @@ fn step(c: &mut Core, version: &mut u8) {
         return;
     }
     let v = *version;
+    if let Some(i) = c.member_inside(start, need, |d| is_header(d, v)) {
+        c.out
+            .push_back(rec.skip("bad_length", "ARC length runs into the next gzip member"));
+        c.s.consume(i);
+        return;
+    }
     let next_ok = c.followed_by_record(need, |d, at_end| match line_end(d) {
         Some(e) => Some(parse_header(d.get(..e).unwrap_or_default(), v).is_some()),
         None if at_end => Some(d.is_empty()),
         None => (d.len() >= MAX_LINE).then_some(false),
     });
-    if !next_ok {
+    // Records are separated by a newline: content running straight into a header line means
+    // the length ended inside that line (a bogus length), not at a record boundary.
+    let separated = c.s.data().get(need).is_none_or(|&b| is_ws(b));
+    if !next_ok || !separated {
         // A length too long by a little runs into the next record: resume at its header.
-        if let Some(i) =
-            c.s.data()
-                .get(lend - 1..need)
-                .and_then(|d| find_header(d, v))
-        {
+        // The header may start inside the content and end after it.
+        let found = c.s.data().get(lend - 1..).and_then(|d| find_header(d, v));
+        if let Some(i) = found.filter(|&i| i < need - (lend - 1)) {
             c.out
                 .push_back(rec.skip("bad_length", "ARC length runs into the next record"));
             c.s.consume(lend - 1 + i);

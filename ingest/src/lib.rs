@@ -1,8 +1,10 @@
 //! skypile-ingest: streaming readers that turn input files into [`Doc`]s.
 //!
 //! Every reader yields [`Event`]s: a document, or a skipped/malformed record with a reason the
-//! runner counts as `ingest.<reason>`. Readers never panic and never stop at the first bad
-//! record: bad input is data.
+//! runner counts as `ingest.<reason>`. Readers never panic, never hang and never stop at a bad
+//! record: bad input is data. A stream that cannot go on (a cut `.jsonl.gz`, an I/O error)
+//! ends its file with one event after every record before it; over-long or mis-sized records
+//! cost themselves only. The reasons and what follows each are listed in README.md.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,9 @@ pub mod select;
 pub use select::decode_deferred;
 pub mod stream;
 pub mod warc;
+mod warnings;
+
+pub use warnings::Warnings;
 
 /// Input formats. `auto` picks by extension and, failing that, by the first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -121,7 +126,10 @@ pub fn list_inputs(paths: &[String]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         let path = Path::new(p);
-        if path.is_dir() {
+        if p == "-" {
+            // JSONL on standard input (`zcat x.jsonl.gz | skypile run ... --input -`)
+            out.push(path.to_path_buf());
+        } else if path.is_dir() {
             walk(path, &mut out).with_context(|| format!("reading input directory {p}"))?;
         } else if path.is_file() {
             out.push(path.to_path_buf());
@@ -179,7 +187,9 @@ pub fn detect_format(path: &Path, forced: Format) -> Format {
     }
     let name = path.to_string_lossy().to_lowercase();
     let base = name.trim_end_matches(".gz").trim_end_matches(".zst");
-    if base.ends_with(".jsonl") || base.ends_with(".json") || base.ends_with(".ndjson") {
+    if name == "-" {
+        Format::Jsonl
+    } else if base.ends_with(".jsonl") || base.ends_with(".json") || base.ends_with(".ndjson") {
         Format::Jsonl
     } else if base.ends_with(".parquet") {
         Format::Parquet
@@ -218,11 +228,28 @@ fn sniff_format(path: &Path) -> Format {
 /// which the runner counts as `ingest.bad_file`; a panic inside a decoder while opening becomes
 /// such an error too (the runner's panic guard only covers reading).
 pub fn open(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
-    guard(|| open_unguarded(path, file_idx, cfg))
-        .with_context(|| format!("{}: damaged or unreadable input", path.display()))
+    guard(|| open_unguarded(path, file_idx, cfg)).map_err(|e| {
+        if e.is::<Panicked>() {
+            e.context(format!("{}: damaged input", path.display()))
+        } else {
+            e
+        }
+    })
 }
 
-/// Run `f`, turning a panic into an error.
+/// The error [`guard`] returns for a panic.
+#[derive(Debug)]
+pub(crate) struct Panicked(String);
+
+impl std::fmt::Display for Panicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "decoder panicked: {}", self.0)
+    }
+}
+
+impl std::error::Error for Panicked {}
+
+/// Run `f`, turning a panic into an error ([`Panicked`]).
 ///
 /// - Third-party decoders (parquet's footer and page decoding) are not guaranteed panic-free
 ///   on damaged bytes; a panic there must cost one file or row group, not the run.
@@ -235,7 +262,7 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
                 .map(|s| s.to_string())
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            bail!("decoder panicked: {msg}")
+            Err(Panicked(msg).into())
         }
     }
 }
@@ -255,6 +282,12 @@ fn open_unguarded(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Event
 
 /// Open a file for reading, transparently decompressing `.gz` (all members) and `.zst`.
 pub fn open_decompressed(path: &Path) -> Result<Box<dyn std::io::BufRead + Send>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            std::io::stdin(),
+        )));
+    }
     let f =
         std::fs::File::open(path).with_context(|| format!("opening input {}", path.display()))?;
     let name = path.to_string_lossy();
@@ -272,4 +305,21 @@ pub fn open_decompressed(path: &Path) -> Result<Box<dyn std::io::BufRead + Send>
         Box::new(std::io::BufReader::with_capacity(1 << 16, f))
     };
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A decoder panic becomes an error the runner counts (`bad_file` / `bad_parquet`), with
+    /// the panic's message; errors pass through as they are.
+    #[test]
+    fn guard_turns_panics_into_errors() {
+        let e = guard(|| -> Result<()> { panic!("thrift list too long") }).unwrap_err();
+        assert!(e.is::<Panicked>());
+        assert!(e.to_string().contains("thrift list too long"), "{e}");
+        let e = guard(|| -> Result<()> { bail!("plain error") }).unwrap_err();
+        assert!(!e.is::<Panicked>() && e.to_string() == "plain error");
+        assert_eq!(guard(|| Ok(7)).unwrap(), 7);
+    }
 }

@@ -141,15 +141,13 @@ impl Groups {
             .filter_map(|&c| rg.columns().get(c))
             .map(|c| c.uncompressed_size().max(0))
             .fold(0i64, i64::saturating_add);
-        let per_row = (bytes / rg.num_rows().max(1)).max(1);
-        let batch = (BATCH_BYTES / per_row).clamp(1, 1024) as usize;
         Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(
             self.file.try_clone()?,
             self.meta.clone(),
         )
         .with_projection(self.mask.clone())
         .with_row_groups(vec![g])
-        .with_batch_size(batch)
+        .with_batch_size(batch_rows(bytes, rg.num_rows()))
         .build()?)
     }
 
@@ -175,6 +173,13 @@ impl Groups {
             ),
         )
     }
+}
+
+/// Rows per batch for a row group of `rows` rows whose read columns decode to `bytes`:
+/// about [`BATCH_BYTES`] per batch, 1 to 1024 rows (the footer's sizes may be damaged).
+fn batch_rows(bytes: i64, rows: i64) -> usize {
+    let per_row = (bytes.max(0) / rows.max(1)).max(1);
+    (BATCH_BYTES / per_row).clamp(1, 1024) as usize
 }
 
 /// Turns a batch's cells into events.
@@ -264,6 +269,18 @@ mod tests {
     use arrow_array::Int64Array;
     use arrow_schema::{DataType, Field, Schema};
     use std::sync::Arc;
+
+    #[test]
+    fn batches_are_cut_by_decoded_bytes() {
+        assert_eq!(
+            batch_rows(1000 * 1024, 1000),
+            1024,
+            "small rows: full batches"
+        );
+        assert_eq!(batch_rows(100 << 20, 100), 64, "1 MiB rows: 64 MiB batches");
+        assert_eq!(batch_rows(10 << 30, 2), 1, "5 GiB rows: one at a time");
+        assert_eq!(batch_rows(-5, 0), 1024, "damaged sizes stay in range");
+    }
 
     #[test]
     fn reads_text_column_in_batches() {

@@ -180,6 +180,23 @@ impl Core {
         }
     }
 
+    /// One gzip member per record: a record that starts a member and whose `need` bytes run
+    /// past the start of another member where `is_start` sees a record had a wrong length.
+    /// Returns that member's index in the data (the record starts at the current offset).
+    pub fn member_inside(
+        &mut self,
+        start: u64,
+        need: usize,
+        is_start: impl Fn(&[u8]) -> bool,
+    ) -> Option<usize> {
+        if !self.s.gzip || self.s.locate(start).1 != 0 {
+            return None;
+        }
+        let m = self.s.member_after(start)?;
+        let i = usize::try_from(m.checked_sub(self.s.offset())?).ok()?;
+        (i < need && is_start(self.s.data().get(i..)?)).then_some(i)
+    }
+
     /// After a record's content ends at `p` (an index into the buffered data): is there only
     /// whitespace/NUL padding, then what `looks(rest, at_end)` accepts? `looks` returns `None`
     /// when it needs more bytes (never when `at_end`).
@@ -261,8 +278,15 @@ impl Core {
     /// After a record's last byte at decompressed offset `end`: if the gzip member holding it
     /// failed its CRC/length check, the record is not trustworthy. Returns the reason and
     /// crosses the break (it is then reported through this record only).
+    ///
+    /// - A member cut short by the end of the file is not corrupt: what inflated before the
+    ///   cut is intact, so whole records in it are kept (a cut whole-file `.warc.gz` keeps
+    ///   every record before the cut).
     pub fn tainted(&mut self, start: u64, end: u64) -> Option<(&'static str, String)> {
         let b = self.s.pending_break()?;
+        if b.reason == "bad_gzip_truncated" && end <= b.at {
+            return None;
+        }
         if b.member_start < end && b.at > start && b.member_start < b.at {
             let r = (b.reason, b.detail.clone());
             self.s.cross_break();

@@ -103,6 +103,9 @@ pub struct Stream {
     eof: bool,
     /// Scanning for a new member after a failure: further failures are part of the same break.
     resyncing: bool,
+    /// An I/O error happened: once its break is crossed the stream ends (a failing disk
+    /// would fail every later read too, one event each, forever).
+    dead: bool,
     pub gzip: bool,
 }
 
@@ -129,6 +132,7 @@ impl Stream {
             brk: None,
             eof: false,
             resyncing: false,
+            dead: false,
             gzip,
         })
     }
@@ -168,6 +172,10 @@ impl Stream {
         if self.exhausted() {
             return false;
         }
+        if self.dead {
+            self.eof = true;
+            return false;
+        }
         if self.pos > 0 && (self.pos >= self.end / 2 || self.end + CHUNK > self.buf.len()) {
             self.buf.copy_within(self.pos..self.end, 0);
             self.end -= self.pos;
@@ -198,6 +206,7 @@ impl Stream {
                 member_failed,
             } => {
                 let at = self.base + len as u64;
+                self.dead = reason == "bad_read";
                 let member_start = if member_failed {
                     self.members.back().map_or(at, |m| m.0)
                 } else {
@@ -392,8 +401,10 @@ fn scan_member(r: &mut Counting) -> io::Result<(bool, u64)> {
                 Some(i) => {
                     let at = from + i;
                     let rest = buf.get(at..).unwrap_or_default();
-                    // A header cut by the buffer end: stop here and let the next fill decide.
-                    if rest.len() < 4 || is_member_start(rest) {
+                    // A header cut by the buffer end is a prefix `is_member_start` accepts; the
+                    // decoder then reads on. (Stopping at any short tail looped forever on a
+                    // file ending in `1f 00`: it is never a member, and no fill makes it one.)
+                    if is_member_start(rest) {
                         break Some(at);
                     }
                     from = at + 1;
@@ -465,5 +476,27 @@ mod tests {
             s.locate(out.len() as u64 - 1),
             (file.len() as u64 - c.len() as u64, 5)
         );
+    }
+
+    /// A file ending in a stray `1f` byte that is not a member header looped forever (found by
+    /// tests/fuzz_inputs.rs on a cut real WARC).
+    #[test]
+    fn stray_gzip_magic_byte_at_the_end_is_garbage() {
+        let dir = std::env::temp_dir().join(format!("skypile-stream-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for tail in [&b"\x1f\x00"[..], b"\x1f\x8b\x09", b"\x1f", b"\x1f\x8b"] {
+            let p = dir.join("tail.gz");
+            std::fs::write(&p, [gz(b"first;"), tail.to_vec()].concat()).unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut s = Stream::open(&p).unwrap();
+                let _ = tx.send(read_all(&mut s));
+            });
+            let (out, brks) = rx
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("tail {tail:?}: no end"));
+            assert_eq!(out, b"first;");
+            assert_eq!(brks.len(), 1, "tail {tail:?}: {brks:?}");
+        }
     }
 }

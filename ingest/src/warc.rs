@@ -153,8 +153,24 @@ fn step(c: &mut Core) {
         }
         return;
     }
-    if !next_is_record(c, need) {
-        if let Some(i) = c.s.data().get(hlen..need).and_then(find_warc) {
+    if let Some(i) = c.member_inside(start, need, |d| d.starts_with(b"WARC/")) {
+        c.out.push_back(rec.skip(
+            "bad_length",
+            "Content-Length runs into the next gzip member",
+        ));
+        c.s.consume(i);
+        return;
+    }
+    // A record ends in CRLF CRLF. One whose length ends anywhere else (in the padding before
+    // a later record, say) and whose content holds a `WARC/` line most likely swallowed
+    // records: resume at that line (found by tests/fuzz_inputs.rs: a length landing in a later
+    // record's trailer passed `next_is_record` and lost the records in between).
+    c.s.ensure(need + 4);
+    let standard_end = c.s.data().get(need..need + 4) == Some(b"\r\n\r\n");
+    if !standard_end || !next_is_record(c, need) {
+        // The `WARC/` may start inside the content and end after it.
+        let found = c.s.data().get(hlen..).and_then(find_warc);
+        if let Some(i) = found.filter(|&i| i < need - hlen) {
             c.out
                 .push_back(rec.skip("bad_length", "Content-Length runs into the next record"));
             c.s.consume(hlen + i);

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use skypile_ingest::InputConfig;
 
+pub(crate) mod overrides;
 pub(crate) mod slurm;
 pub(crate) mod steps;
 
@@ -105,7 +106,48 @@ impl Default for OutputConfig {
     }
 }
 
+/// A bad command line or configuration (exit status 2), as opposed to a failure while running
+/// (exit status 1).
+#[derive(Debug)]
+pub struct UsageError(pub anyhow::Error);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Mark an error as the user's configuration or command line (exit status 2).
+pub fn usage_error(e: anyhow::Error) -> anyhow::Error {
+    anyhow::Error::new(UsageError(e))
+}
+
 impl Pipeline {
+    /// Load a pipeline YAML with `--set KEY=VALUE` overrides applied (errors are usage errors).
+    pub fn load_with(path: &Path, sets: &[String]) -> Result<Pipeline> {
+        if sets.is_empty() {
+            return Self::load(path).map_err(usage_error);
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read pipeline {}: check the path", path.display()))
+            .map_err(usage_error)?;
+        let mut tree: serde_json::Value = serde_saphyr::from_str(&text)
+            .map_err(|e| usage_error(anyhow::anyhow!("{}: {e}", path.display())))?;
+        overrides::apply(&mut tree, sets).map_err(usage_error)?;
+        let mut p: Pipeline = serde_json::from_value(tree).map_err(|e| {
+            usage_error(anyhow::anyhow!(
+                "{} with --set overrides: {e}",
+                path.display()
+            ))
+        })?;
+        p.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        p.check()
+            .map_err(|e| usage_error(anyhow::anyhow!("{}: {e}", path.display())))?;
+        Ok(p)
+    }
+
     pub fn load(path: &Path) -> Result<Pipeline> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read pipeline {}: check the path", path.display()))?;

@@ -5,3 +5,44 @@ pub(crate) mod jsonl;
 pub(crate) mod shards;
 pub(crate) mod stats;
 pub(crate) mod writer;
+
+use std::path::Path;
+
+use anyhow::Result;
+use skypile_core::Column;
+
+use crate::config::{OutputConfig, OutputFormat};
+use crate::outdir::ShardInfo;
+use writer::Row;
+
+/// Shards of kept or removed docs in the run's `output.format`.
+pub enum ShardWriter {
+    Parquet(writer::ParquetShards),
+    Jsonl(jsonl::JsonlShards),
+}
+
+impl ShardWriter {
+    pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
+        Ok(match cfg.format {
+            OutputFormat::Parquet => {
+                Self::Parquet(writer::ParquetShards::new(dir, prefix, cfg, columns)?)
+            }
+            OutputFormat::Jsonl => Self::Jsonl(jsonl::JsonlShards::new(dir, prefix, cfg, columns)?),
+        })
+    }
+
+    pub fn write(&mut self, row: Row) -> Result<()> {
+        match self {
+            Self::Parquet(w) => w.write(row),
+            Self::Jsonl(w) => w.write(row),
+        }
+    }
+
+    /// Flush everything and close the last shard. Returns the shards written.
+    pub fn finish(self) -> Result<Vec<ShardInfo>> {
+        match self {
+            Self::Parquet(w) => w.finish(),
+            Self::Jsonl(w) => w.finish(),
+        }
+    }
+}

@@ -21,7 +21,7 @@ use parquet::file::properties::WriterProperties;
 use skypile_core::durable::{commit, unique_tmp_path};
 use skypile_core::{ColType, Column, Doc, Value};
 
-use crate::config::{OutputConfig, OutputFormat};
+use crate::config::OutputConfig;
 use crate::outdir::ShardInfo;
 
 /// Columns every output has, in this order, before the step columns.
@@ -227,38 +227,6 @@ impl ParquetShards {
     fn to_batch(&self, rows: &[Row]) -> Result<RecordBatch> {
         let arrays: Vec<ArrayRef> = self.columns.iter().map(|c| column_array(c, rows)).collect();
         Ok(RecordBatch::try_new(self.schema.clone(), arrays)?)
-    }
-}
-
-/// Shards of kept or removed docs in the run's `output.format`.
-pub enum ShardWriter {
-    Parquet(ParquetShards),
-    Jsonl(super::jsonl::JsonlShards),
-}
-
-impl ShardWriter {
-    pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
-        Ok(match cfg.format {
-            OutputFormat::Parquet => Self::Parquet(ParquetShards::new(dir, prefix, cfg, columns)?),
-            OutputFormat::Jsonl => {
-                Self::Jsonl(super::jsonl::JsonlShards::new(dir, prefix, cfg, columns)?)
-            }
-        })
-    }
-
-    pub fn write(&mut self, row: Row) -> Result<()> {
-        match self {
-            Self::Parquet(w) => w.write(row),
-            Self::Jsonl(w) => w.write(row),
-        }
-    }
-
-    /// Flush everything and close the last shard. Returns the shards written.
-    pub fn finish(self) -> Result<Vec<ShardInfo>> {
-        match self {
-            Self::Parquet(w) => w.finish(),
-            Self::Jsonl(w) => w.finish(),
-        }
     }
 }
 

@@ -17,7 +17,8 @@ use super::progress::Progress;
 use super::reader::{SPOOL_KIND, SPOOL_VERSION, Source, doc_bytes, read_batches};
 use super::stages::{NamedGlobal, Plan};
 use crate::outdir::{ShardInfo, spool_path};
-use crate::output::writer::{Dropped, Row, ShardWriter};
+use crate::output::ShardWriter;
+use crate::output::writer::{Dropped, Row};
 use crate::tokens::Tokenizer;
 
 pub struct DocStageCtx<'a> {

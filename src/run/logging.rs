@@ -18,7 +18,8 @@ impl Write for Tee {
                 let _ = f.write_all(buf);
             }
         }
-        std::io::stderr().write_all(buf)?;
+        // a progress bar on the terminal is cleared around the line instead of garbling it
+        super::progress::suspend(|| std::io::stderr().write_all(buf))?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -26,9 +27,23 @@ impl Write for Tee {
     }
 }
 
-pub fn init(level: &str) {
-    let filter = format!("{level},html5ever=error,markup5ever=error,selectors=error");
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(filter))
+/// Log to stderr: `level` from -q/-v when given, else `RUST_LOG`, else info for skypile.
+/// Noisy HTML-parser crates stay at errors either way.
+pub fn init(level: Option<&str>, color: clap::ColorChoice) {
+    let quiet_deps = "html5ever=error,markup5ever=error,selectors=error";
+    let filter = match (level, std::env::var("RUST_LOG")) {
+        (Some(l), _) => format!("{l},{quiet_deps}"),
+        (None, Ok(env)) if !env.trim().is_empty() => env,
+        (None, _) => format!("info,{quiet_deps}"),
+    };
+    let style = match color {
+        clap::ColorChoice::Always => env_logger::WriteStyle::Always,
+        clap::ColorChoice::Never => env_logger::WriteStyle::Never,
+        clap::ColorChoice::Auto => env_logger::WriteStyle::Auto,
+    };
+    env_logger::Builder::new()
+        .parse_filters(&filter)
+        .write_style(style)
         .format_target(false)
         .target(env_logger::Target::Pipe(Box::new(Tee)))
         .init();

@@ -8,5 +8,6 @@ mod reader;
 pub(crate) mod runner;
 pub(crate) mod stages;
 
+pub(crate) use progress::set_quiet;
 pub(crate) use reader::{BATCH_BYTES, BATCH_DOCS};
 pub(crate) use runner::{RunOpts, run};

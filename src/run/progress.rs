@@ -2,6 +2,8 @@
 //! otherwise (batch jobs, CI), so logs stay readable in Slurm output files.
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -17,9 +19,28 @@ pub struct Progress {
 
 const LOG_EVERY: Duration = Duration::from_secs(10);
 
+/// `-q`: no bar and no periodic progress lines.
+static QUIET: AtomicBool = AtomicBool::new(false);
+/// The bar on screen, so log lines can clear it while they print.
+static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+pub fn set_quiet(q: bool) {
+    QUIET.store(q, Ordering::Relaxed);
+}
+
+/// Run `f` (a write to stderr) with the progress bar hidden, then redraw it.
+pub fn suspend<T>(f: impl FnOnce() -> T) -> T {
+    let bar = BAR.lock().ok().and_then(|g| g.clone());
+    match bar {
+        Some(b) => b.suspend(f),
+        None => f(),
+    }
+}
+
 impl Progress {
     pub fn new(label: &str) -> Self {
-        let bar = if std::io::stderr().is_terminal() {
+        let quiet = QUIET.load(Ordering::Relaxed);
+        let bar = if !quiet && std::io::stderr().is_terminal() {
             let b = ProgressBar::new_spinner();
             b.set_style(
                 ProgressStyle::with_template("{spinner} {prefix} {msg} [{elapsed}]")
@@ -27,6 +48,9 @@ impl Progress {
             );
             b.set_prefix(label.to_string());
             b.enable_steady_tick(Duration::from_millis(200));
+            if let Ok(mut g) = BAR.lock() {
+                *g = Some(b.clone());
+            }
             Some(b)
         } else {
             None
@@ -47,7 +71,7 @@ impl Progress {
         self.bytes += bytes;
         if let Some(b) = &self.bar {
             b.set_message(self.rate());
-        } else if self.last_log.elapsed() >= LOG_EVERY {
+        } else if !QUIET.load(Ordering::Relaxed) && self.last_log.elapsed() >= LOG_EVERY {
             self.last_log = Instant::now();
             log::info!("{}: {}", self.label, self.rate());
         }
@@ -65,8 +89,11 @@ impl Progress {
 
     pub fn finish(&mut self) {
         if let Some(b) = self.bar.take() {
+            if let Ok(mut g) = BAR.lock() {
+                *g = None;
+            }
             b.finish_and_clear();
         }
-        log::info!("{}: done, {}", self.label, self.rate());
+        log::debug!("{}: done, {}", self.label, self.rate());
     }
 }

@@ -51,6 +51,7 @@ pub(super) fn read_batches(
                     }
                 };
                 c.inc("ingest.files");
+                let mut warnings = skypile_ingest::Warnings::new(&path);
                 let mut events = events;
                 loop {
                     // A reader bug on some odd file must not take the whole run down: the rest
@@ -90,9 +91,7 @@ pub(super) fn read_batches(
                             detail,
                         } => {
                             c.inc(&format!("ingest.{reason}"));
-                            if reason.starts_with("bad_") {
-                                log::warn!("{}:{offset}: {reason}: {detail}", path.display());
-                            }
+                            warnings.skip(&reason, offset, &detail);
                         }
                     }
                 }

@@ -11,14 +11,18 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
+use skypile_core::lease::Lease;
 use skypile_core::{Counters, StageCtx};
 
 use super::docstage::{self, DocStageCtx};
 use super::logging;
 use super::stages::{Plan, Stage, StageKind};
 use crate::config::Pipeline;
-use crate::outdir::{RankStats, RunInfo, completion_path, spool_path, stats_path, write_atomic};
-use crate::output::stats;
+use crate::outdir::{
+    RUN_ENTRIES, RankStats, RunInfo, completion_path, config_changes, input_changes, input_pins,
+    lease_path, spool_path, stats_path, work_dir, write_atomic,
+};
+use crate::output::stats::{self, RunStats};
 use crate::tokens::Tokenizer;
 
 #[derive(Debug, Clone, Default)]
@@ -27,14 +31,17 @@ pub struct RunOpts {
     pub task: Option<usize>,
     /// Run only this stage.
     pub stage: Option<String>,
+    /// Delete a previous run's files in the output folder first (`--overwrite`).
+    pub overwrite: bool,
 }
 
 fn is_done(out: &Path, stage: &Stage, rank: usize) -> bool {
     completion_path(out, &stage.name, rank).exists()
 }
 
-pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
-    let mut env = RunEnv::open(p)?;
+/// Run the selected stages; the merged stats when this process ran the `merge` stage.
+pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<Option<RunStats>> {
+    let mut env = RunEnv::open(p, opts.overwrite)?;
     let explicit = opts.stage.is_some();
     for i in selected_stages(&env.plan, opts.stage.as_deref())? {
         let stage = env.plan.stages[i].clone();
@@ -56,12 +63,12 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<()> {
                 stage.name,
                 prev.name
             );
-            return Ok(());
+            return Ok(None);
         }
         let ranks = ranks_to_run(&stage, opts.task, explicit)?;
         env.run_stage(&stage, &ranks)?;
     }
-    Ok(())
+    Ok(env.merged)
 }
 
 /// Indices of the stages to run: the one named, or all in order.
@@ -133,24 +140,31 @@ struct RunEnv<'a> {
     workers: usize,
     /// Docs ranks this process has run (every one after the first gets fresh step instances).
     docs_ranks_run: usize,
+    /// Set by the `merge` stage.
+    merged: Option<RunStats>,
 }
 
 impl<'a> RunEnv<'a> {
     /// Check the output folder against the pipeline and load what the stages share.
-    fn open(p: &'a Pipeline) -> Result<Self> {
+    fn open(p: &'a Pipeline, overwrite: bool) -> Result<Self> {
         if p.output.dir.is_empty() {
             bail!("no output directory: set `output.dir` in the pipeline or pass --output DIR");
         }
         let out = PathBuf::from(&p.output.dir);
         let plan = Plan::build(p)?;
-        let inputs = skypile_ingest::list_inputs(&p.input.paths)?;
+        let inputs =
+            skypile_ingest::list_inputs(&p.input.paths).map_err(crate::config::usage_error)?;
         std::fs::create_dir_all(&out).with_context(|| {
             format!(
                 "cannot create output directory {}: choose a writable --output",
                 out.display()
             )
         })?;
-        check_run_info(&out, p, &plan)?;
+        if overwrite {
+            remove_previous_run(&out)?;
+        }
+        claim_work_dir(&out)?;
+        check_run_info(&out, p, &plan, &inputs)?;
         let workers = if p.workers == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
@@ -167,12 +181,16 @@ impl<'a> RunEnv<'a> {
             inputs,
             workers,
             docs_ranks_run: 0,
+            merged: None,
         })
     }
 
     fn run_stage(&mut self, stage: &Stage, ranks: &[usize]) -> Result<()> {
         match &stage.kind {
-            StageKind::Merge => merge_run(&self.out, self.p.output.keep_work),
+            StageKind::Merge => {
+                self.merged = Some(merge_run(&self.out, self.p.output.keep_work)?);
+                Ok(())
+            }
             StageKind::Reduce { segment, name } => self.reduce_stage(stage, *segment, name, ranks),
             StageKind::Docs { segment } => {
                 for rank in pending(&self.out, stage, ranks) {
@@ -186,6 +204,9 @@ impl<'a> RunEnv<'a> {
 
     fn docs_rank(&mut self, stage: &Stage, segment: usize, rank: usize) -> Result<()> {
         let t = Instant::now();
+        let Some(lease) = take_rank(&self.out, stage, rank)? else {
+            return Ok(());
+        };
         clean_rank_outputs(&self.out, &self.plan, segment, rank)?;
         // Steps may keep per-instance state (seen-sets, once-only counters): every rank gets
         // fresh instances, as a Slurm array element does, so stats never depend on how ranks
@@ -216,7 +237,7 @@ impl<'a> RunEnv<'a> {
             removed: r.removed,
             ..Default::default()
         };
-        finish_rank(&self.out, stage, rank, rs, t)
+        finish_rank(&self.out, stage, rank, rs, t, &lease)
     }
 
     /// The pending ranks of a reduce stage. They are independent: with several workers they
@@ -270,13 +291,76 @@ fn with_rank_log<T>(log: &Path, stage: &Stage, rank: usize, f: impl FnOnce() -> 
     r
 }
 
-/// The `merge` stage: totals from every completed rank, then drop `work/` unless kept.
-fn merge_run(out: &Path, keep_work: bool) -> Result<()> {
-    stats::merge(out)?;
-    if !keep_work {
-        let _ = std::fs::remove_dir_all(out.join("work"));
+/// The `merge` stage: totals from every completed rank, then drop `work/` unless kept (and
+/// only when skypile made it: `--output ~` must never delete a `~/work` of the user's).
+fn merge_run(out: &Path, keep_work: bool) -> Result<RunStats> {
+    let _lease = Lease::acquire(&lease_path(out, "merge", 0), "stage merge")?;
+    let (rs, _) = stats::merge(out)?;
+    let (work, marker) = work_dir(out);
+    if !keep_work && marker.exists() {
+        let _ = std::fs::remove_dir_all(work);
     }
-    log::info!("run complete: {}", out.display());
+    log::debug!("run complete: {}", out.display());
+    Ok(rs)
+}
+
+/// Take the lease of a rank, or `None` when another process completed it meanwhile.
+fn take_rank(out: &Path, stage: &Stage, rank: usize) -> Result<Option<Lease>> {
+    let what = format!("stage {} rank {rank}", stage.name);
+    let lease = Lease::acquire(&lease_path(out, &stage.name, rank), &what)?;
+    if is_done(out, stage, rank) {
+        log::info!("{what}: completed by another process, skipping");
+        return Ok(None);
+    }
+    Ok(Some(lease))
+}
+
+/// Make sure `DIR/work/` is skypile's: create it with its marker, or refuse a foreign one.
+fn claim_work_dir(out: &Path) -> Result<()> {
+    let (work, marker) = work_dir(out);
+    if marker.exists() {
+        return Ok(());
+    }
+    if work.exists() && std::fs::read_dir(&work).is_ok_and(|mut d| d.next().is_some()) {
+        bail!(
+            "{} exists and was not made by skypile: choose an empty or new --output folder",
+            work.display()
+        );
+    }
+    write_atomic(
+        &marker,
+        b"made by skypile; deleted after merge unless output.keep_work\n",
+    )
+}
+
+/// `--overwrite`: remove what a previous run left (only skypile's own entries, never the rest).
+fn remove_previous_run(out: &Path) -> Result<()> {
+    if !RunInfo::path(out).exists() {
+        return Ok(());
+    }
+    log::info!(
+        "--overwrite: removing the previous run in {}",
+        out.display()
+    );
+    for name in RUN_ENTRIES {
+        let p = out.join(name);
+        let r = if p.is_dir() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+        if let Err(e) = r {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                return Err(e)
+                    .with_context(|| format!("--overwrite: cannot remove {}", p.display()));
+            }
+        }
+    }
+    let (work, marker) = work_dir(out);
+    if marker.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("--overwrite: cannot remove {}", work.display()))?;
+    }
     Ok(())
 }
 
@@ -291,6 +375,9 @@ fn reduce_rank(
     workers: usize,
 ) -> Result<()> {
     let t = Instant::now();
+    let Some(lease) = take_rank(out, stage, rank)? else {
+        return Ok(());
+    };
     let g = plan
         .global(segment)
         .context("internal: reduce stage without a global step")?;
@@ -309,7 +396,7 @@ fn reduce_rank(
         counters: labelled(&g.label, c),
         ..Default::default()
     };
-    finish_rank(out, stage, rank, rs, t)
+    finish_rank(out, stage, rank, rs, t, &lease)
 }
 
 /// A step's own counters under its label (`03.minhash.clusters`), as the stats merge reads them.
@@ -328,16 +415,20 @@ fn finish_rank(
     rank: usize,
     mut rs: RankStats,
     t: Instant,
+    lease: &Lease,
 ) -> Result<()> {
     rs.stage = stage.name.clone();
     rs.rank = rank;
     rs.elapsed_s = t.elapsed().as_secs_f64();
+    // never mark complete what another process may have overwritten meanwhile
+    lease.check()?;
     write_atomic(
         &stats_path(out, &stage.name, rank),
         &serde_json::to_vec_pretty(&rs)?,
     )?;
+    lease.check()?;
     write_atomic(&completion_path(out, &stage.name, rank), b"")?;
-    log::info!(
+    log::debug!(
         "{} rank {rank}: complete in {:.1}s",
         stage.name,
         rs.elapsed_s
@@ -367,8 +458,9 @@ fn clean_rank_outputs(out: &Path, plan: &Plan, k: usize, rank: usize) -> Result<
     Ok(())
 }
 
-fn check_run_info(out: &Path, p: &Pipeline, plan: &Plan) -> Result<()> {
-    let path = out.join("run.json");
+/// Pin the folder to this pipeline and input list, or refuse a launch that differs, saying what.
+fn check_run_info(out: &Path, p: &Pipeline, plan: &Plan, inputs: &[PathBuf]) -> Result<()> {
+    let path = RunInfo::path(out);
     let info = RunInfo {
         name: p.name.clone(),
         config_hash: format!("{:016x}", plan.config_hash),
@@ -378,20 +470,40 @@ fn check_run_info(out: &Path, p: &Pipeline, plan: &Plan) -> Result<()> {
             .map(|s| (s.name.clone(), s.ranks))
             .collect(),
         pipeline: p.fingerprint(),
+        inputs: input_pins(inputs),
     };
-    if let Ok(bytes) = std::fs::read(&path) {
-        if let Ok(old) = serde_json::from_slice::<RunInfo>(&bytes) {
-            if old.config_hash != info.config_hash {
-                bail!(
-                    "{} already holds a run of a different pipeline config (or input list or task count): \
-                     use another --output, or delete the directory to start over",
-                    out.display()
-                );
-            }
-            return Ok(());
+    let Some(old) = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<RunInfo>(&b).ok())
+    else {
+        return write_atomic(&path, &serde_json::to_vec_pretty(&info)?);
+    };
+    let fix = "use the same pipeline and inputs, another --output, or --overwrite to start over";
+    if old.config_hash != info.config_hash {
+        let mut what = config_changes(&old.pipeline, &info.pipeline, 8);
+        if what.is_empty() {
+            what.push("stage list or task count".into());
         }
+        bail!(
+            "{} holds a run of a different configuration; changed: {}: {fix}",
+            out.display(),
+            what.join("; ")
+        );
     }
-    write_atomic(&path, &serde_json::to_vec_pretty(&info)?)
+    // runs made before inputs were pinned have none to compare
+    let changes = input_changes(&old.inputs, &info.inputs);
+    if !old.inputs.is_empty() && !changes.is_empty() {
+        let n = changes.len();
+        let shown: Vec<&str> = changes.iter().take(8).map(String::as_str).collect();
+        bail!(
+            "{} was started with another input list ({n} change(s): {}{}): files map to ranks by \
+             position, so this launch would skip or repeat files; {fix}",
+            out.display(),
+            shown.join("; "),
+            if n > 8 { "; ..." } else { "" }
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -476,6 +588,7 @@ mod tests {
             config_hash: "0".into(),
             stages: vec![("docs-0".into(), 2), ("merge".into(), 1)],
             pipeline: serde_json::Value::Null,
+            inputs: Vec::new(),
         };
         write_atomic(&RunInfo::path(&out), &serde_json::to_vec(&info).unwrap()).unwrap();
         let stage = Stage {
@@ -486,8 +599,19 @@ mod tests {
         for (rank, docs) in [(0, 5), (1, 7)] {
             let mut rs = RankStats::default();
             rs.counters.add("ingest.docs", docs);
-            finish_rank(&out, &stage, rank, rs, Instant::now()).unwrap();
+            let lease = take_rank(&out, &stage, rank).unwrap().unwrap();
+            finish_rank(&out, &stage, rank, rs, Instant::now(), &lease).unwrap();
         }
+        // a work folder skypile did not make is never deleted
+        std::fs::create_dir_all(out.join("work/spool-0")).unwrap();
+        merge_run(&out, false).unwrap();
+        assert!(out.join("work/spool-0").exists(), "deleted a foreign work/");
+        assert!(
+            claim_work_dir(&out).is_err(),
+            "a foreign, non-empty work/ is refused"
+        );
+        std::fs::remove_dir_all(out.join("work")).unwrap();
+        claim_work_dir(&out).unwrap();
         std::fs::create_dir_all(out.join("work/spool-0")).unwrap();
         merge_run(&out, true).unwrap();
         assert!(out.join("work").exists());

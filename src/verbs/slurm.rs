@@ -49,6 +49,31 @@ struct Submitted {
     script: String,
 }
 
+/// Values written into sbatch scripts must not carry control characters: a newline in `time`
+/// or `name` would end the `#SBATCH` line and inject a shell command.
+fn check_values(p: &Pipeline) -> Result<()> {
+    let c = &p.slurm;
+    let mut fields: Vec<(String, &str)> = vec![
+        ("name".into(), p.name.as_str()),
+        ("slurm.time".into(), c.time.as_str()),
+        ("slurm.mem".into(), c.mem.as_str()),
+    ];
+    if let Some(part) = &c.partition {
+        fields.push(("slurm.partition".into(), part));
+    }
+    for (i, a) in c.sbatch_args.iter().enumerate() {
+        fields.push((format!("slurm.sbatch_args[{i}]"), a));
+    }
+    for (key, v) in fields {
+        if v.chars().any(char::is_control) {
+            bail!(crate::config::usage_error(anyhow::anyhow!(
+                "`{key}` contains a control character (newline, tab, ...): {v:?}; write it on one line"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Absolute paths and arguments every array element passes to `skypile run`.
 pub struct Invocation {
     pub exe: PathBuf,
@@ -58,6 +83,9 @@ pub struct Invocation {
     pub cwd: PathBuf,
     pub inputs: Vec<String>,
     pub workers: Option<usize>,
+    /// `--set` overrides and `--limit`, passed on so every element runs the same pipeline.
+    pub sets: Vec<String>,
+    pub limit: Option<u64>,
 }
 
 pub fn run(args: &SlurmArgs) -> Result<()> {
@@ -66,7 +94,9 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
             "`skypile slurm` submits every rank; --task is for `skypile run` (one array element)"
         );
     }
-    let p = super::load(&args.run)?;
+    let mut run = args.run.clone();
+    let p = super::load(&mut run)?;
+    check_values(&p)?;
     if p.output.dir.is_empty() {
         bail!("no output directory: set `output.dir` in the pipeline or pass --output DIR");
     }
@@ -76,11 +106,13 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
     // resolve exactly as in a local run (the `source` column and the config hash stay equal).
     let inv = Invocation {
         exe: std::env::current_exe().context("locating the skypile executable")?,
-        pipeline: args.run.pipeline.clone(),
-        inputs: args.run.input.clone(),
+        pipeline: run.pipeline()?,
+        inputs: run.input.clone(),
         out,
         cwd,
-        workers: args.run.workers,
+        workers: run.workers,
+        sets: run.set.clone(),
+        limit: run.limit,
     };
     let plan = Plan::build(&p)?;
     let jobs = build_jobs(&p, &plan, &inv, args.run.stage.as_deref())?;
@@ -247,6 +279,12 @@ fn script(p: &Pipeline, stage: &Stage, inv: &Invocation, array: &str, per: usize
         None if p.workers == 0 => cmd.push_str(" --workers \"${SLURM_CPUS_PER_TASK:-1}\""),
         None => {}
     }
+    for kv in &inv.sets {
+        let _ = write!(cmd, " --set {}", q(kv));
+    }
+    if let Some(n) = inv.limit {
+        let _ = write!(cmd, " --limit {n}");
+    }
     if !inv.inputs.is_empty() {
         cmd.push_str(" --input");
         for i in &inv.inputs {
@@ -359,6 +397,8 @@ mod tests {
             cwd: "/home/u".into(),
             inputs: vec!["/data/a.jsonl".into()],
             workers: None,
+            sets: Vec::new(),
+            limit: None,
         }
     }
 

@@ -1,0 +1,382 @@
+//! What users of datatrove and dolma expect at the terminal (#20): a run summary, exit codes,
+//! `--set`, `--limit`, `--input -`, `--overwrite`, a pipeline given after `--input`, `validate`
+//! checking inputs, shell completions.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("skypile-manners-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// A JSONL input of `n` plain English docs and a pipeline with one filter.
+fn fixture(d: &Path, n: usize) -> (PathBuf, PathBuf) {
+    let mut s = String::new();
+    for i in 0..n {
+        let body =
+            format!("Document number {i} talks about rivers and mountains in spring. ").repeat(8);
+        s.push_str(&serde_json::json!({"id": format!("d{i}"), "text": body}).to_string());
+        s.push('\n');
+    }
+    let input = d.join("in.jsonl");
+    std::fs::write(&input, s).unwrap();
+    let yaml = d.join("p.yaml");
+    std::fs::write(&yaml, "name: manners\nsteps:\n  - gopher_quality: {}\n").unwrap();
+    (input, yaml)
+}
+
+fn stats(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("stats.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn run_prints_a_summary_and_exits_0() {
+    let d = tmp("summary");
+    let (input, yaml) = fixture(&d, 30);
+    let out = d.join("out");
+    let o = bin()
+        .arg("run")
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    for want in [
+        "run manners complete",
+        "30 in -> ",
+        "tokens",
+        "damaged  none",
+        "skypile stats",
+        "skypile report",
+        "read_parquet",
+    ] {
+        assert!(stdout.contains(want), "summary lacks {want:?}:\n{stdout}");
+    }
+    // per-rank chatter is debug-level now
+    assert!(!stderr.contains("complete in"), "{stderr}");
+    // -q: no summary
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(d.join("q"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty(), "{}", text(&o).0);
+}
+
+#[test]
+fn pipeline_after_a_greedy_input_list_is_still_the_pipeline() {
+    let d = tmp("order");
+    let (input, yaml) = fixture(&d, 5);
+    let out = d.join("out");
+    let o = bin()
+        .args(["-q", "run", "--output"])
+        .arg(&out)
+        .arg("--input")
+        .arg(&input)
+        .arg(&yaml)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(stats(&out)["docs_in"], 5);
+}
+
+#[test]
+fn exit_codes_tell_usage_from_runtime_errors_and_damage() {
+    let d = tmp("codes");
+    let (input, yaml) = fixture(&d, 5);
+    // a bad key: usage/config error
+    let bad = d.join("bad.yaml");
+    std::fs::write(&bad, "steps:\n  - gopher_quality: {min_wordz: 3}\n").unwrap();
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&bad)
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(d.join("o1"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
+    assert!(text(&o).1.contains("min_wordz"));
+    // a missing input: usage error naming it
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .args(["--input", "/nonexistent/x.jsonl", "--output"])
+        .arg(d.join("o2"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("/nonexistent/x.jsonl"));
+    // an output folder that cannot be created: runtime error
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&input)
+        .args(["--output", "/proc/skypile-cannot"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o).1);
+    // damaged input (a cut gzip) next to a good file: complete, damage counted, exit 3
+    let cut = d.join("cut.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(&input).unwrap().repeat(20))
+        .unwrap();
+    let bytes = gz.finish().unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let out = d.join("o3");
+    let o = bin()
+        .arg("run")
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&input)
+        .arg(&cut)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    assert!(
+        stdout.contains("damaged") && stdout.contains("bad_gzip_truncated"),
+        "{stdout}"
+    );
+    assert_eq!(stats(&out)["complete"], true);
+}
+
+#[test]
+fn set_limit_stdin_and_overwrite() {
+    let d = tmp("flags");
+    let (input, yaml) = fixture(&d, 40);
+    // --set: any key; --limit: at most N docs per task
+    let out = d.join("set");
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .args([
+            "--set",
+            "output.format=jsonl",
+            "--set",
+            "steps.gopher_quality.keep_scores=false",
+            "--limit",
+            "7",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(stats(&out)["docs_in"], 7);
+    let shards: Vec<_> = std::fs::read_dir(out.join("data"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(
+        shards
+            .iter()
+            .all(|e| e.file_name().to_string_lossy().ends_with(".jsonl.gz"))
+    );
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(d.join("x"))
+        .args(["--set", "steps.minhash.bands=3"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("no item `minhash`"), "{}", text(&o).1);
+
+    // --input -: JSONL on stdin
+    let out = d.join("stdin");
+    let mut child = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .args(["--input", "-", "--output"])
+        .arg(&out)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(&input).unwrap())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(stats(&out)["docs_in"], 40);
+
+    // another config into the same folder: refused, naming what changed; --overwrite starts over
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .args(["--set", "steps.gopher_quality.keep_scores=false"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o).1;
+    assert!(
+        err.contains("keep_scores") && err.contains("--overwrite"),
+        "{err}"
+    );
+    std::fs::write(out.join("mine.txt"), "a user's file").unwrap();
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .args([
+            "--set",
+            "steps.gopher_quality.keep_scores=false",
+            "--overwrite",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert!(
+        out.join("mine.txt").exists(),
+        "--overwrite removed a file that is not skypile's"
+    );
+
+    // a changed input list into the same folder: refused, naming the file
+    let dir = d.join("inputs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&input, dir.join("a.jsonl")).unwrap();
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&dir)
+        .arg("--output")
+        .arg(d.join("pin"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    std::fs::write(dir.join("late.jsonl"), "{\"text\": \"late\"}\n").unwrap();
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&dir)
+        .arg("--output")
+        .arg(d.join("pin"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).1.contains("added") && text(&o).1.contains("late.jsonl"),
+        "{}",
+        text(&o).1
+    );
+}
+
+#[test]
+fn validate_checks_inputs_and_completions_print() {
+    let d = tmp("validate");
+    let (input, yaml) = fixture(&d, 2);
+    let o = bin()
+        .arg("validate")
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert!(text(&o).0.contains("1 input files"), "{}", text(&o).0);
+    let o = bin()
+        .arg("validate")
+        .arg(&yaml)
+        .args(["--input", "/nonexistent/y.warc.gz"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("/nonexistent/y.warc.gz"));
+    let o = bin().args(["completions", "bash"]).output().unwrap();
+    assert!(o.status.success() && text(&o).0.contains("skypile"));
+    let o = bin().args(["run", "--help"]).output().unwrap();
+    let help = text(&o).0;
+    assert!(
+        help.contains("PIPELINE.yaml") && help.contains("--set") && help.contains("--limit"),
+        "{help}"
+    );
+}
+
+#[test]
+fn a_rank_held_by_a_live_process_is_refused_and_a_dead_ones_taken_over() {
+    let d = tmp("lease");
+    let (input, yaml) = fixture(&d, 5);
+    let out = d.join("out");
+    let lease = out.join("leases/docs-0/00000");
+    std::fs::create_dir_all(lease.parent().unwrap()).unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    // this test process is alive: its lease must be respected
+    let holder = |pid: u32| serde_json::json!({"host": host, "pid": pid, "token": "t"}).to_string();
+    std::fs::write(&lease, holder(std::process::id())).unwrap();
+    let run = || {
+        bin()
+            .args(["-q", "run"])
+            .arg(&yaml)
+            .arg("--input")
+            .arg(&input)
+            .arg("--output")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o).1);
+    let err = text(&o).1;
+    assert!(
+        err.contains("is being run by pid") && err.contains("leases/docs-0/00000"),
+        "{err}"
+    );
+    assert!(!out.join("completions/docs-0/00000").exists());
+    // a lease left by a process that is gone (kill -9) is taken over
+    std::fs::write(&lease, holder(999_999_999)).unwrap();
+    let o = run();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(stats(&out)["docs_in"], 5);
+    assert!(!lease.exists(), "lease not released after the rank");
+}
