@@ -78,7 +78,8 @@ pub enum Cmd {
     },
     /// Write (and submit) Slurm job arrays for a pipeline.
     Slurm(slurm::SlurmArgs),
-    /// Train a model (`classifier`: fastText-compatible quality or language-ID classifier).
+    /// Train a model: `classifier` (fastText-compatible quality or language ID), `lm` (n-gram
+    /// LM for the `perplexity` step).
     #[command(subcommand)]
     Train(train::TrainCmd),
     /// Print a shell completion script: `skypile completions bash > /etc/bash_completion.d/skypile`.

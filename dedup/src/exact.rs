@@ -9,18 +9,18 @@
 //! * reduce `exact_dedup`, rank p: `exact-remove-p{p}-t{t}.bin`: keys (u128) task t drops.
 //!   Memory per rank: 48 B per doc of its partition.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use skypile_core::binfile::config_hash;
 use skypile_core::text::normalize_for_hash;
-use skypile_core::{Applier, Collector, Counters, Doc, DocKey, GlobalStep, StageCtx, Verdict};
+use skypile_core::{Applier, Collector, Counters, Doc, GlobalStep, StageCtx};
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::files::{
-    Partitioned, RecReader, partitions, read_infos, read_removals, u32_at, u128_at, write_removals,
+    KeyedCollector, Partitioned, RecReader, RemovalApplier, partitions, read_infos, read_removals,
+    u32_at, u128_at, write_removals,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,40 +60,6 @@ fn remove_path(dir: &Path, p: usize, t: usize) -> PathBuf {
     dir.join(format!("exact-remove-p{p:05}-t{t:05}.bin"))
 }
 
-struct ExactCollector(Partitioned);
-
-impl Collector for ExactCollector {
-    fn push(&mut self, key: DocKey, obs: Vec<u8>) -> Result<()> {
-        self.0.docs += 1;
-        if obs.len() != 16 {
-            return Ok(()); // nothing to compare (empty after normalisation)
-        }
-        let mut rec = [0u8; REC];
-        rec[..16].copy_from_slice(&obs);
-        rec[16..32].copy_from_slice(&key.as_u128().to_le_bytes());
-        rec[32..].copy_from_slice(&(self.0.task() as u32).to_le_bytes());
-        self.0.put(u128_at(&obs, 0) as u64, &rec)
-    }
-
-    fn finish(self: Box<Self>) -> Result<()> {
-        self.0.finish()
-    }
-}
-
-struct ExactApplier {
-    remove: HashSet<u128>,
-}
-
-impl Applier for ExactApplier {
-    fn apply(&self, key: DocKey, _doc: &mut Doc, _stats: &mut Counters) -> Verdict {
-        if self.remove.contains(&key.as_u128()) {
-            Verdict::drop("exact_duplicate")
-        } else {
-            Verdict::Keep
-        }
-    }
-}
-
 impl GlobalStep for ExactDedup {
     fn name(&self) -> &str {
         "exact_dedup"
@@ -127,9 +93,10 @@ impl GlobalStep for ExactDedup {
     }
 
     fn collector(&self, ctx: &StageCtx) -> Result<Box<dyn Collector>> {
-        Ok(Box::new(ExactCollector(Partitioned::create(
-            ctx, KIND, part_path,
-        )?)))
+        Ok(Box::new(KeyedCollector {
+            parts: Partitioned::create(ctx, KIND, part_path)?,
+            obs_len: 16,
+        }))
     }
 
     fn reduce_stages(&self, tasks: usize) -> Vec<(String, usize)> {
@@ -165,7 +132,10 @@ impl GlobalStep for ExactDedup {
 
     fn applier(&self, ctx: &StageCtx) -> Result<Box<dyn Applier>> {
         let remove = read_removals(ctx, "exactrm", remove_path)?;
-        Ok(Box::new(ExactApplier { remove }))
+        Ok(Box::new(RemovalApplier {
+            remove,
+            reason: "exact_duplicate",
+        }))
     }
 }
 
@@ -173,6 +143,7 @@ impl GlobalStep for ExactDedup {
 mod tests {
     use super::*;
     use crate::harness::{Order, run, tmpdir};
+    use skypile_core::DocKey;
 
     fn docs() -> Vec<Doc> {
         [

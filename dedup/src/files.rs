@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use skypile_core::StageCtx;
 use skypile_core::binfile::{BinReader, BinWriter, HEADER_LEN};
+use skypile_core::{Applier, Collector, Counters, Doc, DocKey, StageCtx, Verdict};
 
 /// Layout version of every dedup intermediate; bump when a record layout changes.
 pub const VERSION: u32 = 1;
@@ -170,6 +170,47 @@ impl Partitioned {
             w.finish()?;
         }
         write_info(&self.ctx, self.kind, self.docs)
+    }
+}
+
+/// Doc-stage collector of the exact and URL steps: an observation of `obs_len` bytes, led by
+/// the u128 hash that partitions it, is stored with the doc key (u128) and task (u32); any other
+/// length means "nothing to compare" and is skipped.
+pub struct KeyedCollector {
+    pub parts: Partitioned,
+    pub obs_len: usize,
+}
+
+impl Collector for KeyedCollector {
+    fn push(&mut self, key: DocKey, obs: Vec<u8>) -> Result<()> {
+        self.parts.docs += 1;
+        if obs.len() != self.obs_len {
+            return Ok(());
+        }
+        let mut rec = obs;
+        rec.extend_from_slice(&key.as_u128().to_le_bytes());
+        rec.extend_from_slice(&(self.parts.task() as u32).to_le_bytes());
+        self.parts.put(u128_at(&rec, 0) as u64, &rec)
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        self.parts.finish()
+    }
+}
+
+/// Applier of the exact and URL steps: drops the keys its reduce listed, with `reason`.
+pub struct RemovalApplier {
+    pub remove: std::collections::HashSet<u128>,
+    pub reason: &'static str,
+}
+
+impl Applier for RemovalApplier {
+    fn apply(&self, key: DocKey, _doc: &mut Doc, _stats: &mut Counters) -> Verdict {
+        if self.remove.contains(&key.as_u128()) {
+            Verdict::drop(self.reason)
+        } else {
+            Verdict::Keep
+        }
     }
 }
 

@@ -385,6 +385,10 @@ mod tests {
         })
     }
 
+    fn go(s: &LineDedup, docs: Vec<Doc>, tasks: usize, name: &str, order: Order) -> Outcome {
+        run(s, docs, tasks, &tmpdir(name), order).unwrap()
+    }
+
     fn texts(out: &Outcome) -> Vec<String> {
         out.kept.iter().map(|d| d.text().to_string()).collect()
     }
@@ -393,8 +397,8 @@ mod tests {
     fn a_line_on_many_sites_is_removed() {
         let mut prev: Option<Vec<String>> = None;
         for (tasks, order) in [(1, Order::Forward), (2, Order::Reverse)] {
-            let dir = tmpdir(&format!("lines-{tasks}"));
-            let out = run(&step(10, 1, false), corpus(1), tasks, &dir, order).unwrap();
+            let name = format!("lines-{tasks}");
+            let out = go(&step(10, 1, false), corpus(1), tasks, &name, order);
             assert_eq!(
                 out.dropped.get("line_dedup_too_short"),
                 1,
@@ -421,14 +425,13 @@ mod tests {
 
     #[test]
     fn keep_one_leaves_each_recurrent_line_on_one_page() {
-        let out = run(
+        let out = go(
             &step(10, 1, true),
             corpus(1),
             2,
-            &tmpdir("lines-one"),
+            "lines-one",
             Order::Forward,
-        )
-        .unwrap();
+        );
         let with: Vec<&Doc> = out
             .kept
             .iter()
@@ -444,17 +447,22 @@ mod tests {
 
     #[test]
     fn a_crawl_read_many_times_keeps_what_one_read_keeps() {
-        let once = run(
+        let once = go(
             &step(10, 1, false),
             corpus(1),
             1,
-            &tmpdir("lines-x1"),
+            "lines-x1",
             Order::Forward,
-        )
-        .unwrap();
+        );
         for copies in [2, 12] {
-            let dir = tmpdir(&format!("lines-x{copies}"));
-            let out = run(&step(10, 1, false), corpus(copies), 3, &dir, Order::Reverse).unwrap();
+            let name = format!("lines-x{copies}");
+            let out = go(
+                &step(10, 1, false),
+                corpus(copies),
+                3,
+                &name,
+                Order::Reverse,
+            );
             assert_eq!(out.reduce.get("recurrent_lines"), 2, "copies={copies}");
             assert_eq!(out.reduce.get("line_pages"), once.reduce.get("line_pages"));
             let first: Vec<String> = texts(&out).into_iter().take(once.kept.len()).collect();
@@ -476,14 +484,7 @@ mod tests {
                 doc(i, url, &body, DocKey::new(i as u32, 0))
             })
             .collect();
-        let out = run(
-            &step(10, 1, false),
-            docs,
-            2,
-            &tmpdir("lines-50"),
-            Order::Forward,
-        )
-        .unwrap();
+        let out = go(&step(10, 1, false), docs, 2, "lines-50", Order::Forward);
         assert_eq!(out.kept.len(), 50);
         assert_eq!(out.reduce.get("recurrent_lines"), 0);
         let article = unique(1);
@@ -496,7 +497,7 @@ mod tests {
 
     #[test]
     fn min_sites_spares_lines_of_one_site() {
-        let docs = |_| -> Vec<Doc> {
+        let docs = || -> Vec<Doc> {
             (0..25)
                 .map(|i| {
                     let url = format!("https://one.example/p/{i}");
@@ -504,41 +505,26 @@ mod tests {
                 })
                 .collect()
         };
-        let one = run(
-            &step(20, 1, false),
-            docs(()),
-            1,
-            &tmpdir("lines-s1"),
-            Order::Forward,
-        )
-        .unwrap();
+        let one = go(&step(20, 1, false), docs(), 1, "lines-s1", Order::Forward);
         assert_eq!(
             one.reduce.get("recurrent_lines"),
             2,
             "a site's own footer is boilerplate"
         );
-        let two = run(
-            &step(20, 2, false),
-            docs(()),
-            1,
-            &tmpdir("lines-s2"),
-            Order::Forward,
-        )
-        .unwrap();
+        let two = go(&step(20, 2, false), docs(), 1, "lines-s2", Order::Forward);
         assert_eq!(two.reduce.get("recurrent_lines"), 0);
         assert!(two.kept.iter().all(|d| d.text().contains("版权所有")));
     }
 
     #[test]
     fn lines_below_the_limit_stay() {
-        let out = run(
+        let out = go(
             &step(30, 1, false),
             corpus(1),
             1,
-            &tmpdir("lines-limit"),
+            "lines-limit",
             Order::Forward,
-        )
-        .unwrap();
+        );
         assert!(out.kept.iter().all(|d| d.text().contains("版权所有")));
     }
 

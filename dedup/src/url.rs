@@ -11,18 +11,17 @@
 //! partitioned by URL hash; reduce `url_dedup` rank p: `url-remove-p{p}-t{t}.bin` (keys task t
 //! drops). Memory per rank: 52 B per doc of its partition.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use skypile_core::binfile::config_hash;
-use skypile_core::{Applier, Collector, Counters, Doc, DocKey, GlobalStep, StageCtx, Verdict};
+use skypile_core::{Applier, Collector, Counters, Doc, GlobalStep, StageCtx};
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::files::{
-    Partitioned, RecReader, partitions, read_infos, read_removals, u32_at, u64_at, u128_at,
-    write_removals,
+    KeyedCollector, Partitioned, RecReader, RemovalApplier, partitions, read_infos, read_removals,
+    u32_at, u64_at, u128_at, write_removals,
 };
 use crate::urlkey;
 
@@ -86,40 +85,6 @@ fn date_rank(date: Option<&str>) -> u64 {
     format!("{digits:0<14}").parse().unwrap_or(0)
 }
 
-struct UrlCollector(Partitioned);
-
-impl Collector for UrlCollector {
-    fn push(&mut self, key: DocKey, obs: Vec<u8>) -> Result<()> {
-        self.0.docs += 1;
-        if obs.len() != 32 {
-            return Ok(()); // no URL: nothing to compare
-        }
-        let mut rec = [0u8; REC];
-        rec[..32].copy_from_slice(&obs);
-        rec[32..48].copy_from_slice(&key.as_u128().to_le_bytes());
-        rec[48..].copy_from_slice(&(self.0.task() as u32).to_le_bytes());
-        self.0.put(u128_at(&obs, 0) as u64, &rec)
-    }
-
-    fn finish(self: Box<Self>) -> Result<()> {
-        self.0.finish()
-    }
-}
-
-struct UrlApplier {
-    remove: HashSet<u128>,
-}
-
-impl Applier for UrlApplier {
-    fn apply(&self, key: DocKey, _doc: &mut Doc, _stats: &mut Counters) -> Verdict {
-        if self.remove.contains(&key.as_u128()) {
-            Verdict::drop("url_duplicate")
-        } else {
-            Verdict::Keep
-        }
-    }
-}
-
 /// One capture as the reduce sees it.
 struct Capture {
     url: u128,
@@ -172,9 +137,10 @@ impl GlobalStep for UrlDedup {
     }
 
     fn collector(&self, ctx: &StageCtx) -> Result<Box<dyn Collector>> {
-        Ok(Box::new(UrlCollector(Partitioned::create(
-            ctx, KIND, part_path,
-        )?)))
+        Ok(Box::new(KeyedCollector {
+            parts: Partitioned::create(ctx, KIND, part_path)?,
+            obs_len: 32,
+        }))
     }
 
     fn reduce_stages(&self, tasks: usize) -> Vec<(String, usize)> {
@@ -216,7 +182,10 @@ impl GlobalStep for UrlDedup {
 
     fn applier(&self, ctx: &StageCtx) -> Result<Box<dyn Applier>> {
         let remove = read_removals(ctx, "urlrm", remove_path)?;
-        Ok(Box::new(UrlApplier { remove }))
+        Ok(Box::new(RemovalApplier {
+            remove,
+            reason: "url_duplicate",
+        }))
     }
 }
 
@@ -224,6 +193,7 @@ impl GlobalStep for UrlDedup {
 mod tests {
     use super::*;
     use crate::harness::{Order, run, tmpdir};
+    use skypile_core::DocKey;
 
     /// (url, date, text): three captures of /a, two of /b (one via https + tracking), one
     /// without URL, one unique.

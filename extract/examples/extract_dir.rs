@@ -39,6 +39,9 @@ fn main() -> anyhow::Result<()> {
                 );
                 return Ok(());
             }
+            "--min-text-len" => {
+                cfg.min_text_len = it.next().and_then(|s| s.parse().ok()).unwrap_or(1)
+            }
             "--parse-only" => parse_only = true,
             "--parse-prepared" => (parse_only, prepared) = (true, true),
             "--decoded-out" => decoded_out = it.next().map(PathBuf::from),
@@ -48,7 +51,7 @@ fn main() -> anyhow::Result<()> {
     }
     let [inp, out] = pos.as_slice() else {
         anyhow::bail!(
-            "usage: extract_dir IN_DIR OUT_DIR [--favor precision|balanced|recall] [--repeat N] [--decoded-out DIR] [--explain FILE]"
+            "usage: extract_dir IN_DIR OUT_DIR [--favor precision|balanced|recall] [--min-text-len N] [--repeat N] [--decoded-out DIR] [--explain FILE]"
         );
     };
     std::fs::create_dir_all(out)?;
@@ -77,7 +80,7 @@ fn main() -> anyhow::Result<()> {
         for (_, html) in &pages {
             if parse_only {
                 let doc = if prepared {
-                    let p = skypile_extract::budget::prepare(html, 3000, false);
+                    let p = skypile_extract::budget::prepare(html, &cfg);
                     scraper::Html::parse_document(&p.html)
                 } else {
                     scraper::Html::parse_document(html)

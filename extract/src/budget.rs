@@ -6,6 +6,8 @@
 //! the nesting depth the tree builder will reach; the page is cut where the estimate passes the
 //! limit, so the text before that point is still extracted.
 
+use crate::{Cut, ExtractConfig};
+
 /// Elements that never stay open (void) or are closed implicitly by their next sibling or
 /// parent's end (optional end tags), plus `<a>`, which the adoption agency closes; none of
 /// them make the open-element stack grow without bound.
@@ -81,7 +83,7 @@ fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 /// `max_depth`.
 pub struct Prepared {
     pub html: String,
-    pub cut: bool,
+    pub cut: Cut,
 }
 
 fn take(out: &mut String, html: &str, from: usize, to: usize) {
@@ -91,7 +93,10 @@ fn take(out: &mut String, html: &str, from: usize, to: usize) {
     }
 }
 
-pub fn prepare(html: &str, max_depth: usize, keep_links: bool) -> Prepared {
+/// `cfg.max_open_elements` bounds the estimated depth, `cfg.max_nodes` the start tags.
+pub fn prepare(html: &str, cfg: &ExtractConfig) -> Prepared {
+    let (max_depth, keep_links) = (cfg.max_open_elements, cfg.include_links);
+    let mut tags = 0usize;
     let b = html.as_bytes();
     let mut out = String::with_capacity(html.len());
     let mut copied = 0usize;
@@ -112,24 +117,45 @@ pub fn prepare(html: &str, max_depth: usize, keep_links: bool) -> Prepared {
         if closing {
             i += 1;
         }
+        // The whole name is copied (custom elements: `<mjx-container>`, `<ytd-app>`); only its
+        // first bytes are kept for matching, and a longer name matches no known tag.
+        let name_start = i;
         let mut n = 0;
         while let Some(&c) = b.get(i) {
-            if !(c.is_ascii_alphanumeric() || c == b'!') || n == name.len() {
+            if !(c.is_ascii_alphanumeric() || matches!(c, b'!' | b'-' | b'_' | b':' | b'.')) {
                 break;
             }
-            name[n] = c.to_ascii_lowercase();
+            if let Some(slot) = name.get_mut(n) {
+                *slot = c.to_ascii_lowercase();
+            }
             n += 1;
             i += 1;
         }
-        if n == 0 {
+        if n == 0
+            || !b
+                .get(name_start)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'!')
+        {
             continue;
         }
-        let tag = &name[..n];
+        let tag = if n <= name.len() {
+            &name[..n]
+        } else {
+            &b"-"[..]
+        };
         if closing {
             if !never_deepens(tag) {
                 depth = depth.saturating_sub(1);
             }
             continue;
+        }
+        tags += 1;
+        if tags > cfg.max_nodes {
+            take(&mut out, html, copied, start);
+            return Prepared {
+                html: out,
+                cut: Cut::Nodes,
+            };
         }
         let mark = out.len();
         take(&mut out, html, copied, i);
@@ -161,7 +187,7 @@ pub fn prepare(html: &str, max_depth: usize, keep_links: bool) -> Prepared {
                 take(&mut out, html, copied_before, start);
                 return Prepared {
                     html: out,
-                    cut: true,
+                    cut: Cut::Depth,
                 };
             }
         }
@@ -170,7 +196,7 @@ pub fn prepare(html: &str, max_depth: usize, keep_links: bool) -> Prepared {
     take(&mut out, html, copied, b.len());
     Prepared {
         html: out,
-        cut: false,
+        cut: Cut::None,
     }
 }
 
@@ -266,12 +292,21 @@ fn copy_kept_attrs(
 mod tests {
     use super::*;
 
+    fn prep(html: &str, max_open_elements: usize, include_links: bool) -> Prepared {
+        let cfg = ExtractConfig {
+            max_open_elements,
+            include_links,
+            ..Default::default()
+        };
+        prepare(html, &cfg)
+    }
+
     #[test]
     fn normal_markup_is_shallow() {
         let html = "<html><body><div><p>a<p>b<br><img src=x><ul><li>1<li>2</ul></div>\
                     <script>if (a<b) { '<div>' }</script><!-- <div><div> --></body></html>";
-        let p = prepare(html, 3, false);
-        assert!(!p.cut);
+        let p = prep(html, 3, false);
+        assert_eq!(p.cut, Cut::None);
         assert!(
             p.html.contains("<script></script>") && !p.html.contains("<!--"),
             "{}",
@@ -285,22 +320,47 @@ mod tests {
     fn attributes_the_walk_needs_are_kept() {
         let html = r#"<div class="a b" data-x='1>2' onclick="f()" style="color:red"><p id=x style="display: NONE">t</p>
             <a href="/u" title="x">l</a><meta property="og:title" content="T"><br/><img src="data:..." /></div>"#;
-        let p = prepare(html, 100, true);
+        let p = prep(html, 100, true);
         assert_eq!(
             p.html,
             r#"<div class="a b"><p id=x style="display: NONE">t</p>
             <a href="/u">l</a><meta property="og:title" content="T"><br/><img/></div>"#
         );
-        assert!(!prepare(html, 100, false).html.contains("href"));
+        assert!(!prep(html, 100, false).html.contains("href"));
         // a page that ends inside a tag keeps what came before
-        assert_eq!(prepare("<p>text<div class=", 100, false).html, "<p>text");
+        assert_eq!(prep("<p>text<div class=", 100, false).html, "<p>text");
+    }
+
+    #[test]
+    fn custom_element_names_are_copied_whole() {
+        let html = "<mjx-container class=m aria-hidden=true><mjx-c></mjx-c></mjx-container>\
+                    <a-very-long-custom-element-name>t</a-very-long-custom-element-name>";
+        let p = prep(html, 100, false);
+        assert_eq!(
+            p.html,
+            "<mjx-container class=m aria-hidden=true><mjx-c></mjx-c></mjx-container>\
+             <a-very-long-custom-element-name>t</a-very-long-custom-element-name>"
+        );
+    }
+
+    #[test]
+    fn too_many_tags_are_cut_deterministically() {
+        let cfg = ExtractConfig {
+            max_nodes: 50,
+            ..Default::default()
+        };
+        let html = "<p>段落</p>".repeat(100);
+        let p = prepare(&html, &cfg);
+        assert_eq!(p.cut, Cut::Nodes);
+        assert_eq!(p.html.matches("<p>").count(), 50);
+        assert!(p.html.ends_with("</p>"), "{}", p.html);
     }
 
     #[test]
     fn unclosed_divs_are_cut() {
         let html = format!("<p>前言</p>{}", "<div>x".repeat(100));
-        let p = prepare(&html, 10, false);
-        assert!(p.cut && p.html.starts_with("<p>前言</p>"));
+        let p = prep(&html, 10, false);
+        assert!(p.cut == Cut::Depth && p.html.starts_with("<p>前言</p>"));
         assert_eq!(p.html.matches("<div>").count(), 10);
     }
 }

@@ -7,15 +7,11 @@
 //! forms, hidden elements, navigation) are skipped on the way down, which is cheaper than
 //! deleting them from the tree first as trafilatura does.
 
-use std::time::Instant;
-
 use ego_tree::NodeRef;
 use scraper::Node;
 
-use skypile_core::text;
-
 use crate::hints::{self, Hint};
-use crate::markup::{collapse_ws, find_head, form_is_small, is_data_table, is_hidden_style};
+use crate::markup::{collapse_ws, count, find_head, form_is_small, is_data_table, is_hidden_style};
 use crate::{ExtractConfig, Favor};
 
 /// What kind of line a block is; decides how it is judged and printed.
@@ -71,9 +67,25 @@ pub struct Page {
     /// Per element (pre-order): parent index (u32::MAX for the root) and end of its subtree.
     pub parent: Vec<u32>,
     pub end: Vec<u32>,
+    /// Per element: a hash of its tag and first class name without digits, so that the posts
+    /// of a thread (`post bg1`, `post bg2`, `l_post`, bare `<li>`s) share one signature.
+    pub sig: Vec<u32>,
     pub title: Option<String>,
     pub og_title: Option<String>,
-    pub timed_out: bool,
+}
+
+/// FNV-1a of the tag and the first class token with digits left out.
+fn signature(tag: &str, class: &str) -> u32 {
+    let first = class.split_ascii_whitespace().next().unwrap_or("");
+    let mut h: u32 = 0x811c_9dc5;
+    for b in tag
+        .bytes()
+        .chain([b'.'])
+        .chain(first.bytes().filter(|b| !b.is_ascii_digit()))
+    {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h
 }
 
 /// Subtrees that never hold main text.
@@ -116,7 +128,7 @@ fn is_skipped(name: &str) -> bool {
     )
 }
 
-fn is_block(name: &str) -> bool {
+pub(crate) fn is_block(name: &str) -> bool {
     matches!(
         name,
         "p" | "div"
@@ -197,12 +209,12 @@ pub struct Walker<'c> {
     link_chars: u32,
     cur: Option<LineStart>,
     hint_stack: Vec<u32>,
-    visited: u32,
-    started: Instant,
+    /// Nodes left in the work budget (`max_nodes`); the walk stops when it runs out.
+    budget: usize,
 }
 
 impl<'c> Walker<'c> {
-    pub fn new(cfg: &'c ExtractConfig, started: Instant) -> Self {
+    pub fn new(cfg: &'c ExtractConfig) -> Self {
         Walker {
             cfg,
             page: Page::default(),
@@ -210,8 +222,7 @@ impl<'c> Walker<'c> {
             link_chars: 0,
             cur: None,
             hint_stack: Vec::new(),
-            visited: 0,
-            started,
+            budget: cfg.max_nodes,
         }
     }
 
@@ -227,6 +238,7 @@ impl<'c> Walker<'c> {
         };
         self.page.parent.push(u32::MAX);
         self.page.end.push(0);
+        self.page.sig.push(0);
         if let Some(head) = find_head(root) {
             self.read_head(head);
         }
@@ -280,9 +292,10 @@ impl<'c> Walker<'c> {
 
     fn children(&mut self, node: NodeRef<'_, Node>, ctx: Ctx) {
         for child in node.children() {
-            if self.page.timed_out {
+            if self.budget == 0 {
                 return;
             }
+            self.budget -= 1;
             match child.value() {
                 Node::Text(t) => self.push_text(t, ctx),
                 Node::Element(_) => self.element(child, ctx),
@@ -295,13 +308,6 @@ impl<'c> Walker<'c> {
         let Some(el) = node.value().as_element() else {
             return;
         };
-        self.visited += 1;
-        if self.visited.is_multiple_of(2048)
-            && self.started.elapsed().as_millis() as u64 > self.cfg.max_millis
-        {
-            self.page.timed_out = true;
-            return;
-        }
         let name = el.name();
         if is_skipped(name) {
             return;
@@ -313,6 +319,10 @@ impl<'c> Walker<'c> {
         if ctx.depth as usize >= self.cfg.max_depth {
             // Pathological nesting: no more structure, just the text, without recursion.
             for d in node.descendants() {
+                if self.budget == 0 {
+                    return;
+                }
+                self.budget -= 1;
                 if let Some(t) = d.value().as_text() {
                     self.push_text(t, ctx);
                 }
@@ -367,6 +377,7 @@ impl<'c> Walker<'c> {
         let idx = self.page.parent.len() as u32;
         self.page.parent.push(ctx.elem);
         self.page.end.push(idx + 1);
+        self.page.sig.push(signature(name, class));
         let block = is_block(name) && !(ctx.data_table && matches!(name, "td" | "th"));
         if block {
             self.flush();
@@ -480,31 +491,7 @@ impl<'c> Walker<'c> {
         if text.is_empty() {
             return;
         }
-        let (mut chars, mut cjk, mut punct, mut digits) = (0u32, 0u32, 0u32, 0u32);
-        for c in text.chars() {
-            if c.is_ascii() {
-                if c.is_ascii_graphic() {
-                    chars += 1;
-                    if c.is_ascii_punctuation() {
-                        punct += 1;
-                    } else if c.is_ascii_digit() {
-                        digits += 1;
-                    }
-                }
-                continue;
-            }
-            if c.is_whitespace() {
-                continue;
-            }
-            chars += 1;
-            if text::is_cjk(c) {
-                cjk += 1;
-            } else if text::is_punct(c) {
-                punct += 1;
-            } else if c.is_ascii_digit() {
-                digits += 1;
-            }
-        }
+        let (chars, cjk, punct, digits) = count(&text);
         self.page.blocks.push(Block {
             text,
             kind: start.kind,
@@ -527,7 +514,7 @@ mod tests {
     fn blocks(html: &str) -> Vec<(Kind, String)> {
         let cfg = ExtractConfig::default();
         let doc = scraper::Html::parse_document(html);
-        let page = Walker::new(&cfg, Instant::now()).run(doc.tree.root());
+        let page = Walker::new(&cfg).run(doc.tree.root());
         page.blocks.into_iter().map(|b| (b.kind, b.text)).collect()
     }
 

@@ -12,7 +12,7 @@ pub(crate) fn is_wide(c: char) -> bool {
 }
 
 /// Collapse whitespace runs to one space, drop it between CJK characters (Chinese source HTML
-/// wraps lines anywhere) and drop zero-width characters.
+/// wraps lines anywhere) and drop zero-width spaces and BOMs.
 pub fn collapse_ws(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
@@ -42,7 +42,8 @@ pub fn collapse_ws(s: &str) -> String {
             space = true;
             continue;
         }
-        if matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}') || c.is_control() {
+        // ZWNJ/ZWJ stay: they are spelling in Persian (می‌آیند) and Indic scripts
+        if matches!(c, '\u{200B}' | '\u{FEFF}') || c.is_control() {
             continue;
         }
         if space {
@@ -57,6 +58,64 @@ pub fn collapse_ws(s: &str) -> String {
         prev = Some(c);
     }
     out
+}
+
+/// Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer): a space there
+/// separates phrases or sentences, so it counts as punctuation.
+fn no_space_script(c: char) -> bool {
+    matches!(c as u32, 0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF)
+}
+
+/// Sentence marks of scripts that `text::is_punct` does not know (Arabic/Persian/Urdu,
+/// Devanagari, Myanmar, Khmer, Ethiopic, Armenian).
+fn is_other_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{060C}'
+            | '\u{061B}'
+            | '\u{061F}'
+            | '\u{06D4}'
+            | '\u{0964}'
+            | '\u{0965}'
+            | '\u{104A}'
+            | '\u{104B}'
+            | '\u{17D4}'
+            | '\u{17D5}'
+            | '\u{1362}'
+            | '\u{0589}'
+    )
+}
+
+/// Non-whitespace characters, CJK characters, punctuation and digits of a block's text.
+/// Length is counted in characters for every script, so pages in scripts without spaces are
+/// measured like any other.
+pub(crate) fn count(text: &str) -> (u32, u32, u32, u32) {
+    let (mut chars, mut cjk, mut punct, mut digits) = (0u32, 0u32, 0u32, 0u32);
+    let (mut prev_no_space, mut gap) = (false, false);
+    for c in text.chars() {
+        if c.is_whitespace() {
+            gap = true;
+            continue;
+        }
+        chars += 1;
+        let ns = no_space_script(c);
+        if ns && prev_no_space && gap {
+            punct += 1;
+        }
+        (prev_no_space, gap) = (ns, false);
+        if c.is_ascii() {
+            if c.is_ascii_punctuation() {
+                punct += 1;
+            } else if c.is_ascii_digit() {
+                digits += 1;
+            }
+        } else if text::is_cjk(c) {
+            cjk += 1;
+        } else if text::is_punct(c) || is_other_mark(c) {
+            punct += 1;
+        }
+    }
+    (chars, cjk, punct, digits)
 }
 
 pub(crate) fn is_hidden_style(v: &str) -> bool {

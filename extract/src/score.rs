@@ -13,6 +13,7 @@
 
 use crate::dom::{Block, COMMENT_HINT, Kind, Page};
 use crate::hints;
+use crate::thread::{self, Place};
 use crate::{ExtractConfig, Favor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,7 +229,13 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
     let live = live_hints(page);
     let classes: Vec<Class> = page.blocks.iter().map(|b| classify(b, &live, &t)).collect();
     let Some(region) = best_region(page, &classes) else {
-        return (Vec::new(), classes, None);
+        let mut keep = vec![false; page.blocks.len()];
+        fallback(page, &classes, &mut keep);
+        return (
+            (0..keep.len()).filter(|&i| keep[i]).collect(),
+            classes,
+            None,
+        );
     };
     let n = page.blocks.len();
     let in_region: Vec<bool> = page
@@ -270,10 +277,74 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
             good_seen += b.eff_len();
         }
     }
+    let good: Vec<bool> = classes.iter().map(|&c| c == Class::Good).collect();
+    if let Some(t) = thread::find(page, &good, region) {
+        for (i, b) in page.blocks.iter().enumerate() {
+            match t.place(page, b.elem) {
+                Place::Body => keep[i] = !matches!(classes[i], Class::Bad | Class::Hinted),
+                Place::Furniture => keep[i] &= classes[i] == Class::Good,
+                Place::Other | Place::Outside => {}
+            }
+        }
+    }
     if cfg.favor != Favor::Precision {
         keep_title_heading(page, &classes, &mut keep);
     }
+    fallback(page, &classes, &mut keep);
     ((0..n).filter(|&i| keep[i]).collect(), classes, Some(region))
+}
+
+/// A second method for results that look wrong (trafilatura compares its result with the page
+/// and re-extracts with a baseline when it is too short):
+/// * the region holds under a third of the page's good prose (the wrong block won, e.g. one
+///   section of a long page), or nothing was kept: every good block is added, with its short
+///   neighbours that read like prose (jusText's context rule);
+/// * no good prose at all (a short note, a page of short lines): every line that is neither
+///   boilerplate nor a link list, so that `min_text_len` decides and not the region rule.
+fn fallback(page: &Page, classes: &[Class], keep: &mut [bool]) {
+    let (mut kept_good, mut page_good) = (0u64, 0u64);
+    for ((b, &c), &k) in page.blocks.iter().zip(classes).zip(keep.iter()) {
+        if c == Class::Good {
+            page_good += u64::from(b.eff_len());
+            if k {
+                kept_good += u64::from(b.eff_len());
+            }
+        }
+    }
+    let nothing = !keep.iter().any(|&k| k);
+    if page_good == 0 {
+        if nothing {
+            for ((b, &c), k) in page.blocks.iter().zip(classes).zip(keep.iter_mut()) {
+                *k = c == Class::Short && b.link_density() < 0.5;
+            }
+        }
+        return;
+    }
+    if !(nothing || (page_good >= 400 && kept_good * 3 < page_good)) {
+        return;
+    }
+    // Good blocks count in runs of two or more that no boilerplate line interrupts: a list of
+    // teasers (link, summary, link, summary) is not an article.
+    let mut run_good = vec![0u32; classes.len()];
+    let mut start = 0;
+    for i in 0..=classes.len() {
+        if i == classes.len() || matches!(classes[i], Class::Bad | Class::Hinted) {
+            let n = classes[start..i]
+                .iter()
+                .filter(|&&c| c == Class::Good)
+                .count() as u32;
+            run_good[start..i].fill(n);
+            start = i + 1;
+        }
+    }
+    let good = |i: usize| classes.get(i) == Some(&Class::Good) && run_good[i] >= 2;
+    for (i, b) in page.blocks.iter().enumerate() {
+        let prose_next_to_good = classes[i] == Class::Short
+            && b.punct > 0
+            && b.link_density() < 0.5
+            && ((i > 0 && good(i - 1)) || good(i + 1));
+        keep[i] |= good(i) || prose_next_to_good;
+    }
 }
 
 /// The article's `<h1>` often sits just outside the content element: keep the nearest heading
@@ -365,5 +436,25 @@ mod tests {
             ..Default::default()
         };
         assert!(extract(&page(&body), &cfg).text.contains("网友"));
+    }
+
+    /// UDHR-style pages in scripts without spaces between words (Thai) or with their own
+    /// punctuation (Persian): their paragraphs are prose, not an empty page.
+    #[test]
+    fn thai_and_persian_articles_are_not_empty() {
+        let th = "มนุษย์ทั้งหลายเกิดมามีอิสระและเสมอภาคกันในเกียรติศักดิ์และสิทธิ ต่างมีเหตุผลและมโนธรรม และควรปฏิบัติต่อกันด้วยเจตนารมณ์แห่งภราดรภาพ";
+        let fa = "تمام افراد بشر آزاد به دنیا می‌آیند و از لحاظ حیثیت و حقوق با هم برابرند، همه دارای عقل و وجدان هستند و باید نسبت به یکدیگر با روح برادری رفتار کنند.";
+        for para in [th, fa] {
+            let nav: String = (0..12)
+                .map(|i| format!("<li><a href=/{i}>หน้า {i}</a></li>"))
+                .collect();
+            let html = format!(
+                "<html><body><ul class=menu>{nav}</ul><div><h1>ปฏิญญาสากล</h1>\
+                 <p>{para}</p><p>{para}</p><p>{para}</p></div></body></html>"
+            );
+            let e = extract(&html, &ExtractConfig::default());
+            assert_eq!(e.status, Status::Ok, "{para}");
+            assert_eq!(e.text.matches(para).count(), 3, "{}", e.text);
+        }
     }
 }

@@ -2,12 +2,13 @@
 
 use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 
-use crate::{ExtractConfig, extract};
+use crate::{Cut, ExtractConfig, extract};
 
 /// Turns `doc.raw` into `doc.text` + `doc.title` and frees the raw HTML. Docs without raw HTML
 /// (JSONL/WET/Parquet input) pass through untouched. Non-articles come out empty and are dropped
 /// as `extract_empty`, so later filters never see navigation-only pages; pathological pages are
-/// dropped as `extract_too_large` / `extract_timeout` instead of stalling a worker.
+/// dropped as `extract_too_large` or cut after a deterministic node budget instead of stalling
+/// a worker.
 pub struct Extract {
     cfg: ExtractConfig,
 }
@@ -38,8 +39,10 @@ impl Step for Extract {
             return Verdict::drop(reason);
         }
         stats.add("extract_text_bytes", out.text.len() as u64);
-        if out.truncated {
-            stats.inc("extract_truncated_deep");
+        match out.cut {
+            Cut::None => {}
+            Cut::Depth => stats.inc("extract_truncated_deep"),
+            Cut::Nodes => stats.inc("extract_truncated_nodes"),
         }
         if out.title.is_none() {
             stats.inc("extract_no_title");

@@ -132,8 +132,10 @@ def load_pool(data: Path):
                          "gzip" if enc in (b"gzip", b"x-gzip") else ""))
     for p in sorted((data / "extraction").rglob("*")):
         if p.is_file() and p.suffix in (".html", ".htm"):
-            ds = p.relative_to(data / "extraction").parts[0]
-            pool.append((f"http://{ds}.example.org/{p.stem}", b"HTTP/1.1 200 OK",
+            ds, *rest = p.relative_to(data / "extraction").with_suffix("").parts
+            # one URL per page: nested sets (readability-test-pages/<case>/source.html) need
+            # the folders, or a hundred pages share a URL and URL dedup keeps one
+            pool.append((f"http://{ds}.example.org/{'/'.join(rest)}", b"HTTP/1.1 200 OK",
                          [b"Content-Type: text/html", b"Server: nginx"], p.read_bytes(), ""))
     return pool
 

@@ -133,7 +133,8 @@ registry! {
         url_filter: Doc skypile_filters::url_filter::UrlFilterConfig => |c, r| skypile_filters::url_filter::UrlFilter::new(c.clone(), r);
         pii: Doc skypile_filters::pii::PiiConfig => |c, _r| skypile_filters::pii::Pii::new(c.clone());
     }
-    "model" {
+    "quality models" {
+        perplexity: Doc skypile_ngram::PerplexityConfig => |c, r| c.build(r);
         quality_model: Doc skypile_fasttext::QualityModelConfig => |c, r| c.build(r);
     }
     "dedup" {

@@ -22,6 +22,8 @@ use skypile_ingest::{Event, InputConfig};
 pub enum TrainCmd {
     /// A supervised fastText-compatible classifier (quality model, language ID).
     Classifier(ClassifierArgs),
+    /// An n-gram language model for the `perplexity` step.
+    Lm(super::train_lm::TrainLmArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -88,6 +90,7 @@ pub struct ClassifierArgs {
 pub fn run(cmd: &TrainCmd) -> Result<()> {
     match cmd {
         TrainCmd::Classifier(a) => classifier(a),
+        TrainCmd::Lm(a) => super::train_lm::run(a),
     }
 }
 
