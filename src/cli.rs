@@ -9,7 +9,7 @@ use crate::config::Pipeline;
 use crate::run::stages::Plan;
 use crate::run::{self, RunOpts};
 pub(crate) use crate::verbs::{RunArgs, load};
-use crate::verbs::{inspect, plan, report, slurm, stats, summary, train};
+use crate::verbs::{inspect, plan, report, slurm, stats, steps, summary, train};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -87,6 +87,13 @@ pub enum Cmd {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// List every step by stage, or show one step's options, types, defaults and docs.
+    Steps {
+        /// A step's YAML key, e.g. `gopher_quality`.
+        name: Option<String>,
+    },
+    /// Print the JSON Schema of a pipeline YAML (for editors: yaml-language-server etc.).
+    Schema,
 }
 
 pub fn main() -> i32 {
@@ -188,6 +195,18 @@ fn dispatch(cmd: Cmd, quiet: bool) -> Result<i32> {
                 "skypile",
                 &mut std::io::stdout(),
             );
+            Ok(0)
+        }
+        Cmd::Steps { name: None } => {
+            print!("{}", steps::list());
+            Ok(0)
+        }
+        Cmd::Steps { name: Some(n) } => {
+            print!("{}", steps::show(&n).map_err(crate::config::usage_error)?);
+            Ok(0)
+        }
+        Cmd::Schema => {
+            println!("{}", steps::schema_json()?);
             Ok(0)
         }
     }

@@ -260,3 +260,26 @@ fn bad_paths_are_one_line_errors() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/proc/skypile-cannot-write"));
 }
+
+#[test]
+fn steps_lists_the_registry_and_schema_is_json_for_editors() {
+    let out = run_ok(bin().arg("steps"));
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        list.contains("  minhash ") && list.contains("  gopher_quality "),
+        "{list}"
+    );
+    let out = run_ok(bin().args(["steps", "line_dedup"]));
+    let one = String::from_utf8_lossy(&out.stdout);
+    let opt = one
+        .lines()
+        .find(|l| l.trim_start().starts_with("max_occurrences "));
+    assert!(opt.is_some_and(|l| l.ends_with(" 20")), "{one}");
+    let bad = bin().args(["steps", "line_dedupe"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("line_dedup"));
+    let out = run_ok(bin().arg("schema"));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["type"], "object");
+    assert!(schema["properties"]["steps"].is_object(), "{schema}");
+}

@@ -27,6 +27,7 @@ fn run(pipeline: &str, out: &Path, extra: &[&str]) {
         o.status,
         String::from_utf8_lossy(&o.stderr)
     );
+    common::assert_no_panics(out);
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -45,25 +46,55 @@ fn rows(dir: &Path) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// Docs of the 1-vs-2-worker test: 8 batches of `BATCH_DOCS` (512), so each worker of two
+/// gets several batches and shards/removed files are cut across batch boundaries.
+const WORKER_DOCS: usize = 4 * 1024;
+
+/// Every step that works on text, with the three dedup steps (spool, reduce, later stages).
+const WORKER_STEPS: &str = "\
+steps:
+  - normalize: {}
+  - lang: {}
+  - zh_variant: {}
+  - exact_dedup: {}
+  - line_dedup: {max_occurrences: 10}
+  - gopher_repetition: {}
+  - gopher_quality: {}
+  - c4: {}
+  - fineweb: {}
+  - zh_quality: {}
+  - keywords: {}
+  - pii: {}
+  - minhash: {}
+";
+
 #[test]
 fn one_and_two_workers_write_identical_files() {
-    let (a, b) = (tmp("w1"), tmp("w2"));
-    run("pipelines/quickstart.yaml", &a, &["--workers", "1"]);
-    run("pipelines/quickstart.yaml", &b, &["--workers", "2"]);
-    let (fa, fb) = (
-        common::files(&a.join("data")),
-        common::files(&b.join("data")),
+    let root = tmp("workers");
+    let _ = std::fs::remove_dir_all(&root);
+    common::write_corpus(&root.join("input"), 4, WORKER_DOCS / 4);
+    let pipeline = root.join("pipeline.yaml");
+    let yaml = format!(
+        "name: workers\ninput:\n  paths: [{}]\noutput:\n  write_removed: true\n  shard_max_rows: 300\n{WORKER_STEPS}",
+        root.join("input").display()
     );
-    assert!(fa.len() > 1, "several shards expected");
-    assert_eq!(fa.len(), fb.len());
-    for (x, y) in fa.iter().zip(&fb) {
-        assert_eq!(
-            std::fs::read(x).unwrap(),
-            std::fs::read(y).unwrap(),
-            "{} differs",
-            x.display()
+    std::fs::write(&pipeline, yaml).unwrap();
+    let (a, b) = (root.join("w1"), root.join("w2"));
+    run(pipeline.to_str().unwrap(), &a, &["--workers", "1"]);
+    run(pipeline.to_str().unwrap(), &b, &["--workers", "2"]);
+    let stats = common::json(&a.join("stats.json"));
+    for st in stats["steps"].as_array().unwrap() {
+        eprintln!(
+            "{} in {} kept {} {}",
+            st["label"], st["in"], st["kept"], st["dropped_reasons"]
         );
     }
+    assert_eq!(stats["docs_in"].as_u64(), Some(WORKER_DOCS as u64));
+    let out = stats["docs_out"].as_u64().unwrap();
+    assert!(out * 2 > WORKER_DOCS as u64, "most docs kept: {out}");
+    let n = common::assert_same_output(&a, &b, "1 vs 2 workers");
+    assert!(n > 10, "several data/removed shards expected, got {n}");
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
@@ -124,4 +155,23 @@ fn extract_pipeline_reads_every_shared_warc() {
             assert!(bad * 1000 <= text.chars().count(), "{src}: {bad} U+FFFD");
         }
     }
+}
+
+/// The shared no-panic check fails on each kind of panic counter a run can write.
+#[test]
+fn the_no_panic_check_sees_step_and_reader_panics() {
+    let dir = tmp("panic-check");
+    std::fs::create_dir_all(&dir).unwrap();
+    let check = |counters: serde_json::Value| {
+        let stats = serde_json::json!({"counters": counters, "steps": []});
+        std::fs::write(dir.join("stats.json"), stats.to_string()).unwrap();
+        std::panic::catch_unwind(|| common::assert_no_panics(&dir)).is_ok()
+    };
+    assert!(check(
+        serde_json::json!({"02.lang.kept": 3, "02.lang.dropped_panic": 0})
+    ));
+    assert!(!check(serde_json::json!({"02.lang.dropped_panic": 1})));
+    assert!(!check(serde_json::json!({"ingest.bad_reader_panic": 2})));
+    assert!(!check(serde_json::json!({"03.minhash.panic": 1})));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,6 +1,8 @@
 //! `output.format: jsonl` gives the same rows, sharding and manifest as the Parquet output, and
 //! pandas reads it back with `read_json(lines=True)`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -41,6 +43,7 @@ fn run(pipeline: &Path, out: &Path) {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_no_panics(out);
 }
 
 fn json(p: &Path) -> serde_json::Value {

@@ -90,6 +90,7 @@ fn quickstart_keeps_good_drops_junk_and_one_per_cluster() {
         .status()
         .unwrap();
     assert!(st.success());
+    common::assert_no_panics(&out);
     let (keys, texts) = kept(&out);
 
     let mut errors = Vec::new();

@@ -54,6 +54,7 @@ fn run(tag: &str, pipeline: &Path, n: usize) -> BTreeMap<(String, String), usize
         "{n} copies: {}",
         String::from_utf8_lossy(&o.stderr)
     );
+    common::assert_no_panics(&out);
     let mut kept = BTreeMap::new();
     for r in common::string_rows(&out, &["id", "text"]) {
         let key = (

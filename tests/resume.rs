@@ -1,105 +1,84 @@
 //! Crash safety and rank bookkeeping of `skypile run`, with the real binary and real `kill -9`s.
 //!
-//! A reference run goes to completion; then the same run is started into fresh directories and
-//! SIGKILLed at chosen moments (first temp shard, first shard renamed into place, first
-//! completion marker, mid-spool, mid-reduce, after a few ms), rerun, and must give exactly the
-//! reference output: same rows in the same shards, same manifest totals and stats, and never a
-//! `*.parquet` that does not open. Also: a `--tasks 3` run done rank by rank (as Slurm array
-//! elements do) equals the local run, and a relaunch skips finished ranks without double
-//! counting.
+//! A reference run (exact_dedup, line_dedup, minhash, with removed/) goes to completion; then
+//! the same run, throttled by the `SKYPILE_TEST_THROTTLE_MS` test hook so that every point is
+//! reached on any machine, is started into fresh directories and SIGKILLed at each of 16
+//! moments (spool, completions and reduce outputs of every stage, temp and final shards,
+//! between stats.json and manifest.json, after a few ms); every kill must land. The rerun must
+//! give the reference output file for file (`common::assert_same_output`: data/ and removed/
+//! byte for byte, every JSON timings aside), never a `*.parquet` that does not open, no panic.
+//! Also: a `--tasks 3` run done rank by rank (as Slurm array elements do) equals the local run,
+//! and a relaunch skips finished ranks without double counting.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use arrow_array::{Array, StringArray};
+use common::{assert_no_panics, assert_same_output, json};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use serde_json::Value;
 
 const EXE: &str = env!("CARGO_BIN_EXE_skypile");
 const FILES: usize = 6;
 const DOCS_PER_FILE: usize = 600;
+/// Sleep per batch (and in the merge) of the runs that get killed: every kill point is then
+/// reached mid-run on any machine (see `run::test_throttle`). ~40 batches per run.
+const THROTTLE_MS: &str = "30";
 
 struct Fixture {
     root: PathBuf,
     pipeline: PathBuf,
-    /// The pipeline has a global step (exact_dedup), i.e. several stages.
-    multi_stage: bool,
 }
 
+/// Input with work for every dedup step in every rank (see `common::write_corpus`).
 fn fixture(name: &str) -> Fixture {
     let root = std::env::temp_dir().join(format!("skypile-resume-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let input = root.join("input");
     std::fs::create_dir_all(&input).unwrap();
-    let words = [
-        "river", "stone", "cloud", "paper", "lamp", "garden", "signal", "harbor", "winter",
-        "copper", "长江", "山峰", "数据", "模型", "城市", "春天",
-    ];
-    for f in 0..FILES {
-        let mut s = String::new();
-        for i in 0..DOCS_PER_FILE {
-            let n = f * DOCS_PER_FILE + i;
-            // every 7th doc repeats an earlier one's text: exact_dedup has work in every rank
-            let src = if n % 7 == 3 && n > 20 { n - 17 } else { n };
-            let text: Vec<String> = (0..40 + src % 60)
-                .map(|k| {
-                    format!(
-                        "{}{}",
-                        words[(src * 31 + k * 7) % words.len()],
-                        (src + k) % 97
-                    )
-                })
-                .collect();
-            let line = serde_json::json!({"id": format!("d{n:06}"), "text": text.join(" ")});
-            s.push_str(&line.to_string());
-            s.push('\n');
-        }
-        std::fs::write(input.join(format!("part{f}.jsonl")), s).unwrap();
-    }
-    // Use a global step when the registry has it, to cover spool + reduce + docs-1 stages.
-    let steps = "steps:\n  - exact_dedup: {}\n";
-    let mut yaml = pipeline_yaml(&input, steps);
-    let probe = root.join("probe.yaml");
-    std::fs::write(&probe, &yaml).unwrap();
-    let multi_stage = Command::new(EXE)
-        .args(["validate"])
-        .arg(&probe)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !multi_stage {
-        eprintln!("note: step `exact_dedup` not registered yet: testing a one-stage pipeline");
-        yaml = pipeline_yaml(&input, "");
-    }
+    common::write_corpus(&input, FILES, DOCS_PER_FILE);
+    // Three global steps: spool + reduce + a docs stage after each, and removed/ shards.
+    let steps = "steps:\n  - exact_dedup: {}\n  - line_dedup: {}\n  - minhash: {}\n";
     let pipeline = root.join("pipeline.yaml");
-    std::fs::write(&pipeline, yaml).unwrap();
-    Fixture {
-        root,
-        pipeline,
-        multi_stage,
-    }
+    std::fs::write(&pipeline, pipeline_yaml(&input, steps)).unwrap();
+    let o = Command::new(EXE)
+        .arg("validate")
+        .arg(&pipeline)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "skypile validate: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Fixture { root, pipeline }
 }
 
 fn pipeline_yaml(input: &Path, steps: &str) -> String {
     format!(
-        "name: resume\ninput:\n  paths: [{}]\ntasks: 3\nworkers: 2\noutput:\n  shard_max_rows: 250\n{steps}",
+        "name: resume\ninput:\n  paths: [{}]\ntasks: 3\nworkers: 2\noutput:\n  shard_max_rows: 250\n  write_removed: true\n{steps}",
         input.display()
     )
 }
 
-fn start(fx: &Fixture, out: &Path, extra: &[&str]) -> Child {
+fn command(fx: &Fixture, out: &Path, extra: &[&str]) -> Command {
     let verbose = extra.contains(&"-v");
-    Command::new(EXE)
-        .arg(if verbose { "-v" } else { "-q" })
+    let mut c = Command::new(EXE);
+    c.arg(if verbose { "-v" } else { "-q" })
         .arg("run")
         .arg(&fx.pipeline)
         .arg("--output")
         .arg(out)
         .args(extra.iter().filter(|a| **a != "-v"))
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting skypile")
+        .stderr(Stdio::piped());
+    c
+}
+
+fn start(fx: &Fixture, out: &Path, extra: &[&str]) -> Child {
+    command(fx, out, extra).spawn().expect("starting skypile")
 }
 
 fn run_ok(fx: &Fixture, out: &Path, extra: &[&str]) -> String {
@@ -170,62 +149,24 @@ fn read_shard(p: &Path) -> Result<(Vec<String>, Vec<String>), String> {
 /// Every `*.parquet` under `out` opens and reads to the end (a half-written file never looks done).
 fn assert_parquet_files_open(out: &Path, when: &str) {
     for p in files_under(out) {
-        if p.extension().is_some_and(|e| e == "parquet") {
-            if let Err(e) = read_shard(&p) {
-                panic!(
-                    "{when}: {} is not a readable Parquet file: {e}",
-                    p.display()
-                );
-            }
+        if p.extension().is_some_and(|e| e == "parquet")
+            && let Err(e) = read_shard(&p)
+        {
+            panic!(
+                "{when}: {} is not a readable Parquet file: {e}",
+                p.display()
+            );
         }
     }
 }
 
-fn json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        .unwrap()
-}
-
-/// What must match the reference exactly.
-fn summary(out: &Path) -> (Value, Value) {
-    let m = json(&out.join("manifest.json"));
-    let s = json(&out.join("stats.json"));
-    let manifest = serde_json::json!({
-        "total_docs": m["total_docs"], "total_tokens": m["total_tokens"],
-        "shards": m["shards"].as_array().unwrap().iter()
-            .map(|x| serde_json::json!([x["path"], x["rows"], x["tokens"]])).collect::<Vec<_>>(),
-    });
-    // Everything but timings (`*time_ns`, `*observe_ns`, elapsed) must match.
-    let counters: serde_json::Map<String, Value> = s["counters"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(k, _)| !k.ends_with("_ns"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let stats = serde_json::json!({
-        "complete": s["complete"], "docs_in": s["docs_in"], "docs_out": s["docs_out"],
-        "tokens_out": s["tokens_out"], "counters": counters,
-    });
-    (manifest, stats)
-}
-
+/// `out` holds exactly the reference output (data/, removed/, manifest, stats, timings
+/// aside), every Parquet file under it opens, and no panic was caught.
 fn assert_same(reference: &Path, out: &Path, what: &str) {
-    let (a, b) = (read_data(reference), read_data(out));
-    let names = |v: &[(String, Vec<String>, Vec<String>)]| -> Vec<String> {
-        v.iter().map(|s| s.0.clone()).collect()
-    };
-    assert_eq!(names(&a), names(&b), "{what}: shard names differ");
-    for (x, y) in a.iter().zip(&b) {
-        assert_eq!(x.1, y.1, "{what}: ids of {} differ", x.0);
-        assert_eq!(x.2, y.2, "{what}: texts of {} differ", x.0);
-    }
-    assert_eq!(
-        summary(reference),
-        summary(out),
-        "{what}: manifest/stats differ"
-    );
+    read_data(out); // no leftover temp file in data/
+    assert_same_output(reference, out, what);
     assert_parquet_files_open(out, what);
+    assert_no_panics(out);
 }
 
 enum KillAt {
@@ -234,9 +175,13 @@ enum KillAt {
     After(Duration),
 }
 
-/// Start a run, SIGKILL it at `at` (if it has not finished by then), return whether it was killed.
+/// Start a throttled run, SIGKILL it at `at` (if it has not finished by then), return whether
+/// it was killed.
 fn run_and_kill(fx: &Fixture, out: &Path, at: &KillAt) -> bool {
-    let mut child = start(fx, out, &[]);
+    let mut child = command(fx, out, &[])
+        .env("SKYPILE_TEST_THROTTLE_MS", THROTTLE_MS)
+        .spawn()
+        .expect("starting skypile");
     let t0 = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -267,16 +212,24 @@ fn kill_9_at_any_point_then_rerun_gives_the_uninterrupted_output() {
     let fx = fixture("kill");
     let reference = fx.root.join("ref");
     run_ok(&fx, &reference, &[]);
-    let (m, _) = summary(&reference);
-    assert!(m["total_docs"].as_u64().unwrap() > 1000, "{m}");
+    assert_no_panics(&reference);
     assert_parquet_files_open(&reference, "reference");
+    // Every step had work in the reference run, and dropped docs went to removed/.
+    let stats = json(&reference.join("stats.json"));
+    let c = &stats["counters"];
+    for key in [
+        "01.exact_dedup.dropped_exact_duplicate",
+        "02.line_dedup.lines_removed",
+        "03.minhash.dropped_minhash_duplicate",
+    ] {
+        assert!(c[key].as_u64().unwrap_or(0) > 50, "{key}: {c}");
+    }
+    assert!(stats["docs_out"].as_u64().unwrap() > 1000, "{stats}");
+    assert!(common::files(&reference.join("removed")).len() >= 3);
 
-    let mut points = vec![
-        KillAt::File("first temp shard", |p| {
-            p.starts_with("data/") && p.ends_with(".tmp")
-        }),
-        KillAt::File("first shard in place", |p| {
-            p.starts_with("data/") && p.ends_with(".parquet")
+    let points = [
+        KillAt::File("first spool being written", |p| {
+            p.starts_with("work/spool-0/") && p.ends_with(".tmp")
         }),
         KillAt::File("first docs-0 completion", |p| {
             p.starts_with("completions/docs-0/")
@@ -284,29 +237,42 @@ fn kill_9_at_any_point_then_rerun_gives_the_uninterrupted_output() {
         KillAt::File("second docs-0 completion", |p| {
             p == "completions/docs-0/00001"
         }),
-        KillAt::File("stats of the last rank", |p| {
-            p.starts_with("stats/") && p.contains("00002.json")
+        KillAt::File("stats of the last docs-0 rank", |p| {
+            p == "stats/docs-0/00002.json"
         }),
-        KillAt::File("merge output", |p| p.starts_with("stats.json")),
+        KillAt::File("exact_dedup reduce output", |p| {
+            p.starts_with("work/01.exact_dedup/exact-remove")
+        }),
+        KillAt::File("first exact_dedup reduce completion", |p| {
+            p.starts_with("completions/01.")
+        }),
+        KillAt::File("first removed/ shard in place", |p| {
+            p.starts_with("removed/docs1-") && p.ends_with(".parquet")
+        }),
+        KillAt::File("first docs-1 completion", |p| {
+            p.starts_with("completions/docs-1/")
+        }),
+        KillAt::File("first line_dedup reduce completion", |p| {
+            p.starts_with("completions/02.")
+        }),
+        KillAt::File("first minhash buckets completion", |p| {
+            p.starts_with("completions/03.minhash-minhash_buckets/")
+        }),
+        KillAt::File("minhash clusters done", |p| {
+            p.starts_with("completions/03.minhash-minhash_cluster/")
+        }),
+        KillAt::File("first temp data shard", |p| {
+            p.starts_with("data/") && p.ends_with(".tmp")
+        }),
+        KillAt::File("first data shard in place", |p| {
+            p.starts_with("data/") && p.ends_with(".parquet")
+        }),
+        KillAt::File("merge: stats.json before manifest.json", |p| {
+            p == "stats.json"
+        }),
         KillAt::After(Duration::from_millis(40)),
-        KillAt::After(Duration::from_millis(250)),
+        KillAt::After(Duration::from_millis(700)),
     ];
-    if fx.multi_stage {
-        points.extend([
-            KillAt::File("spool being written", |p| {
-                p.starts_with("work/spool-0/") && p.ends_with(".tmp")
-            }),
-            KillAt::File("reduce stage started", |p| {
-                p.starts_with("work/") && p.contains("exact-remove") && p.ends_with(".tmp")
-            }),
-            KillAt::File("first reduce completion", |p| {
-                p.starts_with("completions/01.")
-            }),
-            KillAt::File("first docs-1 completion", |p| {
-                p.starts_with("completions/docs-1/")
-            }),
-        ]);
-    }
     let mut killed = 0;
     for (i, at) in points.iter().enumerate() {
         let what = match at {
@@ -329,10 +295,10 @@ fn kill_9_at_any_point_then_rerun_gives_the_uninterrupted_output() {
         assert_same(&reference, &out, &format!("kill at {what}"));
         let _ = std::fs::remove_dir_all(&out);
     }
-    assert!(
-        killed >= points.len() / 2,
-        "only {killed} of {} kills landed mid-run",
-        points.len()
+    assert_eq!(
+        killed,
+        points.len(),
+        "every kill point must be reached mid-run"
     );
     let _ = std::fs::remove_dir_all(&fx.root);
 }

@@ -23,7 +23,8 @@ use crate::files::{
     u32_at, u128_at, write_removals,
 };
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Drops exact duplicates (hash of the normalised text), keeping the first.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExactDedupConfig {
     /// Hash the normalised text (default) rather than the raw bytes: copies that differ only

@@ -46,7 +46,8 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::files::{Partitioned, RecReader, RecWriter, partitions, read_infos, u32_at, u64_at};
 use crate::urlkey;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Removes lines that recur in many docs of the corpus (menus, footers).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LineDedupConfig {
     /// A line carried by more than this many distinct pages (recaptures count once) is removed.

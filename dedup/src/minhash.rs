@@ -33,21 +33,22 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 use crate::cluster::{self, BASE_BYTES, KIND, band_path, keys_path};
 use crate::files::{RecWriter, write_info};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ZhUnit {
     Chars,
     Words,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Keep {
     /// The doc with the smallest `DocKey` (input file order, then offset).
     First,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Near-duplicates by MinHash LSH: one doc kept per cluster.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct MinhashConfig {
     pub bands: usize,

@@ -25,7 +25,7 @@ use crate::files::{
 };
 use crate::urlkey;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KeepRule {
     Latest,
@@ -33,7 +33,8 @@ pub enum KeepRule {
     First,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Captures of the same page (normalised URL) across snapshots keep one (datatrove `UrlDedup`).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct UrlDedupConfig {
     /// Which capture of a URL survives; ties go to the first read.

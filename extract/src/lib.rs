@@ -22,7 +22,9 @@ pub use step::Extract;
 
 /// Which way to lean when a block is borderline (trafilatura's `favor_precision` /
 /// `favor_recall`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Favor {
     Precision,
@@ -31,7 +33,8 @@ pub enum Favor {
     Recall,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Main text of an HTML page with boilerplate removed (zh + en hints).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExtractConfig {
     pub favor: Favor,
@@ -53,6 +56,7 @@ pub struct ExtractConfig {
     pub max_nodes: usize,
     /// Removed (it was a wall-clock budget): setting it is an error naming `max_nodes`.
     #[serde(skip_serializing)]
+    #[schemars(skip)]
     pub max_millis: RemovedMaxMillis,
     /// Deeper elements are flattened to their text instead of walked.
     pub max_depth: usize,

@@ -20,9 +20,12 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 use crate::model::Model;
 use crate::tokens::{Tokens, doc_line};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Score docs with fastText classifiers: one `quality_<name>` column per model, docs below their
+/// language's threshold dropped (or flagged).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct QualityModelConfig {
+    /// The classifiers to apply, in order (default: the shipped `models/quality_zh_en.bin`).
     pub models: Vec<ModelSpec>,
 }
 
@@ -41,7 +44,9 @@ impl Default for QualityModelConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     #[default]
@@ -49,7 +54,8 @@ pub enum Action {
     Flag,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One classifier of `quality_model`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelSpec {
     /// Column suffix and drop reason: `quality_<name>`.

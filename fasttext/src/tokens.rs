@@ -10,7 +10,10 @@
 use serde::{Deserialize, Serialize};
 use skypile_core::Doc;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// How a doc becomes the token line a model scores.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Tokens {
     #[default]

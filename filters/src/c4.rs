@@ -31,7 +31,8 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 use crate::thresholds::{ByLang, LangThresholds};
 use crate::util::{Scores, char_len, ends_in_terminal, ratio};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// C4 line and doc rules (FineWeb's variant by default).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct C4Config {
     pub keep_scores: bool,
@@ -50,7 +51,7 @@ impl Default for C4Config {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct C4Thresholds {
     pub filter_no_terminal_punct: bool,

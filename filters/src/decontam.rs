@@ -43,7 +43,9 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 use index::{NgramIndex, Units};
 pub use load::{BenchmarkSpec, Format, Item, read_benchmarks, read_items};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     #[default]
@@ -51,7 +53,8 @@ pub enum Action {
     Flag,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Drops (or flags) docs sharing n-grams with benchmark items.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DecontamConfig {
     pub benchmarks: Vec<BenchmarkSpec>,

@@ -26,7 +26,8 @@ use skypile_core::{Column, Counters, Doc, Step, Verdict};
 use crate::thresholds::{ByLang, LangThresholds};
 use crate::util::{Scores, char_len, ends_in_terminal, find_duplicates, float_columns, ratio};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// FineWeb rules: punctuated lines, short lines, duplicate-line chars, newlines.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FineWebConfig {
     pub keep_scores: bool,
@@ -43,7 +44,7 @@ impl Default for FineWebConfig {
 }
 
 /// `null` disables a check.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FineWebThresholds {
     pub line_punct_thr: Option<f64>,

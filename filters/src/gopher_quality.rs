@@ -27,7 +27,8 @@ use crate::thresholds::{ByLang, LangThresholds};
 use crate::util::{Scores, char_len, float_columns, joined_words, ratio};
 use crate::wordlist::parse_list;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Gopher quality rules: length, word length, symbols, bullets, stop words.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct GopherQualityConfig {
     pub keep_scores: bool,
@@ -44,7 +45,7 @@ impl Default for GopherQualityConfig {
 }
 
 /// `null` disables a check.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct GopherQualityThresholds {
     pub min_doc_words: Option<usize>,

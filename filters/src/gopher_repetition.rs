@@ -18,7 +18,8 @@ use crate::util::{
     top_ngram_chars, units,
 };
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Gopher repetition rules: duplicate lines, paragraphs and n-grams.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct GopherRepetitionConfig {
     pub keep_scores: bool,
@@ -35,7 +36,7 @@ impl Default for GopherRepetitionConfig {
 }
 
 /// `null` disables a check; n-gram lists are `[n, max_fraction]` pairs.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct GopherRepetitionThresholds {
     pub dup_line_frac: Option<f64>,

@@ -16,7 +16,8 @@ use crate::thresholds::{ByLang, LangThresholds};
 use crate::util::{Scores, char_len, float_columns, ratio};
 use crate::wordlist::{Keywords, Resolve, parse_list, read_list};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Drops docs with too many gambling / porn / ad / sensitive words per line.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeywordsConfig {
     pub keep_scores: bool,
@@ -38,7 +39,7 @@ impl Default for KeywordsConfig {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeywordsThresholds {
     pub max_hits_per_line: Option<f64>,

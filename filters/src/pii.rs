@@ -15,7 +15,8 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 
 use crate::util::Scores;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Redacts e-mails, IPs, CN phone and ID numbers, QQ numbers; never drops.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PiiConfig {
     pub keep_scores: bool,
@@ -41,7 +42,7 @@ impl Default for PiiConfig {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PiiPlaceholders {
     pub email: String,

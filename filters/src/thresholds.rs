@@ -38,6 +38,22 @@ pub struct ByLang<T> {
     langs: BTreeMap<String, T>,
 }
 
+/// In a schema (`skypile schema`): a map from language (or `default`) to a partial `T`.
+impl<T: schemars::JsonSchema> schemars::JsonSchema for ByLang<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("ByLang_{}", T::schema_name()).into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "Per language (ISO 639-1 code or `default`): the fields to change; \
+                the others keep their built-in value for that language.",
+            "additionalProperties": g.subschema_for::<T>(),
+        })
+    }
+}
+
 impl<T: LangThresholds> ByLang<T> {
     /// Thresholds for a doc language: exact code, then its base (`zh-Hant` → `zh`), then default.
     pub fn get(&self, lang: &str) -> &T {

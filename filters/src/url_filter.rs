@@ -16,7 +16,8 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 use crate::util::Scores;
 use crate::wordlist::{Keywords, Resolve, parse_list, read_list};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Drops docs whose URL is on a block list or carries banned words (RefinedWeb).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct UrlFilterConfig {
     pub keep_scores: bool,

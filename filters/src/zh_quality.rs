@@ -13,7 +13,8 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 use crate::thresholds::{ByLang, LangThresholds};
 use crate::util::{Ngrams, Scores, Unit, dup_ngram_chars, float_columns, ratio};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// ChineseWebText rules for zh docs: length, Han share, repeated n-grams, lines.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ZhQualityConfig {
     pub keep_scores: bool,
@@ -32,7 +33,7 @@ impl Default for ZhQualityConfig {
 }
 
 /// `null` disables a check.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ZhQualityThresholds {
     pub min_chars: Option<usize>,

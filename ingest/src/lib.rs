@@ -29,7 +29,9 @@ mod warnings;
 pub use warnings::Warnings;
 
 /// Input formats. `auto` picks by extension and, failing that, by the first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     #[default]
@@ -42,7 +44,7 @@ pub enum Format {
 }
 
 /// The `input:` section of a pipeline.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct InputConfig {
     /// Files, directories (walked recursively) or glob patterns.

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use skypile_core::{Counters, Doc, Step, Verdict};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Keeps the configured languages, each above its own score.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LangFilterConfig {
     /// Language code → minimum `lang_score`. Languages not listed are dropped (`dropped_lang`).

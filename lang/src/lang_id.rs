@@ -18,7 +18,8 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 
 use crate::detect::detect;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Language ID from script ratios and whatlang trigrams: sets `lang`, `lang_score`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LangConfig {
     /// How many bytes of a long document whatlang reads (start + middle). Script ratios always

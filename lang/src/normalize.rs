@@ -20,7 +20,7 @@ use skypile_core::text::is_punct;
 use skypile_core::{Counters, Doc, Step, Verdict};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick, is_nfkc_quick};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnicodeForm {
     Nfkc,
@@ -28,7 +28,8 @@ pub enum UnicodeForm {
     None,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Repairs mojibake, invisible chars, full-width alnum and whitespace; safe NFKC.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NormalizeConfig {
     pub mojibake: bool,

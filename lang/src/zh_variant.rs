@@ -23,7 +23,7 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 const HANT_MIN: f64 = 0.8;
 const HANS_MAX: f64 = 0.2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Traditional {
     Keep,
@@ -32,7 +32,7 @@ pub enum Traditional {
 }
 
 /// OpenCC configurations that convert to Simplified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ToSimplified {
     /// Characters only (OpenCC's default; safe for any Traditional source).
@@ -45,7 +45,8 @@ pub enum ToSimplified {
     Hk2s,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Labels zh docs `hans` / `hant` / `mixed`; keeps, converts or drops Traditional.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ZhVariantConfig {
     pub traditional: Traditional,

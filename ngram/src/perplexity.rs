@@ -26,7 +26,10 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 
 use crate::model::Model;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// `drop` docs over the cut-off, or `flag` them (`perplexity_high` column) and keep them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     #[default]
@@ -34,7 +37,8 @@ pub enum Action {
     Flag,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// CCNet-style n-gram perplexity per language: a score column and per-language cut-offs.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PerplexityConfig {
     /// Language code -> model file (`skypile train lm` output).
@@ -46,6 +50,7 @@ pub struct PerplexityConfig {
     pub max_ratio: BTreeMap<String, f64>,
     /// Language code -> [head, middle] upper bounds of CCNet's buckets.
     pub buckets: BTreeMap<String, [f64; 2]>,
+    /// At most this many bytes of a doc are scored (a deterministic work bound).
     pub max_bytes: usize,
     pub action: Action,
 }

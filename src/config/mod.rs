@@ -6,17 +6,20 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use skypile_ingest::InputConfig;
 
 pub(crate) mod overrides;
+pub(crate) mod schema;
 pub(crate) mod slurm;
 pub(crate) mod steps;
 
 use crate::tokens::TokenizerConfig;
 use steps::{BuildCtx, StepConfig};
 
-#[derive(Debug, Clone, Deserialize)]
+/// A skypile pipeline: inputs, steps in order, output, and cluster settings.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pipeline {
     /// Free-form name, shown in logs and the manifest.
@@ -27,6 +30,7 @@ pub struct Pipeline {
     #[serde(default)]
     pub output: OutputConfig,
     #[serde(default)]
+    #[schemars(schema_with = "schema::from_default::<TokenizerConfig>")]
     pub tokenizer: TokenizerConfig,
     /// Worker threads per task; 0 = all cores.
     #[serde(default)]
@@ -42,6 +46,7 @@ pub struct Pipeline {
     pub slurm: slurm::SlurmConfig,
     /// Where the YAML was read from (for relative paths); not a YAML key.
     #[serde(skip)]
+    #[schemars(skip)]
     pub base_dir: PathBuf,
 }
 
@@ -49,7 +54,8 @@ fn one() -> usize {
     1
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The `output:` section: where and how Parquet shards are written.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputConfig {
     pub dir: String,
@@ -73,7 +79,7 @@ pub struct OutputConfig {
     pub compression: JsonlCompression,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
     #[default]
@@ -81,7 +87,7 @@ pub enum OutputFormat {
     Jsonl,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonlCompression {
     #[default]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The `slurm:` section of a pipeline.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SlurmConfig {
     pub partition: Option<String>,

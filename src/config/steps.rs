@@ -18,6 +18,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use skypile_core::{GlobalStep, Step};
 
@@ -61,8 +62,8 @@ pub struct StepInfo {
     /// The stage of the pipeline it belongs to (the crate's area), for grouped listings.
     pub group: &'static str,
     pub kind: Kind,
-    /// The step with every option at its default.
-    pub default: fn() -> StepConfig,
+    /// JSON Schema of its config struct: options, types, defaults and doc comments.
+    pub schema: fn() -> schemars::Schema,
 }
 
 /// Generates [`StepConfig`], its `key()` and `build()`, and [`STEPS`] from one line per step:
@@ -72,7 +73,7 @@ macro_rules! registry {
     ($( $group:literal { $( $key:ident: $kind:ident $cfg:ty => |$c:ident, $r:ident| $build:expr; )* } )*) => {
         /// One entry of `steps:` (variants are the YAML keys; grouped by stage).
         #[allow(non_camel_case_types)]
-        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub enum StepConfig {
             $($( $key($cfg), )*)*
@@ -105,7 +106,7 @@ macro_rules! registry {
                 key: stringify!($key),
                 group: $group,
                 kind: Kind::$kind,
-                default: || StepConfig::$key(Default::default()),
+                schema: super::schema::of::<$cfg>,
             }, )*)*
         ];
     };
@@ -133,7 +134,7 @@ registry! {
         url_filter: Doc skypile_filters::url_filter::UrlFilterConfig => |c, r| skypile_filters::url_filter::UrlFilter::new(c.clone(), r);
         pii: Doc skypile_filters::pii::PiiConfig => |c, _r| skypile_filters::pii::Pii::new(c.clone());
     }
-    "quality models" {
+    "model scores" {
         perplexity: Doc skypile_ngram::PerplexityConfig => |c, r| c.build(r);
         quality_model: Doc skypile_fasttext::QualityModelConfig => |c, r| c.build(r);
     }
@@ -164,7 +165,8 @@ mod tests {
     #[test]
     fn every_serde_tag_and_key_is_the_built_steps_name() {
         for s in STEPS {
-            let cfg = (s.default)();
+            // every option at its default, as `- key: {}` in a YAML
+            let cfg: StepConfig = serde_json::from_value(serde_json::json!({ s.key: {} })).unwrap();
             let json = serde_json::to_value(&cfg).unwrap();
             let tag = json.as_object().and_then(|o| o.keys().next()).unwrap();
             assert_eq!((tag.as_str(), cfg.key()), (s.key, s.key));

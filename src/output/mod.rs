@@ -1,10 +1,8 @@
-//! What a run leaves in its output folder: Parquet shards (writer and reader) and the merged
-//! stats and manifest.
-
-pub(crate) mod jsonl;
-pub(crate) mod shards;
-pub(crate) mod stats;
-pub(crate) mod writer;
+//! What a run leaves in its output folder: shards of kept and removed docs (Parquet or JSONL,
+//! and reading them back) and the merged stats and manifest.
+//!
+//! `writer.rs` holds the row model and the Parquet writer, `jsonl.rs` the JSONL one; the
+//! [`ShardWriter`] here picks one by `output.format` (so neither imports the other).
 
 use std::path::Path;
 
@@ -13,21 +11,25 @@ use skypile_core::Column;
 
 use crate::config::{OutputConfig, OutputFormat};
 use crate::outdir::ShardInfo;
-use writer::Row;
+use jsonl::JsonlShards;
+use writer::{ParquetShards, Row};
+
+pub(crate) mod jsonl;
+pub(crate) mod shards;
+pub(crate) mod stats;
+pub(crate) mod writer;
 
 /// Shards of kept or removed docs in the run's `output.format`.
 pub enum ShardWriter {
-    Parquet(writer::ParquetShards),
-    Jsonl(jsonl::JsonlShards),
+    Parquet(ParquetShards),
+    Jsonl(JsonlShards),
 }
 
 impl ShardWriter {
     pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
         Ok(match cfg.format {
-            OutputFormat::Parquet => {
-                Self::Parquet(writer::ParquetShards::new(dir, prefix, cfg, columns)?)
-            }
-            OutputFormat::Jsonl => Self::Jsonl(jsonl::JsonlShards::new(dir, prefix, cfg, columns)?),
+            OutputFormat::Parquet => Self::Parquet(ParquetShards::new(dir, prefix, cfg, columns)?),
+            OutputFormat::Jsonl => Self::Jsonl(JsonlShards::new(dir, prefix, cfg, columns)?),
         })
     }
 

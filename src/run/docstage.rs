@@ -148,6 +148,7 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
                     break;
                 }
             };
+            super::test_throttle();
             let bytes: usize = batch.iter().map(doc_bytes).sum();
             let outcomes: Vec<Outcome> = ctx.pool.install(|| {
                 batch

@@ -12,11 +12,11 @@ struct Tee;
 
 impl Write for Tee {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut g) = RANK_LOG.lock() {
-            if let Some(f) = g.as_mut() {
-                // A full disk must not stop the run: the log line still reaches stderr.
-                let _ = f.write_all(buf);
-            }
+        if let Ok(mut g) = RANK_LOG.lock()
+            && let Some(f) = g.as_mut()
+        {
+            // A full disk must not stop the run: the log line still reaches stderr.
+            let _ = f.write_all(buf);
         }
         // a progress bar on the terminal is cleared around the line instead of garbling it
         super::progress::suspend(|| std::io::stderr().write_all(buf))?;

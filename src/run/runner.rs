@@ -472,10 +472,8 @@ fn check_run_info(out: &Path, p: &Pipeline, plan: &Plan, inputs: &[PathBuf]) -> 
         pipeline: p.fingerprint(),
         inputs: input_pins(inputs),
     };
-    let Some(old) = std::fs::read(&path)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<RunInfo>(&b).ok())
-    else {
+    // an unreadable run.json (a kill during its first write) is written anew
+    let Ok(old) = RunInfo::read(out) else {
         return write_atomic(&path, &serde_json::to_vec_pretty(&info)?);
     };
     let fix = "use the same pipeline and inputs, another --output, or --overwrite to start over";

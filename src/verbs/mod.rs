@@ -12,6 +12,7 @@ pub(crate) mod report;
 mod report_html;
 pub(crate) mod slurm;
 pub(crate) mod stats;
+pub(crate) mod steps;
 pub(crate) mod summary;
 pub(crate) mod train;
 pub(crate) mod train_lm;

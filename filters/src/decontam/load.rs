@@ -14,7 +14,9 @@ use parquet::record::Field;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// From the extension: `.jsonl`/`.ndjson`, `.json`, `.csv`, `.parquet`.
@@ -26,7 +28,7 @@ pub enum Format {
     Parquet,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BenchmarkSpec {
     /// Used in the drop reason `decontam:<name>` and counters: letters, digits, `_`, `-`.
