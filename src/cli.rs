@@ -9,7 +9,7 @@ use crate::config::Pipeline;
 use crate::run::stages::Plan;
 use crate::run::{self, RunOpts};
 pub(crate) use crate::verbs::{RunArgs, load};
-use crate::verbs::{inspect, plan, report, slurm, stats, steps, summary, train_lm};
+use crate::verbs::{inspect, plan, report, slurm, stats, steps, summary, train};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -78,14 +78,15 @@ pub enum Cmd {
     },
     /// Write (and submit) Slurm job arrays for a pipeline.
     Slurm(slurm::SlurmArgs),
+    /// Train a model: `classifier` (fastText-compatible quality or language ID), `lm` (n-gram
+    /// LM for the `perplexity` step).
+    #[command(subcommand)]
+    Train(train::TrainCmd),
     /// Print a shell completion script: `skypile completions bash > /etc/bash_completion.d/skypile`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
-    /// Train a model: `skypile train lm` (n-gram LM for the `perplexity` step).
-    #[command(subcommand)]
-    Train(train_lm::TrainCmd),
     /// List every step by stage, or show one step's options, types, defaults and docs.
     Steps {
         /// A step's YAML key, e.g. `gopher_quality`.
@@ -185,6 +186,7 @@ fn dispatch(cmd: Cmd, quiet: bool) -> Result<i32> {
         Cmd::Inspect(args) => inspect::run(&args).map(|_| 0),
         Cmd::Report { dir, output } => report::run(&dir, output.as_deref()).map(|_| 0),
         Cmd::Slurm(args) => slurm::run(&args).map(|_| 0),
+        Cmd::Train(cmd) => train::run(&cmd).map(|_| 0),
         Cmd::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(
@@ -195,7 +197,6 @@ fn dispatch(cmd: Cmd, quiet: bool) -> Result<i32> {
             );
             Ok(0)
         }
-        Cmd::Train(cmd) => train_lm::run_cmd(&cmd).map(|_| 0),
         Cmd::Steps { name: None } => {
             print!("{}", steps::list());
             Ok(0)

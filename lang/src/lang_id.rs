@@ -5,8 +5,13 @@
 //! An empty or letterless document is kept as `und` (score 0) rather than dropped here, so the
 //! removal shows up once, as `lang_filter.dropped_lang`, with the other unwanted languages.
 //! Detection logic and its thresholds: [`crate::detect`].
+//!
+//! With `model: path/to/lid.176.bin` (or GlotLID, or a model from `skypile train classifier`)
+//! a fastText language-ID model picks the language and its score instead of whatlang, as
+//! FineWeb does; `script` and `cjk_share` still come from the character counts.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
@@ -24,6 +29,9 @@ pub struct LangConfig {
     /// A jieba user dictionary (`word [freq] [tag]` per line), loaded once per process before
     /// the first Chinese doc is segmented. Relative paths resolve against the pipeline YAML.
     pub jieba_user_dict: Option<String>,
+    /// A fastText language-ID model (`__label__en`, `__label__zh`, `__label__cmn_Hani`, ...),
+    /// loaded once per process; relative paths resolve against the pipeline YAML.
+    pub model: Option<String>,
 }
 
 impl Default for LangConfig {
@@ -31,6 +39,7 @@ impl Default for LangConfig {
         LangConfig {
             sample_bytes: 3000,
             jieba_user_dict: None,
+            model: None,
         }
     }
 }
@@ -41,14 +50,50 @@ impl LangConfig {
         if let Some(p) = &self.jieba_user_dict {
             skypile_core::text::set_user_dict(resolve(p))?;
         }
+        let model = match &self.model {
+            Some(p) => Some(skypile_fasttext::shared::load(&resolve(p))?),
+            None => None,
+        };
         Ok(LangId {
             sample_bytes: self.sample_bytes,
+            model,
         })
     }
 }
 
 pub struct LangId {
     sample_bytes: usize,
+    model: Option<Arc<skypile_fasttext::Model>>,
+}
+
+/// The model's best language for the first `sample_bytes` of the text (fastText splits on
+/// whitespace, so line breaks count as spaces, as FineWeb feeds `lid.176`).
+fn model_lang(model: &skypile_fasttext::Model, text: &str, sample_bytes: usize) -> (String, f32) {
+    let mut end = text.len().min(sample_bytes);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let Some(p) = model.predict_line(&text[..end]) else {
+        return ("und".into(), 0.0);
+    };
+    let best = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b]));
+    best.map_or(("und".into(), 0.0), |i| {
+        (lang_code(&model.dict.label(i)), p[i].min(1.0))
+    })
+}
+
+/// A model label as the two-letter code the other steps use: `en`, `eng_Latn` and `eng` all
+/// become `en`, `cmn_Hani`/`zho` become `zh`; codes whatlang does not know stay as they are.
+fn lang_code(label: &str) -> String {
+    let code = label.split(['_', '-']).next().unwrap_or(label);
+    match code {
+        "zho" => "zh".into(),
+        c if c.len() == 3 => whatlang::Lang::from_code(c)
+            .map(crate::detect::iso639_1)
+            .unwrap_or(c)
+            .to_string(),
+        c => c.to_string(),
+    }
 }
 
 impl Step for LangId {
@@ -65,10 +110,14 @@ impl Step for LangId {
 
     fn process(&self, doc: &mut Doc, stats: &mut Counters) -> Verdict {
         let d = detect(doc.text(), self.sample_bytes);
-        if d.lang == "und" {
+        let (lang, score) = match &self.model {
+            Some(m) => model_lang(m, doc.text(), self.sample_bytes),
+            None => (d.lang.to_string(), d.score),
+        };
+        if lang == "und" {
             stats.inc("lang_und");
         }
-        doc.set_lang(d.lang, d.score);
+        doc.set_lang(&lang, score);
         doc.set_meta("script", d.script);
         doc.set_meta("cjk_share", d.cjk_share);
         Verdict::Keep
@@ -133,5 +182,63 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("dict.txt"), "{err}");
+    }
+
+    /// A tiny fastText LID model trained here on a few sentences per language; held-out
+    /// sentences (other word orders, other words) must get the right code, mapped from the
+    /// model's `eng_Latn`-style labels.
+    #[test]
+    fn a_fasttext_lid_model_replaces_whatlang() {
+        use skypile_fasttext::{Args, TrainOpts};
+        let langs = [
+            (
+                "eng_Latn",
+                "the river flows past the old mill and the children play near the water every summer day",
+            ),
+            (
+                "deu_Latn",
+                "der fluss fliesst an der alten muehle vorbei und die kinder spielen jeden sommertag am wasser",
+            ),
+            (
+                "cmn_Hani",
+                "河 水 流 过 老 磨 坊 孩 子 们 每 个 夏 天 都 在 水 边 玩 耍 我 们 的 学 校",
+            ),
+        ];
+        let examples = skypile_fasttext::train::toy_examples(&langs, 60, 4..10, 5);
+        let args = Args {
+            dim: 8,
+            epoch: 10,
+            minn: 1,
+            maxn: 3,
+            bucket: 2000,
+            ..Args::default()
+        };
+        let opts = TrainOpts {
+            args,
+            lr: 0.5,
+            ..Default::default()
+        };
+        let model = skypile_fasttext::train(&examples, &opts).unwrap();
+        let path = std::env::temp_dir().join(format!("skypile-lid-{}.bin", std::process::id()));
+        model.save(&path).unwrap();
+        let cfg = LangConfig {
+            model: Some(path.display().to_string()),
+            ..Default::default()
+        };
+        let step = cfg.build(|p| PathBuf::from(p)).unwrap();
+        for (text, want) in [
+            ("the children play by the water", "en"),
+            ("die kinder spielen am wasser", "de"),
+            ("孩子们在水边玩耍", "zh"),
+        ] {
+            let mut d = Doc::from_text("t", text);
+            step.process(&mut d, &mut Counters::default());
+            assert_eq!(d.lang, want, "{text}");
+            assert!(
+                d.lang_score > 0.5 && d.meta_str("script").is_some(),
+                "{text}"
+            );
+        }
+        let _ = std::fs::remove_file(path);
     }
 }

@@ -136,6 +136,7 @@ registry! {
     }
     "model scores" {
         perplexity: Doc skypile_ngram::PerplexityConfig => |c, r| c.build(r);
+        quality_model: Doc skypile_fasttext::QualityModelConfig => |c, r| c.build(r);
     }
     "dedup" {
         exact_dedup: Global skypile_dedup::ExactDedupConfig => |c, _r| Ok(skypile_dedup::ExactDedup::new(c.clone()));

@@ -14,6 +14,7 @@ pub(crate) mod slurm;
 pub(crate) mod stats;
 pub(crate) mod steps;
 pub(crate) mod summary;
+pub(crate) mod train;
 pub(crate) mod train_lm;
 
 /// Arguments shared by `run`, `plan` and `slurm`.

@@ -148,7 +148,8 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
     let docs = e.docs as f64;
     let rank_docs = |ranks: usize| (docs * e.max_rank_share.max(1.0 / ranks.max(1) as f64)).ceil();
     let batch = (BATCH_DOCS as f64 * e.doc_bytes).min(BATCH_BYTES as f64);
-    let doc_rank_mem = BASE + TOKENIZER + JIEBA + (3.0 * batch * DOC_OVERHEAD) as u64;
+    let doc_rank_mem =
+        BASE + TOKENIZER + JIEBA + model_mem(p) + (3.0 * batch * DOC_OVERHEAD) as u64;
     let last_segment = plan.segments.len().saturating_sub(1);
     let row_group =
         (p.output.row_group_max_bytes as f64).min(rank_docs(p.tasks) * text_per_doc * 1.5) as u64;
@@ -265,11 +266,45 @@ pub fn render(p: &Pipeline, plan: &Plan, e: &InputEstimate, rows: &[StageEstimat
     s
 }
 
+/// Bytes of the fastText models the doc steps load (`quality_model`, `lang: {model}`): a dense
+/// model's weights take its file size in memory, once per process.
+fn model_mem(p: &Pipeline) -> u64 {
+    let ctx = crate::config::steps::BuildCtx {
+        base_dir: p.base_dir.clone(),
+    };
+    let mut paths = Vec::new();
+    for sc in &p.steps {
+        let key = sc.key();
+        let mut all = serde_json::to_value(sc).unwrap_or_default();
+        let cfg = all[key].take();
+        match key {
+            "quality_model" => (cfg["models"].as_array().into_iter().flatten())
+                .for_each(|m| paths.extend(m["path"].as_str().map(|s| ctx.resolve(s)))),
+            "lang" => paths.extend(cfg["model"].as_str().map(|s| ctx.resolve(s))),
+            _ => {}
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 pub fn print(p: &Pipeline) -> Result<()> {
     let plan = Plan::build(p)?;
     let e = estimate_input(p)?;
     let rows = estimate(p, &plan, &e);
     print!("{}", render(p, &plan, &e, &rows));
+    let models = model_mem(p);
+    if models > 0 {
+        println!(
+            "fastText models: {} per process (in the docs stages' peak)",
+            mb(models)
+        );
+    }
     Ok(())
 }
 

@@ -14,18 +14,10 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use clap::Subcommand;
 use skypile_core::{Counters, Doc, Step};
 use skypile_ngram::calibrate::{self, DOC_BYTES};
 use skypile_ngram::model::DocScore;
 use skypile_ngram::{Model, Smoothing, TrainConfig, Units};
-
-/// `skypile train <what>` (the LM half; the integrator joins it with `train classifier`).
-#[derive(Subcommand, Debug)]
-pub enum TrainCmd {
-    /// Train an n-gram language model for the `perplexity` step.
-    Lm(TrainLmArgs),
-}
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct TrainLmArgs {
@@ -71,12 +63,6 @@ pub struct TrainLmArgs {
     /// Convert this ARPA file instead of training (its units: `--units` or from `--lang`).
     #[arg(long, conflicts_with = "input")]
     pub from_arpa: Option<PathBuf>,
-}
-
-pub fn run_cmd(cmd: &TrainCmd) -> Result<()> {
-    match cmd {
-        TrainCmd::Lm(a) => run(a),
-    }
 }
 
 fn units(a: &TrainLmArgs) -> Result<Units> {
