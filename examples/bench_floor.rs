@@ -12,6 +12,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 /// Inflated bytes and how many of them were valid UTF-8 (binary payloads are not).
+#[path = "common/bench_common.rs"]
+mod bench_common;
+
 fn pass(files: &[String], validate: bool) -> Result<(u64, u64)> {
     let mut buf = vec![0u8; 1 << 20];
     let (mut total, mut valid) = (0u64, 0u64);
@@ -36,12 +39,7 @@ fn pass(files: &[String], validate: bool) -> Result<(u64, u64)> {
 }
 
 fn main() -> Result<()> {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut repeat = 3;
-    if args.first().map(String::as_str) == Some("--repeat") {
-        repeat = args.get(1).context("--repeat N")?.parse()?;
-        args.drain(..2);
-    }
+    let (repeat, args) = bench_common::repeat_args()?;
     let gz: u64 = args
         .iter()
         .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))

@@ -12,6 +12,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use skypile::tokens::ENCODINGS;
 
+#[path = "common/bench_common.rs"]
+mod bench_common;
+
 fn read_texts(files: &[String]) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for f in files {
@@ -58,12 +61,7 @@ fn best_of(texts: &[String], repeat: usize, count: impl Fn(&str) -> usize + Sync
 }
 
 fn main() -> Result<()> {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut repeat = 3;
-    if args.first().map(String::as_str) == Some("--repeat") {
-        repeat = args.get(1).context("--repeat N")?.parse()?;
-        args.drain(..2);
-    }
+    let (repeat, args) = bench_common::repeat_args()?;
     let texts = read_texts(&args)?;
     let bytes: usize = texts.iter().map(String::len).sum();
     if texts.is_empty() {

@@ -23,6 +23,19 @@ pub fn args_full() -> anyhow::Result<(usize, usize, Vec<(u32, PathBuf)>)> {
     Ok((threads, limit, files))
 }
 
+/// `[--repeat N] FILE...` -> (passes to keep the best of, default 3; the files as given).
+#[allow(dead_code)]
+pub fn repeat_args() -> anyhow::Result<(usize, Vec<String>)> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut repeat = 3;
+    if args.first().map(String::as_str) == Some("--repeat") {
+        let n = args.get(1).and_then(|v| v.parse().ok());
+        repeat = n.ok_or_else(|| anyhow::anyhow!("usage: [--repeat N] FILE..."))?;
+        args.drain(..2);
+    }
+    Ok((repeat, args))
+}
+
 #[allow(dead_code)]
 pub fn args() -> anyhow::Result<(usize, Vec<(u32, PathBuf)>)> {
     let (t, _, f) = args_full()?;

@@ -167,12 +167,12 @@ fn without_urls(text: &str) -> std::borrow::Cow<'_, str> {
             break;
         };
         let (before, from) = (&text[pos..at], &text[at..]);
-        if from.starts_with('@') {
+        if let Some(after) = from.strip_prefix('@') {
             // user@host.tld: drop the local part already copied, and the host.
-            let host_len = from[1..]
+            let host_len = after
                 .find(|c: char| !is_mail_char(c))
-                .unwrap_or(from.len() - 1);
-            let host = &from[1..1 + host_len];
+                .unwrap_or(after.len());
+            let host = &after[..host_len];
             let local_len = before.len() - before.trim_end_matches(is_mail_char).len();
             if local_len > 0 && host.contains('.') {
                 out.push_str(&before[..before.len() - local_len]);
