@@ -16,5 +16,5 @@ pub(crate) mod config;
 pub(crate) mod outdir;
 pub(crate) mod output;
 pub(crate) mod run;
-pub(crate) mod tokens;
+pub mod tokens;
 pub(crate) mod verbs;

@@ -138,6 +138,22 @@ pub const RUN_ENTRIES: &[&str] = &[
     "report.html",
 ];
 
+/// Remove `{prefix}*.tmp` files in `dir`: temp files a killed process left (their names are
+/// unique per process, so a rerun never overwrites them). Call only while owning what they
+/// belong to (the rank's lease, or the merge's).
+pub fn remove_stale_tmps(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// (path, size) of each input, as `run.json` pins them.
 pub fn input_pins(inputs: &[PathBuf]) -> Vec<(String, u64)> {
     inputs

@@ -20,7 +20,7 @@ use super::stages::{Plan, Stage, StageKind};
 use crate::config::Pipeline;
 use crate::outdir::{
     RUN_ENTRIES, RankStats, RunInfo, completion_path, config_changes, input_changes, input_pins,
-    lease_path, spool_path, stats_path, work_dir, write_atomic,
+    lease_path, remove_stale_tmps, spool_path, stats_path, work_dir, write_atomic,
 };
 use crate::output::stats::{self, RunStats};
 use crate::tokens::Tokenizer;
@@ -300,6 +300,11 @@ fn merge_run(out: &Path, keep_work: bool) -> Result<RunStats> {
     if !keep_work && marker.exists() {
         let _ = std::fs::remove_dir_all(work);
     }
+    // every rank is complete: leases and temp files left by killed processes are stale now
+    let _ = std::fs::remove_dir_all(out.join("leases"));
+    for f in ["stats.json.", "manifest.json.", "run.json."] {
+        remove_stale_tmps(out, f);
+    }
     log::debug!("run complete: {}", out.display());
     Ok(rs)
 }
@@ -311,6 +316,10 @@ fn take_rank(out: &Path, stage: &Stage, rank: usize) -> Result<Option<Lease>> {
     if is_done(out, stage, rank) {
         log::info!("{what}: completed by another process, skipping");
         return Ok(None);
+    }
+    let mine = format!("{rank:05}.");
+    for dir in ["completions", "stats"] {
+        remove_stale_tmps(&out.join(dir).join(&stage.name), &mine);
     }
     Ok(Some(lease))
 }
