@@ -1,6 +1,8 @@
 //! End-to-end tests of the `skypile` binary: the quickstart, the pandas read-back, config
 //! errors and bad paths. These use only files in the repository.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -56,6 +58,7 @@ fn quickstart_runs_and_pandas_reads_it_back() {
             .args(["run", "pipelines/quickstart.yaml", "--output"])
             .arg(&out),
     );
+    common::assert_no_panics(&out);
     let manifest = json(&out.join("manifest.json"));
     let docs = manifest["total_docs"].as_u64().unwrap();
     let tokens = manifest["total_tokens"].as_u64().unwrap();
@@ -81,6 +84,7 @@ fn quickstart_runs_and_pandas_reads_it_back() {
             .args(["run", "pipelines/quickstart.yaml", "--output"])
             .arg(&out),
     );
+    common::assert_no_panics(&out);
     assert_eq!(json(&out.join("manifest.json")), manifest);
 
     let Some(py) = python() else { return };
@@ -145,6 +149,7 @@ fn quickstart_report_and_inspect_match_stats() {
             .args(["run", "pipelines/quickstart.yaml", "--output"])
             .arg(&out),
     );
+    common::assert_no_panics(&out);
     let stats = json(&out.join("stats.json"));
     run_ok(bin().arg("report").arg(&out));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
@@ -222,7 +227,8 @@ fn validate_rejects_a_misspelled_key_naming_the_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("favour"), "{err}");
     assert!(err.contains("bad.yaml"), "names the file: {err}");
-    assert!(err.contains('6'), "names the line: {err}");
+    assert!(err.contains("line 6"), "names the line: {err}");
+    assert_eq!(out.status.code(), Some(2), "a config error is a usage error (exit 2)");
     for good in ["quickstart", "skypile", "extract", "dedup"] {
         run_ok(bin().arg("validate").arg(format!("pipelines/{good}.yaml")));
     }
