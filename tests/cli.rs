@@ -228,7 +228,11 @@ fn validate_rejects_a_misspelled_key_naming_the_line() {
     assert!(err.contains("favour"), "{err}");
     assert!(err.contains("bad.yaml"), "names the file: {err}");
     assert!(err.contains("line 6"), "names the line: {err}");
-    assert_eq!(out.status.code(), Some(2), "a config error is a usage error (exit 2)");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a config error is a usage error (exit 2)"
+    );
     for good in ["quickstart", "skypile", "extract", "dedup"] {
         run_ok(bin().arg("validate").arg(format!("pipelines/{good}.yaml")));
     }

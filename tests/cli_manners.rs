@@ -380,3 +380,52 @@ fn a_rank_held_by_a_live_process_is_refused_and_a_dead_ones_taken_over() {
     assert_eq!(stats(&out)["docs_in"], 5);
     assert!(!lease.exists(), "lease not released after the rank");
 }
+
+#[test]
+fn extra_input_fields_come_out_as_metadata() {
+    let d = tmp("meta");
+    let (_, yaml) = fixture(&d, 1);
+    let body = "Rivers and mountains in spring are lovely to see and to write about. ".repeat(8);
+    let input = d.join("meta.jsonl");
+    let line = serde_json::json!({"id": "m1", "text": body, "source": "cc-2024-10",
+        "timestamp": 1700000000, "meta": {"lang_hint": "en", "tags": ["a", "b"]}});
+    std::fs::write(&input, format!("{line}\n")).unwrap();
+    let out = d.join("out");
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .args([
+            "--set",
+            "output.format=jsonl",
+            "--set",
+            "output.compression=none",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let shard = std::fs::read_dir(out.join("data"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let row: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(shard)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(row["id"], "m1");
+    let meta: serde_json::Value = serde_json::from_str(row["metadata"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        meta,
+        serde_json::json!({"source": "cc-2024-10", "timestamp": 1700000000,
+            "meta": {"lang_hint": "en", "tags": ["a", "b"]}})
+    );
+}

@@ -168,7 +168,40 @@ fn parse_line(line: &[u8], name: &str, file_idx: u32, lineno: u64, cfg: &InputCo
         .map(str::to_string);
     doc.key = DocKey::new(file_idx, lineno);
     doc.source = format!("{name}:{}", lineno + 1);
+    if let Some(extra) = extra_fields(v, cfg) {
+        doc.meta.insert(METADATA.into(), extra.into());
+    }
     Event::Doc(Box::new(doc))
+}
+
+/// The output column that carries an input's other fields.
+pub const METADATA: &str = "metadata";
+
+/// Every field but text, id and url, as one JSON object (datatrove keeps them as `metadata`);
+/// `None` when there are none. Nested values stay as they were.
+fn extra_fields(v: serde_json::Value, cfg: &InputConfig) -> Option<String> {
+    let serde_json::Value::Object(mut m) = v else {
+        return None;
+    };
+    for f in [&cfg.text_field, &cfg.id_field, &cfg.url_field] {
+        m.remove(f.as_str());
+    }
+    (!m.is_empty()).then(|| serde_json::Value::Object(m).to_string())
+}
+
+#[cfg(test)]
+#[test]
+fn other_fields_are_kept_as_metadata() {
+    let line = br#"{"text":"t","id":"a","url":"u","source":"cc","timestamp":1700000000,"meta":{"k":[1,2]}}"#;
+    let Event::Doc(d) = parse_line(line, "x.jsonl", 0, 0, &InputConfig::default()) else {
+        panic!("not a doc");
+    };
+    let m = d.meta.get(METADATA).and_then(|v| v.as_str()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(m).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"source": "cc", "timestamp": 1700000000, "meta": {"k": [1, 2]}})
+    );
 }
 
 fn file_stem(name: &str) -> &str {
@@ -201,6 +234,8 @@ mod tests {
         assert!(matches!(&ev[1], Event::Skip { reason, .. } if reason == "bad_json"));
         assert!(matches!(&ev[2], Event::Skip { reason, .. } if reason == "bad_no_text"));
         assert!(matches!(&ev[3], Event::Doc(d) if d.id == "7" && d.text() == "中文"));
+        // no other fields: no metadata
+        assert!(matches!(&ev[3], Event::Doc(d) if !d.meta.contains_key(METADATA)));
     }
 
     fn write(name: &str, bytes: &[u8]) -> std::path::PathBuf {
