@@ -10,5 +10,5 @@ pub mod text;
 
 pub use doc::{Doc, DocKey, Raw, Value};
 pub use step::{
-    Applier, ColType, Collector, Column, Counters, GlobalStep, StageCtx, Step, Verdict,
+    Action, Applier, ColType, Collector, Column, Counters, GlobalStep, StageCtx, Step, Verdict,
 };

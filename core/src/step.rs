@@ -202,3 +202,23 @@ pub trait GlobalStep: Send + Sync {
         String::new()
     }
 }
+
+/// What a scoring step does with a doc over its cut-off: `drop` it (default), or `flag` it (a
+/// column says so) and keep it. Shared by decontam, quality_model and perplexity.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    #[default]
+    Drop,
+    Flag,
+}

@@ -44,15 +44,7 @@ impl Default for QualityModelConfig {
     }
 }
 
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    #[default]
-    Drop,
-    Flag,
-}
+pub use skypile_core::Action;
 
 /// One classifier of `quality_model`.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]

@@ -43,15 +43,7 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 use index::{NgramIndex, Units};
 pub use load::{BenchmarkSpec, Format, Item, read_benchmarks, read_items};
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    #[default]
-    Drop,
-    Flag,
-}
+pub use skypile_core::Action;
 
 /// Drops (or flags) docs sharing n-grams with benchmark items.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]

@@ -26,16 +26,7 @@ use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 
 use crate::model::Model;
 
-/// `drop` docs over the cut-off, or `flag` them (`perplexity_high` column) and keep them.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    #[default]
-    Drop,
-    Flag,
-}
+pub use skypile_core::Action;
 
 /// CCNet-style n-gram perplexity per language: a score column and per-language cut-offs.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
