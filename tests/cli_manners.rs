@@ -429,3 +429,16 @@ fn extra_input_fields_come_out_as_metadata() {
             "meta": {"lang_hint": "en", "tags": ["a", "b"]}})
     );
 }
+
+#[test]
+fn the_decontam_index_line_is_logged_once_per_run() {
+    let d = tmp("once");
+    let o = bin()
+        .args(["run", "pipelines/quickstart.yaml", "--limit", "30", "--output"])
+        .arg(d.join("out"))
+        .output()
+        .unwrap();
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("decontam: ").count(), 1, "{err}");
+}

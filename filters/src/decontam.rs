@@ -169,7 +169,12 @@ impl Decontam {
                 ac.memory_usage() + ids.iter().map(|v| v.capacity() * 4 + 24).sum::<usize>()
             })
             + items.len().div_ceil(64) * 8;
-        log::info!(
+        // The step is built again for every docs stage and rank: say it once per process.
+        static SAID: std::sync::Once = std::sync::Once::new();
+        let mut level = log::Level::Debug;
+        SAID.call_once(|| level = log::Level::Info);
+        log::log!(
+            level,
             "decontam: {} items ({}), {} n-grams indexed, {} short items by substring, {} too short skipped, \
              {} boilerplate n-grams left out, index {:.1} MB",
             items.len(),
