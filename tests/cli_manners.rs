@@ -434,7 +434,13 @@ fn extra_input_fields_come_out_as_metadata() {
 fn the_decontam_index_line_is_logged_once_per_run() {
     let d = tmp("once");
     let o = bin()
-        .args(["run", "pipelines/quickstart.yaml", "--limit", "30", "--output"])
+        .args([
+            "run",
+            "pipelines/quickstart.yaml",
+            "--limit",
+            "30",
+            "--output",
+        ])
         .arg(d.join("out"))
         .output()
         .unwrap();

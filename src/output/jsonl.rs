@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use skypile_core::durable::{commit, unique_tmp_path};
 use skypile_core::{ColType, Column, Value};
 
-use super::writer::{Row, cell, count_row, is_nullable};
+use super::writer::{Row, cell, count_row, is_nullable, value_string};
 use crate::config::{JsonlCompression, OutputConfig};
 use crate::outdir::ShardInfo;
 
@@ -91,12 +91,6 @@ pub struct JsonlShards {
 impl JsonlShards {
     /// Shards are `dir/<prefix>-<n:05>.jsonl[.gz|.zst]`.
     pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| {
-            format!(
-                "cannot create output directory {}: check permissions",
-                dir.display()
-            )
-        })?;
         Ok(JsonlShards {
             dir: dir.to_path_buf(),
             prefix: prefix.to_string(),
@@ -191,7 +185,7 @@ fn row_json(columns: &[Column], row: &Row, out: &mut Vec<u8>) -> Result<()> {
         let v = cell(&c.name, row);
         let j = match (c.ty, v.as_deref()) {
             (ColType::Utf8, Some(Value::Str(s))) => serde_json::Value::from(s.as_str()),
-            (ColType::Utf8, Some(other)) => serde_json::Value::from(other_string(other)),
+            (ColType::Utf8, Some(other)) => serde_json::Value::from(value_string(other)),
             (ColType::Int64, Some(v)) => match v {
                 Value::Int(i) => (*i).into(),
                 Value::Float(f) => (*f as i64).into(),
@@ -216,13 +210,4 @@ fn row_json(columns: &[Column], row: &Row, out: &mut Vec<u8>) -> Result<()> {
     }
     out.push(b'}');
     Ok(())
-}
-
-fn other_string(v: &Value) -> String {
-    match v {
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Float(f) => f.to_string(),
-        Value::Str(s) => s.clone(),
-    }
 }

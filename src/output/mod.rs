@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use skypile_core::Column;
 
 use crate::config::{OutputConfig, OutputFormat};
@@ -26,7 +26,14 @@ pub enum ShardWriter {
 }
 
 impl ShardWriter {
+    /// Shards are `dir/<prefix>-<n:05>.<ext>`; `dir` is created here for both formats.
     pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!(
+                "cannot create output directory {}: check permissions",
+                dir.display()
+            )
+        })?;
         Ok(match cfg.format {
             OutputFormat::Parquet => Self::Parquet(ParquetShards::new(dir, prefix, cfg, columns)?),
             OutputFormat::Jsonl => Self::Jsonl(JsonlShards::new(dir, prefix, cfg, columns)?),

@@ -118,12 +118,6 @@ const BATCH_BYTES: usize = 256 << 20;
 impl ParquetShards {
     /// Shards are `dir/<prefix>-<n:05>.parquet`.
     pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| {
-            format!(
-                "cannot create output directory {}: check permissions",
-                dir.display()
-            )
-        })?;
         Ok(ParquetShards {
             dir: dir.to_path_buf(),
             prefix: prefix.to_string(),
@@ -367,7 +361,7 @@ fn append_or_default<T, B: Append<T>>(b: &mut B, v: Option<T>, name: &str, defau
     }
 }
 
-fn value_string(v: &Value) -> String {
+pub(crate) fn value_string(v: &Value) -> String {
     match v {
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
