@@ -1,4 +1,4 @@
-//! Benchmark piece (scripts/bench, stage `tokens`): our token counter vs tiktoken-rs's
+//! Benchmark piece (scripts/bench/run.sh, stage `tokens`): our token counter vs tiktoken-rs's
 //! `count_ordinary` (the implementation it replaced) on the same texts, every encoding.
 //! Texts: `.txt` files whole, `.jsonl` / `.jsonl.gz` lines' `text` (or `raw_content`/`content`).
 //! Each side counts every text `--repeat` times (best pass kept), after one warm-up pass that

@@ -1,4 +1,4 @@
-//! Benchmark piece (scripts/bench): main-text extraction only, as trafilatura/resiliparse are
+//! Benchmark piece (scripts/bench/run.sh): main-text extraction only, as trafilatura/resiliparse are
 //! measured. Reads and decodes every HTML doc of the files first (untimed, through
 //! `skypile_ingest`), then times `skypile_extract::extract` over them on N threads (doc i on
 //! thread i % N).

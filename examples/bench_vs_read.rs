@@ -1,4 +1,4 @@
-//! Benchmark piece (scripts/bench): WARC read + decode only, as FastWARC/warcio are measured.
+//! Benchmark piece (scripts/bench/run.sh): WARC read + decode only, as FastWARC/warcio are measured.
 //! Drains `skypile_ingest::open` over each file (de-gzip, WARC parse, HTTP de-chunk and
 //! decompression, charset detection, conversion to UTF-8) and counts docs and decoded bytes.
 //! With `--threads N` the files are read by N threads (file i on thread i % N), as N workers.

@@ -34,7 +34,7 @@ fn json(p: &Path) -> serde_json::Value {
         .unwrap()
 }
 
-/// Python with pyarrow + pandas, as set up by scripts/test.sh; None (skip) when not set up,
+/// Python with pyarrow + pandas, as set up by scripts/ci/test.sh; None (skip) when not set up,
 /// unless SKYPILE_REQUIRE_PYTHON=1 (CI), where a missing interpreter is a failure.
 fn python() -> Option<String> {
     match std::env::var("SKYPILE_PYTHON") {
@@ -44,7 +44,7 @@ fn python() -> Option<String> {
                 std::env::var("SKYPILE_REQUIRE_PYTHON").as_deref() != Ok("1"),
                 "SKYPILE_PYTHON is not set"
             );
-            eprintln!("skipping the pandas read-back: run scripts/test.sh (sets SKYPILE_PYTHON)");
+            eprintln!("skipping the pandas read-back: run scripts/ci/test.sh (sets SKYPILE_PYTHON)");
             None
         }
     }

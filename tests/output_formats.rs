@@ -136,7 +136,7 @@ print("ok", sum(len(t) for t in a))
     let _ = std::fs::remove_dir_all(&d);
 }
 
-/// Python with pandas, as scripts/test.sh sets it up; a failure when CI requires it.
+/// Python with pandas, as scripts/ci/test.sh sets it up; a failure when CI requires it.
 fn python() -> Option<String> {
     match std::env::var("SKYPILE_PYTHON") {
         Ok(p) if !p.is_empty() => Some(p),
@@ -146,7 +146,7 @@ fn python() -> Option<String> {
                 "SKYPILE_PYTHON is not set"
             );
             eprintln!(
-                "SKIPPED: the pandas read-back (run scripts/test.sh, which sets SKYPILE_PYTHON)"
+                "SKIPPED: the pandas read-back (run scripts/ci/test.sh, which sets SKYPILE_PYTHON)"
             );
             None
         }

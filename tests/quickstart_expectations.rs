@@ -1,5 +1,5 @@
 //! The quickstart against the ground truth of sample_data/MANIFEST.md (written by
-//! scripts/make_sample_data.py): good articles are kept, junk, foreign-language pages and
+//! scripts/sample/make_sample_data.py): good articles are kept, junk, foreign-language pages and
 //! leaks are dropped, and exactly one document of every duplicate cluster survives.
 
 mod common;

@@ -4,8 +4,8 @@
 //!   `MANIFEST.md`) and is never copied into the repo.
 //! - Locally a missing folder skips the test with a `SKIPPED:` line on stderr, written past
 //!   libtest's output capture so it shows in `cargo test` output without `--nocapture`
-//!   (`scripts/test.sh` counts these lines in `target/test.log`).
-//! - With `SKYPILE_REQUIRE_DATA=1` (exported by `scripts/test.sh`, which CI runs) a missing
+//!   (`scripts/ci/test.sh` counts these lines in `target/test.log`).
+//! - With `SKYPILE_REQUIRE_DATA=1` (exported by `scripts/ci/test.sh`, which CI runs) a missing
 //!   folder or file panics instead, so CI can never pass on an empty set.
 //!
 //! Usage in a data-dependent test:

@@ -66,7 +66,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     if let Some(d) = &decoded_out {
-        // the exact UTF-8 input, so peers in scripts/eval_extract.py parse the same string
+        // the exact UTF-8 input, so peers in scripts/eval/extract.py parse the same string
         std::fs::create_dir_all(d)?;
         for (p, html) in &pages {
             let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("page");

@@ -250,7 +250,7 @@ mod tests {
         extract(html, &ExtractConfig::default())
     }
 
-    // Speed on pathological pages is measured by scripts/bench and the fuzz test's watchdog,
+    // Speed on pathological pages is measured by scripts/bench/run.sh and the fuzz test's watchdog,
     // not asserted here: a busy machine must not fail a unit test.
     #[test]
     fn deep_nesting_is_flattened_not_recursed() {

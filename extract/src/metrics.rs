@@ -1,5 +1,5 @@
 //! Token-level F1 between an extraction and its gold text, the measure used by CleanEval-style
-//! evaluations (and by `scripts/eval_extract.py`, which mirrors this code): words for
+//! evaluations (and by `scripts/eval/extract.py`, which mirrors this code): words for
 //! alphabetic scripts, single characters for CJK, case, whitespace and punctuation ignored,
 //! compared as bags (multisets) of tokens.
 
@@ -73,7 +73,7 @@ pub fn clean_gold(s: &str) -> String {
 }
 
 /// The fixed tuning/held-out split of every gold set (mirrored by `held_out` in
-/// scripts/eval_extract.py): FNV-1a 64 of `"<set>/<page stem>"` finished with MurmurHash3's
+/// scripts/eval/extract.py): FNV-1a 64 of `"<set>/<page stem>"` finished with MurmurHash3's
 /// fmix64; an odd hash is held out.
 /// * It depends on the page's name only: adding pages never moves an old page across.
 /// * Rules are tuned on the other half; a change must raise the held-out half too.
@@ -92,7 +92,7 @@ pub fn held_out(set: &str, stem: &str) -> bool {
 
 /// Visible text of a gold HTML fragment (readability's `expected.html`), one line per block
 /// element so that adjacent paragraphs do not glue into one word (mirrors `html_text` in
-/// scripts/eval_extract.py).
+/// scripts/eval/extract.py).
 pub fn html_text(html: &str) -> String {
     let frag = scraper::Html::parse_fragment(html);
     let mut out = String::with_capacity(html.len() / 2);
@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn split_is_fixed_and_mirrors_the_python_script() {
-        // values printed by scripts/eval_extract.py's held_out()
+        // values printed by scripts/eval/extract.py's held_out()
         assert!(!held_out("en-cleaneval-dev", "1"));
         assert!(held_out("en-cleaneval-dev", "2"));
         assert!(held_out("readability-test-pages", "cnn"));

@@ -1,6 +1,6 @@
 //! Integration tier: mean token F1 on the **held-out half** of every gold set (the fixed split of
 //! `metrics::held_out`; rules are tuned on the other half) must not fall under its floor.
-//! Floors sit just under what the extractor reaches (README.md, `scripts/eval_extract.sh`, which
+//! Floors sit just under what the extractor reaches (README.md, `scripts/eval/extract.sh`, which
 //! computes the same F1 and also runs trafilatura and resiliparse). Data lives in
 //! ../shared/data/extraction; without it the tests skip, unless `SKYPILE_REQUIRE_DATA=1` (CI),
 //! where they fail. The forum threads live in tests/forums and always run.

@@ -1,6 +1,6 @@
 //! Both directions against the reference fastText (the Python `fasttext` package):
 //! models it trains load here with the same probabilities (1e-4), and models trained here load
-//! there with the same probabilities. Needs $SKYPILE_PYTHON with `fasttext` (scripts/test.sh
+//! there with the same probabilities. Needs $SKYPILE_PYTHON with `fasttext` (scripts/ci/test.sh
 //! installs `fasttext-numpy2`); skips without it unless SKYPILE_REQUIRE_PYTHON=1.
 
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ fn python() -> Option<String> {
         std::env::var("SKYPILE_REQUIRE_PYTHON").as_deref() != Ok("1"),
         "SKYPILE_PYTHON ({py:?}) is not a python with the fasttext package"
     );
-    eprintln!("skipping the fastText interop test: run scripts/test.sh (sets SKYPILE_PYTHON)");
+    eprintln!("skipping the fastText interop test: run scripts/ci/test.sh (sets SKYPILE_PYTHON)");
     None
 }
 

@@ -1,4 +1,4 @@
-//! Quality and cost report for the filters (driven by `scripts/eval_filters.sh`).
+//! Quality and cost report for the filters (driven by `scripts/eval/filters.sh`).
 //!
 //! 1. Real text from `../shared/data` (ChineseWebText, SogouCS, dolma CC, extraction gold):
 //!    keep rate per set and language, and the first drop reason per doc.

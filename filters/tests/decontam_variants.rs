@@ -1,5 +1,5 @@
 //! Decontamination recall and precision on copies of every sample benchmark item, as a CI test
-//! (it replaces the numbers `scripts/eval_decontam.py` used to be the only source of).
+//! (it replaces the numbers `scripts/eval/decontam.py` used to be the only source of).
 //!
 //! - Items: the 26 invented C-Eval/CMMLU/MMLU/GSM8K-style items of `sample_data/benchmarks/`,
 //!   with the fields of `pipelines/decontam.yaml` and the step's default n (13 words / 20 chars).

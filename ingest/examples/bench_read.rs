@@ -1,6 +1,6 @@
 //! Reader benchmark: read + decode every record of the given archives on one thread.
 //! Prints one JSON line: records, docs, seconds, records/s, MB/s (compressed input) and
-//! decoded HTML MB. Used by scripts/bench_ingest.sh.
+//! decoded HTML MB. Used by scripts/bench/ingest.sh.
 
 use std::time::Instant;
 

@@ -1,5 +1,5 @@
 //! Language-ID and zh-variant accuracy on `../shared/data`, plus per-doc cost.
-//! Run: `scripts/eval_lang.sh` (release build). Prints a report; exits 1 below the floors.
+//! Run: `scripts/eval/lang.sh` (release build). Prints a report; exits 1 below the floors.
 
 #[path = "common/corpus.rs"]
 mod corpus;

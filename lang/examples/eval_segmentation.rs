@@ -1,5 +1,5 @@
 //! Chinese segmentation F1 of the words view (`Doc::words()` for zh = jieba, HMM on) against the
-//! SIGHAN 2005 PKU test gold. Run: `scripts/eval_segmentation.sh`. jieba's published level on
+//! SIGHAN 2005 PKU test gold. Run: `scripts/eval/segmentation.sh`. jieba's published level on
 //! PKU is ~0.8–0.85 F1 (different segmentation standard); a much lower number means bad wiring.
 
 #[path = "common/corpus.rs"]

@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+"""Orchestrator of scripts/bench/run.sh: build inputs, run us and the peers side by side, print ratios.
+
+Every figure is a ratio of two runs made in the same invocation on the same input (this machine
+is shared and noisy). Slow peers (trafilatura, datatrove) run on the first --peer-docs docs of
+the same shuffled WARC (or the first --dedup-docs texts), so per-doc rates are compared.
+Each side runs under /usr/bin/time -v for wall time and peak RSS (of the largest process).
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LIB = ROOT / "scripts" / "bench"
+PY = str(ROOT / ".venv" / "bin" / "python")
+BIN = Path(os.environ.get("SKYPILE_BENCH_BIN") or Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release")
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def timed(cmd, logfile, env=None):
+    """Run under /usr/bin/time -v; return (stdout last JSON line or {}, wall s, peak RSS MB)."""
+    t = time.perf_counter()
+    with open(logfile, "w") as err:
+        p = subprocess.run(["/usr/bin/time", "-v"] + [str(c) for c in cmd], stdout=subprocess.PIPE,
+                           stderr=err, text=True, cwd=ROOT, env=env)
+    wall = time.perf_counter() - t
+    text = Path(logfile).read_text(errors="replace")
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    cpu = re.search(r"Percent of CPU this job got: (\d+)%", text)
+    if p.returncode != 0:
+        raise SystemExit(f"failed ({p.returncode}): {' '.join(map(str, cmd))}\n  see {logfile}")
+    out = {}
+    for line in p.stdout.splitlines()[::-1]:
+        if line.startswith("{"):
+            out = json.loads(line)
+            break
+    out["cpu_pct"] = int(cpu.group(1)) if cpu else None
+    return out, wall, int(rss.group(1)) / 1024 if rss else 0.0
+
+
+def machine():
+    cpu = ""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = ""
+    try:
+        kb = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")))
+        mem = f"{kb / 2**20:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "mem": mem, "os": platform.platform(),
+            "load_at_start": os.getloadavg()[0]}
+
+
+def build_inputs(a, out):
+    data = ROOT.parent / "shared" / "data"
+    key = f"mb{a.mb:g}-seed{a.seed}-sub{a.peer_docs}"
+    warc = out / "input" / key
+    log(f"== input: {warc}")
+    subprocess.run([sys.executable, LIB / "make_warc.py", data, warc, "--mb", str(a.mb),
+                    "--sub", str(a.peer_docs), "--seed", str(a.seed)], check=True)
+    text = warc / "text"
+    textsub = warc / f"textsub-{a.dedup_docs}"
+    if not {"minhash", "dedup"} & set(a.only.split(",")):
+        return warc, text, textsub  # only the MinHash rows read the extracted text
+    if not (textsub / "done").exists():
+        log("== input: extracted text (skypile extract, for the MinHash runs of both sides)")
+        run = out / "run" / "text"
+        shutil.rmtree(run, ignore_errors=True)
+        subprocess.run([BIN / "skypile", "run", LIB / "text.yaml", "--input", warc / "part-0.warc.gz",
+                        warc / "part-1.warc.gz", "--output", run, "--workers", "2"], check=True,
+                       cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run([PY, "-c", SPLIT_TEXT, run / "data", text, textsub, str(a.dedup_docs)],
+                       check=True)
+        (textsub / "done").write_text("")
+    return warc, text, textsub
+
+
+# parquet of extracted docs -> 2 JSONL files (all docs), and the first N docs in 2 files
+SPLIT_TEXT = r"""
+import json, sys, pathlib, pyarrow.parquet as pq
+src, full, sub, n = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3]), int(sys.argv[4])
+rows = []
+for f in sorted(src.glob("*.parquet")):
+    t = pq.read_table(f, columns=["id", "url", "text"])
+    rows += t.to_pylist()
+for d, docs in ((full, rows), (sub, rows[:n])):
+    d.mkdir(parents=True, exist_ok=True)
+    half = (len(docs) + 1) // 2
+    for r, part in enumerate((docs[:half], docs[half:])):
+        with open(d / f"part-{r}.jsonl", "w", encoding="utf-8") as o:
+            for x in part:
+                o.write(json.dumps(x, ensure_ascii=False) + "\n")
+"""
+
+
+def side(name, res, wall, rss, secs_key="secs"):
+    secs = res.get(secs_key) or wall
+    docs, nbytes = res.get("docs", 0), res.get("bytes", 0)
+    return {"name": name, "docs": docs, "mb": nbytes / 1e6, "secs": secs, "wall": wall,
+            "rss_mb": rss, "docs_s": docs / secs if secs else 0, "mb_s": nbytes / 1e6 / secs if secs else 0,
+            **{k: v for k, v in res.items() if k in ("kept", "removed", "text_bytes", "not_ok", "sig_secs", "cpu_pct")}}
+
+
+def skypile_run(yaml, inputs, outdir, workers, logfile, stage=None):
+    shutil.rmtree(outdir, ignore_errors=True)  # a leftover run would be resumed, not rerun
+    cmd = [BIN / "skypile", "run", LIB / yaml, "--input", *inputs, "--output", outdir,
+           "--workers", str(workers)]
+    if stage:
+        cmd += ["--stage", stage]
+    res, wall, rss = timed(cmd, logfile)
+    return res, wall, rss
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mb", type=float, default=300, help="uncompressed HTML in the bench WARC (MB)")
+    ap.add_argument("--peer-docs", type=int, default=400, help="docs for trafilatura/datatrove e2e")
+    ap.add_argument("--dedup-docs", type=int, default=2000, help="texts for the datatrove MinHash runs")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of the fast stages (read, extract); best kept")
+    ap.add_argument("--only", default="read,extract,e2e,lang-cost,tokens,floor,minhash,dedup,memory",
+                    help="stages; lang-cost, tokens and floor (ours only) need no Python packages")
+    ap.add_argument("--out", default=str(ROOT / "bench-out"))
+    a = ap.parse_args()
+    out = Path(a.out).resolve()
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    only = set(a.only.split(","))
+    workers = [int(w) for w in a.workers.split(",")]
+    info = {"command": "scripts/bench/run.sh " + " ".join(sys.argv[1:]), "machine": machine(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(a)}
+    warc, text, textsub = build_inputs(a, out)
+    parts = [warc / "part-0.warc.gz", warc / "part-1.warc.gz"]
+    sub = warc / f"sub-{a.peer_docs}"
+    subparts = sorted(sub.glob("*.warc.gz"))
+    info["input"] = json.loads((warc / "done.json").read_text())
+    rows = []
+
+    def row(stage, w, ours, peer, goal=None, note=""):
+        r = {"stage": stage, "workers": w, "ours": ours, "peer": peer,
+             "ratio": ours["docs_s"] / peer["docs_s"] if peer and peer["docs_s"] else None,
+             "goal": goal, "note": note}
+        r["met"] = None if goal is None or r["ratio"] is None else r["ratio"] >= goal
+        rows.append(r)
+        p = f"{peer['name']} {peer['docs_s']:.1f} docs/s" if peer else ""
+        log(f"   {stage} w={w}: ours {ours['docs_s']:.1f} docs/s {ours['mb_s']:.1f} MB/s "
+            f"rss {ours['rss_mb']:.0f} MB | {p} | ratio {r['ratio'] or 0:.2f}")
+
+    def peer(what, paths, w, name, extra=(), tag=None):
+        res, wall, rss = timed([PY, LIB / "peers.py", what, *paths, "--workers", str(w), *extra],
+                               logs / f"{tag or what}-w{w}.log")
+        return side(name, res, wall, rss)
+
+    def ours_scaling(stage, by_w):
+        if 1 in by_w and 2 in by_w:
+            o1, o2 = by_w[1], by_w[2]
+            ratio = o2["docs_s"] / o1["docs_s"] if o1["docs_s"] else 0
+            rows.append({"stage": f"{stage}: 2 workers / 1", "workers": 2, "ours": o2,
+                         "peer": dict(o1, name="ours, 1 worker"), "ratio": ratio, "goal": 1.8,
+                         "met": ratio >= 1.8, "note": "scaling of our side"})
+            log(f"   {stage} scaling 2w/1w: {ratio:.2f}")
+
+    def best_of(runs):
+        """The fast stages run `--repeat` times, ours and the peer alternating; best run each."""
+        got = [[] for _ in runs]
+        for _ in range(a.repeat):
+            for i, f in enumerate(runs):
+                got[i].append(f())
+        return [max(g, key=lambda x: x["docs_s"]) for g in got]
+
+    def ours_example(name, w, label):
+        res, wall, rss = timed([BIN / "examples" / name, "--threads", w, *parts], logs / f"{name}-w{w}.log")
+        return side(label, res, wall, rss)
+
+    if "read" in only:
+        log(f"== read + decode (whole input; N workers = N files in parallel; best of {a.repeat})")
+        by_w = {}
+        for w in workers:
+            o, fw, wi = best_of([lambda: ours_example("bench_vs_read", w, "skypile ingest"),
+                                 lambda: peer("read-fastwarc", parts, w, "FastWARC+resiliparse decode"),
+                                 lambda: peer("read-warcio", parts, w, "warcio+cchardet (datatrove WarcReader)")])
+            by_w[w] = o
+            row("read+decode vs FastWARC", w, o, fw, 1.0 if w == 1 else None, f"best of {a.repeat}")
+            row("read+decode vs warcio", w, o, wi, None, f"best of {a.repeat}")
+        ours_scaling("read+decode", by_w)
+
+    if "extract" in only:
+        log(f"== extraction (HTML preloaded, untimed; best of {a.repeat} vs resiliparse)")
+        by_w = {}
+        for w in workers:
+            o, rp = best_of([lambda: ours_example("bench_vs_extract", w, "skypile extract"),
+                             lambda: peer("extract-resiliparse", parts, w, "resiliparse main_content")])
+            by_w[w] = o
+            row("extract vs resiliparse", w, o, rp, 1.0 if w == 1 else None, f"best of {a.repeat}")
+            row("extract vs trafilatura", w, o,
+                peer("extract-trafilatura", parts, w, "trafilatura", ["--limit", a.peer_docs]),
+                20.0 if w == 1 else None, f"trafilatura on the first {a.peer_docs} docs")
+        ours_scaling("extract", by_w)
+
+    e2e_ours = {}
+    if "e2e" in only:
+        log("== end to end: WARC -> extract -> Gopher/C4/FineWeb -> Parquet")
+        # docs and decoded HTML bytes of the whole input, for the rates of our runs
+        counted, _, _ = timed([BIN / "examples" / "bench_vs_read", *parts], logs / "count.log")
+        by_w = {}
+        for w in workers:
+            dt = peer("e2e-datatrove", [sub], w, "datatrove", ["--out", out / "run" / f"dt-e2e-w{w}"])
+            for yaml, label in (("e2e.yaml", "e2e (no LID)"), ("e2e_lang.yaml", "e2e + our lang, tokens")):
+                run = out / "run" / f"{yaml[:-5]}-w{w}"
+                res, wall, rss = skypile_run(yaml, parts, run, w, logs / f"{yaml[:-5]}-w{w}.log")
+                o = side("skypile run", {"docs": counted["docs"], "bytes": counted["bytes"],
+                                         "cpu_pct": res["cpu_pct"]}, wall, rss)
+                if yaml == "e2e.yaml":
+                    by_w[w] = o
+                    e2e_ours[w] = o
+                row(f"{label} vs datatrove", w, o, dt, 25.0 if yaml == "e2e.yaml" else None,
+                    f"datatrove on the first {a.peer_docs} docs; ours: wall incl. startup")
+        ours_scaling("e2e", by_w)
+
+    if "lang-cost" in only:
+        lang_cost(a, parts, out, logs, workers, row)
+    if "tokens" in only:
+        tokens_vs_tiktoken(a, logs, row)
+    if "floor" in only:
+        res, _, _ = timed([BIN / "examples" / "bench_floor", "--repeat", a.repeat, *parts], logs / "floor.log")
+        log(f"== hardware limit, 1 thread: inflate {res['inflate_mb_s']:.0f} MB/s, "
+            f"inflate + UTF-8 validation {res['inflate_utf8_mb_s']:.0f} MB/s of WARC bytes")
+        info["floor"] = res
+
+    text_docs = [json.loads(l) for f in sorted(text.glob("*.jsonl")) for l in open(f, encoding="utf-8")]
+    text_in = {"docs": len(text_docs), "bytes": sum(len(d["text"].encode()) for d in text_docs)}
+    for full, stage in ((False, "MinHash signatures"), (True, "whole MinHash dedup")):
+        if ("dedup" if full else "minhash") not in only:
+            continue
+        tag = "dedup" if full else "mh"
+        log(f"== {stage} (extracted text as JSONL{'' if full else '; ours: --stage docs-0'})")
+        by_w = {}
+        for w in workers:
+            dt = peer("minhash-datatrove", [textsub], w, "datatrove MinHash" + (" (4 stages)" if full else "DedupSignature"),
+                      ["--out", out / "run" / f"dt-{tag}-w{w}"] + (["--full"] if full else []), tag=f"dt-{tag}")
+            res, wall, rss = skypile_run("minhash.yaml", sorted(text.glob("*.jsonl")), out / "run" / f"{tag}-w{w}", w,
+                                         logs / f"{tag}-ours-w{w}.log", None if full else "docs-0")
+            by_w[w] = o = side("skypile run", dict(text_in, cpu_pct=res["cpu_pct"]), wall, rss)
+            row(f"{stage} vs datatrove", w, o, dt, (None if full else 10.0) if w == 1 else None,
+                f"datatrove on the first {a.dedup_docs} texts; ours: wall incl. startup and spool")
+        ours_scaling(stage, by_w)
+
+    if "memory" in only and e2e_ours:
+        small_mb = a.mb / 2
+        log(f"== memory: e2e at {small_mb:g} MB vs {a.mb:g} MB (1 worker)")
+        key = f"mb{small_mb:g}-seed{a.seed}-sub{a.peer_docs}"
+        small = out / "input" / key
+        subprocess.run([sys.executable, LIB / "make_warc.py", ROOT.parent / "shared" / "data", small,
+                        "--mb", str(small_mb), "--sub", str(a.peer_docs), "--seed", str(a.seed)],
+                       check=True, stdout=subprocess.DEVNULL)
+        _, wall, rss = skypile_run("e2e.yaml", sorted(small.glob("part-*.warc.gz")), out / "run" / "e2e-small",
+                                   1, logs / "e2e-small.log")
+        big = e2e_ours.get(1)
+        if big:
+            ratio = big["rss_mb"] / rss if rss else 0
+            rows.append({"stage": f"memory: e2e peak RSS at {a.mb:g} MB / at {small_mb:g} MB", "workers": 1,
+                         "ours": big, "peer": side("ours, small input", {}, wall, rss),
+                         "ratio": ratio, "goal": None, "met": ratio <= 1.25,
+                         "note": "flat = ratio near 1 (2x the input); Parquet row groups (128 MiB) still filling", "memory": True})
+            log(f"   RSS {big['rss_mb']:.0f} MB vs {rss:.0f} MB: {ratio:.2f}")
+
+    info["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    info["rows"] = rows
+    (out / "results.json").write_text(json.dumps(info, indent=1, default=str))
+    write_tables(info, out)
+    print((out / "results.md").read_text())
+
+
+# e2e variants: what `lang` and token counting each add to the bare run (same input, ours only)
+LANG_COST = (("e2e.yaml", "bare"), ("e2e_tokens.yaml", "+ tokens"), ("e2e_lang_only.yaml", "+ lang"),
+             ("e2e_lang.yaml", "+ lang + tokens"))
+
+
+def lang_cost(a, parts, out, logs, workers, row):
+    """e2e with `lang` + cl100k counts vs bare: the production pipeline always runs both.
+
+    Goal (issue #21): both together cost <= 10% of the e2e time, i.e. ratio with/bare >= 0.9.
+    Runs alternate between variants, best of --repeat each. Step times come from stats.json.
+    """
+    log(f"== lang + token counts vs bare e2e (ours only; best of {a.repeat})")
+    counted, _, _ = timed([BIN / "examples" / "bench_vs_read", *parts], logs / "count.log")
+    for w in workers:
+        best = {}
+        for _ in range(a.repeat):
+            for yaml, label in LANG_COST:
+                run = out / "run" / f"cost-{yaml[:-5]}-w{w}"
+                res, wall, rss = skypile_run(yaml, parts, run, w, logs / f"cost-{yaml[:-5]}-w{w}.log")
+                o = side(f"e2e {label}", {"docs": counted["docs"], "bytes": counted["bytes"],
+                                          "cpu_pct": res["cpu_pct"]}, wall, rss)
+                o["steps_s"] = step_seconds(run)
+                if label not in best or o["docs_s"] > best[label]["docs_s"]:
+                    best[label] = o
+        bare = best["bare"]
+        for _, label in LANG_COST[1:]:
+            steps = ", ".join(f"{k} {v:.2f} s" for k, v in best[label]["steps_s"].items())
+            row(f"e2e {label} / bare", w, best[label], bare, 0.9 if label == "+ lang + tokens" else None,
+                f"ours only, best of {a.repeat}; ratio >= 0.9 = costs <= 10%; {steps}")
+
+
+def tokens_vs_tiktoken(a, logs, row):
+    """Our token counter vs tiktoken-rs count_ordinary on the shared zh + en texts, per encoding."""
+    data = ROOT.parent / "shared" / "data"
+    files = sorted(str(p) for p in [*(data / "text-zh" / "chinesewebtext").glob("*.jsonl"),
+                                    *(data / "text-en").glob("*.jsonl.gz"), *(data / "reference").glob("*/*.txt")])
+    log(f"== token counting vs tiktoken-rs ({len(files)} shared text files; best of {a.repeat})")
+    with open(logs / "tokens.log", "w") as err:
+        p = subprocess.run([BIN / "examples" / "bench_tokens", "--repeat", str(a.repeat), *files],
+                           stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT, check=True)
+    for line in p.stdout.splitlines():
+        r = json.loads(line)
+        ours = {"name": "skypile tokens", "docs": r["texts"], "mb": r["bytes"] / 1e6, "secs": r["ours_s"],
+                "wall": r["ours_s"], "rss_mb": 0, "docs_s": r["texts"] / r["ours_s"], "mb_s": r["ours_mb_s"]}
+        peer = dict(ours, name="tiktoken-rs count_ordinary", secs=r["tiktoken_rs_s"], wall=r["tiktoken_rs_s"],
+                    docs_s=r["texts"] / r["tiktoken_rs_s"], mb_s=r["tiktoken_rs_mb_s"])
+        row(f"token counts {r['encoding']} vs tiktoken-rs", 1, ours, peer, 3.0,
+            f"identical counts: {r['identical']}; {r['tokens']} tokens, one thread")
+
+
+def step_seconds(run):
+    """Seconds per step summed over ranks, from the run's merged stats.json (`steps[].time_s`)."""
+    try:
+        st = json.loads((Path(run) / "stats.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {x["label"].split(".", 1)[-1]: x.get("time_s", 0.0) for x in st.get("steps", [])}
+
+
+def fmt(v, nd=1):
+    return "" if v is None else f"{v:.{nd}f}"
+
+
+def write_tables(info, out):
+    head = ["stage", "workers", "ours docs/s", "ours MB/s", "ours wall s", "ours RSS MB", "ours CPU%", "peer",
+            "peer docs", "peer docs/s", "peer MB/s", "peer wall s", "peer RSS MB", "peer CPU%", "ratio us/peer",
+            "goal", "met", "note"]
+    tsv = ["\t".join(head)]
+    md = ["| stage | w | ours docs/s | ours MB/s | ours RSS MB | ours CPU% | peer | peer docs | peer docs/s | peer RSS MB | peer CPU% | **us/peer** | goal |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in info["rows"]:
+        o, p = r["ours"], r["peer"] or {}
+        met = "" if r["met"] is None else ("met" if r["met"] else "MISSED")
+        goal = "" if r["goal"] is None else f"≥ {r['goal']:g}"
+        if r.get("memory"):
+            goal, met = "flat", ("met" if r["met"] else "MISSED")
+        tsv.append("\t".join(str(x) for x in [
+            r["stage"], r["workers"], fmt(o["docs_s"]), fmt(o["mb_s"]), fmt(o["wall"]), fmt(o["rss_mb"], 0),
+            o.get("cpu_pct") or "", p.get("name", ""), p.get("docs", ""), fmt(p.get("docs_s")), fmt(p.get("mb_s")),
+            fmt(p.get("wall")), fmt(p.get("rss_mb"), 0), p.get("cpu_pct") or "", fmt(r["ratio"], 2), goal, met,
+            r["note"]]))
+        md.append(f"| {r['stage']} | {r['workers']} | {fmt(o['docs_s'])} | {fmt(o['mb_s'])} | {fmt(o['rss_mb'], 0)} | "
+                  f"{o.get('cpu_pct') or ''} | {p.get('name', '')} | {p.get('docs', '')} | {fmt(p.get('docs_s'))} | "
+                  f"{fmt(p.get('rss_mb'), 0)} | {p.get('cpu_pct') or ''} | "
+                  f"**{fmt(r['ratio'], 2)}** | {goal} {met} |")
+    (out / "results.tsv").write_text("\n".join(tsv) + "\n")
+    m = info["machine"]
+    inp = info["input"]
+    md.append("")
+    md.append(f"Machine: {m['cpu']}, {m['cores']} cores, {m['mem']} RAM, {m['os']}; load average "
+              f"{m['load_at_start']:.1f} at start (shared). Input: {inp['docs']} HTML responses, "
+              f"{inp['http_bytes'] / 1e6:.0f} MB of HTTP payload ({inp['gz_bytes'] / 1e6:.0f} MB .warc.gz), "
+              f"from {inp['pool_pages']} real pages ×{inp['copies']} (exact {inp['exact']}, near {inp['near']}, "
+              f"far {inp['far']} edited copies). Run {info['started']} – {info['finished']}.")
+    md.append(f"Command: `{info['command']}`")
+    (out / "results.md").write_text("\n".join(md) + "\n")
+
+
+if __name__ == "__main__":
+    main()
