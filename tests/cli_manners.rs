@@ -2,6 +2,8 @@
 //! `--set`, `--limit`, `--input -`, `--overwrite`, a pipeline given after `--input`, `validate`
 //! checking inputs, shell completions.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -447,4 +449,70 @@ fn the_decontam_index_line_is_logged_once_per_run() {
     let err = text(&o).1;
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert_eq!(err.matches("decontam: ").count(), 1, "{err}");
+}
+
+/// A Parquet input with the same extra fields as the JSONL test above (a string, a timestamp
+/// and a struct with a list) keeps them in the same `metadata` column.
+#[test]
+fn extra_parquet_columns_come_out_as_metadata() {
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+    use arrow_array::{
+        Array, ArrayRef, RecordBatch, StringArray, StructArray, TimestampSecondArray,
+    };
+    use arrow_schema::{DataType, Field};
+    use std::sync::Arc;
+    let d = tmp("pqmeta");
+    let (_, yaml) = fixture(&d, 1);
+    let body = "Rivers and mountains in spring are lovely to see and to write about. ".repeat(8);
+    let mut tags = ListBuilder::new(StringBuilder::new());
+    tags.values().append_value("a");
+    tags.values().append_value("b");
+    tags.append(true);
+    let tags = tags.finish();
+    let meta = StructArray::from(vec![
+        (
+            Arc::new(Field::new("lang_hint", DataType::Utf8, true)),
+            Arc::new(StringArray::from(vec!["en"])) as ArrayRef,
+        ),
+        (
+            Arc::new(Field::new("tags", tags.data_type().clone(), true)),
+            Arc::new(tags) as ArrayRef,
+        ),
+    ]);
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        ("id", Arc::new(StringArray::from(vec!["p1"]))),
+        ("text", Arc::new(StringArray::from(vec![body]))),
+        ("source", Arc::new(StringArray::from(vec!["cc-2024-10"]))),
+        (
+            "timestamp",
+            Arc::new(TimestampSecondArray::from(vec![1_700_000_000]).with_timezone("UTC")),
+        ),
+        ("meta", Arc::new(meta)),
+    ];
+    let batch = RecordBatch::try_from_iter(cols).unwrap();
+    let input = d.join("meta.parquet");
+    let f = std::fs::File::create(&input).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let out = d.join("out");
+    let o = bin()
+        .args(["-q", "run"])
+        .arg(&yaml)
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let rows = common::string_rows(&out, &["id", "metadata"]);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0].as_deref(), Some("p1"));
+    let meta: serde_json::Value = serde_json::from_str(rows[0][1].as_deref().unwrap()).unwrap();
+    assert_eq!(
+        meta,
+        serde_json::json!({"source": "cc-2024-10", "timestamp": "2023-11-14T22:13:20Z",
+            "meta": {"lang_hint": "en", "tags": ["a", "b"]}})
+    );
 }

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use skypile_core::Doc;
 
 pub mod arc;
+#[cfg(feature = "parquet")]
+mod arrow_json;
 pub mod charset;
 pub mod http;
 pub mod jsonl;
