@@ -100,6 +100,9 @@ fn jsonl_output_has_the_parquet_rows_shards_and_totals() {
         stems(names(&js.join("removed")), ".jsonl.gz")
     );
 
+    verbs_read_alike(&pq, &js);
+    verbs_read_alike(&pq, &zs);
+
     let Some(py) = python() else { return };
     // pandas: the same rows (every column) in the same order, shard by shard
     let script = r#"
@@ -134,6 +137,47 @@ print("ok", sum(len(t) for t in a))
         String::from_utf8_lossy(&o.stderr)
     );
     let _ = std::fs::remove_dir_all(&d);
+}
+
+/// `inspect`, `report` and `stats` read a JSONL run (`other`) as they read the Parquet run
+/// `pq`: the same report, documents, row totals and funnel.
+fn verbs_read_alike(pq: &Path, other: &Path) {
+    let out = |args: &[&str], dir: &Path| -> String {
+        let o = bin().args(args).arg(dir).output().unwrap();
+        let (so, se) = (
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr),
+        );
+        assert!(o.status.success(), "{args:?} {}: {se}", dir.display());
+        so.into_owned()
+    };
+    for args in [
+        &["inspect", "-n", "8"][..],
+        &["inspect", "--removed", "-n", "8"],
+    ] {
+        let (a, b) = (out(args, pq), out(args, other));
+        let docs = |s: &str| s.split_once("  total ").map(|(_, d)| d.to_string());
+        assert!(docs(&a).is_some_and(|d| d.contains("── ")), "{a}");
+        assert_eq!(docs(&a), docs(&b), "{args:?}: other totals or docs");
+    }
+    let report = |dir: &Path| {
+        let html = dir.with_extension("html");
+        out(&["report", "-o", html.to_str().unwrap()], dir);
+        std::fs::read_to_string(html).unwrap()
+    };
+    let (a, b) = (report(pq), report(other));
+    assert!(a.contains("<svg"), "no charts in the report");
+    assert!(
+        a == b,
+        "the reports of {} and {} differ",
+        pq.display(),
+        other.display()
+    );
+    let stats = |dir: &Path| {
+        let v: serde_json::Value = serde_json::from_str(&out(&["stats", "--json"], dir)).unwrap();
+        common::without_timings(&v["steps"])
+    };
+    assert_eq!(stats(pq), stats(other));
 }
 
 /// Python with pandas, as scripts/ci/test.sh sets it up; a failure when CI requires it.
