@@ -18,6 +18,8 @@ mod arrow_json;
 pub mod charset;
 pub mod http;
 pub mod jsonl;
+mod meter;
+pub use meter::bytes_read;
 #[cfg(feature = "parquet")]
 pub mod parquet_input;
 mod record;
@@ -294,6 +296,7 @@ pub fn open_decompressed(path: &Path) -> Result<Box<dyn std::io::BufRead + Send>
     }
     let f =
         std::fs::File::open(path).with_context(|| format!("opening input {}", path.display()))?;
+    let f = meter::Metered(f);
     let name = path.to_string_lossy();
     let r: Box<dyn std::io::BufRead + Send> = if name.ends_with(".gz") {
         Box::new(std::io::BufReader::with_capacity(

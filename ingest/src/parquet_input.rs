@@ -124,6 +124,8 @@ impl Groups {
 
     fn open_group(&self, g: usize) -> Result<ParquetRecordBatchReader> {
         let rg = self.meta.metadata().row_group(g);
+        // progress: a row group's bytes count as read when it opens
+        crate::meter::count(rg.compressed_size().max(0) as u64);
         // Rows per batch from the group's decoded size, so a group of megabyte cells does not
         // become a gigabyte batch.
         let bytes: i64 = rg

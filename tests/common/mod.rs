@@ -3,10 +3,30 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use arrow_array::{Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
+
+/// The skypile binary, run from the repository root (pipelines' relative paths resolve).
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// A fresh, empty scratch folder, unique per test binary, test `name` and process.
+pub fn tmp(name: &str) -> PathBuf {
+    let crate_name = env!("CARGO_CRATE_NAME");
+    let d = std::env::temp_dir().join(format!(
+        "skypile-{crate_name}-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
 
 /// Files of a directory, sorted (empty if it does not exist).
 pub fn files(dir: &Path) -> Vec<PathBuf> {
