@@ -1,6 +1,11 @@
-//! The progress bar (#20): on a terminal it shows the input bytes read against the inputs'
-//! total size, with a rate and an ETA; with `-q`, or when stderr is not a terminal, there is
-//! none (and no cursor codes in the logs).
+//! What a user sees at the terminal (#20):
+//! - the progress bar: on a terminal, input bytes read against the inputs' total size with a
+//!   rate and an ETA, log lines printed on a cleared line, never into the bar; with `-q`, or
+//!   when stderr is not a terminal, no bar (and no cursor codes in the logs);
+//! - log levels: `-v` debug, `-q` quiet, flags win over `RUST_LOG`, which applies without them;
+//!   `--color always|never`;
+//! - every command's help describes each argument and option; the top help has examples and
+//!   the exit codes.
 //!
 //! A terminal comes from util-linux `script` (a pseudo-terminal around the command).
 
@@ -72,6 +77,18 @@ fn a_terminal_shows_bytes_read_of_the_input_total_with_an_eta() {
     assert!(shown.contains(&of_total), "no {of_total:?} in {shown:?}");
     assert!(shown.contains("ETA"), "{shown:?}");
     assert!(shown.contains("docs-0 ["), "{shown:?}");
+    // log lines printed while the bar is up start on a cleared line, never after bar text
+    let lines: Vec<&str> = shown.split("[20").skip(1).collect();
+    assert!(!lines.is_empty(), "no log lines: {shown:?}");
+    for (before, _) in shown.match_indices("[20").map(|(i, m)| (&shown[..i], m)) {
+        let clean = before.is_empty() || before.ends_with('\n') || before.ends_with("\x1b[2K");
+        assert!(clean, "a log line garbled by the bar: {:?}", tail(before));
+    }
+}
+
+fn tail(s: &str) -> &str {
+    let cut = s.char_indices().rev().nth(60).map_or(0, |(i, _)| i);
+    &s[cut..]
 }
 
 #[test]
@@ -101,4 +118,122 @@ fn a_pipe_gets_log_lines_only() {
     for bar in ["ETA", "\r", "\x1b["] {
         assert!(!err.contains(bar), "{bar:?} in {err:?}");
     }
+}
+
+/// A run of the small fixture with `flags` before `run` and `RUST_LOG` set or not: its stderr.
+fn run_stderr(d: &Path, flags: &[&str], rust_log: Option<&str>) -> String {
+    let _ = std::fs::remove_dir_all(d.join("out"));
+    let mut c = bin();
+    c.args(flags)
+        .args(fixture(d, false).0)
+        .env_remove("RUST_LOG");
+    if let Some(l) = rust_log {
+        c.env("RUST_LOG", l);
+    }
+    let o = c.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    err
+}
+
+#[test]
+fn log_levels_follow_the_flags_over_rust_log_and_color_is_switchable() {
+    let d = tmp("levels");
+    let plain = run_stderr(&d, &[], None);
+    assert!(
+        plain.contains("INFO") && !plain.contains("DEBUG"),
+        "{plain}"
+    );
+    let v = run_stderr(&d, &["-v"], None);
+    assert!(v.contains("DEBUG"), "-v shows no debug lines: {v}");
+    let q = run_stderr(&d, &["-q"], Some("debug"));
+    assert!(
+        !q.contains("INFO") && !q.contains("DEBUG"),
+        "RUST_LOG beat -q: {q}"
+    );
+    let env = run_stderr(&d, &[], Some("warn"));
+    assert!(
+        !env.contains("INFO"),
+        "RUST_LOG ignored without flags: {env}"
+    );
+    let always = run_stderr(&d, &["--color", "always"], None);
+    assert!(
+        always.contains("\x1b["),
+        "--color always: no colour: {always:?}"
+    );
+    let never = run_stderr(&d, &["--color", "never"], None);
+    assert!(!never.contains("\x1b["), "--color never: colour: {never:?}");
+}
+
+/// Entries of the `Arguments:` and `Options:` sections of a help text without a description.
+fn undescribed(help: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_list = false;
+    for line in help.lines() {
+        if !line.starts_with(' ') {
+            in_list = line == "Arguments:" || line == "Options:";
+            continue;
+        }
+        let t = line.trim_start();
+        let entry = line.starts_with("  ") && !line.starts_with("   ");
+        if in_list && entry && t.starts_with(['-', '<', '[']) {
+            let described = t
+                .split_once("  ")
+                .is_some_and(|(_, d)| !d.trim().is_empty());
+            if !described {
+                out.push(t.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_command_documents_its_arguments_and_options() {
+    let top = bin().arg("--help").output().unwrap();
+    let top = String::from_utf8_lossy(&top.stdout).into_owned();
+    for want in [
+        "Examples:",
+        "Exit status: 0 success, 1 runtime error, 2 usage",
+        "3 run complete",
+    ] {
+        assert!(top.contains(want), "skypile --help lacks {want:?}:\n{top}");
+    }
+    let commands: Vec<&str> = top
+        .split("Commands:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() >= 10, "{commands:?}");
+    let mut missing = Vec::new();
+    for cmd in commands
+        .iter()
+        .map(|c| vec![*c])
+        .chain([vec!["train", "classifier"], vec!["train", "lm"]])
+    {
+        let o = bin().args(&cmd).arg("--help").output().unwrap();
+        let help = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            o.status.success() && help.contains("Usage:"),
+            "{cmd:?}: {help}"
+        );
+        missing.extend(
+            undescribed(&help)
+                .into_iter()
+                .map(|e| format!("{cmd:?}: {e}")),
+        );
+    }
+    assert!(
+        missing.is_empty(),
+        "entries without help text: {missing:#?}"
+    );
+    // the test reads clap's layout: an entry without text must be caught
+    assert_eq!(
+        undescribed("Arguments:\n  <DIR>\n"),
+        vec!["<DIR>".to_string()]
+    );
 }
