@@ -75,6 +75,9 @@ fn run_prints_a_summary_and_exits_0() {
     ] {
         assert!(stdout.contains(want), "summary lacks {want:?}:\n{stdout}");
     }
+    // where the output is
+    let data = format!("output   {}/data/", out.display());
+    assert!(stdout.contains(&data), "summary lacks {data:?}:\n{stdout}");
     // per-rank chatter is debug-level now
     assert!(!stderr.contains("complete in"), "{stderr}");
     // -q: no summary
