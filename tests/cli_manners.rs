@@ -44,6 +44,18 @@ fn fixture(d: &Path, n: usize) -> (PathBuf, PathBuf) {
     (input, yaml)
 }
 
+/// `skypile -q run PIPELINE --input INPUT --output OUT`, to add flags to.
+fn quiet_run(yaml: &Path, input: &Path, out: &Path) -> Command {
+    let mut c = bin();
+    c.args(["-q", "run"])
+        .arg(yaml)
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(out);
+    c
+}
+
 fn stats(out: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(out.join("stats.json")).unwrap()).unwrap()
 }
@@ -396,13 +408,7 @@ fn extra_input_fields_come_out_as_metadata() {
         "timestamp": 1700000000, "meta": {"lang_hint": "en", "tags": ["a", "b"]}});
     std::fs::write(&input, format!("{line}\n")).unwrap();
     let out = d.join("out");
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
+    let o = quiet_run(&yaml, &input, &out)
         .args([
             "--set",
             "output.format=jsonl",
@@ -499,15 +505,7 @@ fn extra_parquet_columns_come_out_as_metadata() {
     w.write(&batch).unwrap();
     w.close().unwrap();
     let out = d.join("out");
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = quiet_run(&yaml, &input, &out).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     let rows = common::string_rows(&out, &["id", "metadata"]);
     assert_eq!(rows.len(), 1, "{rows:?}");
