@@ -291,7 +291,7 @@ pub fn open_decompressed(path: &Path) -> Result<Box<dyn std::io::BufRead + Send>
     if path == Path::new("-") {
         return Ok(Box::new(std::io::BufReader::with_capacity(
             1 << 16,
-            std::io::stdin(),
+            meter::Metered(std::io::stdin()),
         )));
     }
     let f =

@@ -161,28 +161,29 @@ pub(super) fn read_batches(
 
 /// One input file's share of the progress: the bytes the readers read while it is open
 /// ([`skypile_ingest::bytes_read`]), at most its size; the rest of its size when it is done
-/// (also when skipped or cut short), so the stage total is reached.
+/// (also when skipped or cut short), so the stage total is reached. Stdin has no size: its
+/// bytes are counted as read, unclamped.
 struct FileMeter<'a> {
     progress: &'a Progress,
-    size: u64,
+    size: Option<u64>,
     mark: u64,
     told: u64,
 }
 
 impl<'a> FileMeter<'a> {
     fn new(path: &std::path::Path, progress: &'a Progress) -> Self {
+        let stdin = path == std::path::Path::new("-");
         FileMeter {
             progress,
-            size: std::fs::metadata(path).map_or(0, |m| m.len()),
+            size: (!stdin).then(|| std::fs::metadata(path).map_or(0, |m| m.len())),
             mark: skypile_ingest::bytes_read(),
             told: 0,
         }
     }
 
     fn poll(&mut self) {
-        let now = skypile_ingest::bytes_read()
-            .saturating_sub(self.mark)
-            .min(self.size);
+        let read = skypile_ingest::bytes_read().saturating_sub(self.mark);
+        let now = self.size.map_or(read, |s| read.min(s));
         if now > self.told {
             self.progress.read(now - self.told);
             self.told = now;
@@ -192,6 +193,9 @@ impl<'a> FileMeter<'a> {
 
 impl Drop for FileMeter<'_> {
     fn drop(&mut self) {
-        self.progress.read(self.size.saturating_sub(self.told));
+        match self.size {
+            Some(s) => self.progress.read(s.saturating_sub(self.told)),
+            None => self.poll(),
+        }
     }
 }
