@@ -158,11 +158,7 @@ fn best_region(page: &Page, classes: &[Class]) -> Option<u32> {
     let mut score = vec![0f64; page.parent.len()];
     // Prose right under the heading that repeats the page title is the article (short posts
     // otherwise lose to a longer "about the author" box).
-    let title = page_title(page);
-    let title_at = page
-        .blocks
-        .iter()
-        .position(|b| matches!(b.kind, Kind::Heading(1..=3)) && matches_title(&b.text, title));
+    let title_at = title_block(page, classes);
     for (i, (b, &c)) in page.blocks.iter().zip(classes).enumerate() {
         let mut w = weight(b, c);
         if w > 0.0 && title_at.is_some_and(|t| i > t && i <= t + 12) {
@@ -202,7 +198,8 @@ pub fn select(page: &Page, cfg: &ExtractConfig) -> Vec<usize> {
 /// One line per block: kept, class, in region, eff length, link density, text (for tuning).
 pub fn explain(page: &Page, cfg: &ExtractConfig) -> String {
     let (kept, classes, region) = select_explained(page, cfg);
-    let mut out = format!("region={region:?}\n");
+    let title_at = title_block(page, &classes);
+    let mut out = format!("region={region:?} title_block={title_at:?}\n");
     for (i, b) in page.blocks.iter().enumerate() {
         let k = if kept.contains(&i) { '+' } else { ' ' };
         let r = region.is_some_and(|r| inside(page, r, b.elem));
@@ -363,6 +360,17 @@ fn keep_title_heading(page: &Page, classes: &[Class], keep: &mut [bool]) {
     }
 }
 
+/// The heading that repeats the page title: the first `<h1>`–`<h3>` that matches it outside
+/// page furniture (a site-name `<h1>` in the page header matches "Headline - Site" too).
+fn title_block(page: &Page, classes: &[Class]) -> Option<usize> {
+    let title = page_title(page);
+    page.blocks.iter().zip(classes).position(|(b, &c)| {
+        c != Class::Hinted
+            && matches!(b.kind, Kind::Heading(1..=3))
+            && matches_title(&b.text, title)
+    })
+}
+
 fn page_title(page: &Page) -> &str {
     page.og_title
         .as_deref()
@@ -436,6 +444,26 @@ mod tests {
             ..Default::default()
         };
         assert!(extract(&page(&body), &cfg).text.contains("网友"));
+    }
+
+    /// A site-name `<h1>` in the page header also matches "Headline - Site": the headline
+    /// bonus goes to the heading outside the header, so a short post beats a longer footer note.
+    #[test]
+    fn headline_not_site_name_gets_the_title_bonus() {
+        let post = "Happy Friday! We love this board from a friend and are excited to celebrate this weekend.";
+        let note = "If you see an image we have not linked or given credit to, please let us know so we can give credit where credit is due, thank you.";
+        let links: String = (0..12)
+            .map(|i| format!("<p><a href=/p{i}>Inspiring place number {i}</a></p>"))
+            .collect();
+        let html = format!(
+            "<html><head><title>city chic - Ritzy Bee blog</title></head><body>\
+             <div class=header><h1><a href=/>Ritzy Bee blog</a></h1><ul>{links}</ul></div>\
+             <div class=post><h3>city chic</h3><p>{post}</p></div>{links}\
+             <div class=small><h2>small print</h2><p>{note}</p></div></body></html>"
+        );
+        let e = extract(&html, &ExtractConfig::default());
+        assert!(e.text.contains(post), "{}", e.text);
+        assert!(!e.text.contains(note), "{}", e.text);
     }
 
     /// UDHR-style pages in scripts without spaces between words (Thai) or with their own
