@@ -237,7 +237,7 @@ fn looks_like_code(html: &str) -> bool {
 
 /// Diagnostic dump of every block with its class and whether it was kept.
 pub fn explain(html: &str, cfg: &ExtractConfig) -> String {
-    let doc = scraper::Html::parse_document(html);
+    let doc = scraper::Html::parse_document(&budget::prepare(html, cfg).html);
     let page = dom::Walker::new(cfg).run(doc.tree.root());
     score::explain(&page, cfg)
 }
@@ -290,6 +290,23 @@ mod tests {
         assert_eq!(ex(&html).status, Status::Empty);
         let html = format!("<body>{}</body>", "<a href=x><b><i>text ".repeat(20_000));
         assert_eq!(ex(&html).cut, Cut::Depth);
+    }
+
+    /// `<a href="javascript:...">` around a paragraph leads nowhere: the paragraph is text,
+    /// not a link list (readability.js replaces such links by their content).
+    #[test]
+    fn javascript_pseudo_links_count_as_text() {
+        let para = "A paragraph that a script turns into a button, long enough to be prose here.";
+        for href in ["javascript:", " JavaScript:void(0)"] {
+            let e = ex(&format!(
+                "<body><a href=\"{href}\"><p>{para}</p></a></body>"
+            ));
+            assert_eq!((e.status, e.text.as_str()), (Status::Ok, para));
+        }
+        assert_eq!(
+            ex(&format!("<body><a href=/x><p>{para}</p></a></body>")).status,
+            Status::Empty
+        );
     }
 
     #[test]
