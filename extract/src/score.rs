@@ -157,12 +157,13 @@ fn weight(b: &Block, c: Class) -> f64 {
 fn best_region(page: &Page, classes: &[Class]) -> Option<u32> {
     let mut score = vec![0f64; page.parent.len()];
     // Prose right under the heading that repeats the page title is the article (short posts
-    // otherwise lose to a longer "about the author" box).
+    // otherwise lose to a longer "about the author" box): there good text counts double and
+    // link-heavy lines half (a post of annotated links is still the post).
     let title_at = title_block(page, classes);
     for (i, (b, &c)) in page.blocks.iter().zip(classes).enumerate() {
         let mut w = weight(b, c);
-        if w > 0.0 && title_at.is_some_and(|t| i > t && i <= t + 12) {
-            w *= 2.0;
+        if title_at.is_some_and(|t| i > t && i <= t + 12) {
+            w = if w > 0.0 { w * 2.0 } else { w * 0.5 };
         }
         let mut e = b.elem;
         let mut steps = 0;
@@ -464,6 +465,35 @@ mod tests {
         let e = extract(&html, &ExtractConfig::default());
         assert!(e.text.contains(post), "{}", e.text);
         assert!(!e.text.contains(note), "{}", e.text);
+    }
+
+    /// A short post of annotated links under the headline beats a longer author box after it.
+    #[test]
+    fn annotated_link_post_under_the_headline_beats_the_author_box() {
+        let intro = "On this day in 1863, the Red Cross was formed. If you are in the storm, please be careful!";
+        let good = "Calling All Germs – Do you really want to know how dirty your smartphone is?";
+        let items: String = (0..12)
+            .map(|i| format!("<li><a href=/s{i}>Director opens up story {i}</a></li>"))
+            .collect();
+        let bio = "Mary is a scientist, a cook, and a reader. She works on drugs, on cells, and on mice; \
+                   she enjoys cooking, music, and cats. She writes here, weekly, about science, news, \
+                   and life. Ask her: she answers, always!";
+        let nav: String = (0..40)
+            .map(|i| format!("<p><a href=/n{i}>Network post {i}</a></p>"))
+            .collect();
+        let html = format!(
+            "<html><head><title>Quickies 10.29 - Skep</title></head><body>\
+             <div id=content><div class=post><h2><a href=/q>Quickies 10.29</a></h2>\
+             <div class=entry-content><p>{intro}</p><ul><li>{good}</li>{items}</ul></div></div>\
+             <div class=grid><h3>About the author</h3><p>{bio}</p></div>{nav}</div></body></html>"
+        );
+        let e = extract(&html, &ExtractConfig::default());
+        assert!(
+            e.text.contains(intro) && e.text.contains(good),
+            "{}",
+            e.text
+        );
+        assert!(!e.text.contains("Mary is"), "{}", e.text);
     }
 
     /// UDHR-style pages in scripts without spaces between words (Thai) or with their own
