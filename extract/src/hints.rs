@@ -276,6 +276,9 @@ const STOP_HEADINGS: &[&str] = &[
     "leave a comment",
     "leave a reply",
     "comments",
+    // blog furniture after the post: the author box and the trackback list
+    "about the author",
+    "trackback",
 ];
 
 /// True if a short block reads like boilerplate.
@@ -321,6 +324,8 @@ mod tests {
         assert!(!is_boiler_text("今天天气很好，我们去公园散步。"));
         assert!(is_stop_heading("相关阅读"));
         assert!(is_stop_heading("Related posts:"));
+        assert!(is_stop_heading("About the author"));
+        assert!(is_stop_heading("TrackBack URL for this entry:"));
         assert!(!is_stop_heading(
             "我们讨论了相关阅读材料的选择问题，以及如何在课堂上使用它们。"
         ));

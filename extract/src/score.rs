@@ -47,7 +47,7 @@ fn thresholds(favor: Favor) -> Thresholds {
         Favor::Recall => Thresholds {
             good_len: 40,
             max_link: 0.6,
-            outside_len: 150,
+            outside_len: 200,
         },
     }
 }
@@ -250,11 +250,7 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
             keep[i] = c == Class::Good && b.eff_len() >= t.outside_len && b.link_density() < 0.1;
             continue;
         }
-        if cfg.favor != Favor::Recall
-            && good_seen >= 100
-            && b.eff_len() < 60
-            && hints::is_stop_heading(&b.text)
-        {
+        if good_seen >= 100 && b.eff_len() < 60 && hints::is_stop_heading(&b.text) {
             break;
         }
         keep[i] = match c {
