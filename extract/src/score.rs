@@ -281,9 +281,7 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
             }
         }
     }
-    if cfg.favor != Favor::Precision {
-        keep_title_heading(page, &classes, &mut keep);
-    }
+    keep_title_heading(page, &classes, &mut keep);
     fallback(page, &classes, &mut keep);
     ((0..n).filter(|&i| keep[i]).collect(), classes, Some(region))
 }
@@ -376,10 +374,27 @@ fn page_title(page: &Page) -> &str {
 }
 
 /// `<title>` is usually the headline plus a site name ("Headline - Site", "Headline_新浪网").
+/// Compared after folding case, typographic quotes and dashes (`<title>` often has `'` where
+/// the headline has `’`).
 fn matches_title(heading: &str, title: &str) -> bool {
-    !title.is_empty()
-        && heading.chars().count() >= 4
-        && (title.contains(heading) || heading.contains(title))
+    if title.is_empty() || heading.chars().count() < 4 {
+        return false;
+    }
+    let (h, t) = (fold(heading), fold(title));
+    t.contains(&h) || h.contains(&t)
+}
+
+fn fold(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
+            '\u{2013}' | '\u{2014}' => '-',
+            '\u{00A0}' => ' ',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
