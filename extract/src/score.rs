@@ -225,7 +225,8 @@ pub fn explain(page: &Page, cfg: &ExtractConfig) -> String {
 fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>, Option<u32>) {
     let t = thresholds(cfg.favor);
     let live = live_hints(page);
-    let classes: Vec<Class> = page.blocks.iter().map(|b| classify(b, &live, &t)).collect();
+    let mut classes: Vec<Class> = page.blocks.iter().map(|b| classify(b, &live, &t)).collect();
+    furniture_sections(page, &mut classes);
     let Some(region) = best_region(page, &classes) else {
         let mut keep = vec![false; page.blocks.len()];
         fallback(page, &classes, &mut keep);
@@ -284,6 +285,24 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
     keep_title_heading(page, &classes, &mut keep);
     fallback(page, &classes, &mut keep);
     ((0..n).filter(|&i| keep[i]).collect(), classes, Some(region))
+}
+
+/// A section under a heading that names page furniture ("About the author", "Related posts",
+/// "Comments", "相关阅读") is furniture up to the next heading of its level or higher: its prose
+/// must not win the region.
+fn furniture_sections(page: &Page, classes: &mut [Class]) {
+    let mut section: Option<u8> = None;
+    for (b, c) in page.blocks.iter().zip(classes.iter_mut()) {
+        if let Kind::Heading(level) = b.kind {
+            if section.is_none_or(|s| level <= s) {
+                section = (b.eff_len() < 60 && hints::is_stop_heading(&b.text)).then_some(level);
+                continue;
+            }
+        }
+        if section.is_some() && *c != Class::Bad {
+            *c = Class::Hinted;
+        }
+    }
 }
 
 /// A second method for results that look wrong (trafilatura compares its result with the page
