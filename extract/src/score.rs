@@ -261,7 +261,7 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
                 Favor::Recall | Favor::Balanced => true,
                 // a heading or a short line counts when good text is next to it
                 Favor::Precision => {
-                    (b.punct > 0 && b.link_density() < 0.2)
+                    (b.punct > 0 && b.link_density() < 0.5)
                         || matches!(b.kind, Kind::Heading(_) | Kind::Row)
                         || (i > 0 && is_good(i - 1))
                         || is_good(i + 1)
