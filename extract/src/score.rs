@@ -293,11 +293,11 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
 fn furniture_sections(page: &Page, classes: &mut [Class]) {
     let mut section: Option<u8> = None;
     for (b, c) in page.blocks.iter().zip(classes.iter_mut()) {
-        if let Kind::Heading(level) = b.kind {
-            if section.is_none_or(|s| level <= s) {
-                section = (b.eff_len() < 60 && hints::is_stop_heading(&b.text)).then_some(level);
-                continue;
-            }
+        if let Kind::Heading(level) = b.kind
+            && section.is_none_or(|s| level <= s)
+        {
+            section = (b.eff_len() < 60 && hints::is_stop_heading(&b.text)).then_some(level);
+            continue;
         }
         if section.is_some() && *c != Class::Bad {
             *c = Class::Hinted;
