@@ -122,7 +122,6 @@ fn is_skipped(name: &str) -> bool {
             | "head"
             | "label"
             | "menu"
-            | "marquee"
             | "rp"
             | "rt"
     )

@@ -318,6 +318,17 @@ mod tests {
         );
     }
 
+    /// A `<marquee>` is walked like any container: old guest-book pages scroll their whole
+    /// text in one; a ticker of headlines is a link list and is dropped by density as usual.
+    #[test]
+    fn marquee_text_is_walked() {
+        let para = "Dear family, I am so sorry to hear of your loss. She was a wonderful and strong person.";
+        let e = ex(&format!(
+            "<body><marquee><ul><li>{para}</li><li>{para}</li></ul></marquee></body>"
+        ));
+        assert_eq!(e.text.matches(para).count(), 2, "{e:?}");
+    }
+
     #[test]
     fn the_removed_wall_clock_key_names_its_replacement() {
         let err = serde_json::from_str::<ExtractConfig>(r#"{"max_millis": 2000}"#)
