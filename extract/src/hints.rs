@@ -85,8 +85,8 @@ const NEG_SUBSTR: &[&str] = &[
 const NEG_TOKEN_STRONG: &[&str] = &["nav", "ad", "ads", "gg", "dh", "guanggao"];
 /// Weak token names, cancelled by a positive name (`article-header` is the article's header).
 const NEG_TOKEN: &[&str] = &[
-    "top", "side", "foot", "bottom", "tags", "tag", "hot", "links", "rank", "sns", "bq", "copy",
-    "meta", "header", "head", "widget",
+    "top", "side", "foot", "bottom", "tags", "tag", "hot", "links", "rank", "sns", "bq", "meta",
+    "header", "head", "widget",
 ];
 
 /// Names of the article container; they cancel the weak (token) negatives above.
@@ -311,6 +311,9 @@ mod tests {
         // `ad` is a token, not a substring
         assert_eq!(attr_hint("download thread", ""), Hint::None);
         assert_eq!(attr_hint("ad box", ""), Hint::Bad);
+        // "copy" is the designers' word for the text itself (`hero-copy`), not a copyright line
+        assert_eq!(attr_hint("customizer-copy", "designed-copy"), Hint::None);
+        assert_eq!(attr_hint("copyright", ""), Hint::Bad);
     }
 
     #[test]
