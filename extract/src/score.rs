@@ -477,15 +477,20 @@ mod tests {
         assert!(extract(&page(&body), &cfg).text.contains("网友"));
     }
 
+    /// `n` one-link lines `<tag><a href=/i>text i</a></tag>`.
+    fn link_lines(n: usize, tag: &str, text: &str) -> String {
+        (0..n)
+            .map(|i| format!("<{tag}><a href=/{i}>{text} {i}</a></{tag}>"))
+            .collect()
+    }
+
     /// A site-name `<h1>` in the page header also matches "Headline - Site": the headline
     /// bonus goes to the heading outside the header, so a short post beats a longer footer note.
     #[test]
     fn headline_not_site_name_gets_the_title_bonus() {
         let post = "Happy Friday! We love this board from a friend and are excited to celebrate this weekend.";
         let note = "If you see an image we have not linked or given credit to, please let us know so we can give credit where credit is due, thank you.";
-        let links: String = (0..12)
-            .map(|i| format!("<p><a href=/p{i}>Inspiring place number {i}</a></p>"))
-            .collect();
+        let links = link_lines(12, "p", "Inspiring place number");
         let html = format!(
             "<html><head><title>city chic - Ritzy Bee blog</title></head><body>\
              <div class=header><h1><a href=/>Ritzy Bee blog</a></h1><ul>{links}</ul></div>\
@@ -502,15 +507,11 @@ mod tests {
     fn annotated_link_post_under_the_headline_beats_the_author_box() {
         let intro = "On this day in 1863, the Red Cross was formed. If you are in the storm, please be careful!";
         let good = "Calling All Germs – Do you really want to know how dirty your smartphone is?";
-        let items: String = (0..12)
-            .map(|i| format!("<li><a href=/s{i}>Director opens up story {i}</a></li>"))
-            .collect();
+        let items = link_lines(12, "li", "Director opens up story");
         let bio = "Mary is a scientist, a cook, and a reader. She works on drugs, on cells, and on mice; \
                    she enjoys cooking, music, and cats. She writes here, weekly, about science, news, \
                    and life. Ask her: she answers, always!";
-        let nav: String = (0..40)
-            .map(|i| format!("<p><a href=/n{i}>Network post {i}</a></p>"))
-            .collect();
+        let nav = link_lines(40, "p", "Network post");
         let html = format!(
             "<html><head><title>Quickies 10.29 - Skep</title></head><body>\
              <div id=content><div class=post><h2><a href=/q>Quickies 10.29</a></h2>\
