@@ -183,7 +183,18 @@ fn best_region(page: &Page, classes: &[Class]) -> Option<u32> {
             best = Some((i as u32, s));
         }
     }
-    best.map(|(i, _)| i)
+    let (r, bs) = best?;
+    // A single paragraph is rarely the whole article (readability.js also moves up from a lone
+    // top candidate): its parent is the region when it keeps 60% of the score, i.e. the
+    // paragraph's siblings are not mostly boilerplate.
+    let lone = !page
+        .blocks
+        .iter()
+        .any(|b| b.elem != r && inside(page, r, b.elem));
+    match page.parent.get(r as usize) {
+        Some(&p) if lone && score.get(p as usize).is_some_and(|&ps| ps >= bs * 0.6) => Some(p),
+        _ => Some(r),
+    }
 }
 
 fn inside(page: &Page, region: u32, elem: u32) -> bool {
@@ -525,6 +536,29 @@ mod tests {
             e.text
         );
         assert!(!e.text.contains("Mary is"), "{}", e.text);
+    }
+
+    /// A lone paragraph that wins the region takes its parent when the siblings cost little:
+    /// the annotated link after it is part of the post (precision keeps such short prose).
+    #[test]
+    fn lone_paragraph_region_grows_to_its_parent() {
+        let intro = "On this day in 1863, the Red Cross was formed. Coincidentally, if you are in the path of the storm today (as I am), please be careful!";
+        let note = "Calling All Germs – do you want to know how dirty your phone is?";
+        let html = format!(
+            "<body><div class=post><p>{intro}</p><ul><li><a href=/g>Germs</a> – {note}</li>{}</ul></div>{}</body>",
+            link_lines(2, "li", "Boo Berry is big at Halloween"),
+            link_lines(30, "p", "Network post")
+        );
+        let cfg = ExtractConfig {
+            favor: crate::Favor::Precision,
+            ..Default::default()
+        };
+        let e = extract(&html, &cfg);
+        assert!(
+            e.text.contains(intro) && e.text.contains(note),
+            "{}",
+            e.text
+        );
     }
 
     /// UDHR-style pages in scripts without spaces between words (Thai) or with their own
