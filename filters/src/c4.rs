@@ -26,9 +26,9 @@
 //! this way in its source, and dumps, mirrors and datasets built from them (CMRC 2018's
 //! contexts carry 83 such spans) keep them in otherwise clean prose: 10 of 359 good zh
 //! articles of `scripts/models/check_quality.sh` were dropped for them and for nothing else.
-//! C4's heuristic targets programming languages ("the curly bracket appears in many programming
-//! languages (such as Javascript) … but not in natural text", Raffel et al. §2.2), which a
-//! `-{` never opens.
+//! C4's heuristic targets code: Raffel et al. §2.2 drop pages with `{` because it appears in
+//! many programming languages (JavaScript above all) but not in natural text; a `-{` span is
+//! neither code nor JavaScript.
 
 use std::sync::LazyLock;
 
