@@ -82,6 +82,14 @@ fn write_lines(path: &Path, lines: impl Iterator<Item = String>) {
     std::fs::write(path, lines.map(|l| l + "\n").collect::<String>()).unwrap();
 }
 
+/// DIR/train.txt in fastText's format: the three-class corpus.
+fn write_train(dir: &Path) {
+    let lines = corpus(300, 7)
+        .into_iter()
+        .map(|e| format!("__label__{} {}", e.labels[0], e.text));
+    write_lines(&dir.join("train.txt"), lines);
+}
+
 /// Queries: held-out docs plus unseen words (only char n-grams match) and an empty line.
 fn queries() -> Vec<String> {
     let mut q: Vec<String> = corpus(40, 99).into_iter().map(|e| e.text).collect();
@@ -144,10 +152,7 @@ fn assert_same(model: &Model, queries: &[String], expected: &[serde_json::Value]
 fn models_trained_by_fasttext_predict_the_same_here() {
     let Some(py) = python() else { return };
     let dir = tmp("from-py");
-    let train_lines = corpus(300, 7)
-        .into_iter()
-        .map(|e| format!("__label__{} {}", e.labels[0], e.text));
-    write_lines(&dir.join("train.txt"), train_lines);
+    write_train(&dir);
     let q = queries();
     write_lines(&dir.join("queries.txt"), q.iter().cloned());
     run_py(&py, &["train".as_ref(), dir.as_ref()]);
@@ -184,10 +189,7 @@ fn many_label_corpus() -> Vec<String> {
 fn quantized_models_from_fasttext_predict_the_same_here() {
     let Some(py) = python() else { return };
     let dir = tmp("ftz");
-    let train_lines = corpus(300, 7)
-        .into_iter()
-        .map(|e| format!("__label__{} {}", e.labels[0], e.text));
-    write_lines(&dir.join("train.txt"), train_lines);
+    write_train(&dir);
     write_lines(&dir.join("train_many.txt"), many_label_corpus().into_iter());
     let mut q = queries();
     q.extend(["w7 词7", "w299 the", "词42 w41 的", "w1000"].map(String::from));
