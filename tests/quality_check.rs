@@ -85,8 +85,10 @@ fn shipped_model_drops_held_out_junk_and_keeps_held_out_articles() {
         assert!(n >= 100, "{k:?}: only {n} docs in the check set");
         100.0 * ok as f64 / n as f64
     };
-    // junk: the model's job (rules alone: ~92%); good: the rules already cost zh ~7.5%
-    for (lang, junk_floor, good_floor) in [("en", 95.0, 94.0), ("zh", 97.0, 90.0)] {
+    // junk: the model's job (rules alone: ~92%); good: the bar (#17), en 95.7% and zh
+    // 96.1% when set (zh needed C4's `{` test to skip `-{…}-` wiki markup and FineWeb to count
+    // one-paragraph Chinese prose as punctuated)
+    for (lang, junk_floor, good_floor) in [("en", 95.0, 95.0), ("zh", 97.0, 95.0)] {
         let (junk, good) = (pct((lang, false)), pct((lang, true)));
         assert!(
             junk >= junk_floor,

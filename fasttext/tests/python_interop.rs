@@ -82,6 +82,14 @@ fn write_lines(path: &Path, lines: impl Iterator<Item = String>) {
     std::fs::write(path, lines.map(|l| l + "\n").collect::<String>()).unwrap();
 }
 
+/// DIR/train.txt in fastText's format: the three-class corpus.
+fn write_train(dir: &Path) {
+    let lines = corpus(300, 7)
+        .into_iter()
+        .map(|e| format!("__label__{} {}", e.labels[0], e.text));
+    write_lines(&dir.join("train.txt"), lines);
+}
+
 /// Queries: held-out docs plus unseen words (only char n-grams match) and an empty line.
 fn queries() -> Vec<String> {
     let mut q: Vec<String> = corpus(40, 99).into_iter().map(|e| e.text).collect();
@@ -144,10 +152,7 @@ fn assert_same(model: &Model, queries: &[String], expected: &[serde_json::Value]
 fn models_trained_by_fasttext_predict_the_same_here() {
     let Some(py) = python() else { return };
     let dir = tmp("from-py");
-    let train_lines = corpus(300, 7)
-        .into_iter()
-        .map(|e| format!("__label__{} {}", e.labels[0], e.text));
-    write_lines(&dir.join("train.txt"), train_lines);
+    write_train(&dir);
     let q = queries();
     write_lines(&dir.join("queries.txt"), q.iter().cloned());
     run_py(&py, &["train".as_ref(), dir.as_ref()]);
@@ -159,6 +164,40 @@ fn models_trained_by_fasttext_predict_the_same_here() {
         "py_softmax.ftz",
     ] {
         let model = Model::load(&dir.join(name)).unwrap();
+        let expected = py_predict(&py, &dir.join(name), &dir.join("queries.txt"));
+        assert_same(&model, &q, &expected, name);
+    }
+}
+
+/// Many labels (300: fastText quantizes the output matrix only with >= 256 rows): label `tN`
+/// has its own two words, plus the shared words of the small corpus.
+fn many_label_corpus() -> Vec<String> {
+    let mut rng = skypile_fasttext::train::Rng::new(11);
+    (0..900)
+        .map(|i| {
+            let t = i % 300;
+            let mut words = vec![format!("w{t}"), format!("词{t}")];
+            words.extend(
+                (0..rng.below(4)).map(|_| ["the", "of", "的", "是"][rng.below(4)].to_string()),
+            );
+            format!("__label__t{t} {}", words.join(" "))
+        })
+        .collect()
+}
+
+#[test]
+fn quantized_models_from_fasttext_predict_the_same_here() {
+    let Some(py) = python() else { return };
+    let dir = tmp("ftz");
+    write_train(&dir);
+    write_lines(&dir.join("train_many.txt"), many_label_corpus().into_iter());
+    let mut q = queries();
+    q.extend(["w7 词7", "w299 the", "词42 w41 的", "w1000"].map(String::from));
+    write_lines(&dir.join("queries.txt"), q.iter().cloned());
+    run_py(&py, &["quantize".as_ref(), dir.as_ref()]);
+    for (name, labels) in [("py_q_plain.ftz", 3), ("py_qout.ftz", 300)] {
+        let model = Model::load(&dir.join(name)).unwrap();
+        assert_eq!(model.labels().len(), labels, "{name}");
         let expected = py_predict(&py, &dir.join(name), &dir.join("queries.txt"));
         assert_same(&model, &q, &expected, name);
     }

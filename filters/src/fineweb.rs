@@ -19,6 +19,19 @@
 //! short-line rule (FineWeb-2 sets `short_line_thr=999` for all non-English languages: 30
 //! chars of Chinese are a full clause, so addresses, table rows and list items of real
 //! articles are "short"; navigation dumps are caught by `zh_quality`'s mean line length).
+//!
+//! A line holding ≥ 3 ideographic full stops (`。`) also counts as punctuated, whatever its
+//! last char (`prose_line_min_sentences`; `null` gives FineWeb's exact rule):
+//! - FineWeb's ratio assumes a line is a sentence or a short paragraph, so an unpunctuated line
+//!   is a menu item or a heading. A Chinese paragraph is one line of many sentences; one that
+//!   ends in a list (`……、六里村、南山村`), a truncated tail or a trailing caption is still prose,
+//!   and a one- or two-paragraph article then scores 0 and was dropped (5 of 359 good zh
+//!   articles of `scripts/models/check_quality.sh`, none of them list-like).
+//! - 3 is C4's sentence minimum as this crate applies it to zh (`c4`: 5 sentences, 3 for zh).
+//! - Only `。` counts: it has no other use, while `.` ends abbreviations and `！`/`？` separate
+//!   slogans in ad and spam lines, which must stay unpunctuated. English is unaffected.
+//! - Every stop must sit where a sentence ends (`is_prose_line`): shuffled 2–4-char chunks of
+//!   real text keep its stops but misplace some of them (`，。`, `。、`).
 
 use serde::{Deserialize, Serialize};
 use skypile_core::{Column, Counters, Doc, Step, Verdict};
@@ -50,6 +63,8 @@ pub struct FineWebThresholds {
     pub line_punct_thr: Option<f64>,
     /// Keep docs with no punctuated line at all (e.g. poetry, tables) instead of dropping them.
     pub line_punct_exclude_zero: bool,
+    /// A line with at least this many `。` counts as punctuated (a Chinese paragraph).
+    pub prose_line_min_sentences: Option<usize>,
     pub short_line_thr: Option<f64>,
     pub short_line_length: usize,
     pub char_duplicates_ratio: Option<f64>,
@@ -61,6 +76,7 @@ impl Default for FineWebThresholds {
         FineWebThresholds {
             line_punct_thr: Some(0.12),
             line_punct_exclude_zero: false,
+            prose_line_min_sentences: Some(3),
             short_line_thr: Some(0.67),
             short_line_length: 30,
             char_duplicates_ratio: Some(0.1),
@@ -108,7 +124,7 @@ impl Step for FineWeb {
         let (mut n, mut punct, mut short) = (0usize, 0usize, 0usize);
         for l in doc.lines() {
             n += 1;
-            punct += ends_in_terminal(l) as usize;
+            punct += (ends_in_terminal(l) || is_prose_line(l, t.prose_line_min_sentences)) as usize;
             short += (char_len(l) <= t.short_line_length) as usize;
         }
         if n == 0 {
@@ -147,6 +163,31 @@ impl Step for FineWeb {
     }
 }
 
+/// Whether a line is a paragraph of Chinese prose: at least `min` ideographic full stops, each
+/// placed as a sentence end (GB/T 15834-2011 §4.1: `。` closes a sentence, so it never follows
+/// an opening mark or stands next to `，`, `、`, `；`, `：`). Shuffled text (chunk salad) puts
+/// stops anywhere and most such lines have a misplaced one.
+fn is_prose_line(line: &str, min: Option<usize>) -> bool {
+    let Some(min) = min.filter(|m| *m > 0) else {
+        return false;
+    };
+    let pause = |c: char| matches!(c, '，' | '、' | '；' | '：');
+    let (mut stops, mut prev) = (0usize, '\n');
+    let mut it = line.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '。' {
+            let next = it.peek().copied().unwrap_or('\n');
+            if pause(prev) || pause(next) || matches!(prev, '（' | '《' | '「' | '『' | '“' | '‘')
+            {
+                return false;
+            }
+            stops += 1;
+        }
+        prev = c;
+    }
+    stops >= min
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +209,36 @@ mod tests {
         let zh = "昨天下午，市政府召开新闻发布会，介绍了今年城市建设的主要进展和下一步的工作计划。\n\
                   发言人表示，地铁三号线已经完成了全部土建工程，预计明年年底可以通车运营。";
         assert_eq!(run(zh, "zh").0, Verdict::Keep);
+    }
+
+    #[test]
+    fn a_paragraph_of_chinese_sentences_counts_as_punctuated() {
+        // One paragraph ending in a list of villages: prose, though its last char is not `。`.
+        let para = "澉浦镇位于该县县境南部。面积二十四平方公里。镇西的南北湖是省级风景名胜区。\
+                    该镇辖有：澉浦村、镇中村、永乐村、南山村";
+        let (v, d) = run(para, "zh");
+        assert_eq!(v, Verdict::Keep, "{:?}", d.meta);
+        assert_eq!(d.meta_f64("fineweb_line_punct_ratio"), Some(1.0));
+        // Two sentences are not enough, and FineWeb's exact rule is one setting away.
+        let two = "澉浦镇位于该县县境南部。面积二十四平方公里。该镇辖有：澉浦村、南山村";
+        assert_eq!(run(two, "zh").0, Verdict::drop("fineweb_line_punct_ratio"));
+        let cfg: FineWebConfig = serde_json::from_value(serde_json::json!(
+            {"thresholds": {"zh": {"prose_line_min_sentences": null}}}
+        ))
+        .unwrap();
+        let mut d = Doc::from_text("t", para);
+        d.set_lang("zh", 1.0);
+        let v = FineWeb::new(cfg).process(&mut d, &mut Counters::default());
+        assert_eq!(v, Verdict::drop("fineweb_line_punct_ratio"));
+        // Shuffled chunks misplace a stop: not prose.
+        let salad = "南部。面积二十四。平方公里，。镇西的南北湖是省级风。景名胜区该镇辖有：澉浦村";
+        assert_eq!(
+            run(salad, "zh").0,
+            Verdict::drop("fineweb_line_punct_ratio")
+        );
+        // Slogans separated by `！` stay unpunctuated.
+        let ad = "点击进入！免费注册！每日送彩金！官方网站";
+        assert_eq!(run(ad, "zh").0, Verdict::drop("fineweb_line_punct_ratio"));
     }
 
     #[test]

@@ -133,8 +133,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--repeat", type=int, default=3, help="runs of the fast stages (read, extract); best kept")
-    ap.add_argument("--only", default="read,extract,e2e,lang-cost,tokens,floor,minhash,dedup,memory",
-                    help="stages; lang-cost, tokens and floor (ours only) need no Python packages")
+    ap.add_argument("--only", default="read,extract,e2e,lang-cost,tokens,floor,scoring,minhash,dedup,memory",
+                    help="stages; lang-cost, tokens, floor and scoring (ours only) need no Python packages")
     ap.add_argument("--out", default=str(ROOT / "bench-out"))
     a = ap.parse_args()
     out = Path(a.out).resolve()
@@ -242,6 +242,9 @@ def main():
             f"inflate + UTF-8 validation {res['inflate_utf8_mb_s']:.0f} MB/s of WARC bytes")
         info["floor"] = res
 
+    if "scoring" in only:
+        scoring_cost(a, parts, out, logs, workers, row)
+
     text_docs = [json.loads(l) for f in sorted(text.glob("*.jsonl")) for l in open(f, encoding="utf-8")]
     text_in = {"docs": len(text_docs), "bytes": sum(len(d["text"].encode()) for d in text_docs)}
     for full, stage in ((False, "MinHash signatures"), (True, "whole MinHash dedup")):
@@ -315,6 +318,69 @@ def lang_cost(a, parts, out, logs, workers, row):
             steps = ", ".join(f"{k} {v:.2f} s" for k, v in best[label]["steps_s"].items())
             row(f"e2e {label} / bare", w, best[label], bare, 0.9 if label == "+ lang + tokens" else None,
                 f"ours only, best of {a.repeat}; ratio >= 0.9 = costs <= 10%; {steps}")
+
+
+def best_runs(a, variants, parts, counted, w, out, logs, tag):
+    """label -> best of --repeat runs of each (yaml, label) variant, alternating; with step times.
+
+    (lang_cost has the same loop inline; it can call this once the perf rows are merged.)"""
+    best = {}
+    for _ in range(a.repeat):
+        for yaml, label in variants:
+            run = out / "run" / f"{tag}-{label}-w{w}"
+            res, wall, rss = skypile_run(yaml, parts, run, w, logs / f"{tag}-{label}-w{w}.log")
+            o = side(f"{Path(yaml).stem} {label}", {"docs": counted["docs"], "bytes": counted["bytes"],
+                                                  "cpu_pct": res["cpu_pct"]}, wall, rss)
+            o["steps_s"] = step_seconds(run)
+            o["cpu_s"] = cpu_seconds(logs / f"{tag}-{label}-w{w}.log")
+            if label not in best or o["docs_s"] > best[label]["docs_s"]:
+                best[label] = o
+    return best
+
+
+def cpu_seconds(logfile):
+    """User + system CPU seconds of a `timed` run (/usr/bin/time -v): steadier than wall time
+    on a shared machine, where a run gets a fraction of a core."""
+    text = Path(logfile).read_text(errors="replace")
+    got = [float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text)]
+    return sum(got)
+
+
+# The model-scoring steps of pipelines/skypile.yaml (issue #17): removed for the baseline run.
+SCORING_STEPS = re.compile(r"  - (?:perplexity|quality_model):\n(?:      .*\n)+")
+
+
+def scoring_cost(a, parts, out, logs, workers, row):
+    """pipelines/skypile.yaml as shipped vs the same file without `perplexity` + `quality_model`.
+
+    - Goal (issue #17): scoring costs <= 10% of the e2e time, i.e. wall ratio without/with >= 0.9.
+      The wall time includes loading the models (once per process).
+    - Also printed: the two steps' share of all step time (stats.json `time_s`) in the run with them.
+    - Runs alternate, best of --repeat each; ours only.
+    """
+    prod = ROOT / "pipelines" / "skypile.yaml"
+    text = prod.read_text(encoding="utf-8")
+    bare = out / "run" / "skypile-no-scoring.yaml"
+    bare.parent.mkdir(parents=True, exist_ok=True)
+    bare.write_text(SCORING_STEPS.sub("", text), encoding="utf-8")
+    assert bare.read_text() != text, "pipelines/skypile.yaml has no perplexity/quality_model step"
+    log(f"== scoring cost: pipelines/skypile.yaml with vs without perplexity + quality_model "
+        f"(ours only; best of {a.repeat})")
+    counted, _, _ = timed([BIN / "examples" / "bench_vs_read", *parts], logs / "count.log")
+    for w in workers:
+        best = best_runs(a, ((prod, "with"), (bare, "without")), parts, counted, w, out, logs, "scoring")
+        steps = best["with"]["steps_s"]
+        scoring = sum(v for k, v in steps.items() if k in ("perplexity", "quality_model"))
+        share = scoring / sum(steps.values()) if steps else 0.0
+        cpu = {k: best[k]["cpu_s"] for k in best}
+        cpu_share = 1 - cpu["without"] / cpu["with"] if cpu["with"] else 0.0
+        row("e2e skypile.yaml with scoring / without", w, best["with"], best["without"], 0.9,
+            f"ours only, best of {a.repeat}; wall ratio >= 0.9 = scoring <= 10% (incl. model loading); "
+            f"CPU {cpu['with']:.1f} s vs {cpu['without']:.1f} s ({100 * cpu_share:.1f}% more); "
+            f"perplexity + quality_model = {100 * share:.1f}% of step time "
+            f"({', '.join(f'{k} {steps.get(k, 0):.2f} s' for k in ('perplexity', 'quality_model'))})")
+        log(f"   scoring w={w}: perplexity + quality_model = {100 * share:.1f}% of step time; "
+            f"CPU with/without {cpu['with']:.1f}/{cpu['without']:.1f} s")
 
 
 def tokens_vs_tiktoken(a, logs, row):

@@ -17,8 +17,8 @@ echo "== building the release binary and bench examples (cold: ~15-20 min on 2 c
 cargo build --release -q --bin skypile --example bench_vs_read --example bench_vs_extract \
   --example bench_tokens --example bench_floor
 
-# Stages of ours only (lang-cost, tokens, floor) need no Python packages: skip the peers' venv.
-if [[ " $* " =~ \ --only\ (lang-cost|tokens|floor)(,(lang-cost|tokens|floor))*\  ]]; then
+# Stages of ours only (lang-cost, tokens, floor, scoring) need no Python packages: skip the peers' venv.
+if [[ " $* " =~ \ --only\ (lang-cost|tokens|floor|scoring)(,(lang-cost|tokens|floor|scoring))*\  ]]; then
   exec python3 scripts/bench/run.py "$@"
 fi
 
