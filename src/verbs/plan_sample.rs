@@ -1,0 +1,297 @@
+//! What `skypile plan` measures before it estimates: a sample of the input run through the
+//! pipeline's own steps, in this process.
+//!
+//! - Docs per input byte: sampled docs over the (compressed) bytes read to get them, so the
+//!   whole input's size gives the doc count whatever the format and compression.
+//! - Per segment: how many docs reach it, the bytes a doc holds as the stage reads it (the raw
+//!   body before extraction, the spool record after), what the steps keep and drop.
+//! - The resident size after building every step and running them on the sample: binary,
+//!   tokenizer, models, dictionaries and lazily loaded tables, which every rank holds.
+//! - Nothing here matches step names: what a step does to a doc is measured on the doc.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use skypile_core::{Counters, Doc};
+
+use crate::config::Pipeline;
+use crate::run::stages::Plan;
+use crate::tokens::Tokenizer;
+
+/// Docs read for the doc count, and the cap on their bytes (whichever comes first).
+const SAMPLE_DOCS: u64 = 2000;
+const SAMPLE_BYTES: u64 = 64 << 20;
+/// Docs (and their bytes) also run through every step: enough for the keep/drop shares and the
+/// lazily loaded tables, few enough to keep `plan` a few seconds.
+const STEP_DOCS: u64 = 300;
+const STEP_BYTES: u64 = 32 << 20;
+/// The resident size is read after this many docs went through the steps: lazily loaded tables
+/// are in, and little of the sample's own garbage is (the allocator keeps freed pages).
+const WARM_DOCS: u64 = 24;
+
+/// One segment of the pipeline (the steps between two global steps) as the sample saw it.
+/// Averages are per doc entering the segment.
+#[derive(Debug, Default, Clone)]
+pub struct SegmentSample {
+    /// Share of the input's docs that reach the segment (dedup drops not counted: a bound).
+    pub reach: f64,
+    /// Bytes a doc holds as the stage reads it: raw body and text, or the spool record.
+    pub in_bytes: f64,
+    /// The largest such doc of the sample.
+    pub max_in_bytes: f64,
+    /// Share of the docs entering that the segment's steps drop.
+    pub drop_share: f64,
+    /// Bytes a dropped doc holds when it is dropped (text and any raw page left).
+    pub drop_bytes: f64,
+    /// Text bytes of a kept doc, and its spool record (serde_json of the doc).
+    pub text_bytes: f64,
+    pub spool_bytes: f64,
+}
+
+/// What the input looks like: file sizes, and what the sample measured.
+#[derive(Debug, Default, Clone)]
+pub struct InputEstimate {
+    pub files: usize,
+    pub bytes: u64,
+    pub docs: u64,
+    /// Docs the sample read (for the doc count) and ran through the steps.
+    pub sampled: u64,
+    pub stepped: u64,
+    /// Biggest rank's share of the docs (files are dealt round-robin).
+    pub max_rank_share: f64,
+    /// One entry per segment of the plan.
+    pub segments: Vec<SegmentSample>,
+    /// Resident bytes of this process once every step was built and ran on a few docs; 0 when
+    /// the OS does not tell (then `plan` falls back to fixed sizes).
+    pub resident: u64,
+    /// The same before any doc: what a dedup reduce or merge rank starts from.
+    pub resident_built: u64,
+}
+
+#[derive(Default)]
+struct Acc {
+    docs: u64,
+    in_bytes: u64,
+    max_in: u64,
+    dropped: u64,
+    drop_bytes: u64,
+    kept_text: u64,
+    kept_spool: u64,
+}
+
+pub fn estimate_input(p: &Pipeline, plan: &Plan) -> Result<InputEstimate> {
+    let inputs: Vec<PathBuf> = skypile_ingest::list_inputs(&p.input.paths)?;
+    let sizes: Vec<u64> = inputs
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .collect();
+    let mut e = InputEstimate {
+        files: inputs.len(),
+        bytes: sizes.iter().sum(),
+        max_rank_share: max_rank_share(&sizes, p.tasks),
+        ..Default::default()
+    };
+    let tokenizer = Tokenizer::new(&p.tokenizer)?;
+    e.resident_built = resident_bytes().unwrap_or(0);
+    let mut acc: Vec<Acc> = plan.segments.iter().map(|_| Acc::default()).collect();
+    let (mut n, mut read_bytes, mut doc_bytes) = (0u64, 0u64, 0u64);
+    let mut cfg = p.input.clone();
+    cfg.defer_decode = true; // as the runner reads: the body stays undecoded in the batches
+    for (i, f) in inputs.iter().enumerate() {
+        let Ok(events) = skypile_ingest::open(f, i as u32, &cfg) else {
+            continue;
+        };
+        let before = thread_read_bytes();
+        let mut complete = true;
+        for ev in events {
+            let skypile_ingest::Event::Doc(d) = ev else {
+                continue;
+            };
+            n += 1;
+            let bytes = crate::run::doc_bytes(&d) as u64;
+            doc_bytes += bytes;
+            if e.stepped < STEP_DOCS && doc_bytes <= STEP_BYTES {
+                e.stepped += 1;
+                run_steps(plan, &tokenizer, *d, bytes, &mut acc);
+                if e.stepped == WARM_DOCS {
+                    e.resident = resident_bytes().unwrap_or(0);
+                }
+            }
+            if n >= SAMPLE_DOCS || doc_bytes >= SAMPLE_BYTES {
+                complete = false;
+                break;
+            }
+        }
+        let size = sizes.get(i).copied().unwrap_or(0);
+        read_bytes += match (complete, before, thread_read_bytes()) {
+            (true, _, _) => size,
+            (false, Some(a), Some(b)) => b.saturating_sub(a).min(size),
+            // No per-thread I/O counters: assume the docs are half the file (WARC request and
+            // metadata records, headers) and the file compressed 4:1 if it is compressed.
+            (false, _, _) => (doc_bytes * 2 / compression_factor(f)).min(size),
+        };
+        if !complete {
+            break;
+        }
+    }
+    e.sampled = n;
+    e.docs = if read_bytes == 0 {
+        n
+    } else {
+        (n as f64 * e.bytes as f64 / read_bytes as f64).round() as u64
+    };
+    e.segments = segment_samples(&acc);
+    if e.stepped < WARM_DOCS {
+        e.resident = resident_bytes().unwrap_or(0);
+    }
+    Ok(e)
+}
+
+/// Run one doc through every segment's steps as a rank would (decoding, steps, spool record,
+/// dedup observation, token count), skipping the dedup decisions (every doc is unique).
+fn run_steps(plan: &Plan, tokenizer: &Tokenizer, mut doc: Doc, in0: u64, acc: &mut [Acc]) {
+    let mut in_bytes = in0;
+    let decoded = skypile_ingest::decode_deferred(&mut doc).is_ok();
+    let mut c = Counters::default();
+    for (seg, a) in plan.segments.iter().zip(acc.iter_mut()) {
+        a.docs += 1;
+        a.in_bytes += in_bytes;
+        a.max_in = a.max_in.max(in_bytes);
+        let kept = decoded
+            && seg.steps.iter().all(|s| {
+                crate::run::guarded(|| s.step.process(&mut doc, &mut c)).is_ok_and(|v| v.is_keep())
+            });
+        if !kept {
+            a.dropped += 1;
+            a.drop_bytes += crate::run::doc_bytes(&doc) as u64;
+            tokenizer.count(doc.text());
+            return;
+        }
+        a.kept_text += doc.text().len() as u64;
+        match &seg.global {
+            Some(g) => {
+                let _ = g.step.observe(&doc);
+                let spooled = serde_json::to_vec(&doc).map_or(0, |j| j.len() as u64);
+                a.kept_spool += spooled;
+                in_bytes = spooled;
+            }
+            None => {
+                tokenizer.count(doc.text());
+            }
+        }
+    }
+}
+
+fn segment_samples(acc: &[Acc]) -> Vec<SegmentSample> {
+    let first = acc.first().map_or(0, |a| a.docs).max(1) as f64;
+    let per = |x: u64, n: u64| if n == 0 { 0.0 } else { x as f64 / n as f64 };
+    acc.iter()
+        .map(|a| {
+            let kept = a.docs - a.dropped;
+            SegmentSample {
+                reach: a.docs as f64 / first,
+                in_bytes: per(a.in_bytes, a.docs),
+                max_in_bytes: a.max_in as f64,
+                drop_share: per(a.dropped, a.docs),
+                drop_bytes: per(a.drop_bytes, a.dropped),
+                text_bytes: per(a.kept_text, kept),
+                spool_bytes: per(a.kept_spool, kept),
+            }
+        })
+        .collect()
+}
+
+/// Biggest share of the input bytes one rank gets when files are dealt `i % tasks`.
+fn max_rank_share(sizes: &[u64], tasks: usize) -> f64 {
+    let tasks = tasks.max(1);
+    let mut per_rank = vec![0u64; tasks];
+    for (i, s) in sizes.iter().enumerate() {
+        per_rank[i % tasks] += s;
+    }
+    let total: u64 = sizes.iter().sum();
+    if total == 0 {
+        1.0
+    } else {
+        per_rank.iter().copied().max().unwrap_or(0) as f64 / total as f64
+    }
+}
+
+fn compression_factor(f: &Path) -> u64 {
+    let n = f.to_string_lossy();
+    if n.ends_with(".gz") || n.ends_with(".zst") {
+        4
+    } else {
+        1
+    }
+}
+
+/// Bytes this thread has read through `read` calls (Linux `/proc/thread-self/io`): the
+/// compressed bytes a reader consumed, whatever the format.
+fn thread_read_bytes() -> Option<u64> {
+    proc_field("/proc/thread-self/io", "rchar:")
+}
+
+/// Resident set size of this process (Linux `/proc/self/status`).
+pub fn resident_bytes() -> Option<u64> {
+    proc_field("/proc/self/status", "VmRSS:").map(|kb| kb << 10)
+}
+
+fn proc_field(path: &str, key: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(path).ok()?;
+    let line = s.lines().find(|l| l.starts_with(key))?;
+    line[key.len()..].split_whitespace().next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_get_files_round_robin() {
+        assert_eq!(max_rank_share(&[10, 10, 10, 10], 2), 0.5);
+        assert_eq!(max_rank_share(&[30, 10], 4), 0.75);
+        assert_eq!(max_rank_share(&[], 4), 1.0);
+    }
+
+    #[test]
+    fn the_sample_counts_docs_per_byte_and_what_steps_keep() {
+        let dir = std::env::temp_dir().join(format!("skypile-plan-sample-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // every fifth doc Chinese, the rest English
+        let line = |i: usize| {
+            let t = match i % 5 {
+                0 => "这是一个用来测试语言识别的中文句子。".repeat(5 + i % 7),
+                _ => "This is an English sentence for the language test. ".repeat(5 + i % 7),
+            };
+            format!("{{\"text\":\"{t}\"}}\n")
+        };
+        let body: String = (0..100).map(line).collect();
+        std::fs::write(dir.join("a.jsonl"), &body).unwrap();
+        std::fs::write(dir.join("b.jsonl"), &body).unwrap();
+        let yaml = format!(
+            "input: {{paths: [{}]}}\ntasks: 2\nsteps:\n  - lang: {{}}\n  - lang_filter: {{languages: {{zh: 0.5}}}}\n  - exact_dedup: {{}}\n",
+            dir.display()
+        );
+        let p = Pipeline::parse(&yaml).unwrap();
+        let plan = Plan::build(&p).unwrap();
+        let e = estimate_input(&p, &plan).unwrap();
+        assert_eq!((e.docs, e.sampled, e.stepped), (200, 200, 200));
+        assert_eq!(e.max_rank_share, 0.5);
+        let s0 = &e.segments[0];
+        assert!((s0.drop_share - 0.8).abs() < 1e-9, "{s0:?}");
+        assert!(
+            (e.segments[1].reach - 0.2).abs() < 1e-9,
+            "{:?}",
+            e.segments[1]
+        );
+        // kept docs are the Chinese ones: their spool record holds the text and more
+        assert!(
+            s0.text_bytes > 5.0 * 54.0 && s0.spool_bytes > s0.text_bytes,
+            "{s0:?}"
+        );
+        if cfg!(target_os = "linux") {
+            assert!(e.resident > 1 << 20, "{}", e.resident);
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
