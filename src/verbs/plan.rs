@@ -154,7 +154,12 @@ fn docs_rank_memory(p: &Pipeline, plan: &Plan, e: &InputEstimate, k: usize) -> u
         }
         None => writers += writer_memory(p, rank_kept, g.text_bytes),
     }
-    resident(e, p) + ((in_flight + working + outcomes + writers) * SLACK) as u64
+    let base = if g.resident > 0 {
+        g.resident + RUNTIME
+    } else {
+        resident(e, p)
+    };
+    base + ((in_flight + working + outcomes + writers) * SLACK) as u64
 }
 
 /// A shard writer holding `rows` rows of `row_bytes` each: its pending rows, and for Parquet

@@ -46,6 +46,9 @@ pub struct SegmentSample {
     /// Text bytes of a kept doc, and its spool record (serde_json of the doc).
     pub text_bytes: f64,
     pub spool_bytes: f64,
+    /// Resident bytes of this process after the warm-up docs went through this segment and
+    /// the ones before (what a rank of this stage holds before its first batch); 0 if unknown.
+    pub resident: u64,
 }
 
 /// What the input looks like: file sizes, and what the sample measured.
@@ -61,8 +64,8 @@ pub struct InputEstimate {
     pub max_rank_share: f64,
     /// One entry per segment of the plan.
     pub segments: Vec<SegmentSample>,
-    /// Resident bytes of this process once every step was built and ran on a few docs; 0 when
-    /// the OS does not tell (then `plan` falls back to fixed sizes).
+    /// The largest of the segments' resident sizes; 0 when the OS does not tell (then `plan`
+    /// falls back to fixed sizes).
     pub resident: u64,
     /// The same before any doc: what a dedup reduce or merge rank starts from.
     pub resident_built: u64,
@@ -91,9 +94,15 @@ pub fn estimate_input(p: &Pipeline, plan: &Plan) -> Result<InputEstimate> {
         max_rank_share: max_rank_share(&sizes, p.tasks),
         ..Default::default()
     };
-    let tokenizer = Tokenizer::new(&p.tokenizer)?;
+    let mut stepper = Stepper {
+        plan,
+        tokenizer: Tokenizer::new(&p.tokenizer)?,
+        acc: plan.segments.iter().map(|_| Acc::default()).collect(),
+        warm: Vec::new(),
+        resident: Vec::new(),
+        counters: Counters::default(),
+    };
     e.resident_built = resident_bytes().unwrap_or(0);
-    let mut acc: Vec<Acc> = plan.segments.iter().map(|_| Acc::default()).collect();
     let (mut n, mut read_bytes, mut doc_bytes) = (0u64, 0u64, 0u64);
     let mut cfg = p.input.clone();
     cfg.defer_decode = true; // as the runner reads: the body stays undecoded in the batches
@@ -112,10 +121,7 @@ pub fn estimate_input(p: &Pipeline, plan: &Plan) -> Result<InputEstimate> {
             doc_bytes += bytes;
             if e.stepped < STEP_DOCS && doc_bytes <= STEP_BYTES {
                 e.stepped += 1;
-                run_steps(plan, &tokenizer, *d, bytes, &mut acc);
-                if e.stepped == WARM_DOCS {
-                    e.resident = resident_bytes().unwrap_or(0);
-                }
+                stepper.push(*d, bytes);
             }
             if n >= SAMPLE_DOCS || doc_bytes >= SAMPLE_BYTES {
                 complete = false;
@@ -140,45 +146,91 @@ pub fn estimate_input(p: &Pipeline, plan: &Plan) -> Result<InputEstimate> {
     } else {
         (n as f64 * e.bytes as f64 / read_bytes as f64).round() as u64
     };
-    e.segments = segment_samples(&acc);
-    if e.stepped < WARM_DOCS {
-        e.resident = resident_bytes().unwrap_or(0);
-    }
+    e.segments = stepper.finish();
+    e.resident = e.segments.iter().map(|s| s.resident).max().unwrap_or(0);
     Ok(e)
 }
 
-/// Run one doc through every segment's steps as a rank would (decoding, steps, spool record,
-/// dedup observation, token count), skipping the dedup decisions (every doc is unique).
-fn run_steps(plan: &Plan, tokenizer: &Tokenizer, mut doc: Doc, in0: u64, acc: &mut [Acc]) {
-    let mut in_bytes = in0;
-    let decoded = skypile_ingest::decode_deferred(&mut doc).is_ok();
-    let mut c = Counters::default();
-    for (seg, a) in plan.segments.iter().zip(acc.iter_mut()) {
+/// Runs sampled docs through the pipeline's steps as a rank would (decoding, steps, spool
+/// record, dedup observation, token count), skipping the dedup decisions (every doc is unique).
+/// The first `WARM_DOCS` go segment by segment, the resident size read after each, so a docs
+/// stage is charged only the tables its own and earlier segments load; the rest doc by doc.
+struct Stepper<'a> {
+    plan: &'a Plan,
+    tokenizer: Tokenizer,
+    acc: Vec<Acc>,
+    /// Docs (and their bytes as read) waiting for the warm-up pass.
+    warm: Vec<(Doc, u64)>,
+    /// Resident size after the warm-up docs went through segments 0..=k; empty before.
+    resident: Vec<u64>,
+    counters: Counters,
+}
+
+impl Stepper<'_> {
+    fn push(&mut self, doc: Doc, in_bytes: u64) {
+        if self.resident.is_empty() {
+            self.warm.push((doc, in_bytes));
+            if self.warm.len() as u64 >= WARM_DOCS {
+                self.warm_up();
+            }
+            return;
+        }
+        let mut cur = Some((doc, in_bytes));
+        for k in 0..self.plan.segments.len() {
+            cur = cur.and_then(|(d, b)| self.segment(k, d, b));
+        }
+    }
+
+    fn warm_up(&mut self) {
+        let mut docs = std::mem::take(&mut self.warm);
+        for k in 0..self.plan.segments.len() {
+            docs = docs
+                .into_iter()
+                .filter_map(|(d, b)| self.segment(k, d, b))
+                .collect();
+            self.resident.push(resident_bytes().unwrap_or(0));
+        }
+    }
+
+    /// Segment `k` on one doc of `in_bytes` as the stage reads it: the doc and its spool
+    /// record's size when it goes on to the next segment.
+    fn segment(&mut self, k: usize, mut doc: Doc, in_bytes: u64) -> Option<(Doc, u64)> {
+        let seg = &self.plan.segments[k];
+        let a = &mut self.acc[k];
         a.docs += 1;
         a.in_bytes += in_bytes;
         a.max_in = a.max_in.max(in_bytes);
-        let kept = decoded
+        let c = &mut self.counters;
+        let kept = (k > 0 || skypile_ingest::decode_deferred(&mut doc).is_ok())
             && seg.steps.iter().all(|s| {
-                crate::run::guarded(|| s.step.process(&mut doc, &mut c)).is_ok_and(|v| v.is_keep())
+                crate::run::guarded(|| s.step.process(&mut doc, c)).is_ok_and(|v| v.is_keep())
             });
         if !kept {
             a.dropped += 1;
             a.drop_bytes += crate::run::doc_bytes(&doc) as u64;
-            tokenizer.count(doc.text());
-            return;
+            self.tokenizer.count(doc.text());
+            return None;
         }
         a.kept_text += doc.text().len() as u64;
-        match &seg.global {
-            Some(g) => {
-                let _ = g.step.observe(&doc);
-                let spooled = serde_json::to_vec(&doc).map_or(0, |j| j.len() as u64);
-                a.kept_spool += spooled;
-                in_bytes = spooled;
-            }
-            None => {
-                tokenizer.count(doc.text());
-            }
+        let Some(g) = seg.global.as_ref() else {
+            self.tokenizer.count(doc.text()); // the last segment writes the kept docs
+            return None;
+        };
+        let _ = g.step.observe(&doc);
+        let spooled = serde_json::to_vec(&doc).map_or(0, |j| j.len() as u64);
+        a.kept_spool += spooled;
+        Some((doc, spooled))
+    }
+
+    fn finish(mut self) -> Vec<SegmentSample> {
+        if self.resident.is_empty() {
+            self.warm_up();
         }
+        let mut out = segment_samples(&self.acc);
+        for (s, r) in out.iter_mut().zip(&self.resident) {
+            s.resident = *r;
+        }
+        out
     }
 }
 
@@ -196,6 +248,7 @@ fn segment_samples(acc: &[Acc]) -> Vec<SegmentSample> {
                 drop_bytes: per(a.drop_bytes, a.dropped),
                 text_bytes: per(a.kept_text, kept),
                 spool_bytes: per(a.kept_spool, kept),
+                resident: 0,
             }
         })
         .collect()
