@@ -38,9 +38,8 @@ const IN_FACTOR: f64 = 1.25;
 /// and its rewritten copies), and its thread's own stack and allocator arena.
 const WORK_FACTOR: f64 = 12.0;
 const WORKER_BASE: u64 = 6 << 20;
-/// The writers' pending rows: the docs and their Arrow copy (`BATCH_ROWS` = 1024 rows).
+/// The writers' pending rows (`BATCH_ROWS`): the docs, and the Arrow copy of their text.
 const PENDING_ROWS: f64 = 1024.0;
-const PENDING_FACTOR: f64 = 2.0;
 /// zstd-3 Parquet bytes per text byte (0.3–0.4 on web text, 0.5 measured on random words).
 const PARQUET_RATIO: f64 = 0.5;
 /// A JSONL shard writer: its 1 MiB buffer and the compressor's window.
@@ -136,13 +135,13 @@ fn docs_rank_memory(p: &Pipeline, plan: &Plan, e: &InputEstimate, k: usize) -> u
     let working = workers(p) as f64 * (WORKER_BASE as f64 + WORK_FACTOR * in_bytes)
         + WORK_FACTOR * g.max_in_bytes;
     // Outcomes: kept docs (text, spool record) and dropped docs as they were dropped.
-    let kept_bytes = g.text_bytes + g.spool_bytes;
+    let kept_bytes = g.held_bytes + g.spool_bytes;
     let per_out = (1.0 - g.drop_share) * kept_bytes + g.drop_share * g.drop_bytes;
     let outcomes = batches.min(OUT_BATCHES) * batch_docs * per_out;
     let rank_kept = rank_docs * (1.0 - g.drop_share);
     let mut writers = 0.0;
     if p.output.write_removed {
-        writers += writer_memory(p, rank_docs * g.drop_share, g.drop_bytes);
+        writers += writer_memory(p, rank_docs * g.drop_share, g.drop_bytes, g.drop_bytes);
     }
     match plan.global(k) {
         Some(gl) => {
@@ -152,7 +151,7 @@ fn docs_rank_memory(p: &Pipeline, plan: &Plan, e: &InputEstimate, k: usize) -> u
                 .collector_memory(rank_kept as u64, g.text_bytes, p.tasks)
                 as f64;
         }
-        None => writers += writer_memory(p, rank_kept, g.text_bytes),
+        None => writers += writer_memory(p, rank_kept, g.held_bytes, g.text_bytes),
     }
     let base = if g.resident > 0 {
         g.resident + RUNTIME
@@ -162,17 +161,18 @@ fn docs_rank_memory(p: &Pipeline, plan: &Plan, e: &InputEstimate, k: usize) -> u
     base + ((in_flight + working + outcomes + writers) * SLACK) as u64
 }
 
-/// A shard writer holding `rows` rows of `row_bytes` each: its pending rows, and for Parquet
-/// the row group it encodes (flushed at `row_group_max_bytes` of encoded pages).
-fn writer_memory(p: &Pipeline, rows: f64, row_bytes: f64) -> f64 {
+/// A shard writer given `rows` docs holding `held` bytes each, `text` of them written: its
+/// pending rows, and for Parquet the row group it encodes (flushed at `row_group_max_bytes` of
+/// encoded pages).
+fn writer_memory(p: &Pipeline, rows: f64, held: f64, text: f64) -> f64 {
     if rows <= 0.0 {
         return 0.0;
     }
-    let pending = rows.min(PENDING_ROWS) * row_bytes * PENDING_FACTOR;
+    let pending = rows.min(PENDING_ROWS) * (held + text);
     match p.output.format {
         OutputFormat::Jsonl => pending + JSONL_WRITER as f64,
         OutputFormat::Parquet => {
-            let group = (rows * row_bytes * PARQUET_RATIO).min(p.output.row_group_max_bytes as f64);
+            let group = (rows * text * PARQUET_RATIO).min(p.output.row_group_max_bytes as f64);
             pending + group
         }
     }
@@ -330,6 +330,7 @@ mod tests {
             in_bytes: doc_bytes,
             max_in_bytes: doc_bytes * 10.0,
             text_bytes: doc_bytes,
+            held_bytes: doc_bytes,
             spool_bytes: doc_bytes * 1.2,
             ..Default::default()
         };

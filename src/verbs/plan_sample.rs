@@ -18,7 +18,8 @@ use crate::config::Pipeline;
 use crate::run::stages::Plan;
 use crate::tokens::Tokenizer;
 
-/// Docs read for the doc count, and the cap on their bytes (whichever comes first).
+/// Docs read for the doc count, and the cap on their bytes (whichever comes first); a quarter
+/// of each per file, so the sample spans several files when files differ.
 const SAMPLE_DOCS: u64 = 2000;
 const SAMPLE_BYTES: u64 = 64 << 20;
 /// Docs (and their bytes) also run through every step: enough for the keep/drop shares and the
@@ -43,8 +44,10 @@ pub struct SegmentSample {
     pub drop_share: f64,
     /// Bytes a dropped doc holds when it is dropped (text and any raw page left).
     pub drop_bytes: f64,
-    /// Text bytes of a kept doc, and its spool record (serde_json of the doc).
+    /// Text bytes of a kept doc, all it holds after the steps (text and any raw page left, as
+    /// a pipeline without `extract` keeps it), and its spool record (serde_json of the doc).
     pub text_bytes: f64,
+    pub held_bytes: f64,
     pub spool_bytes: f64,
     /// Resident bytes of this process after the warm-up docs went through this segment and
     /// the ones before (what a rank of this stage holds before its first batch); 0 if unknown.
@@ -79,6 +82,7 @@ struct Acc {
     dropped: u64,
     drop_bytes: u64,
     kept_text: u64,
+    kept_held: u64,
     kept_spool: u64,
 }
 
@@ -106,37 +110,42 @@ pub fn estimate_input(p: &Pipeline, plan: &Plan) -> Result<InputEstimate> {
     let (mut n, mut read_bytes, mut doc_bytes) = (0u64, 0u64, 0u64);
     let mut cfg = p.input.clone();
     cfg.defer_decode = true; // as the runner reads: the body stays undecoded in the batches
+    let mut meter = ReadMeter::default();
     for (i, f) in inputs.iter().enumerate() {
+        meter.take(); // reads before this file (steps, the previous file) are not its bytes
         let Ok(events) = skypile_ingest::open(f, i as u32, &cfg) else {
             continue;
         };
-        let before = thread_read_bytes();
-        let mut complete = true;
+        let (mut complete, mut file_docs, mut file_bytes, mut file_read) = (true, 0, 0, Some(0));
         for ev in events {
+            file_read = file_read.zip(meter.take()).map(|(a, b)| a + b);
             let skypile_ingest::Event::Doc(d) = ev else {
                 continue;
             };
             n += 1;
+            file_docs += 1;
             let bytes = crate::run::doc_bytes(&d) as u64;
             doc_bytes += bytes;
+            file_bytes += bytes;
             if e.stepped < STEP_DOCS && doc_bytes <= STEP_BYTES {
                 e.stepped += 1;
                 stepper.push(*d, bytes);
+                meter.take(); // a step loading a table is not input
             }
-            if n >= SAMPLE_DOCS || doc_bytes >= SAMPLE_BYTES {
+            if file_docs >= SAMPLE_DOCS / 4 || file_bytes >= SAMPLE_BYTES / 4 {
                 complete = false;
                 break;
             }
         }
         let size = sizes.get(i).copied().unwrap_or(0);
-        read_bytes += match (complete, before, thread_read_bytes()) {
-            (true, _, _) => size,
-            (false, Some(a), Some(b)) => b.saturating_sub(a).min(size),
+        read_bytes += match (complete, file_read) {
+            (true, _) => size,
+            (false, Some(r)) => r.min(size),
             // No per-thread I/O counters: assume the docs are half the file (WARC request and
             // metadata records, headers) and the file compressed 4:1 if it is compressed.
-            (false, _, _) => (doc_bytes * 2 / compression_factor(f)).min(size),
+            (false, None) => (file_bytes * 2 / compression_factor(f)).min(size),
         };
-        if !complete {
+        if n >= SAMPLE_DOCS || doc_bytes >= SAMPLE_BYTES {
             break;
         }
     }
@@ -212,6 +221,7 @@ impl Stepper<'_> {
             return None;
         }
         a.kept_text += doc.text().len() as u64;
+        a.kept_held += crate::run::doc_bytes(&doc) as u64;
         let Some(g) = seg.global.as_ref() else {
             self.tokenizer.count(doc.text()); // the last segment writes the kept docs
             return None;
@@ -247,6 +257,7 @@ fn segment_samples(acc: &[Acc]) -> Vec<SegmentSample> {
                 drop_share: per(a.dropped, a.docs),
                 drop_bytes: per(a.drop_bytes, a.dropped),
                 text_bytes: per(a.kept_text, kept),
+                held_bytes: per(a.kept_held, kept),
                 spool_bytes: per(a.kept_spool, kept),
                 resident: 0,
             }
@@ -278,10 +289,25 @@ fn compression_factor(f: &Path) -> u64 {
     }
 }
 
-/// Bytes this thread has read through `read` calls (Linux `/proc/thread-self/io`): the
-/// compressed bytes a reader consumed, whatever the format.
-fn thread_read_bytes() -> Option<u64> {
-    proc_field("/proc/thread-self/io", "rchar:")
+/// Bytes this thread reads through `read` calls (Linux `/proc/thread-self/io` `rchar`): the
+/// compressed bytes a reader consumed, whatever the format. The meter's own reads of that file
+/// are taken out.
+#[derive(Default)]
+struct ReadMeter {
+    last: Option<u64>,
+    own: u64,
+}
+
+impl ReadMeter {
+    /// Bytes read since the previous call (`None` without the counters, or on the first call).
+    fn take(&mut self) -> Option<u64> {
+        let s = std::fs::read_to_string("/proc/thread-self/io").ok()?;
+        let now = field(&s, "rchar:")?.saturating_sub(self.own);
+        self.own += s.len() as u64;
+        let delta = self.last.map(|l| now.saturating_sub(l));
+        self.last = Some(now);
+        delta
+    }
 }
 
 /// Resident set size of this process (Linux `/proc/self/status`).
@@ -290,7 +316,10 @@ pub fn resident_bytes() -> Option<u64> {
 }
 
 fn proc_field(path: &str, key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string(path).ok()?;
+    field(&std::fs::read_to_string(path).ok()?, key)
+}
+
+fn field(s: &str, key: &str) -> Option<u64> {
     let line = s.lines().find(|l| l.starts_with(key))?;
     line[key.len()..].split_whitespace().next()?.parse().ok()
 }
