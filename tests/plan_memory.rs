@@ -180,7 +180,7 @@ fn plan_covers_a_docs_rank_of_the_production_pipeline() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Whole pages all the way to the writer (no `extract`), three copies of each: the reader's
+/// Whole pages all the way to the writer (no `extract`), six copies of each: the reader's
 /// batches (cut at 16 MiB of undecoded pages) and the writer's pending rows fill up. Before
 /// the batches counted the undecoded body, they held 512 whole pages and this rank peaked above
 /// the plan.
@@ -191,9 +191,9 @@ fn plan_covers_a_docs_rank_that_keeps_whole_pages() {
     };
     let dir = std::env::temp_dir().join(format!("skypile-plan-pages-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    write_warcs(&dir, &files, 3);
+    write_warcs(&dir, &files, 6);
     let pipeline = dir.join("pages.yaml");
     std::fs::write(&pipeline, "name: pages\nsteps:\n  - url_filter: {}\n").unwrap();
-    check_plan(&dir, &pipeline, files.len() as u64 * 27 / 10);
+    check_plan(&dir, &pipeline, files.len() as u64 * 54 / 10);
     std::fs::remove_dir_all(&dir).ok();
 }
