@@ -2,7 +2,8 @@
 //!
 //! Everything is sized from what `plan_sample` measured, never from step names:
 //! - docs: the whole input's bytes x the sample's docs per byte;
-//! - a docs rank's peak: the resident size once every step is built and warm (measured), plus
+//! - a docs rank's peak: the resident size once every step is built and the warm-up docs went
+//!   through that stage's segment and the ones before (measured), plus
 //!   the docs in flight (reader batches, one being processed, outcomes queued for the sink, at
 //!   the sample's bytes per doc as the stage reads them), each worker's scratch for the doc it
 //!   works on, the writers' buffers (pending rows and one Parquet row group, sized by the
