@@ -197,6 +197,14 @@ pub trait GlobalStep: Send + Sync {
         let _ = stage;
         docs.div_ceil(ranks.max(1) as u64) * 48
     }
+    /// Peak bytes the collector of one docs rank holds after observing `docs` docs of
+    /// `text_bytes` text (for `skypile plan`). Default: a 1 MiB write buffer per partition (one
+    /// per doc task, at least 8; only the pages written are resident), so at most the rank's
+    /// observations plus one buffer.
+    fn collector_memory(&self, docs: u64, text_bytes: f64, tasks: usize) -> u64 {
+        let buffers = (tasks.max(8) as u64) << 20;
+        buffers.min(self.observation_bytes(docs, text_bytes) + (1 << 20))
+    }
     /// Lines `skypile plan` prints under its table (e.g. what a threshold means); may be empty.
     fn plan_notes(&self) -> String {
         String::new()

@@ -349,7 +349,7 @@ fn process(
 /// Run one step on one doc, catching a panic. A panic is a bug, but real web input finds them:
 /// the doc is dropped with reason `panic` and a log line naming it, instead of killing a run of
 /// millions of docs.
-fn guarded(f: impl FnOnce() -> Verdict) -> Result<Verdict, String> {
+pub(crate) fn guarded(f: impl FnOnce() -> Verdict) -> Result<Verdict, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|e| {
         e.downcast_ref::<&str>()
             .map(|s| s.to_string())

@@ -8,6 +8,7 @@ mod reader;
 pub(crate) mod runner;
 pub(crate) mod stages;
 
+pub(crate) use docstage::guarded;
 pub(crate) use progress::set_quiet;
-pub(crate) use reader::{BATCH_BYTES, BATCH_DOCS};
+pub(crate) use reader::{BATCH_BYTES, BATCH_DOCS, doc_bytes};
 pub(crate) use runner::{RunOpts, run};

@@ -22,8 +22,11 @@ pub(super) enum Source {
     Spool(PathBuf, u64),
 }
 
-pub(super) fn doc_bytes(d: &Doc) -> usize {
-    d.text().len() + d.raw.as_ref().map_or(0, |r| r.html.len())
+/// Bytes a doc holds: text, decoded HTML and the undecoded body (the reader defers charset
+/// decoding to the pool, so until then the page is in `raw.bytes` and `raw.html` is empty:
+/// counting only `html` let every batch grow to 512 whole pages, issue #15 item 9).
+pub(crate) fn doc_bytes(d: &Doc) -> usize {
+    d.text().len() + d.raw.as_ref().map_or(0, |r| r.html.len() + r.bytes.len())
 }
 
 /// The reader thread: files or spool -> bounded batches. Returns the ingest counters.

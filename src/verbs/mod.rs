@@ -8,6 +8,7 @@ use crate::config::Pipeline;
 
 pub(crate) mod inspect;
 pub(crate) mod plan;
+mod plan_sample;
 pub(crate) mod report;
 mod report_html;
 pub(crate) mod slurm;

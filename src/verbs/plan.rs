@@ -1,129 +1,59 @@
 //! `skypile plan`: stages, tasks and resource estimates before a run.
 //!
-//! Sizes come from the input files (sum of sizes, ×4 for gzip/zstd) and from reading a sample
-//! of the first file (docs per input byte, text bytes per doc); memory per rank from what the
-//! runner holds: a docs rank keeps at most 3 batches (one in the steps, two read ahead; a batch
-//! is 512 docs or 16 MiB), the tokenizer (~25 MB), jieba (~32 MB), the step indexes and, in the
-//! last docs stage, one Parquet row group; a dedup reduce rank holds what its step says
-//! (`GlobalStep::reduce_memory`; its observation files from `GlobalStep::observation_bytes`).
-//! Estimates are upper-ish bounds meant to size `slurm.mem`; the README has a measured run.
+//! Everything is sized from what `plan_sample` measured, never from step names:
+//! - docs: the whole input's bytes x the sample's docs per byte;
+//! - a docs rank's peak: the resident size once every step is built and the warm-up docs went
+//!   through that stage's segment and the ones before (measured), plus
+//!   the docs in flight (reader batches, one being processed, outcomes queued for the sink, at
+//!   the sample's bytes per doc as the stage reads them), each worker's scratch for the doc it
+//!   works on, the writers' buffers (pending rows and one Parquet row group, sized by the
+//!   sample's kept/dropped bytes) and the dedup collector's buffers
+//!   (`GlobalStep::collector_memory`);
+//! - a dedup reduce rank: what its step says (`GlobalStep::reduce_memory`).
+//!
+//! The estimate is meant to size `slurm.mem`: the README gives plan vs measured peak RSS on
+//! three inputs and tests/plan_memory.rs checks it is not below the measured peak.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use anyhow::Result;
-use skypile_core::Doc;
 
-use crate::config::Pipeline;
+use super::plan_sample::{InputEstimate, SegmentSample, estimate_input};
+use crate::config::{OutputFormat, Pipeline};
 use crate::run::stages::{Plan, StageKind};
 
 const MB: f64 = 1_048_576.0;
-/// Resident size of the binary, allocator, thread stacks and lazily built tables (every rank
-/// also loads the tokenizer: a `merge` rank measured 37 MB).
-const BASE: u64 = 20 << 20;
-const TOKENIZER: u64 = 25 << 20;
-const JIEBA: u64 = 32 << 20;
-/// Heap bytes of a `Doc` per text byte while it flows through steps (the text, a rewritten
-/// copy, the cached jieba words), and per raw HTML byte.
-const DOC_OVERHEAD: f64 = 3.0;
-const BATCH_DOCS: u64 = crate::run::BATCH_DOCS as u64;
-const BATCH_BYTES: u64 = crate::run::BATCH_BYTES as u64;
-/// Text share of raw HTML after main-text extraction (Common Crawl pages: 5–25%).
-const EXTRACT_RATIO: f64 = 0.15;
+/// Resident size of a rank when the OS does not report it: binary, allocator, tokenizer,
+/// jieba (a measured `docs-0` rank of `pipelines/skypile.yaml` with one doc: 85 MB).
+const BASE_FALLBACK: u64 = 80 << 20;
+const BATCH_DOCS: f64 = crate::run::BATCH_DOCS as f64;
+const BATCH_BYTES: f64 = crate::run::BATCH_BYTES as f64;
+/// Input batches a docs rank holds: one being filled, two queued, one in the workers.
+const IN_BATCHES: f64 = 4.0;
+/// Outcome batches: one queued for the sink and one being written.
+const OUT_BATCHES: f64 = 2.0;
+/// Heap bytes per byte of a doc in a batch (allocation slack, and the decoded page next to the
+/// body while its worker decodes it).
+const IN_FACTOR: f64 = 1.25;
+/// A worker's scratch per byte of the doc it works on (decoded HTML, the parsed tree, the text
+/// and its rewritten copies), and its thread's own stack and allocator arena.
+const WORK_FACTOR: f64 = 12.0;
+const WORKER_BASE: u64 = 6 << 20;
+/// The writers' pending rows (`BATCH_ROWS`): the docs, and the Arrow copy of their text.
+const PENDING_ROWS: f64 = 1024.0;
 /// zstd-3 Parquet bytes per text byte (0.3–0.4 on web text, 0.5 measured on random words).
 const PARQUET_RATIO: f64 = 0.5;
-/// Spool bytes per doc byte (JSON of the doc with its metadata).
-const SPOOL_RATIO: f64 = 1.2;
-
-/// What the input looks like, from file sizes and a read of the first file.
-#[derive(Debug, Default, Clone)]
-pub struct InputEstimate {
-    pub files: usize,
-    pub bytes: u64,
-    pub uncompressed: u64,
-    pub docs: u64,
-    /// Average text (+ raw HTML) bytes of one doc as read.
-    pub doc_bytes: f64,
-    pub html_bytes: f64,
-    /// Biggest rank's share of the docs (files are dealt round-robin).
-    pub max_rank_share: f64,
-}
-
-pub fn estimate_input(p: &Pipeline) -> Result<InputEstimate> {
-    let inputs: Vec<PathBuf> = skypile_ingest::list_inputs(&p.input.paths)?;
-    let sizes: Vec<u64> = inputs
-        .iter()
-        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
-        .collect();
-    let factor = |f: &PathBuf| {
-        let n = f.to_string_lossy();
-        if n.ends_with(".gz") || n.ends_with(".zst") {
-            4
-        } else {
-            1
-        }
-    };
-    let mut e = InputEstimate {
-        files: inputs.len(),
-        bytes: sizes.iter().sum(),
-        uncompressed: inputs.iter().zip(&sizes).map(|(f, s)| s * factor(f)).sum(),
-        ..Default::default()
-    };
-    let tasks = p.tasks.max(1);
-    let mut per_rank = vec![0u64; tasks];
-    for (i, s) in sizes.iter().enumerate() {
-        if let Some(r) = per_rank.get_mut(i % tasks) {
-            *r += s;
-        }
-    }
-    e.max_rank_share = if e.bytes == 0 {
-        1.0
-    } else {
-        per_rank.iter().copied().max().unwrap_or(0) as f64 / e.bytes as f64
-    };
-    // Sample: docs per input byte and bytes per doc, from the first readable file.
-    const SAMPLE: u64 = 2000;
-    for (i, f) in inputs.iter().enumerate() {
-        let Ok(events) = skypile_ingest::open(f, i as u32, &p.input) else {
-            continue;
-        };
-        let (mut n, mut text, mut html, mut complete) = (0u64, 0u64, 0u64, true);
-        for ev in events {
-            if let skypile_ingest::Event::Doc(d) = ev {
-                n += 1;
-                text += d.text().len() as u64;
-                html += raw_len(&d);
-                if n >= SAMPLE {
-                    complete = false;
-                    break;
-                }
-            }
-        }
-        if n == 0 {
-            continue;
-        }
-        e.doc_bytes = (text + html) as f64 / n as f64;
-        e.html_bytes = html as f64 / n as f64;
-        let size = sizes.get(i).copied().unwrap_or(0).max(1);
-        e.docs = if complete {
-            (n as f64 * e.bytes as f64 / size as f64) as u64
-        } else {
-            // WARC carries request/metadata records and headers besides the HTML: ~2× bytes.
-            let per_doc = if e.html_bytes > 0.0 {
-                e.doc_bytes * 2.0
-            } else {
-                e.doc_bytes * 1.1
-            };
-            (e.uncompressed as f64 / per_doc.max(1.0)) as u64
-        };
-        break;
-    }
-    Ok(e)
-}
-
-fn raw_len(d: &Doc) -> u64 {
-    d.raw.as_ref().map_or(0, |r| r.html.len() as u64)
-}
+/// A JSONL shard writer: its 1 MiB buffer and the compressor's window.
+const JSONL_WRITER: u64 = 4 << 20;
+/// The spool writer's buffer.
+const SPOOL_BUFFER: u64 = 1 << 20;
+/// Allocator slack over the heap the model counts: glibc arenas keep freed pages, and a process
+/// that runs several ranks in a row (a local run, `slurm.tasks_per_job`) peaks ~30% above one
+/// rank alone (measured on the 100 MB WARC of the README table).
+const SLACK: f64 = 1.3;
+/// What a running rank adds to the process `plan` measured: the worker pool, its log file,
+/// stats and markers.
+const RUNTIME: u64 = 8 << 20;
 
 /// One row of the plan.
 #[derive(Debug, Clone)]
@@ -136,52 +66,50 @@ pub struct StageEstimate {
     pub what: &'static str,
 }
 
-pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstimate> {
-    let has_extract = p.steps.iter().any(|s| s.key() == "extract");
-    // Text bytes per doc after extraction (or as read, for text inputs).
-    let text_per_doc = if has_extract && e.html_bytes > 0.0 {
-        e.html_bytes * EXTRACT_RATIO
-    } else {
-        e.doc_bytes - e.html_bytes
+/// Worker threads of a docs rank: `workers`, or all cores (here or per Slurm task, the larger).
+pub fn workers(p: &Pipeline) -> usize {
+    if p.workers > 0 {
+        return p.workers;
     }
-    .max(1.0);
+    let here = std::thread::available_parallelism().map_or(1, |n| n.get());
+    here.max(p.slurm.cpus_per_task)
+}
+
+pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstimate> {
     let docs = e.docs as f64;
-    let rank_docs = |ranks: usize| (docs * e.max_rank_share.max(1.0 / ranks.max(1) as f64)).ceil();
-    let batch = (BATCH_DOCS as f64 * e.doc_bytes).min(BATCH_BYTES as f64);
-    let doc_rank_mem =
-        BASE + TOKENIZER + JIEBA + model_mem(p) + (3.0 * batch * DOC_OVERHEAD) as u64;
+    let seg = |k: usize| e.segments.get(k).cloned().unwrap_or_default();
     let last_segment = plan.segments.len().saturating_sub(1);
-    let row_group =
-        (p.output.row_group_max_bytes as f64).min(rank_docs(p.tasks) * text_per_doc * 1.5) as u64;
     let mut out = Vec::new();
     for s in &plan.stages {
         let (peak_mem, writes, what) = match &s.kind {
-            StageKind::Docs { segment } if *segment == last_segment => (
-                doc_rank_mem + row_group,
-                (docs * text_per_doc * PARQUET_RATIO) as u64,
-                "Parquet (before drops)",
-            ),
             StageKind::Docs { segment } => {
-                let obs = plan
-                    .global(*segment)
-                    .map_or(0, |g| g.step.observation_bytes(e.docs, text_per_doc));
-                (
-                    doc_rank_mem + (16 << 20),
-                    (docs * text_per_doc * SPOOL_RATIO) as u64 + obs,
-                    "spool + dedup observations",
-                )
+                let g = seg(*segment);
+                let kept = docs * g.reach * (1.0 - g.drop_share);
+                let peak = docs_rank_memory(p, plan, e, *segment);
+                if *segment == last_segment {
+                    let w = kept * g.text_bytes * PARQUET_RATIO;
+                    (peak, w as u64, "Parquet (after the sample's drops)")
+                } else {
+                    let obs = plan
+                        .global(*segment)
+                        .map_or(0, |gl| gl.step.observation_bytes(kept as u64, g.text_bytes));
+                    let w = (kept * g.spool_bytes) as u64 + obs;
+                    (peak, w, "spool + dedup observations")
+                }
             }
             StageKind::Reduce { segment, name } => {
+                let g = seg(*segment);
+                let observed = (docs * g.reach * (1.0 - g.drop_share)).ceil() as u64;
                 let mem = plan
                     .global(*segment)
-                    .map_or(0, |g| g.step.reduce_memory(name, e.docs, s.ranks));
+                    .map_or(0, |gl| gl.step.reduce_memory(name, observed, s.ranks));
                 (
-                    BASE + TOKENIZER + mem,
-                    (docs * 16.0 / s.ranks.max(1) as f64) as u64,
+                    resident_built(e, p) + mem,
+                    (observed as f64 * 16.0 / s.ranks.max(1) as f64) as u64,
                     "decisions",
                 )
             }
-            StageKind::Merge => (BASE + TOKENIZER, 0, "manifest.json + stats.json"),
+            StageKind::Merge => (resident_built(e, p), 0, "manifest.json + stats.json"),
         };
         out.push(StageEstimate {
             name: s.name.clone(),
@@ -192,6 +120,63 @@ pub fn estimate(p: &Pipeline, plan: &Plan, e: &InputEstimate) -> Vec<StageEstima
         });
     }
     out
+}
+
+/// Peak bytes of the biggest rank of docs stage `k` (see the module doc for the parts).
+fn docs_rank_memory(p: &Pipeline, plan: &Plan, e: &InputEstimate, k: usize) -> u64 {
+    let g: SegmentSample = e.segments.get(k).cloned().unwrap_or_default();
+    let share = e.max_rank_share.max(1.0 / p.tasks.max(1) as f64);
+    let rank_docs = (e.docs as f64 * share * g.reach).ceil();
+    let in_bytes = g.in_bytes.max(1.0);
+    // Reader batches: cut at 512 docs or once 16 MiB are reached (so up to one doc more).
+    let batch_docs = BATCH_DOCS.min((BATCH_BYTES / in_bytes).ceil()).max(1.0);
+    let batch_bytes = (batch_docs * in_bytes).min(BATCH_BYTES + g.max_in_bytes);
+    let batches = (rank_docs / batch_docs).ceil();
+    let in_flight = batches.min(IN_BATCHES) * batch_bytes * IN_FACTOR;
+    let working = workers(p) as f64 * (WORKER_BASE as f64 + WORK_FACTOR * in_bytes)
+        + WORK_FACTOR * g.max_in_bytes;
+    // Outcomes: kept docs (text, spool record) and dropped docs as they were dropped.
+    let kept_bytes = g.held_bytes + g.spool_bytes;
+    let per_out = (1.0 - g.drop_share) * kept_bytes + g.drop_share * g.drop_bytes;
+    let outcomes = batches.min(OUT_BATCHES) * batch_docs * per_out;
+    let rank_kept = rank_docs * (1.0 - g.drop_share);
+    let mut writers = 0.0;
+    if p.output.write_removed {
+        writers += writer_memory(p, rank_docs * g.drop_share, g.drop_bytes, g.drop_bytes);
+    }
+    match plan.global(k) {
+        Some(gl) => {
+            writers += SPOOL_BUFFER as f64;
+            writers += gl
+                .step
+                .collector_memory(rank_kept as u64, g.text_bytes, p.tasks)
+                as f64;
+        }
+        None => writers += writer_memory(p, rank_kept, g.held_bytes, g.text_bytes),
+    }
+    let base = if g.resident > 0 {
+        g.resident + RUNTIME
+    } else {
+        resident(e, p)
+    };
+    base + ((in_flight + working + outcomes + writers) * SLACK) as u64
+}
+
+/// A shard writer given `rows` docs holding `held` bytes each, `text` of them written: its
+/// pending rows, and for Parquet the row group it encodes (flushed at `row_group_max_bytes` of
+/// encoded pages).
+fn writer_memory(p: &Pipeline, rows: f64, held: f64, text: f64) -> f64 {
+    if rows <= 0.0 {
+        return 0.0;
+    }
+    let pending = rows.min(PENDING_ROWS) * (held + text);
+    match p.output.format {
+        OutputFormat::Jsonl => pending + JSONL_WRITER as f64,
+        OutputFormat::Parquet => {
+            let group = (rows * text * PARQUET_RATIO).min(p.output.row_group_max_bytes as f64);
+            pending + group
+        }
+    }
 }
 
 fn mb(b: u64) -> String {
@@ -209,13 +194,16 @@ pub fn render(p: &Pipeline, plan: &Plan, e: &InputEstimate, rows: &[StageEstimat
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "pipeline {}: {} input files, {} on disk (~{} uncompressed), ~{} docs, {} tasks",
+        "pipeline {}: {} input files, {} on disk, ~{} docs (from {} sampled, {} run through the \
+         steps), {} tasks, {} workers per rank",
         p.name,
         e.files,
         mb(e.bytes),
-        mb(e.uncompressed),
         e.docs,
-        p.tasks
+        e.sampled,
+        e.stepped,
+        p.tasks,
+        workers(p)
     );
     let _ = writeln!(
         s,
@@ -246,7 +234,7 @@ pub fn render(p: &Pipeline, plan: &Plan, e: &InputEstimate, rows: &[StageEstimat
     let peak = rows.iter().map(|r| r.peak_mem).max().unwrap_or(0);
     let _ = writeln!(
         s,
-        "\noutput data/: ~{} before drops; intermediates DIR/work/: ~{} (deleted after merge unless \
+        "\noutput data/: ~{} before dedup; intermediates DIR/work/: ~{} (deleted after merge unless \
          output.keep_work)",
         mb(out),
         mb(work)
@@ -266,43 +254,67 @@ pub fn render(p: &Pipeline, plan: &Plan, e: &InputEstimate, rows: &[StageEstimat
     s
 }
 
-/// Bytes of the fastText models the doc steps load (`quality_model`, `lang: {model}`): a dense
-/// model's weights take its file size in memory, once per process.
-fn model_mem(p: &Pipeline) -> u64 {
-    let ctx = crate::config::steps::BuildCtx {
-        base_dir: p.base_dir.clone(),
-    };
-    let mut paths = Vec::new();
-    for sc in &p.steps {
-        let key = sc.key();
-        let mut all = serde_json::to_value(sc).unwrap_or_default();
-        let cfg = all[key].take();
-        match key {
-            "quality_model" => (cfg["models"].as_array().into_iter().flatten())
-                .for_each(|m| paths.extend(m["path"].as_str().map(|s| ctx.resolve(s)))),
-            "lang" => paths.extend(cfg["model"].as_str().map(|s| ctx.resolve(s))),
-            _ => {}
-        }
+/// Resident size of a rank when the OS does not report this process's: a fixed base plus twice
+/// the files the step configs name (models, word lists; loaded tables outgrow their files).
+fn resident(e: &InputEstimate, p: &Pipeline) -> u64 {
+    if e.resident > 0 {
+        return e.resident + RUNTIME;
     }
-    paths.sort();
-    paths.dedup();
-    paths
+    let ctx = p.build_ctx();
+    let mut files = Vec::new();
+    for sc in &p.steps {
+        config_files(
+            &serde_json::to_value(sc).unwrap_or_default(),
+            &ctx,
+            &mut files,
+        );
+    }
+    files.sort();
+    files.dedup();
+    let bytes: u64 = files
         .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
+        .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
-        .sum()
+        .sum();
+    BASE_FALLBACK + 2 * bytes
+}
+
+fn resident_built(e: &InputEstimate, p: &Pipeline) -> u64 {
+    if e.resident_built > 0 {
+        e.resident_built + RUNTIME
+    } else {
+        resident(e, p)
+    }
+}
+
+/// Every string of a step config that names an existing file.
+fn config_files(
+    v: &serde_json::Value,
+    ctx: &crate::config::steps::BuildCtx,
+    out: &mut Vec<std::path::PathBuf>,
+) {
+    match v {
+        serde_json::Value::String(s) => {
+            let f = ctx.resolve(s);
+            if f.is_file() {
+                out.push(f);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| config_files(x, ctx, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| config_files(x, ctx, out)),
+        _ => {}
+    }
 }
 
 pub fn print(p: &Pipeline) -> Result<()> {
     let plan = Plan::build(p)?;
-    let e = estimate_input(p)?;
+    let e = estimate_input(p, &plan)?;
     let rows = estimate(p, &plan, &e);
     print!("{}", render(p, &plan, &e, &rows));
-    let models = model_mem(p);
-    if models > 0 {
+    if e.resident > 0 {
         println!(
-            "fastText models: {} per process (in the docs stages' peak)",
-            mb(models)
+            "every rank holds ~{} once its steps are loaded (measured in this process)",
+            mb(e.resident)
         );
     }
     Ok(())
@@ -312,15 +324,27 @@ pub fn print(p: &Pipeline) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn input(docs: u64, doc_bytes: f64) -> InputEstimate {
+    /// An input of `docs` docs of `doc_bytes` text each that every step keeps.
+    fn input(plan: &Plan, docs: u64, doc_bytes: f64) -> InputEstimate {
+        let seg = SegmentSample {
+            reach: 1.0,
+            in_bytes: doc_bytes,
+            max_in_bytes: doc_bytes * 10.0,
+            text_bytes: doc_bytes,
+            held_bytes: doc_bytes,
+            spool_bytes: doc_bytes * 1.2,
+            ..Default::default()
+        };
         InputEstimate {
             files: 4,
             bytes: docs * doc_bytes as u64,
-            uncompressed: docs * doc_bytes as u64,
             docs,
-            doc_bytes,
-            html_bytes: 0.0,
+            sampled: 100,
+            stepped: 100,
             max_rank_share: 0.25,
+            segments: vec![seg; plan.segments.len()],
+            resident: 80 << 20,
+            resident_built: 60 << 20,
         }
     }
 
@@ -328,8 +352,8 @@ mod tests {
     fn docs_stage_memory_is_bounded_by_batches_not_input_size() {
         let p = Pipeline::parse("tasks: 4\n").unwrap();
         let plan = Plan::build(&p).unwrap();
-        let small = estimate(&p, &plan, &input(1_000, 2_000.0));
-        let big = estimate(&p, &plan, &input(100_000_000, 2_000.0));
+        let small = estimate(&p, &plan, &input(&plan, 1_000, 2_000.0));
+        let big = estimate(&p, &plan, &input(&plan, 100_000_000, 2_000.0));
         // the row group buffer grows to its cap, the batches are capped from the start
         assert!(big[0].peak_mem < 1 << 30, "{}", big[0].peak_mem);
         assert!(big[0].peak_mem >= small[0].peak_mem);
@@ -341,7 +365,7 @@ mod tests {
     fn render_names_every_stage() {
         let p = Pipeline::parse("name: x\ntasks: 2\n").unwrap();
         let plan = Plan::build(&p).unwrap();
-        let e = input(10_000, 3_000.0);
+        let e = input(&plan, 10_000, 3_000.0);
         let out = render(&p, &plan, &e, &estimate(&p, &plan, &e));
         assert!(out.contains("docs-0") && out.contains("merge"), "{out}");
         assert!(out.contains("slurm.mem is 8G"), "{out}");
@@ -351,7 +375,7 @@ mod tests {
     fn minhash_reduce_uses_the_dedup_estimate_and_prints_the_s_curve() {
         let p = Pipeline::parse("tasks: 2\nsteps:\n  - minhash: {bands: 9, rows: 13}\n").unwrap();
         let plan = Plan::build(&p).unwrap();
-        let e = input(1_000_000, 3_000.0);
+        let e = input(&plan, 1_000_000, 3_000.0);
         let rows = estimate(&p, &plan, &e);
         let cfg = skypile_dedup::MinhashConfig {
             bands: 9,
@@ -364,7 +388,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             cluster.peak_mem,
-            BASE + TOKENIZER + skypile_dedup::estimate_memory(1_000_000, &cfg)
+            e.resident_built + RUNTIME + skypile_dedup::estimate_memory(1_000_000, &cfg)
         );
         // signatures: bands x 8 B + key per doc, plus the spool
         let docs0 = &rows[0];

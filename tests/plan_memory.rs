@@ -1,0 +1,204 @@
+//! `skypile plan` must not under-estimate (issue #15 item 9): its docs-0 memory is checked
+//! against the peak RSS of a real docs-0 rank (the child's own rusage from `wait4`), its doc
+//! count against the docs the rank read. The input is a per-record-gzip WARC of the real pages
+//! in `../shared/data/extraction` (skips without it, fails under SKYPILE_REQUIRE_DATA=1).
+//!
+//! - Memory, not time: nothing here depends on the machine's load.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_skypile"))
+}
+
+/// Every `*.html` under `dir`, sorted.
+fn pages(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            pages(&p, out);
+        } else if p.extension().is_some_and(|e| e == "html") {
+            out.push(p);
+        }
+    }
+}
+
+/// One gzip member per response record, as Common Crawl writes them.
+fn warc_record(url: &str, body: &[u8]) -> Vec<u8> {
+    let http = [
+        &b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"[..],
+        body,
+    ]
+    .concat();
+    let head = format!(
+        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {url}\r\nWARC-Record-ID: <urn:uuid:{url}>\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
+        http.len()
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(head.as_bytes()).unwrap();
+    gz.write_all(&http).unwrap();
+    gz.write_all(b"\r\n\r\n").unwrap();
+    gz.finish().unwrap()
+}
+
+/// Run `cmd` to its end; its exit success and its own peak RSS in bytes (Linux reports KiB).
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, for its rusage"
+)]
+fn run_measured(cmd: &mut Command) -> (bool, u64) {
+    let child = cmd.spawn().unwrap();
+    let mut status = 0;
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child; `status` and `u` are valid, writable locals.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut u) };
+    assert_eq!(pid, child.id() as libc::pid_t);
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    (ok, u.ru_maxrss as u64 * 1024)
+}
+
+/// `N MB` or `N GB` after the stage name in plan's table, in bytes.
+fn planned_bytes(plan: &str, stage: &str) -> u64 {
+    let row = plan
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(stage))
+        .unwrap_or_else(|| panic!("no {stage} row in\n{plan}"));
+    let f: Vec<&str> = row.split_whitespace().collect();
+    let v: f64 = f[2].parse().unwrap();
+    let unit = if f[3] == "GB" { 1u64 << 30 } else { 1 << 20 };
+    (v * unit as f64) as u64
+}
+
+/// Pages under `extraction/`, or `None` after reporting the skip.
+fn real_pages() -> Option<Vec<PathBuf>> {
+    let root = skypile_core::testdata::shared_data()?;
+    let extraction = skypile_core::testdata::require(&root, "extraction")?;
+    let mut files = Vec::new();
+    pages(&extraction, &mut files);
+    if files.len() < 100 {
+        return skypile_core::testdata::skip("fewer than 100 pages under extraction/");
+    }
+    Some(files)
+}
+
+/// Two WARC files holding `copies` copies of every page (each copy its own URL) in `dir/in`,
+/// in a fixed shuffled order: plan samples the start of each file, so pages sorted by source
+/// set (small pages first) would skew its doc count, which a crawl does not do.
+fn write_warcs(dir: &Path, files: &[PathBuf], copies: usize) {
+    use std::hash::{Hash, Hasher};
+    let mut files = files.to_vec();
+    files.sort_by_key(|f| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        f.file_name().hash(&mut h);
+        h.finish()
+    });
+    std::fs::create_dir_all(dir.join("in")).unwrap();
+    for part in 0..2 {
+        let mut w = Vec::new();
+        for copy in 0..copies {
+            for (i, f) in files.iter().enumerate().filter(|(i, _)| i % 2 == part) {
+                let url = format!("http://example.org/{copy}/{i}");
+                w.extend(warc_record(&url, &std::fs::read(f).unwrap()));
+            }
+        }
+        std::fs::write(dir.join(format!("in/part-{part}.warc.gz")), w).unwrap();
+    }
+}
+
+/// Run docs-0 alone, then `plan`, with `args`; check the plan against what the rank used.
+fn check_plan(dir: &Path, pipeline: &Path, min_docs: u64) {
+    let common = |c: &mut Command| {
+        c.arg(pipeline)
+            .arg("--input")
+            .arg(dir.join("in"))
+            .args(["--tasks", "1", "--workers", "2"]);
+    };
+    let mut run = bin();
+    run.arg("run");
+    common(&mut run);
+    run.arg("--output")
+        .arg(dir.join("out"))
+        .args(["--stage", "docs-0", "--task", "0", "-q"]);
+    let (ok, measured) = run_measured(&mut run);
+    assert!(ok, "the docs-0 rank failed");
+    let stats = std::fs::read_to_string(dir.join("out/stats/docs-0/00000.json")).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    let read = stats["counters"]["ingest.docs"].as_u64().unwrap();
+    assert!(read >= min_docs, "{read} docs read");
+
+    let mut plan = bin();
+    plan.arg("plan");
+    common(&mut plan);
+    let out = plan.output().unwrap();
+    assert!(out.status.success());
+    let plan = String::from_utf8(out.stdout).unwrap();
+    let planned = planned_bytes(&plan, "docs-0");
+    let docs: u64 = plan
+        .split(" docs ")
+        .next()
+        .and_then(|h| h.rsplit('~').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no doc count in\n{plan}"));
+    let mb = |b: u64| b as f64 / 1_048_576.0;
+    eprintln!(
+        "{}: docs-0 planned {:.0} MB, measured {:.0} MB; {docs} docs planned, {read} read",
+        pipeline.display(),
+        mb(planned),
+        mb(measured)
+    );
+    assert!(
+        planned as f64 >= 0.9 * measured as f64,
+        "plan under-estimates: {:.0} MB planned, {:.0} MB measured\n{plan}",
+        mb(planned),
+        mb(measured)
+    );
+    assert!(
+        (planned as f64) <= 2.0 * measured as f64,
+        "plan over-estimates more than 2x: {:.0} MB planned, {:.0} MB measured\n{plan}",
+        mb(planned),
+        mb(measured)
+    );
+    let ratio = docs as f64 / read as f64;
+    assert!((0.8..=1.25).contains(&ratio), "{docs} planned, {read} read");
+}
+
+/// `copies` copies of the real pages through `pipeline` (a YAML, written to the test's folder
+/// when it is not a path): plan against the docs-0 rank.
+fn case(name: &str, copies: usize, pipeline: &str) {
+    let Some(files) = real_pages() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("skypile-plan-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write_warcs(&dir, &files, copies);
+    let mut yaml = Path::new(env!("CARGO_MANIFEST_DIR")).join(pipeline);
+    if !yaml.is_file() {
+        yaml = dir.join("pipeline.yaml");
+        std::fs::write(&yaml, pipeline).unwrap();
+    }
+    check_plan(&dir, &yaml, (files.len() * copies * 9 / 10) as u64);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The production pipeline on the real pages.
+#[test]
+fn plan_covers_a_docs_rank_of_the_production_pipeline() {
+    case("skypile", 1, "pipelines/skypile.yaml");
+}
+
+/// Whole pages all the way to the writer (no `extract`), six copies of each: the reader's
+/// batches (cut at 16 MiB of undecoded pages) and the writer's pending rows fill up. Before
+/// the batches counted the undecoded body, they held 512 whole pages and this rank peaked above
+/// the plan.
+#[test]
+fn plan_covers_a_docs_rank_that_keeps_whole_pages() {
+    case("pages", 6, "name: pages\nsteps:\n  - url_filter: {}\n");
+}
