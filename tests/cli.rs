@@ -3,52 +3,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).arg("-q");
-    c
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("skypile-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("run skypile");
-    assert!(
-        out.status.success(),
-        "skypile failed: {}\nstdout: {}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    out
-}
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        .unwrap()
-}
-
-/// Python with pyarrow + pandas, as set up by scripts/ci/test.sh; None (skip) when not set up,
-/// unless SKYPILE_REQUIRE_PYTHON=1 (CI), where a missing interpreter is a failure.
-fn python() -> Option<String> {
-    match std::env::var("SKYPILE_PYTHON") {
-        Ok(p) if !p.is_empty() => Some(p),
-        _ => {
-            assert!(
-                std::env::var("SKYPILE_REQUIRE_PYTHON").as_deref() != Ok("1"),
-                "SKYPILE_PYTHON is not set"
-            );
-            eprintln!("skipping the pandas read-back: run scripts/ci/test.sh (sets SKYPILE_PYTHON)");
-            None
-        }
-    }
-}
+use common::{bin, json, run_ok, tmp};
 
 #[test]
 fn quickstart_runs_and_pandas_reads_it_back() {
@@ -87,7 +44,9 @@ fn quickstart_runs_and_pandas_reads_it_back() {
     common::assert_no_panics(&out);
     assert_eq!(json(&out.join("manifest.json")), manifest);
 
-    let Some(py) = python() else { return };
+    let Some(py) = skypile_core::testdata::python("pandas") else {
+        return;
+    };
     let script = r#"
 import sys, pandas as pd
 df = pd.read_parquet(sys.argv[1] + "/data")
@@ -215,7 +174,6 @@ fn quickstart_report_and_inspect_match_stats() {
 #[test]
 fn validate_rejects_a_misspelled_key_naming_the_line() {
     let dir = tmp("validate");
-    std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("bad.yaml");
     std::fs::write(
         &p,

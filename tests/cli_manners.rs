@@ -2,29 +2,13 @@
 //! `--set`, `--limit`, `--input -`, `--overwrite`, a pipeline given after `--input`, `validate`
 //! checking inputs, shell completions.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("skypile-manners-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+use common::{bin, run_cmd, skypile, text, tmp};
 
 /// A JSONL input of `n` plain English docs and a pipeline with one filter.
 fn fixture(d: &Path, n: usize) -> (PathBuf, PathBuf) {
@@ -43,7 +27,7 @@ fn fixture(d: &Path, n: usize) -> (PathBuf, PathBuf) {
 }
 
 fn stats(out: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(out.join("stats.json")).unwrap()).unwrap()
+    common::json(&out.join("stats.json"))
 }
 
 #[test]
@@ -51,7 +35,7 @@ fn run_prints_a_summary_and_exits_0() {
     let d = tmp("summary");
     let (input, yaml) = fixture(&d, 30);
     let out = d.join("out");
-    let o = bin()
+    let o = skypile()
         .arg("run")
         .arg(&yaml)
         .arg("--input")
@@ -76,15 +60,7 @@ fn run_prints_a_summary_and_exits_0() {
     // per-rank chatter is debug-level now
     assert!(!stderr.contains("complete in"), "{stderr}");
     // -q: no summary
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(d.join("q"))
-        .output()
-        .unwrap();
+    let o = run_cmd(&yaml, &input, &d.join("q")).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stdout.is_empty(), "{}", text(&o).0);
 }
@@ -95,7 +71,7 @@ fn pipeline_after_a_greedy_input_list_is_still_the_pipeline() {
     let (input, yaml) = fixture(&d, 5);
     let out = d.join("out");
     let o = bin()
-        .args(["-q", "run", "--output"])
+        .args(["run", "--output"])
         .arg(&out)
         .arg("--input")
         .arg(&input)
@@ -113,20 +89,12 @@ fn exit_codes_tell_usage_from_runtime_errors_and_damage() {
     // a bad key: usage/config error
     let bad = d.join("bad.yaml");
     std::fs::write(&bad, "steps:\n  - gopher_quality: {min_wordz: 3}\n").unwrap();
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&bad)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(d.join("o1"))
-        .output()
-        .unwrap();
+    let o = run_cmd(&bad, &input, &d.join("o1")).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
     assert!(text(&o).1.contains("min_wordz"));
     // a missing input: usage error naming it
     let o = bin()
-        .args(["-q", "run"])
+        .arg("run")
         .arg(&yaml)
         .args(["--input", "/nonexistent/x.jsonl", "--output"])
         .arg(d.join("o2"))
@@ -136,7 +104,7 @@ fn exit_codes_tell_usage_from_runtime_errors_and_damage() {
     assert!(text(&o).1.contains("/nonexistent/x.jsonl"));
     // an output folder that cannot be created: runtime error
     let o = bin()
-        .args(["-q", "run"])
+        .arg("run")
         .arg(&yaml)
         .arg("--input")
         .arg(&input)
@@ -152,7 +120,7 @@ fn exit_codes_tell_usage_from_runtime_errors_and_damage() {
     let bytes = gz.finish().unwrap();
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let out = d.join("o3");
-    let o = bin()
+    let o = skypile()
         .arg("run")
         .arg(&yaml)
         .arg("--input")
@@ -177,13 +145,7 @@ fn set_limit_stdin_and_overwrite() {
     let (input, yaml) = fixture(&d, 40);
     // --set: any key; --limit: at most N docs per task
     let out = d.join("set");
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
+    let o = run_cmd(&yaml, &input, &out)
         .args([
             "--set",
             "output.format=jsonl",
@@ -205,13 +167,7 @@ fn set_limit_stdin_and_overwrite() {
             .iter()
             .all(|e| e.file_name().to_string_lossy().ends_with(".jsonl.gz"))
     );
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(d.join("x"))
+    let o = run_cmd(&yaml, &input, &d.join("x"))
         .args(["--set", "steps.minhash.bands=3"])
         .output()
         .unwrap();
@@ -221,7 +177,7 @@ fn set_limit_stdin_and_overwrite() {
     // --input -: JSONL on stdin
     let out = d.join("stdin");
     let mut child = bin()
-        .args(["-q", "run"])
+        .arg("run")
         .arg(&yaml)
         .args(["--input", "-", "--output"])
         .arg(&out)
@@ -241,13 +197,7 @@ fn set_limit_stdin_and_overwrite() {
     assert_eq!(stats(&out)["docs_in"], 40);
 
     // another config into the same folder: refused, naming what changed; --overwrite starts over
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
+    let o = run_cmd(&yaml, &input, &out)
         .args(["--set", "steps.gopher_quality.keep_scores=false"])
         .output()
         .unwrap();
@@ -258,13 +208,7 @@ fn set_limit_stdin_and_overwrite() {
         "{err}"
     );
     std::fs::write(out.join("mine.txt"), "a user's file").unwrap();
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
+    let o = run_cmd(&yaml, &input, &out)
         .args([
             "--set",
             "steps.gopher_quality.keep_scores=false",
@@ -282,26 +226,10 @@ fn set_limit_stdin_and_overwrite() {
     let dir = d.join("inputs");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(&input, dir.join("a.jsonl")).unwrap();
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&dir)
-        .arg("--output")
-        .arg(d.join("pin"))
-        .output()
-        .unwrap();
+    let o = run_cmd(&yaml, &dir, &d.join("pin")).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     std::fs::write(dir.join("late.jsonl"), "{\"text\": \"late\"}\n").unwrap();
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&dir)
-        .arg("--output")
-        .arg(d.join("pin"))
-        .output()
-        .unwrap();
+    let o = run_cmd(&yaml, &dir, &d.join("pin")).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(
         text(&o).1.contains("added") && text(&o).1.contains("late.jsonl"),
@@ -314,7 +242,7 @@ fn set_limit_stdin_and_overwrite() {
 fn validate_checks_inputs_and_completions_print() {
     let d = tmp("validate");
     let (input, yaml) = fixture(&d, 2);
-    let o = bin()
+    let o = skypile()
         .arg("validate")
         .arg(&yaml)
         .arg("--input")
@@ -323,7 +251,7 @@ fn validate_checks_inputs_and_completions_print() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     assert!(text(&o).0.contains("1 input files"), "{}", text(&o).0);
-    let o = bin()
+    let o = skypile()
         .arg("validate")
         .arg(&yaml)
         .args(["--input", "/nonexistent/y.warc.gz"])
@@ -331,9 +259,9 @@ fn validate_checks_inputs_and_completions_print() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("/nonexistent/y.warc.gz"));
-    let o = bin().args(["completions", "bash"]).output().unwrap();
+    let o = skypile().args(["completions", "bash"]).output().unwrap();
     assert!(o.status.success() && text(&o).0.contains("skypile"));
-    let o = bin().args(["run", "--help"]).output().unwrap();
+    let o = skypile().args(["run", "--help"]).output().unwrap();
     let help = text(&o).0;
     assert!(
         help.contains("PIPELINE.yaml") && help.contains("--set") && help.contains("--limit"),
@@ -354,17 +282,7 @@ fn a_rank_held_by_a_live_process_is_refused_and_a_dead_ones_taken_over() {
     // this test process is alive: its lease must be respected
     let holder = |pid: u32| serde_json::json!({"host": host, "pid": pid, "token": "t"}).to_string();
     std::fs::write(&lease, holder(std::process::id())).unwrap();
-    let run = || {
-        bin()
-            .args(["-q", "run"])
-            .arg(&yaml)
-            .arg("--input")
-            .arg(&input)
-            .arg("--output")
-            .arg(&out)
-            .output()
-            .unwrap()
-    };
+    let run = || run_cmd(&yaml, &input, &out).output().unwrap();
     let o = run();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o).1);
     let err = text(&o).1;
@@ -391,13 +309,7 @@ fn extra_input_fields_come_out_as_metadata() {
         "timestamp": 1700000000, "meta": {"lang_hint": "en", "tags": ["a", "b"]}});
     std::fs::write(&input, format!("{line}\n")).unwrap();
     let out = d.join("out");
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
+    let o = run_cmd(&yaml, &input, &out)
         .args([
             "--set",
             "output.format=jsonl",
@@ -433,7 +345,7 @@ fn extra_input_fields_come_out_as_metadata() {
 #[test]
 fn the_decontam_index_line_is_logged_once_per_run() {
     let d = tmp("once");
-    let o = bin()
+    let o = skypile()
         .args([
             "run",
             "pipelines/quickstart.yaml",
@@ -447,4 +359,70 @@ fn the_decontam_index_line_is_logged_once_per_run() {
     let err = text(&o).1;
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert_eq!(err.matches("decontam: ").count(), 1, "{err}");
+}
+
+/// #15/#19: `skypile slurm` pins the input list once at submit; an array element compares every
+/// path but stats only the files it reads, and a relaunch that differs is refused naming them.
+#[test]
+fn slurm_pins_inputs_at_submit_and_elements_check_their_own_files() {
+    let d = tmp("slurm-pins");
+    let (input, yaml) = fixture(&d, 6);
+    let ins = d.join("ins");
+    std::fs::create_dir_all(&ins).unwrap();
+    for f in ["a.jsonl", "b.jsonl", "c.jsonl"] {
+        std::fs::copy(&input, ins.join(f)).unwrap();
+    }
+    // a stand-in `sbatch` that accepts every script (`--parsable` prints the job id)
+    let fake = d.join("bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    std::fs::write(fake.join("sbatch"), "#!/bin/sh\necho 4242\n").unwrap();
+    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+    std::fs::set_permissions(fake.join("sbatch"), mode).unwrap();
+    let path = format!(
+        "{}:{}",
+        fake.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = d.join("out");
+    let submit = || {
+        bin()
+            .env("PATH", &path)
+            .arg("slurm")
+            .arg(&yaml)
+            .args(["--tasks", "3", "--input"])
+            .arg(&ins)
+            .arg("--output")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let o = submit();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let pins = common::json(&out.join("run.json"))["inputs"].clone();
+    assert_eq!(pins.as_array().map(Vec::len), Some(3), "{pins}");
+    let element = |task: &str| {
+        run_cmd(&yaml, &ins, &out)
+            .args(["--stage", "docs-0", "--tasks", "3", "--task", task])
+            .output()
+            .unwrap()
+    };
+    let o = element("0");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    // c.jsonl (input 2) is rank 2's: rank 1 does not stat it, rank 2 and a resubmit refuse
+    let mut grown = std::fs::read(&input).unwrap();
+    grown.extend_from_slice(b"{\"text\": \"one more\"}\n");
+    std::fs::write(ins.join("c.jsonl"), grown).unwrap();
+    let o = element("1");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    for o in [element("2"), submit()] {
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("c.jsonl changed size"), "{err}");
+    }
+    // an added file re-maps every rank: every element refuses, naming it
+    std::fs::write(ins.join("late.jsonl"), "{\"text\": \"late\"}\n").unwrap();
+    let o = element("0");
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("added") && err.contains("late.jsonl"), "{err}");
 }

@@ -6,18 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).arg("-q");
-    c
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("skypile-fmt-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{bin, json, run_ok, tmp};
 
 /// The quickstart pipeline with extra `output:` keys (paths stay relative to the repo root).
 fn quickstart_with(dir: &Path, extra_output: &str) -> PathBuf {
@@ -35,19 +24,8 @@ fn quickstart_with(dir: &Path, extra_output: &str) -> PathBuf {
 }
 
 fn run(pipeline: &Path, out: &Path) {
-    let o = bin()
-        .arg("run")
-        .arg(pipeline)
-        .arg("--output")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run_ok(bin().arg("run").arg(pipeline).arg("--output").arg(out));
     common::assert_no_panics(out);
-}
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -100,7 +78,9 @@ fn jsonl_output_has_the_parquet_rows_shards_and_totals() {
         stems(names(&js.join("removed")), ".jsonl.gz")
     );
 
-    let Some(py) = python() else { return };
+    let Some(py) = skypile_core::testdata::python("pandas") else {
+        return;
+    };
     // pandas: the same rows (every column) in the same order, shard by shard
     let script = r#"
 import glob, os, sys
@@ -134,21 +114,4 @@ print("ok", sum(len(t) for t in a))
         String::from_utf8_lossy(&o.stderr)
     );
     let _ = std::fs::remove_dir_all(&d);
-}
-
-/// Python with pandas, as scripts/ci/test.sh sets it up; a failure when CI requires it.
-fn python() -> Option<String> {
-    match std::env::var("SKYPILE_PYTHON") {
-        Ok(p) if !p.is_empty() => Some(p),
-        _ => {
-            assert!(
-                std::env::var("SKYPILE_REQUIRE_PYTHON").as_deref() != Ok("1"),
-                "SKYPILE_PYTHON is not set"
-            );
-            eprintln!(
-                "SKIPPED: the pandas read-back (run scripts/ci/test.sh, which sets SKYPILE_PYTHON)"
-            );
-            None
-        }
-    }
 }

@@ -1,21 +1,11 @@
 //! `skypile train classifier` end to end: train from --pos/--neg and from labelled JSONL, then
 //! use the model in a pipeline's `quality_model` step.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).arg("-q");
-    c
-}
+use std::path::Path;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("skypile-train-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{bin, tmp};
 
 /// Seeded docs of prose words (good) or cookie-banner words (junk), en and zh.
 fn docs(good: bool, n: usize, seed: u64) -> Vec<String> {

@@ -3,10 +3,67 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use arrow_array::{Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
+
+/// The `skypile` binary, run from the repository root (where `pipelines/` resolve), with its
+/// normal output (run summary, log lines).
+pub fn skypile() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// [`skypile`] with `-q`: errors only, what most tests want.
+pub fn bin() -> Command {
+    let mut c = skypile();
+    c.arg("-q");
+    c
+}
+
+/// `skypile -q run PIPELINE --input INPUT --output OUT`: the chain most tests start from.
+pub fn run_cmd(pipeline: &Path, input: &Path, out: &Path) -> Command {
+    let mut c = bin();
+    c.arg("run")
+        .arg(pipeline)
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(out);
+    c
+}
+
+/// A fresh, empty scratch folder of one test: `<tmp>/skypile-<name>-<pid>`.
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("skypile-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Run `cmd`; it must succeed (else the test fails showing its stderr and stdout).
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run skypile");
+    assert!(
+        out.status.success(),
+        "skypile failed ({}): {}\nstdout: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    out
+}
+
+/// (stdout, stderr) of a finished command, as text.
+pub fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
 
 /// Files of a directory, sorted (empty if it does not exist).
 pub fn files(dir: &Path) -> Vec<PathBuf> {
