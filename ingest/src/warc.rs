@@ -4,7 +4,7 @@
 //! Why our own parser and not the `warc` crate (0.4): it cannot resynchronise after a cut gzip
 //! member (every later read fails, losing the rest of a multi-GB file), returns garbage records
 //! from flipped bytes, knows no ARC, and its libflate path is 2.7× slower than flate2/zlib-rs
-//! (see ../shared/notes/crates.md). Here a record is only yielded once its Content-Length bytes
+//! (measured: docs/notes.md, "The warc crate"). Here a record is only yielded once its Content-Length bytes
 //! are complete, the bytes after it look like the next record (or the end), and its gzip member
 //! passed its CRC check; anything else is skipped with a reason and we resynchronise on the
 //! next `WARC/` line.
