@@ -3,19 +3,25 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 use common::{bin, json, run_ok, tmp};
 
-#[test]
-fn quickstart_runs_and_pandas_reads_it_back() {
-    let out = tmp("quickstart");
+/// The quickstart into `out` (a rerun resumes); no panic caught.
+fn quickstart(out: &Path) {
     run_ok(
         bin()
             .args(["run", "pipelines/quickstart.yaml", "--output"])
-            .arg(&out),
+            .arg(out),
     );
-    common::assert_no_panics(&out);
+    common::assert_no_panics(out);
+}
+
+#[test]
+fn quickstart_runs_and_pandas_reads_it_back() {
+    let out = tmp("quickstart");
+    quickstart(&out);
     let manifest = json(&out.join("manifest.json"));
     let docs = manifest["total_docs"].as_u64().unwrap();
     let tokens = manifest["total_tokens"].as_u64().unwrap();
@@ -36,12 +42,7 @@ fn quickstart_runs_and_pandas_reads_it_back() {
     }));
 
     // A rerun into the same directory resumes: nothing to do, same manifest.
-    run_ok(
-        bin()
-            .args(["run", "pipelines/quickstart.yaml", "--output"])
-            .arg(&out),
-    );
-    common::assert_no_panics(&out);
+    quickstart(&out);
     assert_eq!(json(&out.join("manifest.json")), manifest);
 
     let Some(py) = skypile_core::testdata::python("pandas") else {
@@ -59,17 +60,7 @@ assert df.text.str.len().min() > 0
 assert df.id.is_unique
 print(len(df), int(df.token_count.sum()))
 "#;
-    let o = Command::new(&py)
-        .arg("-c")
-        .arg(script)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "pandas read-back failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = run_ok(Command::new(&py).arg("-c").arg(script).arg(&out));
     let printed = String::from_utf8_lossy(&o.stdout);
     assert_eq!(
         printed.trim(),
@@ -78,16 +69,11 @@ print(len(df), int(df.token_count.sum()))
     );
 
     // The pandas example shipped in scripts/ runs on the same output.
-    let o = Command::new(&py)
-        .arg("scripts/pandas/inspect.py")
-        .arg(&out)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "scripts/pandas/inspect.py failed: {}",
-        String::from_utf8_lossy(&o.stderr)
+    let o = run_ok(
+        Command::new(&py)
+            .arg("scripts/pandas/inspect.py")
+            .arg(&out)
+            .current_dir(env!("CARGO_MANIFEST_DIR")),
     );
     let printed = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -103,12 +89,7 @@ print(len(df), int(df.token_count.sum()))
 #[test]
 fn quickstart_report_and_inspect_match_stats() {
     let out = tmp("report");
-    run_ok(
-        bin()
-            .args(["run", "pipelines/quickstart.yaml", "--output"])
-            .arg(&out),
-    );
-    common::assert_no_panics(&out);
+    quickstart(&out);
     let stats = json(&out.join("stats.json"));
     run_ok(bin().arg("report").arg(&out));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();

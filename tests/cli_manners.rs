@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::{bin, run_cmd, skypile, text, tmp};
+use common::{bin, exits, run_cmd, skypile, text, tmp};
 
 /// A JSONL input of `n` plain English docs and a pipeline with one filter.
 fn fixture(d: &Path, n: usize) -> (PathBuf, PathBuf) {
@@ -60,9 +60,8 @@ fn run_prints_a_summary_and_exits_0() {
     // per-rank chatter is debug-level now
     assert!(!stderr.contains("complete in"), "{stderr}");
     // -q: no summary
-    let o = run_cmd(&yaml, &input, &d.join("q")).output().unwrap();
-    assert_eq!(o.status.code(), Some(0));
-    assert!(o.stdout.is_empty(), "{}", text(&o).0);
+    let (stdout, _) = exits(&mut run_cmd(&yaml, &input, &d.join("q")), 0);
+    assert!(stdout.is_empty(), "{stdout}");
 }
 
 #[test]
@@ -70,15 +69,15 @@ fn pipeline_after_a_greedy_input_list_is_still_the_pipeline() {
     let d = tmp("order");
     let (input, yaml) = fixture(&d, 5);
     let out = d.join("out");
-    let o = bin()
-        .args(["run", "--output"])
-        .arg(&out)
-        .arg("--input")
-        .arg(&input)
-        .arg(&yaml)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    exits(
+        &mut bin()
+            .args(["run", "--output"])
+            .arg(&out)
+            .arg("--input")
+            .arg(&input)
+            .arg(&yaml),
+        0,
+    );
     assert_eq!(stats(&out)["docs_in"], 5);
 }
 
@@ -89,29 +88,28 @@ fn exit_codes_tell_usage_from_runtime_errors_and_damage() {
     // a bad key: usage/config error
     let bad = d.join("bad.yaml");
     std::fs::write(&bad, "steps:\n  - gopher_quality: {min_wordz: 3}\n").unwrap();
-    let o = run_cmd(&bad, &input, &d.join("o1")).output().unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
-    assert!(text(&o).1.contains("min_wordz"));
+    let (_, stderr) = exits(&mut run_cmd(&bad, &input, &d.join("o1")), 2);
+    assert!(stderr.contains("min_wordz"));
     // a missing input: usage error naming it
-    let o = bin()
-        .arg("run")
-        .arg(&yaml)
-        .args(["--input", "/nonexistent/x.jsonl", "--output"])
-        .arg(d.join("o2"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("/nonexistent/x.jsonl"));
+    let (_, stderr) = exits(
+        &mut bin()
+            .arg("run")
+            .arg(&yaml)
+            .args(["--input", "/nonexistent/x.jsonl", "--output"])
+            .arg(d.join("o2")),
+        2,
+    );
+    assert!(stderr.contains("/nonexistent/x.jsonl"));
     // an output folder that cannot be created: runtime error
-    let o = bin()
-        .arg("run")
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .args(["--output", "/proc/skypile-cannot"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o).1);
+    exits(
+        &mut bin()
+            .arg("run")
+            .arg(&yaml)
+            .arg("--input")
+            .arg(&input)
+            .args(["--output", "/proc/skypile-cannot"]),
+        1,
+    );
     // damaged input (a cut gzip) next to a good file: complete, damage counted, exit 3
     let cut = d.join("cut.jsonl.gz");
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -145,18 +143,17 @@ fn set_limit_stdin_and_overwrite() {
     let (input, yaml) = fixture(&d, 40);
     // --set: any key; --limit: at most N docs per task
     let out = d.join("set");
-    let o = run_cmd(&yaml, &input, &out)
-        .args([
+    exits(
+        &mut run_cmd(&yaml, &input, &out).args([
             "--set",
             "output.format=jsonl",
             "--set",
             "steps.gopher_quality.keep_scores=false",
             "--limit",
             "7",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+        ]),
+        0,
+    );
     assert_eq!(stats(&out)["docs_in"], 7);
     let shards: Vec<_> = std::fs::read_dir(out.join("data"))
         .unwrap()
@@ -167,12 +164,11 @@ fn set_limit_stdin_and_overwrite() {
             .iter()
             .all(|e| e.file_name().to_string_lossy().ends_with(".jsonl.gz"))
     );
-    let o = run_cmd(&yaml, &input, &d.join("x"))
-        .args(["--set", "steps.minhash.bands=3"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("no item `minhash`"), "{}", text(&o).1);
+    let (_, stderr) = exits(
+        &mut run_cmd(&yaml, &input, &d.join("x")).args(["--set", "steps.minhash.bands=3"]),
+        2,
+    );
+    assert!(stderr.contains("no item `minhash`"), "{stderr}");
 
     // --input -: JSONL on stdin
     let out = d.join("stdin");
@@ -197,26 +193,23 @@ fn set_limit_stdin_and_overwrite() {
     assert_eq!(stats(&out)["docs_in"], 40);
 
     // another config into the same folder: refused, naming what changed; --overwrite starts over
-    let o = run_cmd(&yaml, &input, &out)
-        .args(["--set", "steps.gopher_quality.keep_scores=false"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1));
-    let err = text(&o).1;
+    let (_, err) = exits(
+        &mut run_cmd(&yaml, &input, &out).args(["--set", "steps.gopher_quality.keep_scores=false"]),
+        1,
+    );
     assert!(
         err.contains("keep_scores") && err.contains("--overwrite"),
         "{err}"
     );
     std::fs::write(out.join("mine.txt"), "a user's file").unwrap();
-    let o = run_cmd(&yaml, &input, &out)
-        .args([
+    exits(
+        &mut run_cmd(&yaml, &input, &out).args([
             "--set",
             "steps.gopher_quality.keep_scores=false",
             "--overwrite",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+        ]),
+        0,
+    );
     assert!(
         out.join("mine.txt").exists(),
         "--overwrite removed a file that is not skypile's"
@@ -226,15 +219,12 @@ fn set_limit_stdin_and_overwrite() {
     let dir = d.join("inputs");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(&input, dir.join("a.jsonl")).unwrap();
-    let o = run_cmd(&yaml, &dir, &d.join("pin")).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    exits(&mut run_cmd(&yaml, &dir, &d.join("pin")), 0);
     std::fs::write(dir.join("late.jsonl"), "{\"text\": \"late\"}\n").unwrap();
-    let o = run_cmd(&yaml, &dir, &d.join("pin")).output().unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    let (_, stderr) = exits(&mut run_cmd(&yaml, &dir, &d.join("pin")), 1);
     assert!(
-        text(&o).1.contains("added") && text(&o).1.contains("late.jsonl"),
-        "{}",
-        text(&o).1
+        stderr.contains("added") && stderr.contains("late.jsonl"),
+        "{stderr}"
     );
 }
 
@@ -242,23 +232,23 @@ fn set_limit_stdin_and_overwrite() {
 fn validate_checks_inputs_and_completions_print() {
     let d = tmp("validate");
     let (input, yaml) = fixture(&d, 2);
-    let o = skypile()
-        .arg("validate")
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
-    assert!(text(&o).0.contains("1 input files"), "{}", text(&o).0);
-    let o = skypile()
-        .arg("validate")
-        .arg(&yaml)
-        .args(["--input", "/nonexistent/y.warc.gz"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("/nonexistent/y.warc.gz"));
+    let (stdout, _) = exits(
+        &mut skypile()
+            .arg("validate")
+            .arg(&yaml)
+            .arg("--input")
+            .arg(&input),
+        0,
+    );
+    assert!(stdout.contains("1 input files"), "{stdout}");
+    let (_, stderr) = exits(
+        &mut skypile()
+            .arg("validate")
+            .arg(&yaml)
+            .args(["--input", "/nonexistent/y.warc.gz"]),
+        2,
+    );
+    assert!(stderr.contains("/nonexistent/y.warc.gz"));
     let o = skypile().args(["completions", "bash"]).output().unwrap();
     assert!(o.status.success() && text(&o).0.contains("skypile"));
     let o = skypile().args(["run", "--help"]).output().unwrap();
@@ -282,10 +272,7 @@ fn a_rank_held_by_a_live_process_is_refused_and_a_dead_ones_taken_over() {
     // this test process is alive: its lease must be respected
     let holder = |pid: u32| serde_json::json!({"host": host, "pid": pid, "token": "t"}).to_string();
     std::fs::write(&lease, holder(std::process::id())).unwrap();
-    let run = || run_cmd(&yaml, &input, &out).output().unwrap();
-    let o = run();
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o).1);
-    let err = text(&o).1;
+    let (_, err) = exits(&mut run_cmd(&yaml, &input, &out), 1);
     assert!(
         err.contains("is being run by pid") && err.contains("leases/docs-0/00000"),
         "{err}"
@@ -293,8 +280,7 @@ fn a_rank_held_by_a_live_process_is_refused_and_a_dead_ones_taken_over() {
     assert!(!out.join("completions/docs-0/00000").exists());
     // a lease left by a process that is gone (kill -9) is taken over
     std::fs::write(&lease, holder(999_999_999)).unwrap();
-    let o = run();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    exits(&mut run_cmd(&yaml, &input, &out), 0);
     assert_eq!(stats(&out)["docs_in"], 5);
     assert!(!lease.exists(), "lease not released after the rank");
 }
@@ -309,16 +295,15 @@ fn extra_input_fields_come_out_as_metadata() {
         "timestamp": 1700000000, "meta": {"lang_hint": "en", "tags": ["a", "b"]}});
     std::fs::write(&input, format!("{line}\n")).unwrap();
     let out = d.join("out");
-    let o = run_cmd(&yaml, &input, &out)
-        .args([
+    exits(
+        &mut run_cmd(&yaml, &input, &out).args([
             "--set",
             "output.format=jsonl",
             "--set",
             "output.compression=none",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+        ]),
+        0,
+    );
     let shard = std::fs::read_dir(out.join("data"))
         .unwrap()
         .flatten()
@@ -385,44 +370,32 @@ fn slurm_pins_inputs_at_submit_and_elements_check_their_own_files() {
     );
     let out = d.join("out");
     let submit = || {
-        bin()
-            .env("PATH", &path)
-            .arg("slurm")
-            .arg(&yaml)
-            .args(["--tasks", "3", "--input"])
-            .arg(&ins)
-            .arg("--output")
-            .arg(&out)
-            .output()
-            .unwrap()
+        let mut c = bin();
+        c.env("PATH", &path).arg("slurm").arg(&yaml);
+        c.args(["--tasks", "3", "--input"]).arg(&ins);
+        c.arg("--output").arg(&out);
+        c
     };
-    let o = submit();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    exits(&mut submit(), 0);
     let pins = common::json(&out.join("run.json"))["inputs"].clone();
     assert_eq!(pins.as_array().map(Vec::len), Some(3), "{pins}");
     let element = |task: &str| {
-        run_cmd(&yaml, &ins, &out)
-            .args(["--stage", "docs-0", "--tasks", "3", "--task", task])
-            .output()
-            .unwrap()
+        let mut c = run_cmd(&yaml, &ins, &out);
+        c.args(["--stage", "docs-0", "--tasks", "3", "--task", task]);
+        c
     };
-    let o = element("0");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    exits(&mut element("0"), 0);
     // c.jsonl (input 2) is rank 2's: rank 1 does not stat it, rank 2 and a resubmit refuse
     let mut grown = std::fs::read(&input).unwrap();
     grown.extend_from_slice(b"{\"text\": \"one more\"}\n");
     std::fs::write(ins.join("c.jsonl"), grown).unwrap();
-    let o = element("1");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
-    for o in [element("2"), submit()] {
-        let err = text(&o).1;
-        assert_eq!(o.status.code(), Some(1), "{err}");
+    exits(&mut element("1"), 0);
+    for mut cmd in [element("2"), submit()] {
+        let (_, err) = exits(&mut cmd, 1);
         assert!(err.contains("c.jsonl changed size"), "{err}");
     }
     // an added file re-maps every rank: every element refuses, naming it
     std::fs::write(ins.join("late.jsonl"), "{\"text\": \"late\"}\n").unwrap();
-    let o = element("0");
-    let err = text(&o).1;
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let (_, err) = exits(&mut element("0"), 1);
     assert!(err.contains("added") && err.contains("late.jsonl"), "{err}");
 }

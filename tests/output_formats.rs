@@ -102,16 +102,6 @@ for kind in ("data", "removed"):
             assert ((x["lang_score"] - y["lang_score"]).abs() < 1e-6).all()
 print("ok", sum(len(t) for t in a))
 "#;
-    let o = Command::new(py)
-        .arg("-c")
-        .arg(script)
-        .args([&pq, &js, &zs])
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "pandas read-back failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_ok(Command::new(py).arg("-c").arg(script).args([&pq, &js, &zs]));
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -245,6 +245,24 @@ impl Core {
         }
     }
 
+    /// No header block for the record at `start` ([`Core::header`] gave `reason`): a cut one is
+    /// reported as truncated (`cut` says what) and `None` returned; otherwise the record's
+    /// identity, for the format's own skip (WARC and ARC recover differently).
+    pub fn header_failed(
+        &mut self,
+        start: u64,
+        reason: &str,
+        cut: &str,
+    ) -> Option<RecordInfo<'static>> {
+        self.flush_garbage();
+        let rec = self.info(start, None, None, None);
+        if reason == "bad_truncated" {
+            self.truncated(&rec, cut);
+            return None;
+        }
+        Some(rec)
+    }
+
     pub fn source_of(&self, comp: u64) -> String {
         format!("{}:{comp}", self.name)
     }

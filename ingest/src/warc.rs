@@ -93,11 +93,7 @@ fn step(c: &mut Core) {
     let hlen = match c.header(header_len) {
         Ok(h) => h,
         Err(reason) => {
-            c.flush_garbage();
-            let rec = c.info(start, None, None, None);
-            if reason == "bad_truncated" {
-                c.truncated(&rec, "header cut off");
-            } else {
+            if let Some(rec) = c.header_failed(start, reason, "header cut off") {
                 c.out
                     .push_back(rec.skip(reason, "no end of the WARC header"));
                 c.s.consume(5);

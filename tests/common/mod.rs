@@ -44,17 +44,31 @@ pub fn tmp(name: &str) -> PathBuf {
     d
 }
 
-/// Run `cmd`; it must succeed (else the test fails showing its stderr and stdout).
+/// Run `cmd` (skypile, or a Python check); it must succeed, else the test fails showing the
+/// command line, its stderr and stdout.
 pub fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("run skypile");
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
     assert!(
         out.status.success(),
-        "skypile failed ({}): {}\nstdout: {}",
+        "{cmd:?} failed ({}): {}\nstdout: {}",
         out.status,
         String::from_utf8_lossy(&out.stderr),
         String::from_utf8_lossy(&out.stdout)
     );
     out
+}
+
+/// Run `cmd`; it must exit with `code` (0 done, 1 runtime error, 2 usage, 3 done with damaged
+/// input), else the test fails showing its stderr. Its (stdout, stderr).
+pub fn exits(cmd: &mut Command, code: i32) -> (String, String) {
+    let o = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(code), "{cmd:?}: {stderr}");
+    (stdout, stderr)
 }
 
 /// (stdout, stderr) of a finished command, as text.
