@@ -170,10 +170,16 @@ fn is_ignored(p: &Path) -> bool {
         || name.ends_with(".yaml")
 }
 
+/// Files under `dir`, recursively.
+/// * The type comes from the directory listing, not a stat per entry: every Slurm array element
+///   lists the inputs, and a folder of 100k files must not cost each one 100k stats. Only a
+///   symlink is followed, to see whether it names a folder.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if kind.is_dir() || (kind.is_symlink() && path.is_dir()) {
             walk(&path, out)?;
         } else {
             out.push(path);
@@ -323,5 +329,34 @@ mod tests {
         let e = guard(|| -> Result<()> { bail!("plain error") }).unwrap_err();
         assert!(!e.is::<Panicked>() && e.to_string() == "plain error");
         assert_eq!(guard(|| Ok(7)).unwrap(), 7);
+    }
+
+    /// Folders are walked (nested, and through a symlink), linked files kept, skypile's own
+    /// and hidden files left out, the list sorted.
+    #[test]
+    fn list_inputs_walks_folders_and_links_sorted() {
+        let d = std::env::temp_dir().join(format!("skypile-list-inputs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let (top, other) = (d.join("in"), d.join("elsewhere"));
+        std::fs::create_dir_all(top.join("sub")).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        for f in [
+            top.join("b.jsonl"),
+            top.join("sub/a.jsonl"),
+            other.join("c.jsonl"),
+        ] {
+            std::fs::write(f, "{}\n").unwrap();
+        }
+        std::fs::write(top.join(".hidden"), "").unwrap();
+        std::fs::write(top.join("p.yaml"), "").unwrap();
+        std::os::unix::fs::symlink(&other, top.join("linked")).unwrap();
+        std::os::unix::fs::symlink(other.join("c.jsonl"), top.join("d.jsonl")).unwrap();
+        let got = list_inputs(&[top.to_string_lossy().into_owned()]).unwrap();
+        let rel: Vec<String> = got
+            .iter()
+            .map(|p| p.strip_prefix(&top).unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(rel, ["b.jsonl", "d.jsonl", "linked/c.jsonl", "sub/a.jsonl"]);
+        let _ = std::fs::remove_dir_all(&d);
     }
 }
