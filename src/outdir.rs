@@ -281,7 +281,7 @@ mod tests {
         std::fs::write(&files[1], "2222").unwrap();
         let name = |i: usize| files[i].to_string_lossy().into_owned();
         let resized = format!("{} changed size (2 -> 4 bytes)", name(1));
-        assert_eq!(input_changes(&pins, &files, |_| true), [resized.clone()]);
+        assert_eq!(input_changes(&pins, &files, |_| true), [resized]);
         // only the selected inputs are statted: another element's file is not this one's check
         assert!(input_changes(&pins, &files, |i| i != 1).is_empty());
         // paths are compared for every launch, statted or not

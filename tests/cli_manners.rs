@@ -70,7 +70,7 @@ fn pipeline_after_a_greedy_input_list_is_still_the_pipeline() {
     let (input, yaml) = fixture(&d, 5);
     let out = d.join("out");
     exits(
-        &mut bin()
+        bin()
             .args(["run", "--output"])
             .arg(&out)
             .arg("--input")
@@ -92,7 +92,7 @@ fn exit_codes_tell_usage_from_runtime_errors_and_damage() {
     assert!(stderr.contains("min_wordz"));
     // a missing input: usage error naming it
     let (_, stderr) = exits(
-        &mut bin()
+        bin()
             .arg("run")
             .arg(&yaml)
             .args(["--input", "/nonexistent/x.jsonl", "--output"])
@@ -102,7 +102,7 @@ fn exit_codes_tell_usage_from_runtime_errors_and_damage() {
     assert!(stderr.contains("/nonexistent/x.jsonl"));
     // an output folder that cannot be created: runtime error
     exits(
-        &mut bin()
+        bin()
             .arg("run")
             .arg(&yaml)
             .arg("--input")
@@ -144,7 +144,7 @@ fn set_limit_stdin_and_overwrite() {
     // --set: any key; --limit: at most N docs per task
     let out = d.join("set");
     exits(
-        &mut run_cmd(&yaml, &input, &out).args([
+        run_cmd(&yaml, &input, &out).args([
             "--set",
             "output.format=jsonl",
             "--set",
@@ -165,7 +165,7 @@ fn set_limit_stdin_and_overwrite() {
             .all(|e| e.file_name().to_string_lossy().ends_with(".jsonl.gz"))
     );
     let (_, stderr) = exits(
-        &mut run_cmd(&yaml, &input, &d.join("x")).args(["--set", "steps.minhash.bands=3"]),
+        run_cmd(&yaml, &input, &d.join("x")).args(["--set", "steps.minhash.bands=3"]),
         2,
     );
     assert!(stderr.contains("no item `minhash`"), "{stderr}");
@@ -194,7 +194,7 @@ fn set_limit_stdin_and_overwrite() {
 
     // another config into the same folder: refused, naming what changed; --overwrite starts over
     let (_, err) = exits(
-        &mut run_cmd(&yaml, &input, &out).args(["--set", "steps.gopher_quality.keep_scores=false"]),
+        run_cmd(&yaml, &input, &out).args(["--set", "steps.gopher_quality.keep_scores=false"]),
         1,
     );
     assert!(
@@ -203,7 +203,7 @@ fn set_limit_stdin_and_overwrite() {
     );
     std::fs::write(out.join("mine.txt"), "a user's file").unwrap();
     exits(
-        &mut run_cmd(&yaml, &input, &out).args([
+        run_cmd(&yaml, &input, &out).args([
             "--set",
             "steps.gopher_quality.keep_scores=false",
             "--overwrite",
@@ -233,7 +233,7 @@ fn validate_checks_inputs_and_completions_print() {
     let d = tmp("validate");
     let (input, yaml) = fixture(&d, 2);
     let (stdout, _) = exits(
-        &mut skypile()
+        skypile()
             .arg("validate")
             .arg(&yaml)
             .arg("--input")
@@ -242,7 +242,7 @@ fn validate_checks_inputs_and_completions_print() {
     );
     assert!(stdout.contains("1 input files"), "{stdout}");
     let (_, stderr) = exits(
-        &mut skypile()
+        skypile()
             .arg("validate")
             .arg(&yaml)
             .args(["--input", "/nonexistent/y.warc.gz"]),
@@ -296,7 +296,7 @@ fn extra_input_fields_come_out_as_metadata() {
     std::fs::write(&input, format!("{line}\n")).unwrap();
     let out = d.join("out");
     exits(
-        &mut run_cmd(&yaml, &input, &out).args([
+        run_cmd(&yaml, &input, &out).args([
             "--set",
             "output.format=jsonl",
             "--set",

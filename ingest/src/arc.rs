@@ -176,10 +176,7 @@ fn step(c: &mut Core, version: &mut u8) {
             return;
         }
     }
-    if let Some((reason, detail)) = c.tainted(start, start + need as u64) {
-        c.out.push_back(rec.skip(reason, detail));
-        let n = c.s.data().len();
-        c.s.consume(n);
+    if c.skip_tainted(&rec, start, start + need as u64) {
         return;
     }
     let body = c.s.data().get(lend..need).unwrap_or_default();

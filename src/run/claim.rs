@@ -84,11 +84,10 @@ pub(crate) fn remove_previous_run(out: &Path) -> Result<()> {
         } else {
             std::fs::remove_file(&p)
         };
-        if let Err(e) = r {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                return Err(e)
-                    .with_context(|| format!("--overwrite: cannot remove {}", p.display()));
-            }
+        if let Err(e) = r
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(e).with_context(|| format!("--overwrite: cannot remove {}", p.display()));
         }
     }
     let (work, marker) = work_dir(out);
