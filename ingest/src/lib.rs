@@ -136,17 +136,7 @@ pub fn list_inputs(paths: &[String]) -> Result<Vec<PathBuf>> {
         } else if path.is_file() {
             out.push(path.to_path_buf());
         } else if p.contains(['*', '?', '[']) {
-            let mut n = 0;
-            for entry in glob::glob(p).with_context(|| format!("bad glob pattern {p}"))? {
-                let entry = entry?;
-                if entry.is_dir() {
-                    walk(&entry, &mut out)?;
-                } else {
-                    out.push(entry);
-                }
-                n += 1;
-            }
-            if n == 0 {
+            if expand_glob(p, &mut out)? == 0 {
                 bail!("input glob {p} matches no file: check the pattern");
             }
         } else {
@@ -170,6 +160,59 @@ fn is_ignored(p: &Path) -> bool {
         || name.ends_with(".yaml")
 }
 
+/// Append the matches of glob `p` to `out` (folders walked); how many matched.
+/// * A pattern whose wildcards are all in its last part (`crawl/*.warc.gz`, the usual one) is
+///   matched against one listing of its folder, each entry's type taken from the listing as in
+///   [`walk`]: no stat per match. Other patterns go through the `glob` crate, a stat per match.
+fn expand_glob(p: &str, out: &mut Vec<PathBuf>) -> Result<usize> {
+    let bad = || format!("bad glob pattern {p}");
+    let literal_dir = Path::new(p)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.to_string_lossy().contains(['*', '?', '[']));
+    let mut n = 0;
+    let Some(dir) = literal_dir else {
+        for entry in glob::glob(p).with_context(bad)? {
+            let entry = entry?;
+            push_or_walk(entry, None, out)?;
+            n += 1;
+        }
+        return Ok(n);
+    };
+    let pattern = glob::Pattern::new(p).with_context(bad)?;
+    // a folder that cannot be listed matches nothing, as with the `glob` crate
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    for entry in entries {
+        let entry = entry?;
+        let path = dir.join(entry.file_name());
+        if pattern.matches_path(&path) {
+            push_or_walk(path, Some(entry.file_type()?), out)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// `path` itself, or the files under it when it is a folder. `kind` from a directory listing
+/// saves the stat, except for a symlink (followed to see whether it names a folder).
+fn push_or_walk(
+    path: PathBuf,
+    kind: Option<std::fs::FileType>,
+    out: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let dir = match kind {
+        Some(k) if !k.is_symlink() => k.is_dir(),
+        _ => path.is_dir(),
+    };
+    if dir {
+        walk(&path, out)
+    } else {
+        out.push(path);
+        Ok(())
+    }
+}
+
 /// Files under `dir`, recursively.
 /// * The type comes from the directory listing, not a stat per entry: every Slurm array element
 ///   lists the inputs, and a folder of 100k files must not cost each one 100k stats. Only a
@@ -177,13 +220,7 @@ fn is_ignored(p: &Path) -> bool {
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        let path = entry.path();
-        let kind = entry.file_type()?;
-        if kind.is_dir() || (kind.is_symlink() && path.is_dir()) {
-            walk(&path, out)?;
-        } else {
-            out.push(path);
-        }
+        push_or_walk(entry.path(), Some(entry.file_type()?), out)?;
     }
     Ok(())
 }
@@ -357,6 +394,21 @@ mod tests {
             .map(|p| p.strip_prefix(&top).unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(rel, ["b.jsonl", "d.jsonl", "linked/c.jsonl", "sub/a.jsonl"]);
+        // a glob over one folder (listed, no stat per match) finds what the `glob` crate finds
+        let top = top.to_string_lossy();
+        for pat in ["*.jsonl", "[bd]*", "?.jsonl", "*", "l*", "s*/*.jsonl"] {
+            let pat = format!("{top}/{pat}");
+            let mut ours = Vec::new();
+            let n = expand_glob(&pat, &mut ours).unwrap();
+            let mut theirs = Vec::new();
+            for e in glob::glob(&pat).unwrap() {
+                push_or_walk(e.unwrap(), None, &mut theirs).unwrap();
+            }
+            ours.sort();
+            theirs.sort();
+            assert!(n > 0, "{pat}");
+            assert_eq!(ours, theirs, "{pat}");
+        }
         let _ = std::fs::remove_dir_all(&d);
     }
 }
