@@ -6,12 +6,12 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{bin, json, run_ok, tmp};
+use common::{json, quiet, run_ok, tmp};
 
 /// The quickstart into `out` (a rerun resumes); no panic caught.
 fn quickstart(out: &Path) {
     run_ok(
-        bin()
+        quiet()
             .args(["run", "pipelines/quickstart.yaml", "--output"])
             .arg(out),
     );
@@ -91,7 +91,7 @@ fn quickstart_report_and_inspect_match_stats() {
     let out = tmp("report");
     quickstart(&out);
     let stats = json(&out.join("stats.json"));
-    run_ok(bin().arg("report").arg(&out));
+    run_ok(quiet().arg("report").arg(&out));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
     for id in [
@@ -142,13 +142,17 @@ fn quickstart_report_and_inspect_match_stats() {
         html.contains("minhash_cluster_size") && html.contains("gopher_"),
         "score histograms"
     );
-    let o = run_ok(bin().args(["inspect", "-n", "2", "--lang", "zh"]).arg(&out));
+    let o = run_ok(
+        quiet()
+            .args(["inspect", "-n", "2", "--lang", "zh"])
+            .arg(&out),
+    );
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
         text.contains("token_count") && text.matches("── ").count() == 2,
         "{text}"
     );
-    let o = run_ok(bin().args(["inspect", "--removed", "-n", "1"]).arg(&out));
+    let o = run_ok(quiet().args(["inspect", "--removed", "-n", "1"]).arg(&out));
     assert!(String::from_utf8_lossy(&o.stdout).contains("dropped by"));
 }
 
@@ -161,7 +165,7 @@ fn validate_rejects_a_misspelled_key_naming_the_line() {
         "name: x\noutput:\n  dir: out\nsteps:\n  - extract:\n      favour: precision\n",
     )
     .unwrap();
-    let out = bin().arg("validate").arg(&p).output().unwrap();
+    let out = quiet().arg("validate").arg(&p).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("favour"), "{err}");
@@ -173,13 +177,17 @@ fn validate_rejects_a_misspelled_key_naming_the_line() {
         "a config error is a usage error (exit 2)"
     );
     for good in ["quickstart", "skypile", "extract", "dedup"] {
-        run_ok(bin().arg("validate").arg(format!("pipelines/{good}.yaml")));
+        run_ok(
+            quiet()
+                .arg("validate")
+                .arg(format!("pipelines/{good}.yaml")),
+        );
     }
 }
 
 #[test]
 fn bad_paths_are_one_line_errors() {
-    let out = bin()
+    let out = quiet()
         .args([
             "run",
             "pipelines/extract.yaml",
@@ -197,7 +205,7 @@ fn bad_paths_are_one_line_errors() {
         "{err}"
     );
 
-    let out = bin()
+    let out = quiet()
         .args([
             "run",
             "pipelines/extract.yaml",
@@ -212,22 +220,22 @@ fn bad_paths_are_one_line_errors() {
 
 #[test]
 fn steps_lists_the_registry_and_schema_is_json_for_editors() {
-    let out = run_ok(bin().arg("steps"));
+    let out = run_ok(quiet().arg("steps"));
     let list = String::from_utf8_lossy(&out.stdout);
     assert!(
         list.contains("  minhash ") && list.contains("  gopher_quality "),
         "{list}"
     );
-    let out = run_ok(bin().args(["steps", "line_dedup"]));
+    let out = run_ok(quiet().args(["steps", "line_dedup"]));
     let one = String::from_utf8_lossy(&out.stdout);
     let opt = one
         .lines()
         .find(|l| l.trim_start().starts_with("max_occurrences "));
     assert!(opt.is_some_and(|l| l.ends_with(" 20")), "{one}");
-    let bad = bin().args(["steps", "line_dedupe"]).output().unwrap();
+    let bad = quiet().args(["steps", "line_dedupe"]).output().unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("line_dedup"));
-    let out = run_ok(bin().arg("schema"));
+    let out = run_ok(quiet().arg("schema"));
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(schema["type"], "object");
     assert!(schema["properties"]["steps"].is_object(), "{schema}");

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::{bin, exits, run_cmd, skypile, text, tmp};
+use common::{bin, exits, quiet, run_cmd, text, tmp};
 
 /// A JSONL input of `n` plain English docs and a pipeline with one filter.
 fn fixture(d: &Path, n: usize) -> (PathBuf, PathBuf) {
@@ -35,7 +35,7 @@ fn run_prints_a_summary_and_exits_0() {
     let d = tmp("summary");
     let (input, yaml) = fixture(&d, 30);
     let out = d.join("out");
-    let o = skypile()
+    let o = bin()
         .arg("run")
         .arg(&yaml)
         .arg("--input")
@@ -57,6 +57,9 @@ fn run_prints_a_summary_and_exits_0() {
     ] {
         assert!(stdout.contains(want), "summary lacks {want:?}:\n{stdout}");
     }
+    // where the output is
+    let data = format!("output   {}/data/", out.display());
+    assert!(stdout.contains(&data), "summary lacks {data:?}:\n{stdout}");
     // per-rank chatter is debug-level now
     assert!(!stderr.contains("complete in"), "{stderr}");
     // -q: no summary
@@ -70,7 +73,7 @@ fn pipeline_after_a_greedy_input_list_is_still_the_pipeline() {
     let (input, yaml) = fixture(&d, 5);
     let out = d.join("out");
     exits(
-        bin()
+        quiet()
             .args(["run", "--output"])
             .arg(&out)
             .arg("--input")
@@ -92,7 +95,7 @@ fn exit_codes_tell_usage_from_runtime_errors_and_damage() {
     assert!(stderr.contains("min_wordz"));
     // a missing input: usage error naming it
     let (_, stderr) = exits(
-        bin()
+        quiet()
             .arg("run")
             .arg(&yaml)
             .args(["--input", "/nonexistent/x.jsonl", "--output"])
@@ -102,7 +105,7 @@ fn exit_codes_tell_usage_from_runtime_errors_and_damage() {
     assert!(stderr.contains("/nonexistent/x.jsonl"));
     // an output folder that cannot be created: runtime error
     exits(
-        bin()
+        quiet()
             .arg("run")
             .arg(&yaml)
             .arg("--input")
@@ -118,7 +121,7 @@ fn exit_codes_tell_usage_from_runtime_errors_and_damage() {
     let bytes = gz.finish().unwrap();
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let out = d.join("o3");
-    let o = skypile()
+    let o = bin()
         .arg("run")
         .arg(&yaml)
         .arg("--input")
@@ -172,7 +175,7 @@ fn set_limit_stdin_and_overwrite() {
 
     // --input -: JSONL on stdin
     let out = d.join("stdin");
-    let mut child = bin()
+    let mut child = quiet()
         .arg("run")
         .arg(&yaml)
         .args(["--input", "-", "--output"])
@@ -233,25 +236,21 @@ fn validate_checks_inputs_and_completions_print() {
     let d = tmp("validate");
     let (input, yaml) = fixture(&d, 2);
     let (stdout, _) = exits(
-        skypile()
-            .arg("validate")
-            .arg(&yaml)
-            .arg("--input")
-            .arg(&input),
+        bin().arg("validate").arg(&yaml).arg("--input").arg(&input),
         0,
     );
     assert!(stdout.contains("1 input files"), "{stdout}");
     let (_, stderr) = exits(
-        skypile()
+        bin()
             .arg("validate")
             .arg(&yaml)
             .args(["--input", "/nonexistent/y.warc.gz"]),
         2,
     );
     assert!(stderr.contains("/nonexistent/y.warc.gz"));
-    let o = skypile().args(["completions", "bash"]).output().unwrap();
+    let o = bin().args(["completions", "bash"]).output().unwrap();
     assert!(o.status.success() && text(&o).0.contains("skypile"));
-    let o = skypile().args(["run", "--help"]).output().unwrap();
+    let o = bin().args(["run", "--help"]).output().unwrap();
     let help = text(&o).0;
     assert!(
         help.contains("PIPELINE.yaml") && help.contains("--set") && help.contains("--limit"),
@@ -330,7 +329,7 @@ fn extra_input_fields_come_out_as_metadata() {
 #[test]
 fn the_decontam_index_line_is_logged_once_per_run() {
     let d = tmp("once");
-    let o = skypile()
+    let o = bin()
         .args([
             "run",
             "pipelines/quickstart.yaml",
@@ -370,7 +369,7 @@ fn slurm_pins_inputs_at_submit_and_elements_check_their_own_files() {
     );
     let out = d.join("out");
     let submit = || {
-        let mut c = bin();
+        let mut c = quiet();
         c.env("PATH", &path).arg("slurm").arg(&yaml);
         c.args(["--tasks", "3", "--input"]).arg(&ins);
         c.arg("--output").arg(&out);
@@ -398,4 +397,62 @@ fn slurm_pins_inputs_at_submit_and_elements_check_their_own_files() {
     std::fs::write(ins.join("late.jsonl"), "{\"text\": \"late\"}\n").unwrap();
     let (_, err) = exits(&mut element("0"), 1);
     assert!(err.contains("added") && err.contains("late.jsonl"), "{err}");
+}
+
+/// A Parquet input with the same extra fields as the JSONL test above (a string, a timestamp
+/// and a struct with a list) keeps them in the same `metadata` column.
+#[test]
+fn extra_parquet_columns_come_out_as_metadata() {
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+    use arrow_array::{
+        Array, ArrayRef, RecordBatch, StringArray, StructArray, TimestampSecondArray,
+    };
+    use arrow_schema::{DataType, Field};
+    use std::sync::Arc;
+    let d = tmp("pqmeta");
+    let (_, yaml) = fixture(&d, 1);
+    let body = "Rivers and mountains in spring are lovely to see and to write about. ".repeat(8);
+    let mut tags = ListBuilder::new(StringBuilder::new());
+    tags.values().append_value("a");
+    tags.values().append_value("b");
+    tags.append(true);
+    let tags = tags.finish();
+    let meta = StructArray::from(vec![
+        (
+            Arc::new(Field::new("lang_hint", DataType::Utf8, true)),
+            Arc::new(StringArray::from(vec!["en"])) as ArrayRef,
+        ),
+        (
+            Arc::new(Field::new("tags", tags.data_type().clone(), true)),
+            Arc::new(tags) as ArrayRef,
+        ),
+    ]);
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        ("id", Arc::new(StringArray::from(vec!["p1"]))),
+        ("text", Arc::new(StringArray::from(vec![body]))),
+        ("source", Arc::new(StringArray::from(vec!["cc-2024-10"]))),
+        (
+            "timestamp",
+            Arc::new(TimestampSecondArray::from(vec![1_700_000_000]).with_timezone("UTC")),
+        ),
+        ("meta", Arc::new(meta)),
+    ];
+    let batch = RecordBatch::try_from_iter(cols).unwrap();
+    let input = d.join("meta.parquet");
+    let f = std::fs::File::create(&input).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let out = d.join("out");
+    let o = run_cmd(&yaml, &input, &out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let rows = common::string_rows(&out, &["id", "metadata"]);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0].as_deref(), Some("p1"));
+    let meta: serde_json::Value = serde_json::from_str(rows[0][1].as_deref().unwrap()).unwrap();
+    assert_eq!(
+        meta,
+        serde_json::json!({"source": "cc-2024-10", "timestamp": "2023-11-14T22:13:20Z",
+            "meta": {"lang_hint": "en", "tags": ["a", "b"]}})
+    );
 }

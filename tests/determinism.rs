@@ -14,7 +14,7 @@ fn root() -> &'static Path {
 
 fn run(pipeline: &str, out: &Path, extra: &[&str]) {
     let _ = std::fs::remove_dir_all(out);
-    let o = common::bin()
+    let o = common::quiet()
         .args(["run", pipeline, "--output"])
         .arg(out)
         .args(extra)

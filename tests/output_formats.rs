@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{bin, json, run_ok, tmp};
+use common::{json, quiet, run_ok, tmp};
 
 /// The quickstart pipeline with extra `output:` keys (paths stay relative to the repo root).
 fn quickstart_with(dir: &Path, extra_output: &str) -> PathBuf {
@@ -24,7 +24,7 @@ fn quickstart_with(dir: &Path, extra_output: &str) -> PathBuf {
 }
 
 fn run(pipeline: &Path, out: &Path) {
-    run_ok(bin().arg("run").arg(pipeline).arg("--output").arg(out));
+    run_ok(quiet().arg("run").arg(pipeline).arg("--output").arg(out));
     common::assert_no_panics(out);
 }
 
@@ -78,6 +78,9 @@ fn jsonl_output_has_the_parquet_rows_shards_and_totals() {
         stems(names(&js.join("removed")), ".jsonl.gz")
     );
 
+    verbs_read_alike(&pq, &js);
+    verbs_read_alike(&pq, &zs);
+
     let Some(py) = skypile_core::testdata::python("pandas") else {
         return;
     };
@@ -104,4 +107,40 @@ print("ok", sum(len(t) for t in a))
 "#;
     run_ok(Command::new(py).arg("-c").arg(script).args([&pq, &js, &zs]));
     let _ = std::fs::remove_dir_all(&d);
+}
+
+/// `inspect`, `report` and `stats` read a JSONL run (`other`) as they read the Parquet run
+/// `pq`: the same report, documents, row totals and funnel.
+fn verbs_read_alike(pq: &Path, other: &Path) {
+    let out = |args: &[&str], dir: &Path| -> String {
+        let o = run_ok(quiet().args(args).arg(dir));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    for args in [
+        &["inspect", "-n", "8"][..],
+        &["inspect", "--removed", "-n", "8"],
+    ] {
+        let (a, b) = (out(args, pq), out(args, other));
+        let docs = |s: &str| s.split_once("  total ").map(|(_, d)| d.to_string());
+        assert!(docs(&a).is_some_and(|d| d.contains("── ")), "{a}");
+        assert_eq!(docs(&a), docs(&b), "{args:?}: other totals or docs");
+    }
+    let report = |dir: &Path| {
+        let html = dir.with_extension("html");
+        out(&["report", "-o", html.to_str().unwrap()], dir);
+        std::fs::read_to_string(html).unwrap()
+    };
+    let (a, b) = (report(pq), report(other));
+    assert!(a.contains("<svg"), "no charts in the report");
+    assert!(
+        a == b,
+        "the reports of {} and {} differ",
+        pq.display(),
+        other.display()
+    );
+    let stats = |dir: &Path| {
+        let v: serde_json::Value = serde_json::from_str(&out(&["stats", "--json"], dir)).unwrap();
+        common::without_timings(&v["steps"])
+    };
+    assert_eq!(stats(pq), stats(other));
 }

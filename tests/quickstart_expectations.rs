@@ -82,7 +82,7 @@ fn quickstart_keeps_good_drops_junk_and_one_per_cluster() {
     assert!(rows.len() > 80, "manifest parsed {} rows", rows.len());
     let out = common::tmp("expect");
     common::run_ok(
-        common::bin()
+        common::quiet()
             .args(["run", "pipelines/quickstart.yaml", "--output"])
             .arg(&out),
     );

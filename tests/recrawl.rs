@@ -109,7 +109,7 @@ fn line_counting_before_exact_dedup_is_not_fooled_by_copies() {
     let dir = tmp("yaml");
     let p = dir.join("late-exact.yaml");
     std::fs::write(&p, lines.join("\n")).unwrap();
-    let v = common::skypile().arg("validate").arg(&p).output().unwrap();
+    let v = common::bin().arg("validate").arg(&p).output().unwrap();
     let err = String::from_utf8_lossy(&v.stderr);
     assert!(v.status.success() && err.contains("warning: step"), "{err}");
     assert_same("late", &p, &[12]);

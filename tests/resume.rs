@@ -41,7 +41,7 @@ fn fixture(name: &str) -> Fixture {
     let steps = "steps:\n  - exact_dedup: {}\n  - line_dedup: {}\n  - minhash: {}\n";
     let pipeline = root.join("pipeline.yaml");
     std::fs::write(&pipeline, pipeline_yaml(&input, steps)).unwrap();
-    common::run_ok(common::bin().arg("validate").arg(&pipeline));
+    common::run_ok(common::quiet().arg("validate").arg(&pipeline));
     Fixture { root, pipeline }
 }
 
@@ -345,7 +345,7 @@ fn rank_by_rank_equals_local_and_relaunch_skips_finished_ranks() {
     assert_same(&local, &by_rank, "rank 1 redone");
 
     // `skypile stats` merges the per-rank files again to the same totals.
-    common::run_ok(common::bin().arg("stats").arg(&by_rank));
+    common::run_ok(common::quiet().arg("stats").arg(&by_rank));
     assert_same(&local, &by_rank, "after skypile stats");
     let _ = std::fs::remove_dir_all(&fx.root);
 }

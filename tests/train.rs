@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{bin, tmp};
+use common::{quiet, tmp};
 
 /// Seeded docs of prose words (good) or cookie-banner words (junk), en and zh.
 fn docs(good: bool, n: usize, seed: u64) -> Vec<String> {
@@ -41,7 +41,7 @@ fn jsonl(path: &Path, rows: &[(String, Option<&str>)]) {
 }
 
 fn train_ok(args: &[&str]) -> String {
-    let out = bin()
+    let out = quiet()
         .args(["train", "classifier"])
         .args(args)
         .output()
@@ -91,7 +91,7 @@ fn trains_from_pos_neg_and_the_model_drops_junk_in_a_pipeline() {
         dir.join("out").display()
     );
     std::fs::write(dir.join("p.yaml"), yaml).unwrap();
-    let out = bin().arg("run").arg(dir.join("p.yaml")).output().unwrap();
+    let out = quiet().arg("run").arg(dir.join("p.yaml")).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -129,7 +129,7 @@ fn trains_from_labelled_jsonl_and_skips_rows_without_a_label() {
         "{stdout}"
     );
     assert!(stdout.contains("P(good)"), "{stdout}");
-    let bad = bin()
+    let bad = quiet()
         .args([
             "train",
             "classifier",

@@ -10,7 +10,7 @@ use skypile_ngram::Model;
 
 /// `skypile train lm --lang en ARGS... -o OUT`.
 fn train_lm(args: &[&str], files: &[PathBuf], out: &Path) -> Output {
-    common::skypile()
+    common::bin()
         .args(["train", "lm", "--lang", "en"])
         .args(args)
         .args(files)

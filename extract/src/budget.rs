@@ -212,9 +212,16 @@ fn keep_attr(tag: &[u8], name: &[u8], value: &[u8], keep_links: bool) -> bool {
     }
     match tag {
         b"meta" => is("property") || is("name") || is("content"),
-        b"a" => keep_links && is("href"),
+        // a `javascript:` href is kept even without links: the walk counts its text as text
+        b"a" => is("href") && (keep_links || is_js_href(value)),
         _ => false,
     }
+}
+
+/// `href="javascript:..."` (any case, leading blanks allowed): a pseudo-link that leads nowhere.
+pub fn is_js_href(value: &[u8]) -> bool {
+    let v = value.trim_ascii_start();
+    v.len() >= 11 && v[..11].eq_ignore_ascii_case(b"javascript:")
 }
 
 /// Parse the attributes of a start tag from `from` (just after its name) up to its `>`,

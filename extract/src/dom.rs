@@ -122,7 +122,6 @@ fn is_skipped(name: &str) -> bool {
             | "head"
             | "label"
             | "menu"
-            | "marquee"
             | "rp"
             | "rt"
     )
@@ -405,14 +404,13 @@ impl<'c> Walker<'c> {
                 idx
             });
         }
-        let link_mark = if name == "a" && !ctx.link {
+        // a `javascript:` pseudo-link leads nowhere: its text counts as text (readability.js
+        // replaces such links by their content)
+        let js = href.is_some_and(|h| crate::budget::is_js_href(h.as_bytes()));
+        let link_mark = if name == "a" && !ctx.link && !js {
             ctx.link = true;
             match href {
-                Some(h)
-                    if self.cfg.include_links
-                        && !h.starts_with('#')
-                        && !h.starts_with("javascript:") =>
-                {
+                Some(h) if self.cfg.include_links && !h.starts_with('#') => {
                     self.start_line(ctx);
                     self.buf.push('[');
                     Some((self.buf.len(), h))

@@ -85,8 +85,8 @@ const NEG_SUBSTR: &[&str] = &[
 const NEG_TOKEN_STRONG: &[&str] = &["nav", "ad", "ads", "gg", "dh", "guanggao"];
 /// Weak token names, cancelled by a positive name (`article-header` is the article's header).
 const NEG_TOKEN: &[&str] = &[
-    "top", "side", "foot", "bottom", "tags", "tag", "hot", "links", "rank", "sns", "bq", "copy",
-    "meta", "header", "head", "widget",
+    "top", "side", "foot", "bottom", "tags", "tag", "hot", "links", "rank", "sns", "bq", "meta",
+    "header", "head", "widget",
 ];
 
 /// Names of the article container; they cancel the weak (token) negatives above.
@@ -276,6 +276,9 @@ const STOP_HEADINGS: &[&str] = &[
     "leave a comment",
     "leave a reply",
     "comments",
+    // blog furniture after the post: the author box and the trackback list
+    "about the author",
+    "trackback",
 ];
 
 /// True if a short block reads like boilerplate.
@@ -308,6 +311,9 @@ mod tests {
         // `ad` is a token, not a substring
         assert_eq!(attr_hint("download thread", ""), Hint::None);
         assert_eq!(attr_hint("ad box", ""), Hint::Bad);
+        // "copy" is the designers' word for the text itself (`hero-copy`), not a copyright line
+        assert_eq!(attr_hint("customizer-copy", "designed-copy"), Hint::None);
+        assert_eq!(attr_hint("copyright", ""), Hint::Bad);
     }
 
     #[test]
@@ -321,6 +327,8 @@ mod tests {
         assert!(!is_boiler_text("今天天气很好，我们去公园散步。"));
         assert!(is_stop_heading("相关阅读"));
         assert!(is_stop_heading("Related posts:"));
+        assert!(is_stop_heading("About the author"));
+        assert!(is_stop_heading("TrackBack URL for this entry:"));
         assert!(!is_stop_heading(
             "我们讨论了相关阅读材料的选择问题，以及如何在课堂上使用它们。"
         ));

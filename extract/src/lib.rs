@@ -45,7 +45,10 @@ pub struct ExtractConfig {
     /// Write links as `[text](url)` instead of plain anchor text.
     pub include_links: bool,
     /// Results shorter than this many characters (CJK characters count 3, as in
-    /// [`dom::Block::eff_len`]) are empty: the page is not an article.
+    /// [`dom::Block::eff_len`]) are empty (`extract_empty`).
+    /// * The default 1 drops only pages with no main text at all, as trafilatura's
+    ///   `MIN_OUTPUT_SIZE = 1`: how short is too short is the quality filters' decision
+    ///   (Gopher's word counts), and a short note that is the whole page is still its text.
     pub min_text_len: usize,
     /// Larger pages are dropped before parsing (`extract_too_large`).
     pub max_html_bytes: usize,
@@ -72,7 +75,7 @@ impl Default for ExtractConfig {
             include_tables: true,
             include_comments: false,
             include_links: false,
-            min_text_len: 60,
+            min_text_len: 1,
             max_html_bytes: 8 << 20,
             // a 8 MiB page of real markup has ~150k start tags; pathological pages stop here
             max_nodes: 400_000,
@@ -177,6 +180,9 @@ pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
     };
     let kept = score::select(&page, cfg);
     let mut text = String::new();
+    // a headline alone (over a link list) is no text
+    let lone_heading = matches!(kept.as_slice(), [i] if page.blocks.get(*i)
+        .is_some_and(|b| matches!(b.kind, dom::Kind::Heading(_))));
     let mut len = 0usize;
     for i in kept {
         let Some(b) = page.blocks.get(i) else {
@@ -187,6 +193,9 @@ pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
         }
         text.push_str(&b.text);
         len += b.eff_len() as usize;
+    }
+    if lone_heading {
+        len = 0;
     }
     let title = page.og_title.or(page.title);
     let status = if len < cfg.min_text_len.max(1) {
@@ -237,7 +246,7 @@ fn looks_like_code(html: &str) -> bool {
 
 /// Diagnostic dump of every block with its class and whether it was kept.
 pub fn explain(html: &str, cfg: &ExtractConfig) -> String {
-    let doc = scraper::Html::parse_document(html);
+    let doc = scraper::Html::parse_document(&budget::prepare(html, cfg).html);
     let page = dom::Walker::new(cfg).run(doc.tree.root());
     score::explain(&page, cfg)
 }
@@ -290,6 +299,34 @@ mod tests {
         assert_eq!(ex(&html).status, Status::Empty);
         let html = format!("<body>{}</body>", "<a href=x><b><i>text ".repeat(20_000));
         assert_eq!(ex(&html).cut, Cut::Depth);
+    }
+
+    /// `<a href="javascript:...">` around a paragraph leads nowhere: the paragraph is text,
+    /// not a link list (readability.js replaces such links by their content).
+    #[test]
+    fn javascript_pseudo_links_count_as_text() {
+        let para = "A paragraph that a script turns into a button, long enough to be prose here.";
+        for href in ["javascript:", " JavaScript:void(0)"] {
+            let e = ex(&format!(
+                "<body><a href=\"{href}\"><p>{para}</p></a></body>"
+            ));
+            assert_eq!((e.status, e.text.as_str()), (Status::Ok, para));
+        }
+        assert_eq!(
+            ex(&format!("<body><a href=/x><p>{para}</p></a></body>")).status,
+            Status::Empty
+        );
+    }
+
+    /// A `<marquee>` is walked like any container: old guest-book pages scroll their whole
+    /// text in one; a ticker of headlines is a link list and is dropped by density as usual.
+    #[test]
+    fn marquee_text_is_walked() {
+        let para = "Dear family, I am so sorry to hear of your loss. She was a wonderful and strong person.";
+        let e = ex(&format!(
+            "<body><marquee><ul><li>{para}</li><li>{para}</li></ul></marquee></body>"
+        ));
+        assert_eq!(e.text.matches(para).count(), 2, "{e:?}");
     }
 
     #[test]

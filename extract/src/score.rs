@@ -47,7 +47,7 @@ fn thresholds(favor: Favor) -> Thresholds {
         Favor::Recall => Thresholds {
             good_len: 40,
             max_link: 0.6,
-            outside_len: 150,
+            outside_len: 200,
         },
     }
 }
@@ -157,16 +157,13 @@ fn weight(b: &Block, c: Class) -> f64 {
 fn best_region(page: &Page, classes: &[Class]) -> Option<u32> {
     let mut score = vec![0f64; page.parent.len()];
     // Prose right under the heading that repeats the page title is the article (short posts
-    // otherwise lose to a longer "about the author" box).
-    let title = page_title(page);
-    let title_at = page
-        .blocks
-        .iter()
-        .position(|b| matches!(b.kind, Kind::Heading(1..=3)) && matches_title(&b.text, title));
+    // otherwise lose to a longer "about the author" box): there good text counts double and
+    // link-heavy lines half (a post of annotated links is still the post).
+    let title_at = title_block(page, classes);
     for (i, (b, &c)) in page.blocks.iter().zip(classes).enumerate() {
         let mut w = weight(b, c);
-        if w > 0.0 && title_at.is_some_and(|t| i > t && i <= t + 12) {
-            w *= 2.0;
+        if title_at.is_some_and(|t| i > t && i <= t + 12) {
+            w = if w > 0.0 { w * 2.0 } else { w * 0.5 };
         }
         let mut e = b.elem;
         let mut steps = 0;
@@ -186,7 +183,18 @@ fn best_region(page: &Page, classes: &[Class]) -> Option<u32> {
             best = Some((i as u32, s));
         }
     }
-    best.map(|(i, _)| i)
+    let (r, bs) = best?;
+    // A single paragraph is rarely the whole article (readability.js also moves up from a lone
+    // top candidate): its parent is the region when it keeps 60% of the score, i.e. the
+    // paragraph's siblings are not mostly boilerplate.
+    let lone = !page
+        .blocks
+        .iter()
+        .any(|b| b.elem != r && inside(page, r, b.elem));
+    match page.parent.get(r as usize) {
+        Some(&p) if lone && score.get(p as usize).is_some_and(|&ps| ps >= bs * 0.6) => Some(p),
+        _ => Some(r),
+    }
 }
 
 fn inside(page: &Page, region: u32, elem: u32) -> bool {
@@ -202,7 +210,8 @@ pub fn select(page: &Page, cfg: &ExtractConfig) -> Vec<usize> {
 /// One line per block: kept, class, in region, eff length, link density, text (for tuning).
 pub fn explain(page: &Page, cfg: &ExtractConfig) -> String {
     let (kept, classes, region) = select_explained(page, cfg);
-    let mut out = format!("region={region:?}\n");
+    let title_at = title_block(page, &classes);
+    let mut out = format!("region={region:?} title_block={title_at:?}\n");
     for (i, b) in page.blocks.iter().enumerate() {
         let k = if kept.contains(&i) { '+' } else { ' ' };
         let r = region.is_some_and(|r| inside(page, r, b.elem));
@@ -227,7 +236,8 @@ pub fn explain(page: &Page, cfg: &ExtractConfig) -> String {
 fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>, Option<u32>) {
     let t = thresholds(cfg.favor);
     let live = live_hints(page);
-    let classes: Vec<Class> = page.blocks.iter().map(|b| classify(b, &live, &t)).collect();
+    let mut classes: Vec<Class> = page.blocks.iter().map(|b| classify(b, &live, &t)).collect();
+    furniture_sections(page, &mut classes);
     let Some(region) = best_region(page, &classes) else {
         let mut keep = vec![false; page.blocks.len()];
         fallback(page, &classes, &mut keep);
@@ -252,11 +262,7 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
             keep[i] = c == Class::Good && b.eff_len() >= t.outside_len && b.link_density() < 0.1;
             continue;
         }
-        if cfg.favor != Favor::Recall
-            && good_seen >= 100
-            && b.eff_len() < 60
-            && hints::is_stop_heading(&b.text)
-        {
+        if good_seen >= 100 && b.eff_len() < 60 && hints::is_stop_heading(&b.text) {
             break;
         }
         keep[i] = match c {
@@ -266,7 +272,7 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
                 Favor::Recall | Favor::Balanced => true,
                 // a heading or a short line counts when good text is next to it
                 Favor::Precision => {
-                    (b.punct > 0 && b.link_density() < 0.2)
+                    (b.punct > 0 && b.link_density() < 0.5)
                         || matches!(b.kind, Kind::Heading(_) | Kind::Row)
                         || (i > 0 && is_good(i - 1))
                         || is_good(i + 1)
@@ -287,11 +293,27 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
             }
         }
     }
-    if cfg.favor != Favor::Precision {
-        keep_title_heading(page, &classes, &mut keep);
-    }
+    keep_title_heading(page, &classes, &mut keep);
     fallback(page, &classes, &mut keep);
     ((0..n).filter(|&i| keep[i]).collect(), classes, Some(region))
+}
+
+/// A section under a heading that names page furniture ("About the author", "Related posts",
+/// "Comments", "相关阅读") is furniture up to the next heading of its level or higher: its prose
+/// must not win the region.
+fn furniture_sections(page: &Page, classes: &mut [Class]) {
+    let mut section: Option<u8> = None;
+    for (b, c) in page.blocks.iter().zip(classes.iter_mut()) {
+        if let Kind::Heading(level) = b.kind
+            && section.is_none_or(|s| level <= s)
+        {
+            section = (b.eff_len() < 60 && hints::is_stop_heading(&b.text)).then_some(level);
+            continue;
+        }
+        if section.is_some() && *c != Class::Bad {
+            *c = Class::Hinted;
+        }
+    }
 }
 
 /// A second method for results that look wrong (trafilatura compares its result with the page
@@ -363,6 +385,17 @@ fn keep_title_heading(page: &Page, classes: &[Class], keep: &mut [bool]) {
     }
 }
 
+/// The heading that repeats the page title: the first `<h1>`–`<h3>` that matches it outside
+/// page furniture (a site-name `<h1>` in the page header matches "Headline - Site" too).
+fn title_block(page: &Page, classes: &[Class]) -> Option<usize> {
+    let title = page_title(page);
+    page.blocks.iter().zip(classes).position(|(b, &c)| {
+        c != Class::Hinted
+            && matches!(b.kind, Kind::Heading(1..=3))
+            && matches_title(&b.text, title)
+    })
+}
+
 fn page_title(page: &Page) -> &str {
     page.og_title
         .as_deref()
@@ -371,10 +404,27 @@ fn page_title(page: &Page) -> &str {
 }
 
 /// `<title>` is usually the headline plus a site name ("Headline - Site", "Headline_新浪网").
+/// Compared after folding case, typographic quotes and dashes (`<title>` often has `'` where
+/// the headline has `’`).
 fn matches_title(heading: &str, title: &str) -> bool {
-    !title.is_empty()
-        && heading.chars().count() >= 4
-        && (title.contains(heading) || heading.contains(title))
+    if title.is_empty() || heading.chars().count() < 4 {
+        return false;
+    }
+    let (h, t) = (fold(heading), fold(title));
+    t.contains(&h) || h.contains(&t)
+}
+
+fn fold(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => '"',
+            '\u{2013}' | '\u{2014}' => '-',
+            '\u{00A0}' => ' ',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -436,6 +486,79 @@ mod tests {
             ..Default::default()
         };
         assert!(extract(&page(&body), &cfg).text.contains("网友"));
+    }
+
+    /// `n` one-link lines `<tag><a href=/i>text i</a></tag>`.
+    fn link_lines(n: usize, tag: &str, text: &str) -> String {
+        (0..n)
+            .map(|i| format!("<{tag}><a href=/{i}>{text} {i}</a></{tag}>"))
+            .collect()
+    }
+
+    /// A site-name `<h1>` in the page header also matches "Headline - Site": the headline
+    /// bonus goes to the heading outside the header, so a short post beats a longer footer note.
+    #[test]
+    fn headline_not_site_name_gets_the_title_bonus() {
+        let post = "Happy Friday! We love this board from a friend and are excited to celebrate this weekend.";
+        let note = "If you see an image we have not linked or given credit to, please let us know so we can give credit where credit is due, thank you.";
+        let links = link_lines(12, "p", "Inspiring place number");
+        let html = format!(
+            "<html><head><title>city chic - Ritzy Bee blog</title></head><body>\
+             <div class=header><h1><a href=/>Ritzy Bee blog</a></h1><ul>{links}</ul></div>\
+             <div class=post><h3>city chic</h3><p>{post}</p></div>{links}\
+             <div class=small><h2>small print</h2><p>{note}</p></div></body></html>"
+        );
+        let e = extract(&html, &ExtractConfig::default());
+        assert!(e.text.contains(post), "{}", e.text);
+        assert!(!e.text.contains(note), "{}", e.text);
+    }
+
+    /// A short post of annotated links under the headline beats a longer author box after it.
+    #[test]
+    fn annotated_link_post_under_the_headline_beats_the_author_box() {
+        let intro = "On this day in 1863, the Red Cross was formed. If you are in the storm, please be careful!";
+        let good = "Calling All Germs – Do you really want to know how dirty your smartphone is?";
+        let items = link_lines(12, "li", "Director opens up story");
+        let bio = "Mary is a scientist, a cook, and a reader. She works on drugs, on cells, and on mice; \
+                   she enjoys cooking, music, and cats. She writes here, weekly, about science, news, \
+                   and life. Ask her: she answers, always!";
+        let nav = link_lines(40, "p", "Network post");
+        let html = format!(
+            "<html><head><title>Quickies 10.29 - Skep</title></head><body>\
+             <div id=content><div class=post><h2><a href=/q>Quickies 10.29</a></h2>\
+             <div class=entry-content><p>{intro}</p><ul><li>{good}</li>{items}</ul></div></div>\
+             <div class=grid><h3>About the author</h3><p>{bio}</p></div>{nav}</div></body></html>"
+        );
+        let e = extract(&html, &ExtractConfig::default());
+        assert!(
+            e.text.contains(intro) && e.text.contains(good),
+            "{}",
+            e.text
+        );
+        assert!(!e.text.contains("Mary is"), "{}", e.text);
+    }
+
+    /// A lone paragraph that wins the region takes its parent when the siblings cost little:
+    /// the annotated link after it is part of the post (precision keeps such short prose).
+    #[test]
+    fn lone_paragraph_region_grows_to_its_parent() {
+        let intro = "On this day in 1863, the Red Cross was formed. Coincidentally, if you are in the path of the storm today (as I am), please be careful!";
+        let note = "Calling All Germs – do you want to know how dirty your phone is?";
+        let html = format!(
+            "<body><div class=post><p>{intro}</p><ul><li><a href=/g>Germs</a> – {note}</li>{}</ul></div>{}</body>",
+            link_lines(2, "li", "Boo Berry is big at Halloween"),
+            link_lines(30, "p", "Network post")
+        );
+        let cfg = ExtractConfig {
+            favor: crate::Favor::Precision,
+            ..Default::default()
+        };
+        let e = extract(&html, &cfg);
+        assert!(
+            e.text.contains(intro) && e.text.contains(note),
+            "{}",
+            e.text
+        );
     }
 
     /// UDHR-style pages in scripts without spaces between words (Thai) or with their own

@@ -99,8 +99,8 @@ fn held_out_f1_floors() {
             0.95,
         ),
         ("en-cleaneval-dev", Some(("input", "GoldStandard")), 0.87),
-        ("en-dragnet-sample", Some(("input", "GoldStandard")), 0.85),
-        ("readability-test-pages", None, 0.86),
+        ("en-dragnet-sample", Some(("input", "GoldStandard")), 0.90),
+        ("readability-test-pages", None, 0.92),
     ];
     let mut failures = Vec::new();
     for (set, layout, floor) in sets {

@@ -168,7 +168,8 @@ fn parse_line(line: &[u8], name: &str, file_idx: u32, lineno: u64, cfg: &InputCo
         .map(str::to_string);
     doc.key = DocKey::new(file_idx, lineno);
     doc.source = format!("{name}:{}", lineno + 1);
-    if let Some(extra) = extra_fields(v, cfg) {
+    let fields = [&cfg.text_field, &cfg.id_field, &cfg.url_field].map(String::as_str);
+    if let Some(extra) = extra_fields(v, fields) {
         doc.meta.insert(METADATA.into(), extra.into());
     }
     Event::Doc(Box::new(doc))
@@ -177,14 +178,15 @@ fn parse_line(line: &[u8], name: &str, file_idx: u32, lineno: u64, cfg: &InputCo
 /// The output column that carries an input's other fields.
 pub const METADATA: &str = "metadata";
 
-/// Every field but text, id and url, as one JSON object (datatrove keeps them as `metadata`);
-/// `None` when there are none. Nested values stay as they were.
-fn extra_fields(v: serde_json::Value, cfg: &InputConfig) -> Option<String> {
+/// Every field but text, id and url (`fields`), as one JSON object (datatrove keeps them as
+/// `metadata`); `None` when there are none. Nested values stay as they were. Parquet inputs
+/// use it too, so both give the same column.
+pub(crate) fn extra_fields(v: serde_json::Value, fields: [&str; 3]) -> Option<String> {
     let serde_json::Value::Object(mut m) = v else {
         return None;
     };
-    for f in [&cfg.text_field, &cfg.id_field, &cfg.url_field] {
-        m.remove(f.as_str());
+    for f in fields {
+        m.remove(f);
     }
     (!m.is_empty()).then(|| serde_json::Value::Object(m).to_string())
 }

@@ -13,9 +13,13 @@ use serde::{Deserialize, Serialize};
 use skypile_core::Doc;
 
 pub mod arc;
+#[cfg(feature = "parquet")]
+mod arrow_json;
 pub mod charset;
 pub mod http;
 pub mod jsonl;
+mod meter;
+pub use meter::bytes_read;
 #[cfg(feature = "parquet")]
 pub mod parquet_input;
 mod record;
@@ -330,11 +334,12 @@ pub fn open_decompressed(path: &Path) -> Result<Box<dyn std::io::BufRead + Send>
     if path == Path::new("-") {
         return Ok(Box::new(std::io::BufReader::with_capacity(
             1 << 16,
-            std::io::stdin(),
+            meter::Metered(std::io::stdin()),
         )));
     }
     let f =
         std::fs::File::open(path).with_context(|| format!("opening input {}", path.display()))?;
+    let f = meter::Metered(f);
     let name = path.to_string_lossy();
     let r: Box<dyn std::io::BufRead + Send> = if name.ends_with(".gz") {
         Box::new(std::io::BufReader::with_capacity(

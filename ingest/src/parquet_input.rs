@@ -1,6 +1,7 @@
 //! Parquet input: one document per row, text from a configurable column (`text_field`), optional
-//! id/url columns. Only those columns are read, one row group at a time, in batches sized from
-//! the row group's metadata, so memory stays near one batch.
+//! id/url columns; every other column goes into the `metadata` JSON column, as JSONL inputs'
+//! other fields do. Read one row group at a time, in batches sized from the row group's
+//! metadata, so memory stays near one batch.
 //!
 //! Damaged files (what is counted):
 //! - a footer that does not parse (or panics the parquet crate) fails [`read`], which the runner
@@ -15,7 +16,6 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use arrow_array::{Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray};
-use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
@@ -31,19 +31,14 @@ pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
     let meta = guard(|| Ok(ArrowReaderMetadata::load(&file, Default::default())?))
         .with_context(|| format!("{}: not a readable Parquet file", path.display()))?;
     let schema = meta.schema().clone();
-    let index = |name: &str| schema.fields().iter().position(|f| f.name() == name);
-    let Some(text_idx) = index(&cfg.text_field) else {
+    if schema.field_with_name(&cfg.text_field).is_err() {
         let cols: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
         bail!(
             "{}: no column `{}` (set input.text_field; columns: {cols:?})",
             path.display(),
             cfg.text_field
         );
-    };
-    let wanted: Vec<usize> = [Some(text_idx), index(&cfg.id_field), index(&cfg.url_field)]
-        .into_iter()
-        .flatten()
-        .collect();
+    }
     let name = path.display().to_string();
     let stem = name
         .rsplit('/')
@@ -54,8 +49,6 @@ pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
         .unwrap_or("")
         .to_string();
     let mut groups = Groups {
-        mask: ProjectionMask::roots(meta.parquet_schema(), wanted.iter().copied()),
-        wanted,
         file,
         meta,
         next: 0,
@@ -88,8 +81,6 @@ pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
 struct Groups {
     file: File,
     meta: ArrowReaderMetadata,
-    mask: ProjectionMask,
-    wanted: Vec<usize>,
     /// Next row group to open.
     next: usize,
     reader: Option<ParquetRecordBatchReader>,
@@ -133,19 +124,19 @@ impl Groups {
 
     fn open_group(&self, g: usize) -> Result<ParquetRecordBatchReader> {
         let rg = self.meta.metadata().row_group(g);
-        // Rows per batch from the group's decoded size of the read columns, so a group of
-        // megabyte cells does not become a gigabyte batch.
-        let bytes: i64 = self
-            .wanted
+        // progress: a row group's bytes count as read when it opens
+        crate::meter::count(rg.compressed_size().max(0) as u64);
+        // Rows per batch from the group's decoded size, so a group of megabyte cells does not
+        // become a gigabyte batch.
+        let bytes: i64 = rg
+            .columns()
             .iter()
-            .filter_map(|&c| rg.columns().get(c))
             .map(|c| c.uncompressed_size().max(0))
             .fold(0i64, i64::saturating_add);
         Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(
             self.file.try_clone()?,
             self.meta.clone(),
         )
-        .with_projection(self.mask.clone())
         .with_row_groups(vec![g])
         .with_batch_size(batch_rows(bytes, rg.num_rows()))
         .build()?)
@@ -232,6 +223,14 @@ impl Cells {
             any.is::<StringArray>() || any.is::<LargeStringArray>() || any.is::<StringViewArray>()
         });
         let name = &self.name;
+        let extra: Vec<(&String, &ArrayRef)> = batch
+            .schema_ref()
+            .fields()
+            .iter()
+            .map(|f| f.name())
+            .zip(batch.columns())
+            .filter(|(n, _)| !self.fields.contains(n))
+            .collect();
         (0..batch.num_rows())
             .map(|i| {
                 let row = row0 + i as u64;
@@ -257,6 +256,15 @@ impl Cells {
                 doc.url = cell(&url, i);
                 doc.key = DocKey::new(self.file_idx, row);
                 doc.source = format!("{name}:{row}");
+                let m: serde_json::Map<String, serde_json::Value> = extra
+                    .iter()
+                    .map(|(n, c)| (n.to_string(), crate::arrow_json::cell(c.as_ref(), i)))
+                    .collect();
+                let fields = self.fields.each_ref().map(String::as_str);
+                if let Some(meta) = crate::jsonl::extra_fields(serde_json::Value::Object(m), fields)
+                {
+                    doc.meta.insert(crate::jsonl::METADATA.into(), meta.into());
+                }
                 Event::Doc(Box::new(doc))
             })
             .collect()
@@ -317,6 +325,13 @@ mod tests {
         );
         assert!(matches!(&ev[1], Event::Skip { reason, .. } if reason == "bad_no_text"));
         assert!(matches!(&ev[2], Event::Doc(d) if d.text() == "hello"));
+        let Event::Doc(d) = &ev[2] else { panic!() };
+        let meta = d.meta.get(crate::jsonl::METADATA).and_then(|v| v.as_str());
+        assert_eq!(
+            meta,
+            Some(r#"{"other":"z"}"#),
+            "other columns kept as metadata"
+        );
         assert!(
             read(&p, 0, &InputConfig::default()).is_err(),
             "no `text` column is a config error"

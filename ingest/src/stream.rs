@@ -27,6 +27,7 @@ impl Read for Counting {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.pos += n as u64;
+        crate::meter::count(n as u64);
         Ok(n)
     }
 }
@@ -38,6 +39,7 @@ impl BufRead for Counting {
     fn consume(&mut self, amt: usize) {
         self.inner.consume(amt);
         self.pos += amt as u64;
+        crate::meter::count(amt as u64);
     }
 }
 

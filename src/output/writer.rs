@@ -38,7 +38,7 @@ pub fn base_columns() -> Vec<Column> {
         ("date", ColType::Utf8),
         ("charset", ColType::Utf8),
         ("charset_source", ColType::Utf8),
-        // an input's other fields (JSONL), one JSON object; null when there are none
+        // an input's other fields (JSONL, Parquet), one JSON object; null when there are none
         ("metadata", ColType::Utf8),
     ]
     .into_iter()

@@ -14,7 +14,7 @@ use skypile_core::binfile::BinWriter;
 use skypile_core::{Applier, Collector, Counters, Doc, Verdict};
 
 use super::progress::Progress;
-use super::reader::{SPOOL_KIND, SPOOL_VERSION, Source, doc_bytes, read_batches};
+use super::reader::{SPOOL_KIND, SPOOL_VERSION, Source, read_batches};
 use super::stages::{NamedGlobal, Plan};
 use crate::outdir::{ShardInfo, spool_path};
 use crate::output::ShardWriter;
@@ -31,6 +31,8 @@ pub struct DocStageCtx<'a> {
     pub inputs: &'a [PathBuf],
     pub tokenizer: &'a Tokenizer,
     pub pool: &'a rayon::ThreadPool,
+    /// The stage's progress (shared by its ranks in this process).
+    pub progress: &'a Progress,
 }
 
 #[derive(Default)]
@@ -129,10 +131,10 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
     let (otx, orx) = crossbeam_channel::bounded::<Vec<Outcome>>(1);
     let mut input_cfg = ctx.pipeline.input.clone();
     input_cfg.defer_decode = true;
-    let mut progress = Progress::new(&format!("docs-{k} task {}/{}", ctx.task, ctx.tasks));
     let result = std::thread::scope(|scope| -> Result<Sinks> {
-        let reader =
-            scope.spawn(move || -> Counters { read_batches(ctx.pool, source, &input_cfg, tx) });
+        let reader = scope.spawn(move || -> Counters {
+            read_batches(ctx.pool, source, &input_cfg, tx, ctx.progress)
+        });
         let sink = scope.spawn(move || -> Result<Sinks> {
             for outcomes in orx {
                 sinks.write(outcomes)?;
@@ -149,7 +151,6 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
                 }
             };
             crate::outdir::test_throttle();
-            let bytes: usize = batch.iter().map(doc_bytes).sum();
             let outcomes: Vec<Outcome> = ctx.pool.install(|| {
                 batch
                     .into_par_iter()
@@ -160,7 +161,7 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
             if otx.send(outcomes).is_err() {
                 break; // the sink failed: its error is returned below
             }
-            progress.tick(n as u64, bytes as u64);
+            ctx.progress.docs(n as u64);
         }
         drop(otx);
         let mut sinks = sink
@@ -175,7 +176,6 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
         sinks.counters.merge(&read_counters);
         Ok(sinks)
     });
-    progress.finish();
     result?.finish()
 }
 

@@ -8,6 +8,8 @@ use rayon::prelude::*;
 use skypile_core::binfile::BinReader;
 use skypile_core::{Counters, Doc};
 
+use super::progress::Progress;
+
 pub(super) const SPOOL_KIND: &str = "spool";
 pub(super) const SPOOL_VERSION: u32 = 1;
 /// A batch is cut at this many docs or bytes of text/HTML, whichever comes first.
@@ -25,11 +27,13 @@ pub(super) fn doc_bytes(d: &Doc) -> usize {
 }
 
 /// The reader thread: files or spool -> bounded batches. Returns the ingest counters.
+/// Input bytes go to `progress` as they are read.
 pub(super) fn read_batches(
     pool: &rayon::ThreadPool,
     source: Source,
     cfg: &skypile_ingest::InputConfig,
     tx: crossbeam_channel::Sender<Result<Vec<Doc>>>,
+    progress: &Progress,
 ) -> Counters {
     let mut c = Counters::default();
     let mut batch = Vec::new();
@@ -42,6 +46,7 @@ pub(super) fn read_batches(
     match source {
         Source::Files(files) => {
             'files: for (idx, path) in files {
+                let mut meter = FileMeter::new(&path, progress);
                 let events = match skypile_ingest::open(&path, idx, cfg) {
                     Ok(e) => e,
                     Err(e) => {
@@ -73,6 +78,7 @@ pub(super) fn read_batches(
                     match ev {
                         skypile_ingest::Event::Doc(d) => {
                             c.inc("ingest.docs");
+                            meter.poll();
                             bytes += doc_bytes(&d);
                             batch.push(*d);
                             n += 1;
@@ -123,6 +129,7 @@ pub(super) fn read_batches(
             loop {
                 match r.read_record() {
                     Ok(Some(rec)) => {
+                        progress.read(4 + rec.len() as u64); // length prefix + record
                         rec_bytes += rec.len();
                         recs.push(rec);
                         if recs.len() >= BATCH_DOCS || rec_bytes >= BATCH_BYTES {
@@ -150,4 +157,45 @@ pub(super) fn read_batches(
         send(&mut batch, &mut bytes);
     }
     c
+}
+
+/// One input file's share of the progress: the bytes the readers read while it is open
+/// ([`skypile_ingest::bytes_read`]), at most its size; the rest of its size when it is done
+/// (also when skipped or cut short), so the stage total is reached. Stdin has no size: its
+/// bytes are counted as read, unclamped.
+struct FileMeter<'a> {
+    progress: &'a Progress,
+    size: Option<u64>,
+    mark: u64,
+    told: u64,
+}
+
+impl<'a> FileMeter<'a> {
+    fn new(path: &std::path::Path, progress: &'a Progress) -> Self {
+        let stdin = path == std::path::Path::new("-");
+        FileMeter {
+            progress,
+            size: (!stdin).then(|| std::fs::metadata(path).map_or(0, |m| m.len())),
+            mark: skypile_ingest::bytes_read(),
+            told: 0,
+        }
+    }
+
+    fn poll(&mut self) {
+        let read = skypile_ingest::bytes_read().saturating_sub(self.mark);
+        let now = self.size.map_or(read, |s| read.min(s));
+        if now > self.told {
+            self.progress.read(now - self.told);
+            self.told = now;
+        }
+    }
+}
+
+impl Drop for FileMeter<'_> {
+    fn drop(&mut self) {
+        match self.size {
+            Some(s) => self.progress.read(s.saturating_sub(self.told)),
+            None => self.poll(),
+        }
+    }
 }

@@ -17,6 +17,7 @@ use skypile_core::{Counters, StageCtx};
 use super::claim::{check_run_info, claim_work_dir, own_inputs, prepare, remove_previous_run};
 use super::docstage::{self, DocStageCtx};
 use super::logging;
+use super::progress::{Progress, stage_bytes};
 use super::stages::{Plan, Stage, StageKind};
 use crate::config::Pipeline;
 use crate::outdir::{
@@ -182,16 +183,29 @@ impl<'a> RunEnv<'a> {
             }
             StageKind::Reduce { segment, name } => self.reduce_stage(stage, *segment, name, ranks),
             StageKind::Docs { segment } => {
-                for rank in pending(&self.out, stage, ranks) {
+                let todo = pending(&self.out, stage, ranks);
+                let total = stage_bytes(&self.out, &self.inputs, *segment, stage.ranks, &todo);
+                let progress = Progress::new(&stage.name, total);
+                for rank in todo {
                     let log = rank_log(&self.out, &stage.name, &format!("{rank:05}.log"));
-                    with_rank_log(&log, stage, rank, || self.docs_rank(stage, *segment, rank))?;
+                    with_rank_log(&log, stage, rank, || {
+                        self.docs_rank(stage, *segment, rank, &progress)
+                    })
+                    .inspect_err(|_| progress.finish())?;
                 }
+                progress.finish();
                 Ok(())
             }
         }
     }
 
-    fn docs_rank(&mut self, stage: &Stage, segment: usize, rank: usize) -> Result<()> {
+    fn docs_rank(
+        &mut self,
+        stage: &Stage,
+        segment: usize,
+        rank: usize,
+        progress: &Progress,
+    ) -> Result<()> {
         let t = Instant::now();
         let Some(lease) = take_rank(&self.out, stage, rank)? else {
             return Ok(());
@@ -218,6 +232,7 @@ impl<'a> RunEnv<'a> {
             inputs: &self.inputs,
             tokenizer: &self.tokenizer,
             pool: &self.pool,
+            progress,
         };
         let r = docstage::run(&ctx).with_context(|| format!("stage {} rank {rank}", stage.name))?;
         let rs = RankStats {

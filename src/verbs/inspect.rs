@@ -3,14 +3,12 @@
 //! Streams row groups, so it works on outputs far larger than memory; the first matching
 //! documents in shard order are shown (deterministic, like `head`).
 
-use std::fs::File;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use arrow_array::{Array, RecordBatch, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::output::shards::{cell, shards};
+use crate::output::shards::{batches, cell, shard_rows, shards};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct InspectArgs {
@@ -45,32 +43,31 @@ pub fn run(args: &InspectArgs) -> Result<()> {
             );
         }
         bail!(
-            "{} has no data/*.parquet: is it the --output of a finished `skypile run`?",
+            "{} has no data/ shards (*.parquet, *.jsonl*): is it the --output of a finished `skypile run`?",
             args.dir.display()
         );
     }
-    let first = ParquetRecordBatchReaderBuilder::try_new(File::open(&files[0])?)?;
     println!("schema ({sub}/):");
-    for f in first.schema().fields() {
-        println!(
-            "  {:<28} {}{}",
-            f.name(),
-            f.data_type(),
-            if f.is_nullable() { "" } else { " not null" }
-        );
+    if let Some(b) = batches(&files[0], 256)?.next() {
+        for f in b?.schema().fields() {
+            println!(
+                "  {:<28} {}{}",
+                f.name(),
+                f.data_type(),
+                if f.is_nullable() { "" } else { " not null" }
+            );
+        }
     }
     println!("\nshards:");
-    let mut total = 0i64;
+    let mut total = 0u64;
     for f in &files {
-        let b = ParquetRecordBatchReaderBuilder::try_new(File::open(f)?)?;
-        let md = b.metadata();
-        let rows = md.file_metadata().num_rows();
+        let (rows, groups) = shard_rows(f)?;
         total += rows;
+        let groups = groups.map_or(String::new(), |g| format!("{g:>4} row groups"));
         println!(
-            "  {:<40} {:>8} rows {:>4} row groups {:>10} bytes",
+            "  {:<40} {:>8} rows {groups} {:>10} bytes",
             f.file_name().unwrap_or_default().to_string_lossy(),
             rows,
-            md.num_row_groups(),
             std::fs::metadata(f)?.len()
         );
     }
@@ -78,11 +75,8 @@ pub fn run(args: &InspectArgs) -> Result<()> {
 
     let mut shown = 0;
     'files: for f in &files {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(f)?)?
-            .with_batch_size(256)
-            .build()?;
-        for batch in reader {
-            let batch = batch.with_context(|| format!("reading {}", f.display()))?;
+        for batch in batches(f, 256)? {
+            let batch = batch?;
             for row in 0..batch.num_rows() {
                 if !matches(&batch, row, args) {
                     continue;

@@ -8,17 +8,15 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use arrow_array::{Array, Float32Array, Float64Array, Int64Array};
 use arrow_schema::DataType;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::report_html::{Html, bar_chart, bar_chart_scaled, esc, histogram};
 use crate::outdir::write_atomic;
-use crate::output::shards::{cell, shards};
+use crate::output::shards::{batches, cell, shards};
 use crate::output::stats::RunStats;
 
 const RESERVOIR: usize = 20_000;
@@ -134,11 +132,8 @@ impl Scan {
     }
 
     fn file(&mut self, path: &Path, removed: bool) -> Result<()> {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?
-            .with_batch_size(1024)
-            .build()?;
-        for batch in reader {
-            let b = batch.with_context(|| format!("reading {}", path.display()))?;
+        for batch in batches(path, 1024)? {
+            let b = batch?;
             let schema = b.schema();
             for row in 0..b.num_rows() {
                 let lang = cell(&b, "lang", row).unwrap_or_else(|| "und".into());

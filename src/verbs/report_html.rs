@@ -125,9 +125,14 @@ pub fn histogram(values: &[f64], thresholds: &[(String, f64)]) -> String {
     let max = *bins.iter().max().unwrap_or(&1) as f64;
     let (w, h, x0) = (600.0, 140.0, 40.0);
     let bw = (w - x0) / BINS as f64;
+    // one label line per threshold: thresholds close together overprinted each other
+    let shown: Vec<&(String, f64)> = thresholds
+        .iter()
+        .filter(|(_, t)| *t >= lo && *t <= hi)
+        .collect();
     let mut s = format!(
         "<svg width=\"{w}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
-        h + 30.0
+        h + 18.0 + 13.0 * shown.len() as f64
     );
     for (i, n) in bins.iter().enumerate() {
         let bh = *n as f64 / max * h;
@@ -148,17 +153,16 @@ pub fn histogram(values: &[f64], thresholds: &[(String, f64)]) -> String {
         h + 14.0,
         fmt_num(hi)
     );
-    for (name, t) in thresholds {
-        if *t < lo || *t > hi {
-            continue;
-        }
+    for (k, (name, t)) in shown.into_iter().enumerate() {
         let x = x0 + (t - lo) / (hi - lo) * (w - x0);
+        // labels as a legend under the axis, one line each (the value tells which red line)
         let _ = write!(
             s,
-            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"0\" y2=\"{h}\" stroke=\"#d22\" stroke-width=\"2\"><title>{}</title></line><text x=\"{x:.1}\" y=\"{}\" fill=\"#d22\">{}</text>",
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"0\" y2=\"{h}\" stroke=\"#d22\" stroke-width=\"2\"><title>{}</title></line><text x=\"{x0}\" y=\"{}\" fill=\"#d22\">{} = {}</text>",
             esc(name),
-            h + 26.0,
-            esc(&truncate(name, 40))
+            h + 27.0 + 13.0 * k as f64,
+            esc(&keep_tail(name, 44)),
+            fmt_num(*t)
         );
     }
     let _ = write!(
@@ -177,10 +181,48 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
+/// The end of a long config path (`…thresholds.en.dup_line_frac`): the key is what tells
+/// thresholds apart.
+fn keep_tail(s: &str, n: usize) -> String {
+    let len = s.chars().count();
+    if len <= n {
+        return s.to_string();
+    }
+    ['…']
+        .into_iter()
+        .chain(s.chars().skip(len + 1 - n))
+        .collect()
+}
+
 fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
         format!("{v:.3}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::histogram;
+
+    /// Two thresholds at one value: each label on its own line, with its value.
+    #[test]
+    fn threshold_labels_do_not_overprint() {
+        let t = [("a.min_x".to_string(), 2.0), ("b.min_x".to_string(), 2.0)];
+        let svg = histogram(&[1.0, 2.0, 3.0], &t);
+        let ys: Vec<&str> = svg
+            .split("<text ")
+            .filter(|e| e.contains("fill=\"#d22\""))
+            .filter_map(|e| e.split("y=\"").nth(1)?.split('"').next())
+            .collect();
+        assert_eq!(ys.len(), 2, "{svg}");
+        assert_ne!(ys[0], ys[1], "{svg}");
+        assert!(
+            svg.contains("a.min_x = 2") && svg.contains("b.min_x = 2"),
+            "{svg}"
+        );
+        let long = "steps[10].gopher_repetition.thresholds.default.dup_line_frac";
+        assert_eq!(super::keep_tail(long, 20), "…fault.dup_line_frac");
     }
 }

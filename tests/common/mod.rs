@@ -9,24 +9,24 @@ use arrow_array::{Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
-/// The `skypile` binary, run from the repository root (where `pipelines/` resolve), with its
-/// normal output (run summary, log lines).
-pub fn skypile() -> Command {
+/// The skypile binary, run from the repository root (pipelines' relative paths resolve), with
+/// its normal output (run summary, log lines).
+pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
 }
 
-/// [`skypile`] with `-q`: errors only, what most tests want.
-pub fn bin() -> Command {
-    let mut c = skypile();
+/// [`bin`] with `-q`: errors and warnings only, what most tests want.
+pub fn quiet() -> Command {
+    let mut c = bin();
     c.arg("-q");
     c
 }
 
 /// `skypile -q run PIPELINE --input INPUT --output OUT`: the chain most tests start from.
 pub fn run_cmd(pipeline: &Path, input: &Path, out: &Path) -> Command {
-    let mut c = bin();
+    let mut c = quiet();
     c.arg("run")
         .arg(pipeline)
         .arg("--input")
@@ -36,9 +36,13 @@ pub fn run_cmd(pipeline: &Path, input: &Path, out: &Path) -> Command {
     c
 }
 
-/// A fresh, empty scratch folder of one test: `<tmp>/skypile-<name>-<pid>`.
+/// A fresh, empty scratch folder, unique per test binary, test `name` and process.
 pub fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("skypile-{name}-{}", std::process::id()));
+    let crate_name = env!("CARGO_CRATE_NAME");
+    let d = std::env::temp_dir().join(format!(
+        "skypile-{crate_name}-{name}-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
