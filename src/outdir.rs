@@ -154,34 +154,58 @@ pub fn remove_stale_tmps(dir: &Path, prefix: &str) {
     }
 }
 
-/// (path, size) of each input, as `run.json` pins them.
+/// Size of one input as the pins record it (0 when it cannot be read, so it differs).
+fn input_size(p: &Path) -> u64 {
+    std::fs::metadata(p).map_or(0, |m| m.len())
+}
+
+/// (path, size) of each input, as `run.json` pins them: one stat per file, so only the launch
+/// that claims the folder calls it (see `run::claim`).
 pub fn input_pins(inputs: &[PathBuf]) -> Vec<(String, u64)> {
     inputs
         .iter()
-        .map(|p| {
-            let size = std::fs::metadata(p).map_or(0, |m| m.len());
-            (p.to_string_lossy().into_owned(), size)
-        })
+        .map(|p| (p.to_string_lossy().into_owned(), input_size(p)))
         .collect()
 }
 
-/// What differs between the pinned input list and this launch's (empty: the same).
-pub fn input_changes(old: &[(String, u64)], new: &[(String, u64)]) -> Vec<String> {
-    let o: BTreeMap<&str, u64> = old.iter().map(|(p, n)| (p.as_str(), *n)).collect();
-    let n: BTreeMap<&str, u64> = new.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+/// What differs between the pinned list and this launch's `inputs` (empty: the same).
+/// * Every path is compared, in memory: an added, missing or reordered file re-maps
+///   `file % tasks` for every rank, so every launch sees it.
+/// * Sizes are statted only for the inputs `mine(index)` selects: an array element checks the
+///   files it reads, not all of them.
+pub fn input_changes(
+    old: &[(String, u64)],
+    inputs: &[PathBuf],
+    mine: impl Fn(usize) -> bool,
+) -> Vec<String> {
+    let pinned: BTreeMap<&str, u64> = old.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+    let now: Vec<String> = inputs
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     let mut out = Vec::new();
-    for (p, size) in &n {
-        match o.get(p) {
-            None => out.push(format!("added {p}")),
-            Some(s) if s != size => out.push(format!("{p} changed size ({s} -> {size} bytes)")),
-            _ => {}
+    for (i, (name, path)) in now.iter().zip(inputs).enumerate() {
+        match pinned.get(name.as_str()) {
+            None => out.push(format!("added {name}")),
+            Some(&was) if mine(i) => {
+                let size = input_size(path);
+                if size != was {
+                    out.push(format!("{name} changed size ({was} -> {size} bytes)"));
+                }
+            }
+            Some(_) => {}
         }
     }
+    let listed: std::collections::BTreeSet<&str> = now.iter().map(String::as_str).collect();
     out.extend(
-        o.keys()
-            .filter(|p| !n.contains_key(*p))
+        pinned
+            .keys()
+            .filter(|p| !listed.contains(*p))
             .map(|p| format!("missing {p}")),
     );
+    if out.is_empty() && !old.iter().map(|(p, _)| p).eq(now.iter()) {
+        out.push("the same files in another order".into());
+    }
     out
 }
 
@@ -246,21 +270,37 @@ mod tests {
 
     #[test]
     fn input_changes_name_added_missing_and_resized_files() {
-        let old = vec![("a".to_string(), 1), ("b".to_string(), 2)];
-        let new = vec![
-            ("a".to_string(), 1),
-            ("b".to_string(), 3),
-            ("c".to_string(), 4),
-        ];
+        let d = std::env::temp_dir().join(format!("skypile-outdir-pins-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let files: Vec<PathBuf> = ["a", "b", "c"].iter().map(|n| d.join(n)).collect();
+        for (f, body) in files.iter().zip(["1", "22", "333"]) {
+            std::fs::write(f, body).unwrap();
+        }
+        let pins = input_pins(&files);
+        assert!(input_changes(&pins, &files, |_| true).is_empty());
+        std::fs::write(&files[1], "2222").unwrap();
+        let name = |i: usize| files[i].to_string_lossy().into_owned();
+        let resized = format!("{} changed size (2 -> 4 bytes)", name(1));
+        assert_eq!(input_changes(&pins, &files, |_| true), [resized]);
+        // only the selected inputs are statted: another element's file is not this one's check
+        assert!(input_changes(&pins, &files, |i| i != 1).is_empty());
+        // paths are compared for every launch, statted or not
+        let fewer = &files[..2];
+        let more: Vec<PathBuf> = files.iter().cloned().chain([d.join("d")]).collect();
         assert_eq!(
-            input_changes(&old, &new),
-            ["b changed size (2 -> 3 bytes)", "added c"]
+            input_changes(&pins, fewer, |_| false),
+            [format!("missing {}", name(2))]
         );
         assert_eq!(
-            input_changes(&new, &old),
-            ["b changed size (3 -> 2 bytes)", "missing c"]
+            input_changes(&pins, &more, |_| false),
+            [format!("added {}", d.join("d").display())]
         );
-        assert!(input_changes(&old, &old).is_empty());
+        let swapped = [files[1].clone(), files[0].clone(), files[2].clone()];
+        assert_eq!(
+            input_changes(&pins, &swapped, |_| false),
+            ["the same files in another order"]
+        );
+        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]

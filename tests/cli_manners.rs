@@ -6,27 +6,9 @@ mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("skypile-manners-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
+use common::{bin, exits, quiet, run_cmd, text, tmp};
 
 /// A JSONL input of `n` plain English docs and a pipeline with one filter.
 fn fixture(d: &Path, n: usize) -> (PathBuf, PathBuf) {
@@ -44,20 +26,8 @@ fn fixture(d: &Path, n: usize) -> (PathBuf, PathBuf) {
     (input, yaml)
 }
 
-/// `skypile -q run PIPELINE --input INPUT --output OUT`, to add flags to.
-fn quiet_run(yaml: &Path, input: &Path, out: &Path) -> Command {
-    let mut c = bin();
-    c.args(["-q", "run"])
-        .arg(yaml)
-        .arg("--input")
-        .arg(input)
-        .arg("--output")
-        .arg(out);
-    c
-}
-
 fn stats(out: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(out.join("stats.json")).unwrap()).unwrap()
+    common::json(&out.join("stats.json"))
 }
 
 #[test]
@@ -93,17 +63,8 @@ fn run_prints_a_summary_and_exits_0() {
     // per-rank chatter is debug-level now
     assert!(!stderr.contains("complete in"), "{stderr}");
     // -q: no summary
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(d.join("q"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0));
-    assert!(o.stdout.is_empty(), "{}", text(&o).0);
+    let (stdout, _) = exits(&mut run_cmd(&yaml, &input, &d.join("q")), 0);
+    assert!(stdout.is_empty(), "{stdout}");
 }
 
 #[test]
@@ -111,15 +72,15 @@ fn pipeline_after_a_greedy_input_list_is_still_the_pipeline() {
     let d = tmp("order");
     let (input, yaml) = fixture(&d, 5);
     let out = d.join("out");
-    let o = bin()
-        .args(["-q", "run", "--output"])
-        .arg(&out)
-        .arg("--input")
-        .arg(&input)
-        .arg(&yaml)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    exits(
+        quiet()
+            .args(["run", "--output"])
+            .arg(&out)
+            .arg("--input")
+            .arg(&input)
+            .arg(&yaml),
+        0,
+    );
     assert_eq!(stats(&out)["docs_in"], 5);
 }
 
@@ -130,37 +91,28 @@ fn exit_codes_tell_usage_from_runtime_errors_and_damage() {
     // a bad key: usage/config error
     let bad = d.join("bad.yaml");
     std::fs::write(&bad, "steps:\n  - gopher_quality: {min_wordz: 3}\n").unwrap();
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&bad)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(d.join("o1"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
-    assert!(text(&o).1.contains("min_wordz"));
+    let (_, stderr) = exits(&mut run_cmd(&bad, &input, &d.join("o1")), 2);
+    assert!(stderr.contains("min_wordz"));
     // a missing input: usage error naming it
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .args(["--input", "/nonexistent/x.jsonl", "--output"])
-        .arg(d.join("o2"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("/nonexistent/x.jsonl"));
+    let (_, stderr) = exits(
+        quiet()
+            .arg("run")
+            .arg(&yaml)
+            .args(["--input", "/nonexistent/x.jsonl", "--output"])
+            .arg(d.join("o2")),
+        2,
+    );
+    assert!(stderr.contains("/nonexistent/x.jsonl"));
     // an output folder that cannot be created: runtime error
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .args(["--output", "/proc/skypile-cannot"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o).1);
+    exits(
+        quiet()
+            .arg("run")
+            .arg(&yaml)
+            .arg("--input")
+            .arg(&input)
+            .args(["--output", "/proc/skypile-cannot"]),
+        1,
+    );
     // damaged input (a cut gzip) next to a good file: complete, damage counted, exit 3
     let cut = d.join("cut.jsonl.gz");
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -194,24 +146,17 @@ fn set_limit_stdin_and_overwrite() {
     let (input, yaml) = fixture(&d, 40);
     // --set: any key; --limit: at most N docs per task
     let out = d.join("set");
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
-        .args([
+    exits(
+        run_cmd(&yaml, &input, &out).args([
             "--set",
             "output.format=jsonl",
             "--set",
             "steps.gopher_quality.keep_scores=false",
             "--limit",
             "7",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+        ]),
+        0,
+    );
     assert_eq!(stats(&out)["docs_in"], 7);
     let shards: Vec<_> = std::fs::read_dir(out.join("data"))
         .unwrap()
@@ -222,23 +167,16 @@ fn set_limit_stdin_and_overwrite() {
             .iter()
             .all(|e| e.file_name().to_string_lossy().ends_with(".jsonl.gz"))
     );
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(d.join("x"))
-        .args(["--set", "steps.minhash.bands=3"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("no item `minhash`"), "{}", text(&o).1);
+    let (_, stderr) = exits(
+        run_cmd(&yaml, &input, &d.join("x")).args(["--set", "steps.minhash.bands=3"]),
+        2,
+    );
+    assert!(stderr.contains("no item `minhash`"), "{stderr}");
 
     // --input -: JSONL on stdin
     let out = d.join("stdin");
-    let mut child = bin()
-        .args(["-q", "run"])
+    let mut child = quiet()
+        .arg("run")
         .arg(&yaml)
         .args(["--input", "-", "--output"])
         .arg(&out)
@@ -258,38 +196,23 @@ fn set_limit_stdin_and_overwrite() {
     assert_eq!(stats(&out)["docs_in"], 40);
 
     // another config into the same folder: refused, naming what changed; --overwrite starts over
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
-        .args(["--set", "steps.gopher_quality.keep_scores=false"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1));
-    let err = text(&o).1;
+    let (_, err) = exits(
+        run_cmd(&yaml, &input, &out).args(["--set", "steps.gopher_quality.keep_scores=false"]),
+        1,
+    );
     assert!(
         err.contains("keep_scores") && err.contains("--overwrite"),
         "{err}"
     );
     std::fs::write(out.join("mine.txt"), "a user's file").unwrap();
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
-        .args([
+    exits(
+        run_cmd(&yaml, &input, &out).args([
             "--set",
             "steps.gopher_quality.keep_scores=false",
             "--overwrite",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+        ]),
+        0,
+    );
     assert!(
         out.join("mine.txt").exists(),
         "--overwrite removed a file that is not skypile's"
@@ -299,31 +222,12 @@ fn set_limit_stdin_and_overwrite() {
     let dir = d.join("inputs");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(&input, dir.join("a.jsonl")).unwrap();
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&dir)
-        .arg("--output")
-        .arg(d.join("pin"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    exits(&mut run_cmd(&yaml, &dir, &d.join("pin")), 0);
     std::fs::write(dir.join("late.jsonl"), "{\"text\": \"late\"}\n").unwrap();
-    let o = bin()
-        .args(["-q", "run"])
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&dir)
-        .arg("--output")
-        .arg(d.join("pin"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    let (_, stderr) = exits(&mut run_cmd(&yaml, &dir, &d.join("pin")), 1);
     assert!(
-        text(&o).1.contains("added") && text(&o).1.contains("late.jsonl"),
-        "{}",
-        text(&o).1
+        stderr.contains("added") && stderr.contains("late.jsonl"),
+        "{stderr}"
     );
 }
 
@@ -331,23 +235,19 @@ fn set_limit_stdin_and_overwrite() {
 fn validate_checks_inputs_and_completions_print() {
     let d = tmp("validate");
     let (input, yaml) = fixture(&d, 2);
-    let o = bin()
-        .arg("validate")
-        .arg(&yaml)
-        .arg("--input")
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
-    assert!(text(&o).0.contains("1 input files"), "{}", text(&o).0);
-    let o = bin()
-        .arg("validate")
-        .arg(&yaml)
-        .args(["--input", "/nonexistent/y.warc.gz"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("/nonexistent/y.warc.gz"));
+    let (stdout, _) = exits(
+        bin().arg("validate").arg(&yaml).arg("--input").arg(&input),
+        0,
+    );
+    assert!(stdout.contains("1 input files"), "{stdout}");
+    let (_, stderr) = exits(
+        bin()
+            .arg("validate")
+            .arg(&yaml)
+            .args(["--input", "/nonexistent/y.warc.gz"]),
+        2,
+    );
+    assert!(stderr.contains("/nonexistent/y.warc.gz"));
     let o = bin().args(["completions", "bash"]).output().unwrap();
     assert!(o.status.success() && text(&o).0.contains("skypile"));
     let o = bin().args(["run", "--help"]).output().unwrap();
@@ -371,20 +271,7 @@ fn a_rank_held_by_a_live_process_is_refused_and_a_dead_ones_taken_over() {
     // this test process is alive: its lease must be respected
     let holder = |pid: u32| serde_json::json!({"host": host, "pid": pid, "token": "t"}).to_string();
     std::fs::write(&lease, holder(std::process::id())).unwrap();
-    let run = || {
-        bin()
-            .args(["-q", "run"])
-            .arg(&yaml)
-            .arg("--input")
-            .arg(&input)
-            .arg("--output")
-            .arg(&out)
-            .output()
-            .unwrap()
-    };
-    let o = run();
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o).1);
-    let err = text(&o).1;
+    let (_, err) = exits(&mut run_cmd(&yaml, &input, &out), 1);
     assert!(
         err.contains("is being run by pid") && err.contains("leases/docs-0/00000"),
         "{err}"
@@ -392,8 +279,7 @@ fn a_rank_held_by_a_live_process_is_refused_and_a_dead_ones_taken_over() {
     assert!(!out.join("completions/docs-0/00000").exists());
     // a lease left by a process that is gone (kill -9) is taken over
     std::fs::write(&lease, holder(999_999_999)).unwrap();
-    let o = run();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    exits(&mut run_cmd(&yaml, &input, &out), 0);
     assert_eq!(stats(&out)["docs_in"], 5);
     assert!(!lease.exists(), "lease not released after the rank");
 }
@@ -408,16 +294,15 @@ fn extra_input_fields_come_out_as_metadata() {
         "timestamp": 1700000000, "meta": {"lang_hint": "en", "tags": ["a", "b"]}});
     std::fs::write(&input, format!("{line}\n")).unwrap();
     let out = d.join("out");
-    let o = quiet_run(&yaml, &input, &out)
-        .args([
+    exits(
+        run_cmd(&yaml, &input, &out).args([
             "--set",
             "output.format=jsonl",
             "--set",
             "output.compression=none",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+        ]),
+        0,
+    );
     let shard = std::fs::read_dir(out.join("data"))
         .unwrap()
         .flatten()
@@ -458,6 +343,60 @@ fn the_decontam_index_line_is_logged_once_per_run() {
     let err = text(&o).1;
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert_eq!(err.matches("decontam: ").count(), 1, "{err}");
+}
+
+/// #15/#19: `skypile slurm` pins the input list once at submit; an array element compares every
+/// path but stats only the files it reads, and a relaunch that differs is refused naming them.
+#[test]
+fn slurm_pins_inputs_at_submit_and_elements_check_their_own_files() {
+    let d = tmp("slurm-pins");
+    let (input, yaml) = fixture(&d, 6);
+    let ins = d.join("ins");
+    std::fs::create_dir_all(&ins).unwrap();
+    for f in ["a.jsonl", "b.jsonl", "c.jsonl"] {
+        std::fs::copy(&input, ins.join(f)).unwrap();
+    }
+    // a stand-in `sbatch` that accepts every script (`--parsable` prints the job id)
+    let fake = d.join("bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    std::fs::write(fake.join("sbatch"), "#!/bin/sh\necho 4242\n").unwrap();
+    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+    std::fs::set_permissions(fake.join("sbatch"), mode).unwrap();
+    let path = format!(
+        "{}:{}",
+        fake.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = d.join("out");
+    let submit = || {
+        let mut c = quiet();
+        c.env("PATH", &path).arg("slurm").arg(&yaml);
+        c.args(["--tasks", "3", "--input"]).arg(&ins);
+        c.arg("--output").arg(&out);
+        c
+    };
+    exits(&mut submit(), 0);
+    let pins = common::json(&out.join("run.json"))["inputs"].clone();
+    assert_eq!(pins.as_array().map(Vec::len), Some(3), "{pins}");
+    let element = |task: &str| {
+        let mut c = run_cmd(&yaml, &ins, &out);
+        c.args(["--stage", "docs-0", "--tasks", "3", "--task", task]);
+        c
+    };
+    exits(&mut element("0"), 0);
+    // c.jsonl (input 2) is rank 2's: rank 1 does not stat it, rank 2 and a resubmit refuse
+    let mut grown = std::fs::read(&input).unwrap();
+    grown.extend_from_slice(b"{\"text\": \"one more\"}\n");
+    std::fs::write(ins.join("c.jsonl"), grown).unwrap();
+    exits(&mut element("1"), 0);
+    for mut cmd in [element("2"), submit()] {
+        let (_, err) = exits(&mut cmd, 1);
+        assert!(err.contains("c.jsonl changed size"), "{err}");
+    }
+    // an added file re-maps every rank: every element refuses, naming it
+    std::fs::write(ins.join("late.jsonl"), "{\"text\": \"late\"}\n").unwrap();
+    let (_, err) = exits(&mut element("0"), 1);
+    assert!(err.contains("added") && err.contains("late.jsonl"), "{err}");
 }
 
 /// A Parquet input with the same extra fields as the JSONL test above (a string, a timestamp
@@ -505,7 +444,7 @@ fn extra_parquet_columns_come_out_as_metadata() {
     w.write(&batch).unwrap();
     w.close().unwrap();
     let out = d.join("out");
-    let o = quiet_run(&yaml, &input, &out).output().unwrap();
+    let o = run_cmd(&yaml, &input, &out).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     let rows = common::string_rows(&out, &["id", "metadata"]);
     assert_eq!(rows.len(), 1, "{rows:?}");

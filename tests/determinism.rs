@@ -4,8 +4,9 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
+
+use common::tmp;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -13,9 +14,8 @@ fn root() -> &'static Path {
 
 fn run(pipeline: &str, out: &Path, extra: &[&str]) {
     let _ = std::fs::remove_dir_all(out);
-    let o = Command::new(env!("CARGO_BIN_EXE_skypile"))
-        .current_dir(root())
-        .args(["-q", "run", pipeline, "--output"])
+    let o = common::quiet()
+        .args(["run", pipeline, "--output"])
         .arg(out)
         .args(extra)
         .output()
@@ -28,10 +28,6 @@ fn run(pipeline: &str, out: &Path, extra: &[&str]) {
         String::from_utf8_lossy(&o.stderr)
     );
     common::assert_no_panics(out);
-}
-
-fn tmp(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("skypile-det-{name}-{}", std::process::id()))
 }
 
 fn rows(dir: &Path) -> BTreeSet<(String, String)> {
@@ -71,7 +67,6 @@ steps:
 #[test]
 fn one_and_two_workers_write_identical_files() {
     let root = tmp("workers");
-    let _ = std::fs::remove_dir_all(&root);
     common::write_corpus(&root.join("input"), 4, WORKER_DOCS / 4);
     let pipeline = root.join("pipeline.yaml");
     let yaml = format!(
@@ -161,7 +156,6 @@ fn extract_pipeline_reads_every_shared_warc() {
 #[test]
 fn the_no_panic_check_sees_step_and_reader_panics() {
     let dir = tmp("panic-check");
-    std::fs::create_dir_all(&dir).unwrap();
     let check = |counters: serde_json::Value| {
         let stats = serde_json::json!({"counters": counters, "steps": []});
         std::fs::write(dir.join("stats.json"), stats.to_string()).unwrap();

@@ -6,18 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).arg("-q");
-    c
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("skypile-fmt-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{json, quiet, run_ok, tmp};
 
 /// The quickstart pipeline with extra `output:` keys (paths stay relative to the repo root).
 fn quickstart_with(dir: &Path, extra_output: &str) -> PathBuf {
@@ -35,19 +24,8 @@ fn quickstart_with(dir: &Path, extra_output: &str) -> PathBuf {
 }
 
 fn run(pipeline: &Path, out: &Path) {
-    let o = bin()
-        .arg("run")
-        .arg(pipeline)
-        .arg("--output")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run_ok(quiet().arg("run").arg(pipeline).arg("--output").arg(out));
     common::assert_no_panics(out);
-}
-
-fn json(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -103,7 +81,9 @@ fn jsonl_output_has_the_parquet_rows_shards_and_totals() {
     verbs_read_alike(&pq, &js);
     verbs_read_alike(&pq, &zs);
 
-    let Some(py) = python() else { return };
+    let Some(py) = skypile_core::testdata::python("pandas") else {
+        return;
+    };
     // pandas: the same rows (every column) in the same order, shard by shard
     let script = r#"
 import glob, os, sys
@@ -125,17 +105,7 @@ for kind in ("data", "removed"):
             assert ((x["lang_score"] - y["lang_score"]).abs() < 1e-6).all()
 print("ok", sum(len(t) for t in a))
 "#;
-    let o = Command::new(py)
-        .arg("-c")
-        .arg(script)
-        .args([&pq, &js, &zs])
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "pandas read-back failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_ok(Command::new(py).arg("-c").arg(script).args([&pq, &js, &zs]));
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -143,13 +113,8 @@ print("ok", sum(len(t) for t in a))
 /// `pq`: the same report, documents, row totals and funnel.
 fn verbs_read_alike(pq: &Path, other: &Path) {
     let out = |args: &[&str], dir: &Path| -> String {
-        let o = bin().args(args).arg(dir).output().unwrap();
-        let (so, se) = (
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr),
-        );
-        assert!(o.status.success(), "{args:?} {}: {se}", dir.display());
-        so.into_owned()
+        let o = run_ok(quiet().args(args).arg(dir));
+        String::from_utf8_lossy(&o.stdout).into_owned()
     };
     for args in [
         &["inspect", "-n", "8"][..],
@@ -178,21 +143,4 @@ fn verbs_read_alike(pq: &Path, other: &Path) {
         common::without_timings(&v["steps"])
     };
     assert_eq!(stats(pq), stats(other));
-}
-
-/// Python with pandas, as scripts/ci/test.sh sets it up; a failure when CI requires it.
-fn python() -> Option<String> {
-    match std::env::var("SKYPILE_PYTHON") {
-        Ok(p) if !p.is_empty() => Some(p),
-        _ => {
-            assert!(
-                std::env::var("SKYPILE_REQUIRE_PYTHON").as_deref() != Ok("1"),
-                "SKYPILE_PYTHON is not set"
-            );
-            eprintln!(
-                "SKIPPED: the pandas read-back (run scripts/ci/test.sh, which sets SKYPILE_PYTHON)"
-            );
-            None
-        }
-    }
 }

@@ -3,30 +3,17 @@
 //! through the production pipeline as `scripts/models/check_quality.sh` does. Needs
 //! `../shared/data` (`skypile_core::testdata`: skips without it, fails under SKYPILE_REQUIRE_DATA=1).
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
-use std::fs::File;
 use std::path::Path;
 use std::process::Command;
 
-use arrow_array::{Array, StringArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-
 fn kept_ids(out: &Path) -> HashSet<String> {
-    let mut ids = HashSet::new();
-    for f in std::fs::read_dir(out.join("data")).unwrap() {
-        let reader =
-            ParquetRecordBatchReaderBuilder::try_new(File::open(f.unwrap().path()).unwrap())
-                .unwrap()
-                .build()
-                .unwrap();
-        for batch in reader {
-            let batch = batch.unwrap();
-            let col = batch.column_by_name("id").unwrap();
-            let col = col.as_any().downcast_ref::<StringArray>().unwrap();
-            ids.extend((0..col.len()).map(|i| col.value(i).to_string()));
-        }
-    }
-    ids
+    common::string_rows(out, &["id"])
+        .into_iter()
+        .filter_map(|mut r| r.pop().flatten())
+        .collect()
 }
 
 #[test]
@@ -37,8 +24,7 @@ fn shipped_model_drops_held_out_junk_and_keeps_held_out_articles() {
     let Some(reference) = skypile_core::testdata::require(&root, "reference") else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!("skypile-qcheck-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = common::tmp("qcheck");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let st = Command::new("python3")
         .arg(root.join("scripts/models/make_data.py"))
@@ -47,25 +33,13 @@ fn shipped_model_drops_held_out_junk_and_keeps_held_out_articles() {
         .status()
         .unwrap();
     assert!(st.success());
-    let out = Command::new(env!("CARGO_BIN_EXE_skypile"))
-        .current_dir(root)
-        .args([
-            "-q",
-            "run",
-            "pipelines/skypile.yaml",
-            "--tasks",
-            "1",
-            "--input",
-        ])
-        .arg(dir.join("data/check.jsonl"))
-        .arg("--output")
-        .arg(dir.join("out"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    common::run_ok(
+        common::run_cmd(
+            Path::new("pipelines/skypile.yaml"),
+            &dir.join("data/check.jsonl"),
+            &dir.join("out"),
+        )
+        .args(["--tasks", "1"]),
     );
     let kept = kept_ids(&dir.join("out"));
     // (lang, good?) -> (docs, docs handled right: good kept or junk dropped)

@@ -6,7 +6,6 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 struct Row {
     key: String, // url (WARC) or id (JSONL)
@@ -81,15 +80,12 @@ fn quickstart_keeps_good_drops_junk_and_one_per_cluster() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let rows = manifest_rows(root);
     assert!(rows.len() > 80, "manifest parsed {} rows", rows.len());
-    let out = std::env::temp_dir().join(format!("skypile-expect-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let st = Command::new(env!("CARGO_BIN_EXE_skypile"))
-        .current_dir(root)
-        .args(["-q", "run", "pipelines/quickstart.yaml", "--output"])
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let out = common::tmp("expect");
+    common::run_ok(
+        common::quiet()
+            .args(["run", "pipelines/quickstart.yaml", "--output"])
+            .arg(&out),
+    );
     common::assert_no_panics(&out);
     let (keys, texts) = kept(&out);
 

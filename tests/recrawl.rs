@@ -7,17 +7,11 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use common::{run_cmd, tmp};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("skypile-recrawl-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// A folder holding the quickstart input `n` times (`c00-…`, `c01-…`: read in that order).
@@ -38,14 +32,7 @@ fn run(tag: &str, pipeline: &Path, n: usize) -> BTreeMap<(String, String), usize
     let input = copies(tag, n);
     let out = input.with_file_name(format!("{}-out", input.display()));
     let _ = std::fs::remove_dir_all(&out);
-    let o = Command::new(env!("CARGO_BIN_EXE_skypile"))
-        .current_dir(root())
-        .args(["-q", "run"])
-        .arg(pipeline)
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
+    let o = run_cmd(pipeline, &input, &out)
         .args(["--tasks", "3", "--workers", "2"])
         .output()
         .unwrap();
@@ -122,11 +109,7 @@ fn line_counting_before_exact_dedup_is_not_fooled_by_copies() {
     let dir = tmp("yaml");
     let p = dir.join("late-exact.yaml");
     std::fs::write(&p, lines.join("\n")).unwrap();
-    let v = Command::new(env!("CARGO_BIN_EXE_skypile"))
-        .args(["validate"])
-        .arg(&p)
-        .output()
-        .unwrap();
+    let v = common::bin().arg("validate").arg(&p).output().unwrap();
     let err = String::from_utf8_lossy(&v.stderr);
     assert!(v.status.success() && err.contains("warning: step"), "{err}");
     assert_same("late", &p, &[12]);

@@ -34,25 +34,14 @@ struct Fixture {
 
 /// Input with work for every dedup step in every rank (see `common::write_corpus`).
 fn fixture(name: &str) -> Fixture {
-    let root = std::env::temp_dir().join(format!("skypile-resume-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let root = common::tmp(&format!("resume-{name}"));
     let input = root.join("input");
-    std::fs::create_dir_all(&input).unwrap();
     common::write_corpus(&input, FILES, DOCS_PER_FILE);
     // Three global steps: spool + reduce + a docs stage after each, and removed/ shards.
     let steps = "steps:\n  - exact_dedup: {}\n  - line_dedup: {}\n  - minhash: {}\n";
     let pipeline = root.join("pipeline.yaml");
     std::fs::write(&pipeline, pipeline_yaml(&input, steps)).unwrap();
-    let o = Command::new(EXE)
-        .arg("validate")
-        .arg(&pipeline)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "skypile validate: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    common::run_ok(common::quiet().arg("validate").arg(&pipeline));
     Fixture { root, pipeline }
 }
 
@@ -356,12 +345,7 @@ fn rank_by_rank_equals_local_and_relaunch_skips_finished_ranks() {
     assert_same(&local, &by_rank, "rank 1 redone");
 
     // `skypile stats` merges the per-rank files again to the same totals.
-    let o = Command::new(EXE)
-        .arg("stats")
-        .arg(&by_rank)
-        .output()
-        .unwrap();
-    assert!(o.status.success());
+    common::run_ok(common::quiet().arg("stats").arg(&by_rank));
     assert_same(&local, &by_rank, "after skypile stats");
     let _ = std::fs::remove_dir_all(&fx.root);
 }

@@ -1,21 +1,11 @@
 //! `skypile train classifier` end to end: train from --pos/--neg and from labelled JSONL, then
 //! use the model in a pipeline's `quality_model` step.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).arg("-q");
-    c
-}
+use std::path::Path;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("skypile-train-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{quiet, tmp};
 
 /// Seeded docs of prose words (good) or cookie-banner words (junk), en and zh.
 fn docs(good: bool, n: usize, seed: u64) -> Vec<String> {
@@ -51,7 +41,7 @@ fn jsonl(path: &Path, rows: &[(String, Option<&str>)]) {
 }
 
 fn train_ok(args: &[&str]) -> String {
-    let out = bin()
+    let out = quiet()
         .args(["train", "classifier"])
         .args(args)
         .output()
@@ -101,7 +91,7 @@ fn trains_from_pos_neg_and_the_model_drops_junk_in_a_pipeline() {
         dir.join("out").display()
     );
     std::fs::write(dir.join("p.yaml"), yaml).unwrap();
-    let out = bin().arg("run").arg(dir.join("p.yaml")).output().unwrap();
+    let out = quiet().arg("run").arg(dir.join("p.yaml")).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -139,7 +129,7 @@ fn trains_from_labelled_jsonl_and_skips_rows_without_a_label() {
         "{stdout}"
     );
     assert!(stdout.contains("P(good)"), "{stdout}");
-    let bad = bin()
+    let bad = quiet()
         .args([
             "train",
             "classifier",

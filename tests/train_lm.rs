@@ -1,14 +1,16 @@
 //! `skypile train lm` end to end: train from a text file and a JSONL file, write ARPA, convert
 //! that ARPA back, and get a model that scores like the trained one; bad flags are errors.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use skypile_ngram::Model;
 
 /// `skypile train lm --lang en ARGS... -o OUT`.
 fn train_lm(args: &[&str], files: &[PathBuf], out: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_skypile"))
+    common::bin()
         .args(["train", "lm", "--lang", "en"])
         .args(args)
         .args(files)
@@ -18,16 +20,9 @@ fn train_lm(args: &[&str], files: &[PathBuf], out: &Path) -> Output {
         .unwrap()
 }
 
-fn tmp() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("skypile-train-lm-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 #[test]
 fn train_lm_writes_a_model_and_an_arpa_file_that_agree() {
-    let d = tmp();
+    let d = common::tmp("train-lm");
     std::fs::write(
         d.join("a.txt"),
         "the cat sat on the mat\nthe dog sat on the log\n",

@@ -4,6 +4,7 @@ pub mod binfile;
 pub mod doc;
 pub mod durable;
 pub mod lease;
+pub mod rng;
 pub mod step;
 pub mod testdata;
 pub mod text;

@@ -25,7 +25,10 @@ pub const REQUIRE_ENV: &str = "SKYPILE_REQUIRE_DATA";
 /// The shared data folder, or `None` after reporting the skip (panics when data is required).
 pub fn shared_data() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    found(root.is_dir().then_some(root), "../shared/data not found")
+    found(
+        root.is_dir().then_some(root),
+        "../shared/data not found: put the shared data at <workspace>/../shared/data",
+    )
 }
 
 /// `root/rel` if it exists, or `None` after reporting the skip (panics when data is required).
@@ -43,9 +46,35 @@ pub fn skip<T>(why: &str) -> Option<T> {
     found(None, why)
 }
 
+/// Environment variables that name the test Python and make its absence a failure (both set by
+/// `scripts/ci/test.sh`, which installs pyarrow, pandas, fasttext-numpy2 and zstandard).
+pub const PYTHON_ENV: &str = "SKYPILE_PYTHON";
+pub const REQUIRE_PYTHON_ENV: &str = "SKYPILE_REQUIRE_PYTHON";
+
+/// `$SKYPILE_PYTHON` if it can `import` every module of `modules` (e.g. `"pandas"`,
+/// `"fasttext"`), or `None` after a `SKIPPED:` line; a failure under SKYPILE_REQUIRE_PYTHON=1.
+pub fn python(modules: &str) -> Option<String> {
+    let py = std::env::var(PYTHON_ENV).ok().filter(|p| !p.is_empty());
+    let ok = py.as_ref().is_some_and(|p| {
+        std::process::Command::new(p)
+            .args(["-c", &format!("import {modules}")])
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if ok {
+        return py;
+    }
+    let why = format!(
+        "{PYTHON_ENV} ({py:?}) is not a python with {modules}: run scripts/ci/test.sh, which sets it"
+    );
+    let required = std::env::var(REQUIRE_PYTHON_ENV).is_ok_and(|v| v == "1");
+    report(required, &why, REQUIRE_PYTHON_ENV);
+    None
+}
+
 fn found<T>(v: Option<T>, why: &str) -> Option<T> {
     if v.is_none() {
-        report(required(), why);
+        report(required(), why, REQUIRE_ENV);
     }
     v
 }
@@ -56,21 +85,19 @@ fn required() -> bool {
 
 /// - libtest names each test's thread after the test, so the line says which test skipped.
 /// - `std::io::stderr()` (unlike `eprintln!`) is not captured by libtest.
-fn report(required: bool, why: &str) {
+fn report(required: bool, why: &str, switch: &str) {
     let test = std::thread::current()
         .name()
         .unwrap_or("<unnamed>")
         .to_string();
     if required {
-        panic!(
-            "{test}: {why}, and {REQUIRE_ENV}=1 forbids skipping: put the shared data at <workspace>/../shared/data"
-        );
+        panic!("{test}: {why}, and {switch}=1 forbids skipping");
     }
-    let _ = writeln!(std::io::stderr(), "{}", skip_line(&test, why));
+    let _ = writeln!(std::io::stderr(), "{}", skip_line(&test, why, switch));
 }
 
-fn skip_line(test: &str, why: &str) -> String {
-    format!("SKIPPED: {test}: {why} (set {REQUIRE_ENV}=1 to fail instead)")
+fn skip_line(test: &str, why: &str, switch: &str) -> String {
+    format!("SKIPPED: {test}: {why} (set {switch}=1 to fail instead)")
 }
 
 #[cfg(test)]
@@ -79,7 +106,7 @@ mod tests {
 
     #[test]
     fn skip_line_names_the_test_and_the_switch() {
-        let l = skip_line("a::b", "x not found");
+        let l = skip_line("a::b", "x not found", REQUIRE_ENV);
         assert!(l.starts_with("SKIPPED: a::b: x not found"), "{l}");
         assert!(l.contains(REQUIRE_ENV), "{l}");
     }
@@ -87,7 +114,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "forbids skipping")]
     fn skip_panics_when_required() {
-        report(true, "nothing to see");
+        report(true, "nothing to see", REQUIRE_ENV);
     }
 
     #[test]

@@ -40,7 +40,8 @@ pub fn set_user_dict(path: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The process-wide segmenter (0.16 s and ~32 MB to load: done once, shared by all workers).
+/// The process-wide segmenter (0.16 s and ~32 MB to load, docs/notes.md: done once, shared by
+/// all workers).
 pub fn jieba() -> &'static Jieba {
     JIEBA.get_or_init(Jieba::new)
 }

@@ -15,26 +15,10 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use skypile_core::rng::Rng;
 use skypile_core::{Doc, DocKey};
 use skypile_dedup::harness::{Order, run, tmpdir};
 use skypile_dedup::{Minhash, MinhashConfig, ZhUnit};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 #[derive(Clone)]
 struct Src {
@@ -304,7 +288,7 @@ fn main() -> Result<()> {
     // [bucket][zh?] = (planted, detected)
     let mut rec = [[(0usize, 0usize); 2]; BUCKETS.len()];
     let (mut unrel, mut unrel_fp, mut bases, mut base_fp) = (0usize, 0usize, 0usize, 0usize);
-    let mut r = Rng(42);
+    let mut r = Rng::new(42);
     for round in 0..rounds {
         let mut order: Vec<usize> = (0..src.len()).collect();
         for i in (1..order.len()).rev() {

@@ -50,36 +50,9 @@ pub struct Example {
     pub labels: Vec<String>,
 }
 
-/// SplitMix64: a tiny seeded generator, stable across crate versions (results must not change
-/// when a dependency updates).
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n` (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-    /// Uniform in `[-a, a)`.
-    pub fn uniform(&mut self, a: f32) -> f32 {
-        let u = (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
-        (2.0 * u - 1.0) * a
-    }
-    pub fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            v.swap(i, self.below(i + 1));
-        }
-    }
-}
+/// The workspace's seeded generator (one copy, in `skypile_core::rng`); re-exported here for
+/// this crate's callers.
+pub use skypile_core::rng::Rng;
 
 /// Seeded toy documents for tests and examples: `n` per `(label, vocabulary)` pair, each a
 /// random draw of `words` words from that space-separated vocabulary.

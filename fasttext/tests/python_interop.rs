@@ -8,25 +8,9 @@ use std::process::Command;
 
 use skypile_fasttext::{Args, Example, Loss, Model, TrainOpts, train};
 
+/// `$SKYPILE_PYTHON` with the reference `fasttext` package (see `skypile_core::testdata`).
 fn python() -> Option<String> {
-    let py = std::env::var("SKYPILE_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty());
-    let ok = py.as_ref().is_some_and(|p| {
-        Command::new(p)
-            .args(["-c", "import fasttext"])
-            .status()
-            .is_ok_and(|s| s.success())
-    });
-    if ok {
-        return py;
-    }
-    assert!(
-        std::env::var("SKYPILE_REQUIRE_PYTHON").as_deref() != Ok("1"),
-        "SKYPILE_PYTHON ({py:?}) is not a python with the fasttext package"
-    );
-    eprintln!("skipping the fastText interop test: run scripts/ci/test.sh (sets SKYPILE_PYTHON)");
-    None
+    skypile_core::testdata::python("fasttext")
 }
 
 fn tmp(name: &str) -> PathBuf {

@@ -10,22 +10,9 @@
 use std::path::Path;
 use std::time::Instant;
 
+use skypile_core::rng::Rng;
 use skypile_core::{Counters, Doc, Step};
 use skypile_filters::decontam::{Decontam, DecontamConfig, Item};
-
-/// xorshift64*: deterministic input without a rand dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn zh_text(r: &mut Rng, chars: usize) -> String {
     (0..chars)
@@ -94,7 +81,7 @@ fn main() {
     } else {
         "release"
     };
-    let mut r = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut r = Rng::new(0x9E37_79B9_7F4A_7C15);
     let vocab: Vec<String> = (0..5000)
         .map(|_| {
             (0..2 + r.below(3))

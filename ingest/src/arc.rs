@@ -109,11 +109,9 @@ fn step(c: &mut Core, version: &mut u8) {
     let lend = match c.header(line_end) {
         Ok(l) => l,
         Err(reason) => {
-            c.flush_garbage();
-            let rec = c.info(start, None, None, None);
-            if reason == "bad_truncated" {
-                c.truncated(&rec, "header line cut off");
-            } else {
+            if c.header_failed(start, reason, "header line cut off")
+                .is_some()
+            {
                 c.skip_garbage(|d| memchr::memchr(b'\n', d.get(1..)?).map(|i| i + 2), 0);
             }
             return;
@@ -178,10 +176,7 @@ fn step(c: &mut Core, version: &mut u8) {
             return;
         }
     }
-    if let Some((reason, detail)) = c.tainted(start, start + need as u64) {
-        c.out.push_back(rec.skip(reason, detail));
-        let n = c.s.data().len();
-        c.s.consume(n);
+    if c.skip_tainted(&rec, start, start + need as u64) {
         return;
     }
     let body = c.s.data().get(lend..need).unwrap_or_default();

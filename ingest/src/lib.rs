@@ -140,17 +140,7 @@ pub fn list_inputs(paths: &[String]) -> Result<Vec<PathBuf>> {
         } else if path.is_file() {
             out.push(path.to_path_buf());
         } else if p.contains(['*', '?', '[']) {
-            let mut n = 0;
-            for entry in glob::glob(p).with_context(|| format!("bad glob pattern {p}"))? {
-                let entry = entry?;
-                if entry.is_dir() {
-                    walk(&entry, &mut out)?;
-                } else {
-                    out.push(entry);
-                }
-                n += 1;
-            }
-            if n == 0 {
+            if expand_glob(p, &mut out)? == 0 {
                 bail!("input glob {p} matches no file: check the pattern");
             }
         } else {
@@ -174,14 +164,67 @@ fn is_ignored(p: &Path) -> bool {
         || name.ends_with(".yaml")
 }
 
+/// Append the matches of glob `p` to `out` (folders walked); how many matched.
+/// * A pattern whose wildcards are all in its last part (`crawl/*.warc.gz`, the usual one) is
+///   matched against one listing of its folder, each entry's type taken from the listing as in
+///   [`walk`]: no stat per match. Other patterns go through the `glob` crate, a stat per match.
+fn expand_glob(p: &str, out: &mut Vec<PathBuf>) -> Result<usize> {
+    let bad = || format!("bad glob pattern {p}");
+    let literal_dir = Path::new(p)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.to_string_lossy().contains(['*', '?', '[']));
+    let mut n = 0;
+    let Some(dir) = literal_dir else {
+        for entry in glob::glob(p).with_context(bad)? {
+            let entry = entry?;
+            push_or_walk(entry, None, out)?;
+            n += 1;
+        }
+        return Ok(n);
+    };
+    let pattern = glob::Pattern::new(p).with_context(bad)?;
+    // a folder that cannot be listed matches nothing, as with the `glob` crate
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    for entry in entries {
+        let entry = entry?;
+        let path = dir.join(entry.file_name());
+        if pattern.matches_path(&path) {
+            push_or_walk(path, Some(entry.file_type()?), out)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// `path` itself, or the files under it when it is a folder. `kind` from a directory listing
+/// saves the stat, except for a symlink (followed to see whether it names a folder).
+fn push_or_walk(
+    path: PathBuf,
+    kind: Option<std::fs::FileType>,
+    out: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let dir = match kind {
+        Some(k) if !k.is_symlink() => k.is_dir(),
+        _ => path.is_dir(),
+    };
+    if dir {
+        walk(&path, out)
+    } else {
+        out.push(path);
+        Ok(())
+    }
+}
+
+/// Files under `dir`, recursively.
+/// * The type comes from the directory listing, not a stat per entry: every Slurm array element
+///   lists the inputs, and a folder of 100k files must not cost each one 100k stats. Only a
+///   symlink is followed, to see whether it names a folder.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else {
-            out.push(path);
-        }
+        let entry = entry?;
+        push_or_walk(entry.path(), Some(entry.file_type()?), out)?;
     }
     Ok(())
 }
@@ -328,5 +371,49 @@ mod tests {
         let e = guard(|| -> Result<()> { bail!("plain error") }).unwrap_err();
         assert!(!e.is::<Panicked>() && e.to_string() == "plain error");
         assert_eq!(guard(|| Ok(7)).unwrap(), 7);
+    }
+
+    /// Folders are walked (nested, and through a symlink), linked files kept, skypile's own
+    /// and hidden files left out, the list sorted.
+    #[test]
+    fn list_inputs_walks_folders_and_links_sorted() {
+        let d = std::env::temp_dir().join(format!("skypile-list-inputs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let (top, other) = (d.join("in"), d.join("elsewhere"));
+        std::fs::create_dir_all(top.join("sub")).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        for f in [
+            top.join("b.jsonl"),
+            top.join("sub/a.jsonl"),
+            other.join("c.jsonl"),
+        ] {
+            std::fs::write(f, "{}\n").unwrap();
+        }
+        std::fs::write(top.join(".hidden"), "").unwrap();
+        std::fs::write(top.join("p.yaml"), "").unwrap();
+        std::os::unix::fs::symlink(&other, top.join("linked")).unwrap();
+        std::os::unix::fs::symlink(other.join("c.jsonl"), top.join("d.jsonl")).unwrap();
+        let got = list_inputs(&[top.to_string_lossy().into_owned()]).unwrap();
+        let rel: Vec<String> = got
+            .iter()
+            .map(|p| p.strip_prefix(&top).unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(rel, ["b.jsonl", "d.jsonl", "linked/c.jsonl", "sub/a.jsonl"]);
+        // a glob over one folder (listed, no stat per match) finds what the `glob` crate finds
+        let top = top.to_string_lossy();
+        for pat in ["*.jsonl", "[bd]*", "?.jsonl", "*", "l*", "s*/*.jsonl"] {
+            let pat = format!("{top}/{pat}");
+            let mut ours = Vec::new();
+            let n = expand_glob(&pat, &mut ours).unwrap();
+            let mut theirs = Vec::new();
+            for e in glob::glob(&pat).unwrap() {
+                push_or_walk(e.unwrap(), None, &mut theirs).unwrap();
+            }
+            ours.sort();
+            theirs.sort();
+            assert!(n > 0, "{pat}");
+            assert_eq!(ours, theirs, "{pat}");
+        }
+        let _ = std::fs::remove_dir_all(&d);
     }
 }

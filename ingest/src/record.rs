@@ -245,6 +245,24 @@ impl Core {
         }
     }
 
+    /// No header block for the record at `start` ([`Core::header`] gave `reason`): a cut one is
+    /// reported as truncated (`cut` says what) and `None` returned; otherwise the record's
+    /// identity, for the format's own skip (WARC and ARC recover differently).
+    pub fn header_failed(
+        &mut self,
+        start: u64,
+        reason: &str,
+        cut: &str,
+    ) -> Option<RecordInfo<'static>> {
+        self.flush_garbage();
+        let rec = self.info(start, None, None, None);
+        if reason == "bad_truncated" {
+            self.truncated(&rec, cut);
+            return None;
+        }
+        Some(rec)
+    }
+
     pub fn source_of(&self, comp: u64) -> String {
         format!("{}:{comp}", self.name)
     }
@@ -282,7 +300,7 @@ impl Core {
     /// - A member cut short by the end of the file is not corrupt: what inflated before the
     ///   cut is intact, so whole records in it are kept (a cut whole-file `.warc.gz` keeps
     ///   every record before the cut).
-    pub fn tainted(&mut self, start: u64, end: u64) -> Option<(&'static str, String)> {
+    fn tainted(&mut self, start: u64, end: u64) -> Option<(&'static str, String)> {
         let b = self.s.pending_break()?;
         if b.reason == "bad_gzip_truncated" && end <= b.at {
             return None;
@@ -293,6 +311,18 @@ impl Core {
             return Some(r);
         }
         None
+    }
+
+    /// [`Core::tainted`] for the record `rec` spanning `start..end`: when it is, the record is
+    /// skipped with its member's reason and the rest of the buffer dropped. True when skipped.
+    pub fn skip_tainted(&mut self, rec: &RecordInfo, start: u64, end: u64) -> bool {
+        let Some((reason, detail)) = self.tainted(start, end) else {
+            return false;
+        };
+        self.out.push_back(rec.skip(reason, detail));
+        let n = self.s.data().len();
+        self.s.consume(n);
+        true
     }
 
     /// The record's content could not be read completely. A break is consumed silently: this

@@ -4,10 +4,10 @@
 //! Why our own parser and not the `warc` crate (0.4): it cannot resynchronise after a cut gzip
 //! member (every later read fails, losing the rest of a multi-GB file), returns garbage records
 //! from flipped bytes, knows no ARC, and its libflate path is 2.7× slower than flate2/zlib-rs
-//! (see ../shared/notes/crates.md). Here a record is only yielded once its Content-Length bytes
-//! are complete, the bytes after it look like the next record (or the end), and its gzip member
-//! passed its CRC check; anything else is skipped with a reason and we resynchronise on the
-//! next `WARC/` line.
+//! (measured: docs/notes.md, "The warc crate"). Here a record is only yielded once its
+//! Content-Length bytes are complete, the bytes after it look like the next record (or the end),
+//! and its gzip member passed its CRC check; anything else is skipped with a reason and we
+//! resynchronise on the next `WARC/` line.
 
 use std::path::Path;
 
@@ -93,11 +93,7 @@ fn step(c: &mut Core) {
     let hlen = match c.header(header_len) {
         Ok(h) => h,
         Err(reason) => {
-            c.flush_garbage();
-            let rec = c.info(start, None, None, None);
-            if reason == "bad_truncated" {
-                c.truncated(&rec, "header cut off");
-            } else {
+            if let Some(rec) = c.header_failed(start, reason, "header cut off") {
                 c.out
                     .push_back(rec.skip(reason, "no end of the WARC header"));
                 c.s.consume(5);
@@ -178,10 +174,7 @@ fn step(c: &mut Core) {
         }
         // Otherwise the record is whole and garbage follows: the next step counts it.
     }
-    if let Some((reason, detail)) = c.tainted(start, start + need as u64) {
-        c.out.push_back(rec.skip(reason, detail));
-        let n = c.s.data().len();
-        c.s.consume(n);
+    if c.skip_tainted(&rec, start, start + need as u64) {
         return;
     }
     let payload = c.s.data().get(hlen..need).unwrap_or_default();

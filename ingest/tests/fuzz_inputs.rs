@@ -15,6 +15,7 @@
 mod common;
 
 use common::{Recs, assert_has, gz, run, zst};
+use skypile_core::rng::Rng;
 use skypile_ingest::InputConfig;
 
 /// Cases per input = base × `SKYPILE_FUZZ_SCALE` (default 4, what CI runs: ~20 s in the dev
@@ -32,24 +33,7 @@ fn scale() -> u64 {
 }
 
 fn seeded(seed: u64) -> Rng {
-    Rng(seed + 1_000_003 * env_num("SKYPILE_FUZZ_SEED", 0))
-}
-
-/// splitmix64: a seeded generator, so every run tests the same cases.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
+    Rng::new(seed + 1_000_003 * env_num("SKYPILE_FUZZ_SEED", 0))
 }
 
 /// One way to damage a file; `at` is the first damaged byte.

@@ -50,29 +50,9 @@ pub fn split(paragraphs: &[String]) -> (Vec<&str>, Vec<String>) {
     (train, docs)
 }
 
-/// splitmix64: a tiny deterministic generator (no crate needed for shuffles).
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-    pub fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            v.swap(i, self.below(i + 1));
-        }
-    }
-}
+/// The workspace's seeded generator (one copy, in `skypile_core::rng`); re-exported here for
+/// this crate's callers.
+pub use skypile_core::rng::Rng;
 
 /// 2–4-character chunks of a line's non-space characters.
 fn chunks(line: &str, rng: &mut Rng) -> Vec<String> {

@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-HERE=$ROOT/scripts/slurm
+HERE=$ROOT/scripts/ci/slurm
 
 fail() {
   echo "SLURM TEST FAILED: $*" >&2
@@ -156,7 +156,7 @@ echo "   all jobs left the queue after $(($(date +%s) - t0)) s"
 ls "$WORK"/slurm-out/logs/*/00000.log >/dev/null || fail "no per-rank logs under logs/"
 
 # ---- 6. same output as the local run
-"$ROOT/scripts/ci/slurm/compare.sh" "$EXE" "$WORK/local-out" "$WORK/slurm-out" ||
+"$HERE/compare.sh" "$EXE" "$WORK/local-out" "$WORK/slurm-out" ||
   fail "Slurm output differs from the local run"
 
 # ---- 7. relaunch: every rank is complete, only `merge` is submitted
@@ -165,6 +165,6 @@ stages=$(grep -c '^stage ' "$WORK/submit2.txt" || true)
 grep -q '^stage merge ' "$WORK/submit2.txt" && [ "$stages" = 1 ] ||
   fail "relaunch resubmitted finished stages"
 wait_jobs "$(grep -o 'job [0-9]*' "$WORK/submit2.txt" | awk '{print $2}' | paste -sd,)"
-"$ROOT/scripts/ci/slurm/compare.sh" "$EXE" "$WORK/local-out" "$WORK/slurm-out" ||
+"$HERE/compare.sh" "$EXE" "$WORK/local-out" "$WORK/slurm-out" ||
   fail "output changed after the relaunch"
 echo "SLURM TEST PASSED: $(grep -c '^stage ' "$WORK/submit1.txt") stage arrays on a real single-node cluster == local run"

@@ -1,7 +1,8 @@
 //! Pipeline YAML: loading with strict validation.
 //!
 //! Unknown keys, wrong types and bad values are errors that name the file, the line and the key
-//! (serde-saphyr keeps locations), so `skypile validate` catches a typo before a cluster run.
+//! (serde-saphyr keeps locations; why that crate: docs/notes.md), so `skypile validate` catches
+//! a typo before a cluster run.
 
 use std::path::{Path, PathBuf};
 

@@ -176,7 +176,8 @@ pub fn cell(b: &RecordBatch, name: &str, row: usize) -> Option<String> {
     Some(arrow_cast_free_format(col.as_ref(), row))
 }
 
-/// Format one cell without pulling in arrow-cast (a big compile): the types we write.
+/// Format one cell without pulling in arrow-cast (161 s of a cold build, docs/notes.md): the
+/// types we write.
 fn arrow_cast_free_format(a: &dyn Array, row: usize) -> String {
     use arrow_array::{BooleanArray, Float32Array, Float64Array, Int64Array};
     let any = a.as_any();

@@ -1,6 +1,7 @@
 //! Running a pipeline: the stage plan, the runner over stages x ranks, one docs stage
 //! (reader thread -> steps in a pool -> sinks), progress and per-rank logs.
 
+pub(crate) mod claim;
 pub(crate) mod docstage;
 pub(crate) mod logging;
 mod progress;

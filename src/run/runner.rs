@@ -14,14 +14,15 @@ use rayon::prelude::*;
 use skypile_core::lease::Lease;
 use skypile_core::{Counters, StageCtx};
 
+use super::claim::{check_run_info, claim_work_dir, own_inputs, prepare, remove_previous_run};
 use super::docstage::{self, DocStageCtx};
 use super::logging;
 use super::progress::{Progress, stage_bytes};
 use super::stages::{Plan, Stage, StageKind};
 use crate::config::Pipeline;
 use crate::outdir::{
-    RUN_ENTRIES, RankStats, RunInfo, completion_path, config_changes, input_changes, input_pins,
-    lease_path, remove_stale_tmps, spool_path, stats_path, work_dir, write_atomic,
+    RankStats, completion_path, lease_path, remove_stale_tmps, spool_path, stats_path, work_dir,
+    write_atomic,
 };
 use crate::output::stats::{self, RunStats};
 use crate::tokens::Tokenizer;
@@ -42,7 +43,7 @@ fn is_done(out: &Path, stage: &Stage, rank: usize) -> bool {
 
 /// Run the selected stages; the merged stats when this process ran the `merge` stage.
 pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<Option<RunStats>> {
-    let mut env = RunEnv::open(p, opts.overwrite)?;
+    let mut env = RunEnv::open(p, opts)?;
     let explicit = opts.stage.is_some();
     for i in selected_stages(&env.plan, opts.stage.as_deref())? {
         let stage = env.plan.stages[i].clone();
@@ -147,25 +148,13 @@ struct RunEnv<'a> {
 
 impl<'a> RunEnv<'a> {
     /// Check the output folder against the pipeline and load what the stages share.
-    fn open(p: &'a Pipeline, overwrite: bool) -> Result<Self> {
-        if p.output.dir.is_empty() {
-            bail!("no output directory: set `output.dir` in the pipeline or pass --output DIR");
-        }
-        let out = PathBuf::from(&p.output.dir);
-        let plan = Plan::build(p)?;
-        let inputs =
-            skypile_ingest::list_inputs(&p.input.paths).map_err(crate::config::usage_error)?;
-        std::fs::create_dir_all(&out).with_context(|| {
-            format!(
-                "cannot create output directory {}: choose a writable --output",
-                out.display()
-            )
-        })?;
-        if overwrite {
+    fn open(p: &'a Pipeline, opts: &RunOpts) -> Result<Self> {
+        let (out, plan, inputs) = prepare(p)?;
+        if opts.overwrite {
             remove_previous_run(&out)?;
         }
         claim_work_dir(&out)?;
-        check_run_info(&out, p, &plan, &inputs)?;
+        check_run_info(&out, p, &plan, &inputs, own_inputs(&plan, opts.task))?;
         let workers = if p.workers == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
@@ -339,55 +328,6 @@ fn take_rank(out: &Path, stage: &Stage, rank: usize) -> Result<Option<Lease>> {
     Ok(Some(lease))
 }
 
-/// Make sure `DIR/work/` is skypile's: create it with its marker, or refuse a foreign one.
-fn claim_work_dir(out: &Path) -> Result<()> {
-    let (work, marker) = work_dir(out);
-    if marker.exists() {
-        return Ok(());
-    }
-    if work.exists() && std::fs::read_dir(&work).is_ok_and(|mut d| d.next().is_some()) {
-        bail!(
-            "{} exists and was not made by skypile: choose an empty or new --output folder",
-            work.display()
-        );
-    }
-    write_atomic(
-        &marker,
-        b"made by skypile; deleted after merge unless output.keep_work\n",
-    )
-}
-
-/// `--overwrite`: remove what a previous run left (only skypile's own entries, never the rest).
-fn remove_previous_run(out: &Path) -> Result<()> {
-    if !RunInfo::path(out).exists() {
-        return Ok(());
-    }
-    log::info!(
-        "--overwrite: removing the previous run in {}",
-        out.display()
-    );
-    for name in RUN_ENTRIES {
-        let p = out.join(name);
-        let r = if p.is_dir() {
-            std::fs::remove_dir_all(&p)
-        } else {
-            std::fs::remove_file(&p)
-        };
-        if let Err(e) = r {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                return Err(e)
-                    .with_context(|| format!("--overwrite: cannot remove {}", p.display()));
-            }
-        }
-    }
-    let (work, marker) = work_dir(out);
-    if marker.exists() {
-        std::fs::remove_dir_all(&work)
-            .with_context(|| format!("--overwrite: cannot remove {}", work.display()))?;
-    }
-    Ok(())
-}
-
 /// One rank of a global step's reduce stage.
 fn reduce_rank(
     out: &Path,
@@ -482,55 +422,10 @@ fn clean_rank_outputs(out: &Path, plan: &Plan, k: usize, rank: usize) -> Result<
     Ok(())
 }
 
-/// Pin the folder to this pipeline and input list, or refuse a launch that differs, saying what.
-fn check_run_info(out: &Path, p: &Pipeline, plan: &Plan, inputs: &[PathBuf]) -> Result<()> {
-    let path = RunInfo::path(out);
-    let info = RunInfo {
-        name: p.name.clone(),
-        config_hash: format!("{:016x}", plan.config_hash),
-        stages: plan
-            .stages
-            .iter()
-            .map(|s| (s.name.clone(), s.ranks))
-            .collect(),
-        pipeline: p.fingerprint(),
-        inputs: input_pins(inputs),
-    };
-    // an unreadable run.json (a kill during its first write) is written anew
-    let Ok(old) = RunInfo::read(out) else {
-        return write_atomic(&path, &serde_json::to_vec_pretty(&info)?);
-    };
-    let fix = "use the same pipeline and inputs, another --output, or --overwrite to start over";
-    if old.config_hash != info.config_hash {
-        let mut what = config_changes(&old.pipeline, &info.pipeline, 8);
-        if what.is_empty() {
-            what.push("stage list or task count".into());
-        }
-        bail!(
-            "{} holds a run of a different configuration; changed: {}: {fix}",
-            out.display(),
-            what.join("; ")
-        );
-    }
-    // runs made before inputs were pinned have none to compare
-    let changes = input_changes(&old.inputs, &info.inputs);
-    if !old.inputs.is_empty() && !changes.is_empty() {
-        let n = changes.len();
-        let shown: Vec<&str> = changes.iter().take(8).map(String::as_str).collect();
-        bail!(
-            "{} was started with another input list ({n} change(s): {}{}): files map to ranks by \
-             position, so this launch would skip or repeat files; {fix}",
-            out.display(),
-            shown.join("; "),
-            if n > 8 { "; ..." } else { "" }
-        );
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outdir::RunInfo;
 
     fn plan(yaml: &str) -> Plan {
         Plan::build(&Pipeline::parse(yaml).unwrap()).unwrap()

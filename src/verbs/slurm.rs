@@ -114,6 +114,11 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
         sets: run.set.clone(),
         limit: run.limit,
     };
+    if !args.dry_run {
+        // The pins are made (or checked) here, once: array elements then stat only the inputs
+        // they read. `--overwrite` clears the previous run here, never in an element.
+        crate::run::claim::pin_for_submit(&p, args.run.overwrite)?;
+    }
     let plan = Plan::build(&p)?;
     let jobs = build_jobs(&p, &plan, &inv, args.run.stage.as_deref())?;
     if jobs.is_empty() {

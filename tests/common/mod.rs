@@ -3,16 +3,36 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use arrow_array::{Array, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
-/// The skypile binary, run from the repository root (pipelines' relative paths resolve).
+/// The skypile binary, run from the repository root (pipelines' relative paths resolve), with
+/// its normal output (run summary, log lines).
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// [`bin`] with `-q`: errors and warnings only, what most tests want.
+pub fn quiet() -> Command {
+    let mut c = bin();
+    c.arg("-q");
+    c
+}
+
+/// `skypile -q run PIPELINE --input INPUT --output OUT`: the chain most tests start from.
+pub fn run_cmd(pipeline: &Path, input: &Path, out: &Path) -> Command {
+    let mut c = quiet();
+    c.arg("run")
+        .arg(pipeline)
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(out);
     c
 }
 
@@ -26,6 +46,41 @@ pub fn tmp(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// Run `cmd` (skypile, or a Python check); it must succeed, else the test fails showing the
+/// command line, its stderr and stdout.
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}): {}\nstdout: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    out
+}
+
+/// Run `cmd`; it must exit with `code` (0 done, 1 runtime error, 2 usage, 3 done with damaged
+/// input), else the test fails showing its stderr. Its (stdout, stderr).
+pub fn exits(cmd: &mut Command, code: i32) -> (String, String) {
+    let o = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(code), "{cmd:?}: {stderr}");
+    (stdout, stderr)
+}
+
+/// (stdout, stderr) of a finished command, as text.
+pub fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 /// Files of a directory, sorted (empty if it does not exist).
