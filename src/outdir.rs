@@ -159,7 +159,7 @@ pub fn input_pins(inputs: &[PathBuf]) -> Vec<(String, u64)> {
     inputs
         .iter()
         .map(|p| {
-            let size = std::fs::metadata(p).map_or(0, |m| m.len());
+            let size = skypile_storage::size(p).unwrap_or(0);
             (p.to_string_lossy().into_owned(), size)
         })
         .collect()

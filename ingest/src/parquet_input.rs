@@ -27,6 +27,13 @@ use crate::{Event, Events, InputConfig, guard};
 const BATCH_BYTES: i64 = 64 << 20;
 
 pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
+    if skypile_storage::is_remote(path) {
+        bail!(
+            "{}: Parquet input from object storage is not supported yet: copy the file to a \
+             local disk (WARC, WET, ARC and JSONL inputs stream from object storage)",
+            path.display()
+        );
+    }
     let file = File::open(path).with_context(|| format!("opening input {}", path.display()))?;
     let meta = guard(|| Ok(ArrowReaderMetadata::load(&file, Default::default())?))
         .with_context(|| format!("{}: not a readable Parquet file", path.display()))?;
