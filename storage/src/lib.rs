@@ -65,9 +65,13 @@ pub fn exists(p: &Path) -> Result<bool> {
     match stores::runtime().block_on(r.store.head(&r.key)) {
         Ok(_) => Ok(true),
         Err(object_store::Error::NotFound { .. }) => {
-            // a missing bucket answers 404 too: tell it apart so it is reported
-            let b = r.store.list_with_delimiter(None);
-            stores::block(&r.url, "list", b).map(|_| false)
+            // a missing bucket answers 404 too: tell it apart (once per bucket) so it is
+            // reported instead of read as "no such object"
+            if stores::bucket_unchecked(&r.url) {
+                let mut b = r.store.list_with_offset(None, &r.key);
+                stores::block(&r.url, "list", b.try_next())?;
+            }
+            Ok(false)
         }
         Err(e) => Err(stores::explain(&r.url, "stat", &e)),
     }

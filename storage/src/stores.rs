@@ -49,6 +49,17 @@ fn cache() -> &'static Cache {
     C.get_or_init(Default::default)
 }
 
+/// True the first time it is asked for a bucket (`scheme://bucket`) in this process.
+pub(crate) fn bucket_unchecked(url: &str) -> bool {
+    static SEEN: OnceLock<Mutex<std::collections::HashSet<String>>> = OnceLock::new();
+    let id = split_url(url).map_or(String::new(), |(s, a, _)| format!("{s}://{a}"));
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    seen.insert(id)
+}
+
 pub(crate) fn forget_stores() {
     cache().lock().unwrap_or_else(|e| e.into_inner()).clear();
 }
