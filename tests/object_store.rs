@@ -151,6 +151,22 @@ fn s3_to_s3_gives_the_local_rows_and_a_relaunch_trusts_the_markers() {
         "{keys:?}"
     );
 
+    // the read verbs take the URL as DIR
+    let verb = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
+        m.env(c.args(args));
+        String::from_utf8_lossy(&ok(c.output().unwrap()).stdout).into_owned()
+    };
+    assert!(verb(&["stats", "s3://corpus/run1"]).contains("run quickstart"));
+    let shown = verb(&["inspect", "s3://corpus/run1", "-n", "1"]);
+    let total = rows(&local).len();
+    assert!(shown.contains(&format!("total {total} rows")), "{shown}");
+    assert!(verb(&["report", "s3://corpus/run1"]).contains("s3://corpus/run1/report.html"));
+    assert!(
+        m.keys("corpus", "run1/")
+            .contains(&"report.html".to_string())
+    );
+
     // a relaunch finds every marker: nothing is rewritten (a rerun rank's stats would carry
     // a new elapsed_s)
     ok(quickstart(Some(&m), &scratch, &args).output().unwrap());

@@ -3,14 +3,13 @@
 //! Streams row groups, so it works on outputs far larger than memory; the first matching
 //! documents in shard order are shown (deterministic, like `head`).
 
-use std::fs::File;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use arrow_array::{Array, RecordBatch, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::output::shards::{cell, shards};
+use crate::output::shards::{cell, open_shard, shards};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct InspectArgs {
@@ -49,7 +48,7 @@ pub fn run(args: &InspectArgs) -> Result<()> {
             args.dir.display()
         );
     }
-    let first = ParquetRecordBatchReaderBuilder::try_new(File::open(&files[0])?)?;
+    let first = ParquetRecordBatchReaderBuilder::try_new(open_shard(&files[0])?)?;
     println!("schema ({sub}/):");
     for f in first.schema().fields() {
         println!(
@@ -62,7 +61,7 @@ pub fn run(args: &InspectArgs) -> Result<()> {
     println!("\nshards:");
     let mut total = 0i64;
     for f in &files {
-        let b = ParquetRecordBatchReaderBuilder::try_new(File::open(f)?)?;
+        let b = ParquetRecordBatchReaderBuilder::try_new(open_shard(f)?)?;
         let md = b.metadata();
         let rows = md.file_metadata().num_rows();
         total += rows;
@@ -71,14 +70,14 @@ pub fn run(args: &InspectArgs) -> Result<()> {
             f.file_name().unwrap_or_default().to_string_lossy(),
             rows,
             md.num_row_groups(),
-            std::fs::metadata(f)?.len()
+            skypile_storage::size(f)?
         );
     }
     println!("  total {total} rows\n");
 
     let mut shown = 0;
     'files: for f in &files {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(f)?)?
+        let reader = ParquetRecordBatchReaderBuilder::try_new(open_shard(f)?)?
             .with_batch_size(256)
             .build()?;
         for batch in reader {

@@ -53,7 +53,7 @@ pub fn estimate_input(p: &Pipeline) -> Result<InputEstimate> {
     let inputs: Vec<PathBuf> = skypile_ingest::list_inputs(&p.input.paths)?;
     let sizes: Vec<u64> = inputs
         .iter()
-        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .map(|f| skypile_storage::size(f).unwrap_or(0)) // local file or object
         .collect();
     let factor = |f: &PathBuf| {
         let n = f.to_string_lossy();

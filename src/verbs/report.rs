@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -18,7 +17,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::report_html::{Html, bar_chart, bar_chart_scaled, esc, histogram};
 use crate::outdir::write_atomic;
-use crate::output::shards::{cell, shards};
+use crate::output::shards::{cell, open_shard, shards};
 use crate::output::stats::RunStats;
 
 const RESERVOIR: usize = 20_000;
@@ -134,7 +133,7 @@ impl Scan {
     }
 
     fn file(&mut self, path: &Path, removed: bool) -> Result<()> {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?
+        let reader = ParquetRecordBatchReaderBuilder::try_new(open_shard(path)?)?
             .with_batch_size(1024)
             .build()?;
         for batch in reader {
@@ -247,14 +246,15 @@ fn thresholds(pipeline: &serde_json::Value, column: &str) -> Vec<(String, f64)> 
 
 pub fn run(dir: &Path, out: Option<&Path>) -> Result<()> {
     let stats_path = dir.join("stats.json");
-    let rs: RunStats = serde_json::from_slice(&std::fs::read(&stats_path).with_context(|| {
-        format!(
-            "{} missing: run `skypile stats {}` first",
-            stats_path.display(),
-            dir.display()
-        )
-    })?)?;
-    let run_info: serde_json::Value = std::fs::read(dir.join("run.json"))
+    let rs: RunStats =
+        serde_json::from_slice(&skypile_storage::read(&stats_path).with_context(|| {
+            format!(
+                "{} missing: run `skypile stats {}` first",
+                stats_path.display(),
+                dir.display()
+            )
+        })?)?;
+    let run_info: serde_json::Value = skypile_storage::read(&dir.join("run.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
