@@ -564,14 +564,14 @@ mod tests {
         let pl = plan("tasks: 3\nsteps:\n  - exact_dedup: {}\n");
         let reduce = pl.stages[1].clone();
         assert!(matches!(reduce.kind, StageKind::Reduce { segment: 0, .. }));
-        assert_eq!(missing_before(&out, &pl, &reduce), vec![0, 1, 2]);
+        assert_eq!(missing_before(&out, &pl, &reduce).unwrap(), vec![0, 1, 2]);
         mark_done(&out, "docs-0", 0);
         mark_done(&out, "docs-0", 2);
-        assert_eq!(missing_before(&out, &pl, &reduce), vec![1]);
-        assert_eq!(pending(&out, &pl.stages[0], &[0, 1, 2]), vec![1]);
+        assert_eq!(missing_before(&out, &pl, &reduce).unwrap(), vec![1]);
+        assert_eq!(pending(&out, &pl.stages[0], &[0, 1, 2]).unwrap(), vec![1]);
         mark_done(&out, "docs-0", 1);
-        assert!(missing_before(&out, &pl, &reduce).is_empty());
-        assert!(missing_before(&out, &pl, &pl.stages[0]).is_empty());
+        assert!(missing_before(&out, &pl, &reduce).unwrap().is_empty());
+        assert!(missing_before(&out, &pl, &pl.stages[0]).unwrap().is_empty());
         let _ = std::fs::remove_dir_all(&out);
     }
 
