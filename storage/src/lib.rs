@@ -128,12 +128,7 @@ fn reject_read_only(p: &Path) -> Result<()> {
 /// Remove a file or object; absent is fine.
 pub fn remove(p: &Path) -> Result<()> {
     if !is_remote(p) {
-        return match std::fs::remove_file(p) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(e).with_context(|| format!("cannot remove {}", p.display()))
-            }
-            _ => Ok(()),
-        };
+        return absent_ok(std::fs::remove_file(p), p);
     }
     let r = stores::remote(url(p))?;
     match stores::runtime().block_on(r.store.delete(&r.key)) {
@@ -145,17 +140,22 @@ pub fn remove(p: &Path) -> Result<()> {
 /// Remove a folder and everything in it, or every object under the prefix `p/`.
 pub fn remove_all(p: &Path) -> Result<()> {
     if !is_remote(p) {
-        return match std::fs::remove_dir_all(p) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(e).with_context(|| format!("cannot remove {}", p.display()))
-            }
-            _ => Ok(()),
-        };
+        return absent_ok(std::fs::remove_dir_all(p), p);
     }
     for (o, _) in list_prefix(p)? {
         remove(&o)?;
     }
     Ok(())
+}
+
+/// A removal's result, where "it was not there" is success.
+fn absent_ok(r: std::io::Result<()>, p: &Path) -> Result<()> {
+    match r {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", p.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Every object under the prefix `p/` (recursively), as (location, size), sorted; local: the
@@ -173,7 +173,8 @@ pub fn list_prefix(p: &Path) -> Result<Vec<(PathBuf, u64)>> {
     let prefix = (!root.is_empty()).then_some(&r.key);
     let metas: Vec<object_store::ObjectMeta> =
         stores::block(&r.url, "list", r.store.list(prefix).try_collect())?;
-    let head = &base[..base.len() - root.len()];
+    // `s3://b/` before every key (also for the bucket root, whose URL has no slash)
+    let head = format!("{}/", base[..base.len() - root.len()].trim_end_matches('/'));
     let mut out: Vec<(PathBuf, u64)> = metas
         .into_iter()
         .map(|m| (PathBuf::from(format!("{head}{}", m.location)), m.size))
@@ -227,5 +228,96 @@ pub fn read_opt(p: &Path) -> Result<Option<Vec<u8>>> {
         read(p).map(Some)
     } else {
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// Deterministic bytes that differ at every offset of interest.
+    fn data(n: usize) -> Vec<u8> {
+        (0..n).map(|i| (i * 7 + i / 251) as u8).collect()
+    }
+
+    fn mem(bucket: &str) {
+        stores::register(
+            &format!("s3://{bucket}"),
+            Arc::new(object_store::memory::InMemory::new()),
+        );
+    }
+
+    /// Chunks are 8 MiB: a 20 MiB object crosses two chunk edges; seeks land inside the
+    /// current chunk, before it, and past the read-ahead.
+    #[test]
+    fn multipart_write_then_ranged_reads_give_the_bytes_back() {
+        mem("rw");
+        let p = Path::new("s3://rw/dir/big.bin");
+        let want = data(20 << 20);
+        let mut w = create(p).unwrap();
+        for piece in want.chunks(1 << 20) {
+            w.write_all(piece).unwrap();
+        }
+        assert!(!exists(p).unwrap(), "visible before finish");
+        assert_eq!(w.finish().unwrap(), want.len() as u64);
+        assert_eq!(size(p).unwrap(), want.len() as u64);
+
+        let mut r = open(p).unwrap();
+        let mut got = Vec::new();
+        r.read_to_end(&mut got).unwrap();
+        assert!(got == want, "sequential read differs");
+        for at in [9 << 20, (8 << 20) - 3, 5, (19 << 20) + 11] {
+            r.seek(SeekFrom::Start(at as u64)).unwrap();
+            let mut b = [0u8; 4096];
+            r.read_exact(&mut b[..100]).unwrap();
+            assert_eq!(&b[..100], &want[at..at + 100], "at {at}");
+        }
+    }
+
+    #[test]
+    fn a_dropped_writer_leaves_no_object() {
+        mem("drop");
+        let p = Path::new("s3://drop/x/part.parquet");
+        let mut w = create(p).unwrap();
+        w.write_all(&data(12 << 20)).unwrap();
+        drop(w);
+        assert!(!exists(p).unwrap());
+        assert!(list_prefix(Path::new("s3://drop/x")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn globs_match_keys_one_level_at_a_time() {
+        mem("g");
+        for k in [
+            "a/1.warc.gz",
+            "a/2.warc.gz",
+            "a/sub/3.warc.gz",
+            "a/4.jsonl",
+            "b/5.warc.gz",
+        ] {
+            write_atomic(&Path::new("s3://g").join(k), b"x").unwrap();
+        }
+        let names = |pat: &str| -> Vec<String> {
+            list_glob(pat)
+                .unwrap()
+                .into_iter()
+                .map(|(p, _)| p.to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(
+            names("s3://g/a/*.warc.gz"),
+            ["s3://g/a/1.warc.gz", "s3://g/a/2.warc.gz"]
+        );
+        assert_eq!(names("s3://g/*/5.*"), ["s3://g/b/5.warc.gz"]);
+        assert_eq!(names("s3://g/a/**/*.warc.gz").len(), 3);
+        // no glob characters: a prefix lists everything under it, an object itself
+        assert_eq!(names("s3://g/a").len(), 4);
+        assert_eq!(names("s3://g/a/4.jsonl"), ["s3://g/a/4.jsonl"]);
+        remove_all(Path::new("s3://g/a")).unwrap();
+        assert_eq!(names("s3://g/b"), ["s3://g/b/5.warc.gz"]);
+        assert_eq!(names("s3://g/a"), Vec::<String>::new());
     }
 }

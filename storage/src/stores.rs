@@ -60,6 +60,15 @@ pub(crate) fn bucket_unchecked(url: &str) -> bool {
     seen.insert(id)
 }
 
+/// Tests: serve `scheme://bucket` from `store` (an in-memory one).
+#[cfg(test)]
+pub(crate) fn register(id: &str, store: Arc<dyn ObjectStore>) {
+    cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id.to_string(), store);
+}
+
 pub(crate) fn forget_stores() {
     cache().lock().unwrap_or_else(|e| e.into_inner()).clear();
 }

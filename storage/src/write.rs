@@ -79,6 +79,8 @@ impl Writer {
                 let bytes = std::mem::take(buf);
                 match upload.take() {
                     Some(mut u) => {
+                        // parts are uploaded by tasks spawned on our runtime
+                        let _rt = runtime().enter();
                         u.write(&bytes);
                         block(&r.url, "upload", u.finish())?;
                     }
@@ -118,6 +120,7 @@ impl Write for Writer {
                     let u = upload.as_mut().expect("set above");
                     // two parts in flight at most: memory stays ~3 parts per writer
                     block(&r.url, "upload", u.wait_for_capacity(2)).map_err(io::Error::other)?;
+                    let _rt = runtime().enter();
                     u.write(buf);
                     buf.clear();
                 }
