@@ -231,3 +231,46 @@ fn a_stopped_server_fails_the_run_with_one_clear_line_and_a_rerun_completes() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+#[test]
+fn a_killed_s3_run_relaunched_gives_the_uninterrupted_output() {
+    let Some(m) = Moto::start() else { return };
+    upload_sample(&m, "kill");
+    let local = local_reference("kill");
+    let scratch = tmp("kill-scratch");
+    let mut args: Vec<String> = s3_inputs("kill").to_vec();
+    args.extend(["--output".into(), "s3://kill/run1".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // slowed (timing only) so the kill lands after the first marker, mid-run
+    let mut child = quickstart(Some(&m), &scratch, &args)
+        .env("SKYPILE_TEST_THROTTLE_MS", "1500")
+        .spawn()
+        .unwrap();
+    while m.keys("kill", "run1/completions/").is_empty() {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    child.kill().unwrap(); // SIGKILL
+    let _ = child.wait();
+    assert!(
+        !m.keys("kill", "run1/")
+            .contains(&"manifest.json".to_string()),
+        "the run finished before the kill: nothing was tested"
+    );
+    ok(quickstart(Some(&m), &scratch, &args).output().unwrap());
+    let got = tmp("kill-got");
+    m.get("kill", "run1/", &got);
+    assert_eq!(rows(&got), rows(&local));
+    assert_eq!(totals(&got), totals(&local));
+    // the same shard names as the uninterrupted run: none duplicated or orphaned
+    let names = |d: &Path| -> Vec<String> {
+        ["data", "removed"]
+            .iter()
+            .flat_map(|s| common::files(&d.join(s)))
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(names(&got), names(&local));
+    for d in [got, local, scratch] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
