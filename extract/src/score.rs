@@ -290,44 +290,8 @@ fn select_explained(page: &Page, cfg: &ExtractConfig) -> (Vec<usize>, Vec<Class>
     if cfg.favor != Favor::Precision {
         keep_title_heading(page, &classes, &mut keep);
     }
-    continue_region(page, &classes, region, &mut keep);
     fallback(page, &classes, &mut keep);
     ((0..n).filter(|&i| keep[i]).collect(), classes, Some(region))
-}
-
-/// Per block, the number of good blocks in its run: runs are cut by boilerplate lines, so a
-/// list of teasers (link, summary, link, summary) is many runs of one, an article one long run.
-fn good_runs(classes: &[Class]) -> Vec<u32> {
-    let mut run_good = vec![0u32; classes.len()];
-    let mut start = 0;
-    for i in 0..=classes.len() {
-        if i == classes.len() || matches!(classes[i], Class::Bad | Class::Hinted) {
-            let n = classes[start..i]
-                .iter()
-                .filter(|&&c| c == Class::Good)
-                .count() as u32;
-            run_good[start..i].fill(n);
-            start = i + 1;
-        }
-    }
-    run_good
-}
-
-/// An article split by an embedded box (related links, an ad) continues in the region's
-/// parent after it: runs of good prose there belong to the article.
-fn continue_region(page: &Page, classes: &[Class], region: u32, keep: &mut [bool]) {
-    let Some(&parent) = page.parent.get(region as usize) else {
-        return;
-    };
-    if parent == u32::MAX {
-        return;
-    }
-    let runs = good_runs(classes);
-    for (i, b) in page.blocks.iter().enumerate() {
-        if classes[i] == Class::Good && runs[i] >= 2 && inside(page, parent, b.elem) {
-            keep[i] = true;
-        }
-    }
 }
 
 /// A second method for results that look wrong (trafilatura compares its result with the page
@@ -359,7 +323,20 @@ fn fallback(page: &Page, classes: &[Class], keep: &mut [bool]) {
     if !(nothing || (page_good >= 400 && kept_good * 3 < page_good)) {
         return;
     }
-    let run_good = good_runs(classes);
+    // Good blocks count in runs of two or more that no boilerplate line interrupts: a list of
+    // teasers (link, summary, link, summary) is not an article.
+    let mut run_good = vec![0u32; classes.len()];
+    let mut start = 0;
+    for i in 0..=classes.len() {
+        if i == classes.len() || matches!(classes[i], Class::Bad | Class::Hinted) {
+            let n = classes[start..i]
+                .iter()
+                .filter(|&&c| c == Class::Good)
+                .count() as u32;
+            run_good[start..i].fill(n);
+            start = i + 1;
+        }
+    }
     let good = |i: usize| classes.get(i) == Some(&Class::Good) && run_good[i] >= 2;
     for (i, b) in page.blocks.iter().enumerate() {
         let prose_next_to_good = classes[i] == Class::Short
