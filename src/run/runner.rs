@@ -336,7 +336,12 @@ fn claim_work_dir(out: &Path) -> Result<()> {
     if marker.exists() {
         return Ok(());
     }
-    if work.exists() && std::fs::read_dir(&work).is_ok_and(|mut d| d.next().is_some()) {
+    // a kill while the marker was being written leaves only its `*.tmp` (never the user's)
+    let foreign = |d: std::fs::ReadDir| {
+        d.flatten()
+            .any(|e| !e.file_name().to_string_lossy().ends_with(".tmp"))
+    };
+    if work.exists() && std::fs::read_dir(&work).is_ok_and(foreign) {
         bail!(
             "{} exists and was not made by skypile: choose an empty or new --output folder",
             work.display()

@@ -44,12 +44,31 @@ fn url(p: &Path) -> &str {
     p.to_str().unwrap_or_default()
 }
 
+/// Sizes of the objects listed by this process: pinning and opening 100k listed inputs must
+/// not cost 100k more HEAD requests each (inputs do not change during a run; run.json's pins
+/// catch a change between launches).
+fn listed() -> &'static std::sync::Mutex<std::collections::HashMap<String, u64>> {
+    static L: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, u64>>> =
+        std::sync::OnceLock::new();
+    L.get_or_init(Default::default)
+}
+
+/// `p` is being written or removed: its listed size no longer holds.
+fn forget(p: &Path) {
+    if let Ok(mut l) = listed().lock() {
+        l.remove(url(p));
+    }
+}
+
 /// Size in bytes of a file or object (an error if it does not exist).
 pub fn size(p: &Path) -> Result<u64> {
     if !is_remote(p) {
         return Ok(std::fs::metadata(p)
             .with_context(|| format!("{} does not exist", p.display()))?
             .len());
+    }
+    if let Some(n) = listed().lock().ok().and_then(|l| l.get(url(p)).copied()) {
+        return Ok(n);
     }
     let r = stores::remote(url(p))?;
     Ok(stores::block(&r.url, "stat", r.store.head(&r.key))?.size)
@@ -90,12 +109,11 @@ pub fn read(p: &Path) -> Result<Vec<u8>> {
 /// Open for streaming reads (ranged GETs with read-ahead for objects).
 pub fn open(p: &Path) -> Result<Box<dyn ReadSeek>> {
     if !is_remote(p) {
-        let f = std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?;
-        return Ok(Box::new(f));
+        // the bare io error: callers name the file in their own words ("opening input X")
+        return Ok(Box::new(std::fs::File::open(p)?));
     }
-    let r = stores::remote(url(p))?;
-    let size = stores::block(&r.url, "open", r.store.head(&r.key))?.size;
-    Ok(Box::new(RangeReader::new(r, size)))
+    let size = size(p)?;
+    Ok(Box::new(RangeReader::new(stores::remote(url(p))?, size)))
 }
 
 /// Write a file or object whole: local = unique temp, fsync, rename, fsync folder; remote =
@@ -104,6 +122,7 @@ pub fn write_atomic(p: &Path, bytes: &[u8]) -> Result<()> {
     if !is_remote(p) {
         return skypile_core::durable::write_atomic(p, bytes);
     }
+    forget(p);
     let r = stores::remote(url(p))?;
     let put = r.store.put(&r.key, PutPayload::from(bytes.to_vec()));
     stores::block(&r.url, "write", put).map(|_| ())
@@ -115,6 +134,7 @@ pub fn create(p: &Path) -> Result<Writer> {
         return Writer::local(p);
     }
     reject_read_only(p)?;
+    forget(p);
     Ok(Writer::remote(stores::remote(url(p))?))
 }
 
@@ -130,6 +150,7 @@ pub fn remove(p: &Path) -> Result<()> {
     if !is_remote(p) {
         return absent_ok(std::fs::remove_file(p), p);
     }
+    forget(p);
     let r = stores::remote(url(p))?;
     match stores::runtime().block_on(r.store.delete(&r.key)) {
         Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
@@ -180,6 +201,9 @@ pub fn list_prefix(p: &Path) -> Result<Vec<(PathBuf, u64)>> {
         .map(|m| (PathBuf::from(format!("{head}{}", m.location)), m.size))
         .collect();
     out.sort();
+    if let Ok(mut l) = listed().lock() {
+        l.extend(out.iter().map(|(p, n)| (url(p).to_string(), *n)));
+    }
     Ok(out)
 }
 
