@@ -364,23 +364,15 @@ fn remove_previous_run(out: &Path) -> Result<()> {
     );
     for name in RUN_ENTRIES {
         let p = out.join(name);
-        if skypile_storage::is_remote(&p) {
-            // `name` is an object (run.json) or a prefix (data/): remove either
-            skypile_storage::remove(&p)?;
-            skypile_storage::remove_all(&p)?;
-            continue;
-        }
-        let r = if p.is_dir() {
-            std::fs::remove_dir_all(&p)
+        // a file or a folder; on an object store an object (run.json) or a prefix (data/)
+        let r = if skypile_storage::is_remote(&p) {
+            skypile_storage::remove(&p).and_then(|_| skypile_storage::remove_all(&p))
+        } else if p.is_dir() {
+            skypile_storage::remove_all(&p)
         } else {
-            std::fs::remove_file(&p)
+            skypile_storage::remove(&p)
         };
-        if let Err(e) = r {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                return Err(e)
-                    .with_context(|| format!("--overwrite: cannot remove {}", p.display()));
-            }
-        }
+        r.context("--overwrite")?;
     }
     let (work, marker) = work_dir(out);
     if marker.exists() {
