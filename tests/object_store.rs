@@ -98,6 +98,16 @@ fn rows(out: &Path) -> Vec<Vec<Option<String>>> {
     r
 }
 
+/// Until the run has marked its first rank complete (it must still be running then).
+fn wait_for_a_marker(m: &Moto, bucket: &str, child: &mut std::process::Child) {
+    while m.keys(bucket, "run1/completions/").is_empty() {
+        if let Some(st) = child.try_wait().unwrap() {
+            panic!("the run ended ({st}) before its first completion marker");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn s3_input_to_local_output_gives_the_local_rows() {
     let Some(m) = Moto::start() else { return };
@@ -194,14 +204,12 @@ fn a_stopped_server_fails_the_run_with_one_clear_line_and_a_rerun_completes() {
     args.extend(["--output".into(), "s3://flaky/run1".into()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     // slowed (timing only, never output) so the outage lands mid-run
-    let child = quickstart(Some(&m), &scratch, &args)
+    let mut child = quickstart(Some(&m), &scratch, &args)
         .env("SKYPILE_TEST_THROTTLE_MS", "1500")
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    while m.keys("flaky", "run1/completions/").is_empty() {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    wait_for_a_marker(&m, "flaky", &mut child);
     m.stop();
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
@@ -246,9 +254,7 @@ fn a_killed_s3_run_relaunched_gives_the_uninterrupted_output() {
         .env("SKYPILE_TEST_THROTTLE_MS", "1500")
         .spawn()
         .unwrap();
-    while m.keys("kill", "run1/completions/").is_empty() {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    wait_for_a_marker(&m, "kill", &mut child);
     child.kill().unwrap(); // SIGKILL
     let _ = child.wait();
     assert!(
