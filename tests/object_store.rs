@@ -117,9 +117,8 @@ fn s3_input_to_local_output_gives_the_local_rows() {
     let mut args: Vec<String> = s3_inputs("crawl").to_vec();
     args.extend(["--output".into(), out.to_string_lossy().into_owned()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    ok(quickstart(Some(&m), &tmp("in-scratch"), &args)
-        .output()
-        .unwrap());
+    let scratch = tmp("in-scratch");
+    ok(quickstart(Some(&m), &scratch, &args).output().unwrap());
     common::assert_no_panics(&out);
     assert_eq!(rows(&out), rows(&local));
     assert_eq!(totals(&out), totals(&local));
@@ -129,7 +128,7 @@ fn s3_input_to_local_output_gives_the_local_rows() {
             .contains("s3://crawl/in/web/sample.warc.gz"),
         "{pins}"
     );
-    for d in [out, local] {
+    for d in [out, local, scratch] {
         let _ = std::fs::remove_dir_all(d);
     }
 }
