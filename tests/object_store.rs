@@ -279,3 +279,25 @@ fn a_killed_s3_run_relaunched_gives_the_uninterrupted_output() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+#[test]
+fn parquet_input_from_s3_gives_the_rows_of_the_same_file_on_disk() {
+    let Some(m) = Moto::start() else { return };
+    let local = local_reference("pq");
+    let shard = common::files(&local.join("data"))[0].clone();
+    m.mkbucket("pqin");
+    m.put("pqin", "in/docs.parquet", &shard);
+    let scratch = tmp("pq-scratch");
+    let run = |input: &str, out: &Path| {
+        let args = ["--input", input, "--output", out.to_str().unwrap()];
+        ok(quickstart(Some(&m), &scratch, &args).output().unwrap());
+        common::string_rows(out, &["id", "url", "text"])
+    };
+    let (a, b) = (tmp("pq-disk"), tmp("pq-s3"));
+    let on_disk = run(shard.to_str().unwrap(), &a);
+    assert!(!on_disk.is_empty(), "no rows from {}", shard.display());
+    assert_eq!(run("s3://pqin/in/docs.parquet", &b), on_disk);
+    for d in [a, b, local, scratch] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

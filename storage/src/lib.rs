@@ -106,6 +106,21 @@ pub fn read(p: &Path) -> Result<Vec<u8>> {
     Ok(stores::block(&r.url, "read", got.bytes())?.to_vec())
 }
 
+/// Bytes `range` of a file or object (one ranged GET).
+pub fn read_range(p: &Path, range: std::ops::Range<u64>) -> Result<Vec<u8>> {
+    if !is_remote(p) {
+        use std::io::SeekFrom;
+        let mut f = std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?;
+        f.seek(SeekFrom::Start(range.start))?;
+        let mut v = vec![0; (range.end - range.start) as usize];
+        f.read_exact(&mut v)
+            .with_context(|| format!("reading {}", p.display()))?;
+        return Ok(v);
+    }
+    let r = stores::remote(url(p))?;
+    Ok(stores::block(&r.url, "read", r.store.get_range(&r.key, range))?.to_vec())
+}
+
 /// Open for streaming reads (ranged GETs with read-ahead for objects).
 pub fn open(p: &Path) -> Result<Box<dyn ReadSeek>> {
     if !is_remote(p) {
