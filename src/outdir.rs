@@ -12,6 +12,9 @@
 //!                                  when `work/.skypile` says skypile made the folder)
 //! DIR/stats.json, DIR/manifest.json  merged, written by the `merge` stage
 //! ```
+//! `DIR` may be an object-store URL (`s3://bucket/run1`): then data/, removed/, stats/,
+//! completions/ and the JSON files are objects (each written whole, the marker last), and
+//! leases/, logs/ and work/ live under a local scratch folder ([`local_root`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -54,7 +57,7 @@ impl RunInfo {
     /// The run's info, or an error telling the user `out` is not an output folder.
     pub fn read(out: &Path) -> Result<RunInfo> {
         let path = Self::path(out);
-        let bytes = std::fs::read(&path).with_context(|| {
+        let bytes = skypile_storage::read(&path).with_context(|| {
             format!(
                 "{} is not a skypile output directory (no run.json)",
                 out.display()
@@ -103,22 +106,49 @@ pub struct ShardInfo {
 
 /// Docs a docs stage hands to the next one across a global step.
 pub fn spool_path(out: &Path, segment: usize, task: usize) -> PathBuf {
-    out.join("work")
+    local_root(out)
+        .join("work")
         .join(format!("spool-{segment}"))
         .join(format!("{task:05}.bin"))
 }
 
-/// Write bytes to `path` atomically and durably (unique temp name, fsync, rename, fsync dir).
-pub use skypile_core::durable::write_atomic;
+/// Write bytes to `path` atomically and durably (local: unique temp name, fsync, rename, fsync
+/// dir; object store: one PUT, which is atomic).
+pub use skypile_storage::write_atomic;
+
+/// Where the process-local parts of a run live (leases, logs, `work/`): `out` itself, or for
+/// an object-store `out` a scratch folder named after its URL.
+/// - Leases are file locks and logs are appended to, which objects cannot do; spools and dedup
+///   intermediates are read back many times, which is cheaper from a local disk.
+/// - `SKYPILE_SCRATCH` chooses the folder's parent (default: the system temp dir); a relaunch
+///   on the same machine finds the same folder.
+pub fn local_root(out: &Path) -> PathBuf {
+    if !skypile_storage::is_remote(out) {
+        return out.to_path_buf();
+    }
+    let url = out.to_string_lossy();
+    let base = std::env::var_os("SKYPILE_SCRATCH")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let name: String = url
+        .trim_end_matches('/')
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    base.join(format!("skypile-{name}"))
+}
 
 /// Held by the one process that runs rank `rank` of `stage` (see `skypile_core::lease`).
 pub fn lease_path(out: &Path, stage: &str, rank: usize) -> PathBuf {
-    out.join("leases").join(stage).join(format!("{rank:05}"))
+    local_root(out)
+        .join("leases")
+        .join(stage)
+        .join(format!("{rank:05}"))
 }
 
 /// `DIR/work/`, and the file that marks it as made by skypile (only then may merge delete it).
 pub fn work_dir(out: &Path) -> (PathBuf, PathBuf) {
-    let w = out.join("work");
+    let w = local_root(out).join("work");
     let marker = w.join(".skypile");
     (w, marker)
 }
@@ -156,7 +186,7 @@ pub fn remove_stale_tmps(dir: &Path, prefix: &str) {
 
 /// Size of one input as the pins record it (0 when it cannot be read, so it differs).
 fn input_size(p: &Path) -> u64 {
-    std::fs::metadata(p).map_or(0, |m| m.len())
+    skypile_storage::size(p).unwrap_or(0)
 }
 
 /// (path, size) of each input, as `run.json` pins them: one stat per file, so only the launch

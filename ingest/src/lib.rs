@@ -135,6 +135,16 @@ pub fn list_inputs(paths: &[String]) -> Result<Vec<PathBuf>> {
         if p == "-" {
             // JSONL on standard input (`zcat x.jsonl.gz | skypile run ... --input -`)
             out.push(path.to_path_buf());
+        } else if skypile_storage::is_url(p) {
+            // s3://bucket/prefix/*.warc.gz: a glob over keys, a prefix, or one object
+            let found = skypile_storage::list_glob(p)?;
+            if found.is_empty() {
+                bail!(
+                    "input {} matches no object: check the bucket and pattern",
+                    skypile_storage::redact(p)
+                );
+            }
+            out.extend(found.into_iter().map(|(o, _)| o));
         } else if path.is_dir() {
             walk(path, &mut out).with_context(|| format!("reading input directory {p}"))?;
         } else if path.is_file() {
@@ -337,8 +347,9 @@ pub fn open_decompressed(path: &Path) -> Result<Box<dyn std::io::BufRead + Send>
             meter::Metered(std::io::stdin()),
         )));
     }
+    // a local file, or an object streamed with read-ahead ranged GETs
     let f =
-        std::fs::File::open(path).with_context(|| format!("opening input {}", path.display()))?;
+        skypile_storage::open(path).with_context(|| format!("opening input {}", path.display()))?;
     let f = meter::Metered(f);
     let name = path.to_string_lossy();
     let r: Box<dyn std::io::BufRead + Send> = if name.ends_with(".gz") {

@@ -12,7 +12,8 @@
 //! - a text cell over `max_doc_bytes` is `bad_too_large`, a null or non-string one `bad_no_text`.
 
 use std::fs::File;
-use std::path::Path;
+use std::io::Seek;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use arrow_array::{Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray};
@@ -27,7 +28,13 @@ use crate::{Event, Events, InputConfig, guard};
 const BATCH_BYTES: i64 = 64 << 20;
 
 pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
-    let file = File::open(path).with_context(|| format!("opening input {}", path.display()))?;
+    let file = if skypile_storage::is_remote(path) {
+        let len = skypile_storage::size(path)
+            .with_context(|| format!("opening input {}", path.display()))?;
+        Src::Remote(path.to_path_buf(), len)
+    } else {
+        Src::Local(File::open(path).with_context(|| format!("opening input {}", path.display()))?)
+    };
     let meta = guard(|| Ok(ArrowReaderMetadata::load(&file, Default::default())?))
         .with_context(|| format!("{}: not a readable Parquet file", path.display()))?;
     let schema = meta.schema().clone();
@@ -77,9 +84,62 @@ pub fn read(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
     })))
 }
 
+/// The Parquet bytes: a local file, or an object read by ranged GETs (the footer, then one
+/// GET per column chunk of the row groups read), so memory stays one row group.
+enum Src {
+    Local(File),
+    Remote(PathBuf, u64),
+}
+
+impl Src {
+    fn dup(&self) -> std::io::Result<Src> {
+        Ok(match self {
+            Src::Local(f) => Src::Local(f.try_clone()?),
+            Src::Remote(p, n) => Src::Remote(p.clone(), *n),
+        })
+    }
+}
+
+impl parquet::file::reader::Length for Src {
+    fn len(&self) -> u64 {
+        match self {
+            Src::Local(f) => f.len(),
+            Src::Remote(_, n) => *n,
+        }
+    }
+}
+
+impl parquet::file::reader::ChunkReader for Src {
+    type T = Box<dyn std::io::Read + Send>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        match self {
+            Src::Local(f) => Ok(Box::new(f.get_read(start)?)),
+            Src::Remote(p, _) => {
+                let mut r = skypile_storage::open(p).map_err(remote_err)?;
+                r.seek(std::io::SeekFrom::Start(start))?;
+                Ok(Box::new(r))
+            }
+        }
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        match self {
+            Src::Local(f) => f.get_bytes(start, length),
+            Src::Remote(p, _) => skypile_storage::read_range(p, start..start + length as u64)
+                .map(bytes::Bytes::from)
+                .map_err(remote_err),
+        }
+    }
+}
+
+fn remote_err(e: anyhow::Error) -> parquet::errors::ParquetError {
+    parquet::errors::ParquetError::General(format!("{e:#}"))
+}
+
 /// Reads the file one row group at a time so a damaged group costs only itself.
 struct Groups {
-    file: File,
+    file: Src,
     meta: ArrowReaderMetadata,
     /// Next row group to open.
     next: usize,
@@ -133,13 +193,12 @@ impl Groups {
             .iter()
             .map(|c| c.uncompressed_size().max(0))
             .fold(0i64, i64::saturating_add);
-        Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(
-            self.file.try_clone()?,
-            self.meta.clone(),
+        Ok(
+            ParquetRecordBatchReaderBuilder::new_with_metadata(self.file.dup()?, self.meta.clone())
+                .with_row_groups(vec![g])
+                .with_batch_size(batch_rows(bytes, rg.num_rows()))
+                .build()?,
         )
-        .with_row_groups(vec![g])
-        .with_batch_size(batch_rows(bytes, rg.num_rows()))
-        .build()?)
     }
 
     /// File row number of the first row of group `g` (from the footer, so keys stay stable

@@ -9,7 +9,6 @@
 //! on the next complete record. Uncompressed files go through the same buffer without a decoder.
 
 use std::collections::VecDeque;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -19,7 +18,7 @@ const CHUNK: usize = 1 << 18;
 
 /// Counts the bytes consumed from the file so members can be located and re-scanned.
 struct Counting {
-    inner: BufReader<File>,
+    inner: BufReader<Box<dyn skypile_storage::ReadSeek>>,
     pos: u64,
 }
 
@@ -114,7 +113,11 @@ pub struct Stream {
 impl Stream {
     pub fn open(path: &Path) -> io::Result<Stream> {
         let mut inner = Counting {
-            inner: BufReader::with_capacity(CHUNK, File::open(path)?),
+            // a local file, or an object read by ranged GETs (seekable for the resync)
+            inner: BufReader::with_capacity(
+                CHUNK,
+                skypile_storage::open(path).map_err(io::Error::other)?,
+            ),
             pos: 0,
         };
         let head = inner.fill_buf()?;

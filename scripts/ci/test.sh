@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 VENV=${SKYPILE_VENV:-.venv}
-if ! "$VENV/bin/python" -c "import pyarrow, pandas, fasttext, zstandard" 2>/dev/null; then
-  echo "== setting up $VENV (pyarrow, pandas, fasttext, zstandard) for the read-back and interop tests"
+if ! "$VENV/bin/python" -c "import pyarrow, pandas, fasttext, zstandard, moto.server" 2>/dev/null; then
+  echo "== setting up $VENV (pyarrow, pandas, fasttext, zstandard, moto) for the read-back, interop and S3 tests"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check pyarrow pandas fasttext-numpy2 zstandard
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check pyarrow pandas fasttext-numpy2 zstandard "moto[server]"
 fi
 export SKYPILE_PYTHON="$PWD/$VENV/bin/python"
 export SKYPILE_REQUIRE_PYTHON=1

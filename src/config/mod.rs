@@ -45,6 +45,10 @@ pub struct Pipeline {
     /// Cluster settings for `skypile slurm`.
     #[serde(default)]
     pub slurm: slurm::SlurmConfig,
+    /// How to reach object stores for `s3://` (etc.) inputs and outputs: endpoint, region,
+    /// addressing; never credentials (those come from the environment). Not in the config hash.
+    #[serde(default)]
+    pub storage: skypile_storage::StorageConfig,
     /// Where the YAML was read from (for relative paths); not a YAML key.
     #[serde(skip)]
     #[schemars(skip)]
@@ -152,6 +156,7 @@ impl Pipeline {
         p.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         p.check()
             .map_err(|e| usage_error(anyhow::anyhow!("{}: {e}", path.display())))?;
+        skypile_storage::configure(&p.storage);
         Ok(p)
     }
 
@@ -162,6 +167,7 @@ impl Pipeline {
         p.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         p.check()
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        skypile_storage::configure(&p.storage);
         Ok(p)
     }
 

@@ -6,12 +6,10 @@
 //!   (`.jsonl.zst`) or `none` (`.jsonl`).
 //! - Written to a unique `*.tmp`, fsynced, renamed into place when the shard closes.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use skypile_core::durable::{commit, unique_tmp_path};
+use anyhow::Result;
 use skypile_core::{ColType, Column, Value};
 
 use super::writer::{Row, cell, count_row, is_nullable, value_string};
@@ -20,7 +18,7 @@ use crate::outdir::ShardInfo;
 
 /// Counts the bytes that reach the file (after compression), for `shard_max_bytes`.
 struct Counting {
-    f: BufWriter<File>,
+    f: BufWriter<skypile_storage::Writer>,
     n: u64,
 }
 
@@ -56,15 +54,14 @@ impl Enc {
             Enc::Zstd(w) => w.get_ref().n,
         }
     }
-    fn finish(self) -> Result<File> {
+    /// Close the stream and commit the file or object; its size in bytes.
+    fn finish(self) -> Result<u64> {
         let c = match self {
             Enc::Plain(w) => w,
             Enc::Gzip(w) => w.finish()?,
             Enc::Zstd(w) => w.finish()?,
         };
-        let f = c.f.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        Ok(f)
+        c.f.into_inner().map_err(|e| e.into_error())?.finish()
     }
 }
 
@@ -82,7 +79,7 @@ pub struct JsonlShards {
     prefix: String,
     cfg: OutputConfig,
     columns: Vec<Column>,
-    current: Option<(Enc, PathBuf, PathBuf, ShardInfo)>,
+    current: Option<(Enc, ShardInfo)>,
     next_index: usize,
     line: Vec<u8>,
     pub shards: Vec<ShardInfo>,
@@ -110,7 +107,7 @@ impl JsonlShards {
         if self.current.is_none() {
             self.open_shard()?;
         }
-        let Some((enc, _, _, info)) = self.current.as_mut() else {
+        let Some((enc, info)) = self.current.as_mut() else {
             return Ok(());
         };
         enc.out().write_all(&self.line)?;
@@ -129,9 +126,8 @@ impl JsonlShards {
             .dir
             .join(format!("{}-{:05}.{ext}", self.prefix, self.next_index));
         self.next_index += 1;
-        let tmp = unique_tmp_path(&path);
-        let f = File::create(&tmp)
-            .with_context(|| format!("cannot create {}: check permissions", tmp.display()))?;
+        // local: a unique temp renamed at finish; object store: an upload completed at finish
+        let f = skypile_storage::create(&path)?;
         let c = Counting {
             f: BufWriter::with_capacity(1 << 20, f),
             n: 0,
@@ -152,15 +148,13 @@ impl JsonlShards {
                 .into(),
             ..Default::default()
         };
-        self.current = Some((enc, tmp, path, info));
+        self.current = Some((enc, info));
         Ok(())
     }
 
     fn close_shard(&mut self) -> Result<()> {
-        if let Some((enc, tmp, path, mut info)) = self.current.take() {
-            drop(enc.finish()?);
-            commit(&tmp, &path)?;
-            info.bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if let Some((enc, mut info)) = self.current.take() {
+            info.bytes = enc.finish()?;
             self.shards.push(info);
         }
         Ok(())

@@ -28,12 +28,15 @@ pub enum ShardWriter {
 impl ShardWriter {
     /// Shards are `dir/<prefix>-<n:05>.<ext>`; `dir` is created here for both formats.
     pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| {
-            format!(
-                "cannot create output directory {}: check permissions",
-                dir.display()
-            )
-        })?;
+        // an object store has no folders: objects appear with their key
+        if !skypile_storage::is_remote(dir) {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!(
+                    "cannot create output directory {}: check permissions",
+                    dir.display()
+                )
+            })?;
+        }
         Ok(match cfg.format {
             OutputFormat::Parquet => Self::Parquet(ParquetShards::new(dir, prefix, cfg, columns)?),
             OutputFormat::Jsonl => Self::Jsonl(JsonlShards::new(dir, prefix, cfg, columns)?),

@@ -1,7 +1,9 @@
 //! Reading a run's shards back (for `inspect` and `report`): Parquet, or JSONL
-//! (`output.format: jsonl`) turned into the same Arrow batches, so the verbs have one code path.
+//! (`output.format: jsonl`) turned into the same Arrow batches, so the verbs have one code path;
+//! from a local folder or an object-store prefix.
 
-use std::io::BufRead;
+use std::fs::File;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,18 +13,26 @@ use arrow_array::{
 };
 use arrow_schema::{Field, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::reader::{ChunkReader, Length};
 use serde_json::Value;
 
-/// Shards under `dir/sub` (`*.parquet`, `*.jsonl`, `*.jsonl.gz`, `*.jsonl.zst`), sorted.
+/// Shards under `dir/sub` (`*.parquet`, `*.jsonl`, `*.jsonl.gz`, `*.jsonl.zst`), sorted: a local
+/// folder's files, or the objects under the prefix `dir/sub/`.
 pub fn shards(dir: &Path, sub: &str) -> Result<Vec<PathBuf>> {
     let d = dir.join(sub);
-    let mut v: Vec<PathBuf> = match std::fs::read_dir(&d) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| is_parquet(p) || is_jsonl(p))
-            .collect(),
-        Err(_) => Vec::new(),
+    let mut v: Vec<PathBuf> = if skypile_storage::is_remote(&d) {
+        skypile_storage::list_prefix(&d)?
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| p.parent() == Some(d.as_path()))
+            .collect()
+    } else {
+        match std::fs::read_dir(&d) {
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(_) => Vec::new(),
+        }
     };
+    v.retain(|p| is_parquet(p) || is_jsonl(p));
     v.sort();
     Ok(v)
 }
@@ -45,7 +55,7 @@ pub fn batches(path: &Path, rows: usize) -> Result<Batches> {
     let ctx = || format!("reading {}", path.display());
     if is_parquet(path) {
         let r =
-            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).with_context(ctx)?)
+            ParquetRecordBatchReaderBuilder::try_new(open_shard(path).with_context(ctx)?)
                 .with_context(ctx)?
                 .with_batch_size(rows)
                 .build()?;
@@ -80,7 +90,7 @@ pub fn batches(path: &Path, rows: usize) -> Result<Batches> {
 /// Rows and row groups (`None` for JSONL) of a shard.
 pub fn shard_rows(path: &Path) -> Result<(u64, Option<usize>)> {
     if is_parquet(path) {
-        let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path)?)?;
+        let b = ParquetRecordBatchReaderBuilder::try_new(open_shard(path)?)?;
         let md = b.metadata();
         return Ok((
             md.file_metadata().num_rows().max(0) as u64,
@@ -165,6 +175,49 @@ fn json_batch(rows: &[Vec<(String, Value)>]) -> Result<RecordBatch> {
         cols.push(col);
     }
     Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
+}
+
+/// A Parquet shard for the reader: the local file, or a fetched object.
+/// - The object is fetched whole (one GET): a shard is bounded by `output.shard_max_bytes`,
+///   and the reader jumps footer -> row groups, where ranged GETs would cost a round trip each.
+pub enum Shard {
+    Local(File),
+    Remote(bytes::Bytes),
+}
+
+pub fn open_shard(p: &Path) -> Result<Shard> {
+    Ok(if skypile_storage::is_remote(p) {
+        Shard::Remote(skypile_storage::read(p)?.into())
+    } else {
+        Shard::Local(File::open(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)
+    })
+}
+
+impl Length for Shard {
+    fn len(&self) -> u64 {
+        match self {
+            Shard::Local(f) => f.len(),
+            Shard::Remote(b) => b.len() as u64,
+        }
+    }
+}
+
+impl ChunkReader for Shard {
+    type T = Box<dyn Read + Send>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(match self {
+            Shard::Local(f) => Box::new(f.get_read(start)?),
+            Shard::Remote(b) => Box::new(b.get_read(start)?),
+        })
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        match self {
+            Shard::Local(f) => f.get_bytes(start, length),
+            Shard::Remote(b) => b.get_bytes(start, length),
+        }
+    }
 }
 
 /// One cell as text (None when null or the column is absent).

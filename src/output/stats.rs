@@ -82,19 +82,17 @@ fn collect(out: &Path) -> Result<(String, Vec<RankStats>, Vec<StageTime>)> {
             ..Default::default()
         };
         for r in 0..n {
-            if !completion_path(out, &name, r).exists() {
+            if !skypile_storage::exists(&completion_path(out, &name, r))? {
                 continue;
             }
             let p = stats_path(out, &name, r);
-            let rs: RankStats = serde_json::from_slice(
-                &std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?,
-            )
-            .with_context(|| {
-                format!(
-                    "{} is corrupt: delete it and its completion marker, then rerun",
-                    p.display()
-                )
-            })?;
+            let rs: RankStats =
+                serde_json::from_slice(&skypile_storage::read(&p)?).with_context(|| {
+                    format!(
+                        "{} is corrupt: delete it and its completion marker, then rerun",
+                        p.display()
+                    )
+                })?;
             t.ranks_done += 1;
             t.elapsed_s += rs.elapsed_s;
             ranks.push(rs);

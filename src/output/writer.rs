@@ -5,11 +5,10 @@
 //! written as `*.tmp` and renamed when closed: a killed run never leaves a truncated
 //! `*.parquet` that looks complete.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use arrow_array::builder::{
     BooleanBuilder, Float32Builder, Float64Builder, Int64Builder, StringBuilder,
 };
@@ -18,7 +17,6 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
-use skypile_core::durable::{commit, unique_tmp_path};
 use skypile_core::{ColType, Column, Doc, Value};
 
 use crate::config::OutputConfig;
@@ -103,9 +101,7 @@ pub struct ParquetShards {
 }
 
 struct Open {
-    writer: ArrowWriter<File>,
-    tmp: PathBuf,
-    path: PathBuf,
+    writer: ArrowWriter<skypile_storage::Writer>,
     info: ShardInfo,
 }
 
@@ -174,9 +170,8 @@ impl ParquetShards {
             .dir
             .join(format!("{}-{:05}.parquet", self.prefix, self.next_index));
         self.next_index += 1;
-        let tmp = unique_tmp_path(&path);
-        let f = File::create(&tmp)
-            .with_context(|| format!("cannot create {}: check permissions", tmp.display()))?;
+        // local: a unique temp renamed at finish; object store: an upload completed at finish
+        let f = skypile_storage::create(&path)?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(self.cfg.zstd_level)?))
             .set_max_row_group_bytes(Some(self.cfg.row_group_max_bytes))
@@ -191,23 +186,14 @@ impl ParquetShards {
                 .into(),
             ..Default::default()
         };
-        self.current = Some(Open {
-            writer,
-            tmp,
-            path,
-            info,
-        });
+        self.current = Some(Open { writer, info });
         Ok(())
     }
 
     fn close_shard(&mut self) -> Result<()> {
         if let Some(open) = self.current.take() {
-            let f = open.writer.into_inner()?;
-            f.sync_all()?;
-            drop(f);
-            commit(&open.tmp, &open.path)?;
             let mut info = open.info;
-            info.bytes = std::fs::metadata(&open.path).map(|m| m.len()).unwrap_or(0);
+            info.bytes = open.writer.into_inner()?.finish()?;
             self.shards.push(info);
         }
         Ok(())

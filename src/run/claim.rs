@@ -13,7 +13,8 @@ use anyhow::{Context, Result, bail};
 use super::stages::Plan;
 use crate::config::Pipeline;
 use crate::outdir::{
-    RUN_ENTRIES, RunInfo, config_changes, input_changes, input_pins, work_dir, write_atomic,
+    RUN_ENTRIES, RunInfo, config_changes, input_changes, input_pins, local_root, work_dir,
+    write_atomic,
 };
 
 /// The output folder (created), the stage plan and the expanded input list of a launch.
@@ -24,10 +25,11 @@ pub(crate) fn prepare(p: &Pipeline) -> Result<(PathBuf, Plan, Vec<PathBuf>)> {
     let out = PathBuf::from(&p.output.dir);
     let plan = Plan::build(p)?;
     let inputs = skypile_ingest::list_inputs(&p.input.paths).map_err(crate::config::usage_error)?;
-    std::fs::create_dir_all(&out).with_context(|| {
+    // an object-store output has no folder to make; its local scratch (leases, logs, work/) does
+    std::fs::create_dir_all(local_root(&out)).with_context(|| {
         format!(
             "cannot create output directory {}: choose a writable --output",
-            out.display()
+            local_root(&out).display()
         )
     })?;
     Ok((out, plan, inputs))
@@ -56,7 +58,12 @@ pub(crate) fn claim_work_dir(out: &Path) -> Result<()> {
     if marker.exists() {
         return Ok(());
     }
-    if work.exists() && std::fs::read_dir(&work).is_ok_and(|mut d| d.next().is_some()) {
+    // a kill while the marker was being written leaves only its `*.tmp` (never the user's)
+    let foreign = |d: std::fs::ReadDir| {
+        d.flatten()
+            .any(|e| !e.file_name().to_string_lossy().ends_with(".tmp"))
+    };
+    if work.exists() && std::fs::read_dir(&work).is_ok_and(foreign) {
         bail!(
             "{} exists and was not made by skypile: choose an empty or new --output folder",
             work.display()
@@ -70,7 +77,7 @@ pub(crate) fn claim_work_dir(out: &Path) -> Result<()> {
 
 /// `--overwrite`: remove what a previous run left (only skypile's own entries, never the rest).
 pub(crate) fn remove_previous_run(out: &Path) -> Result<()> {
-    if !RunInfo::path(out).exists() {
+    if !skypile_storage::exists(&RunInfo::path(out))? {
         return Ok(());
     }
     log::info!(
@@ -79,16 +86,15 @@ pub(crate) fn remove_previous_run(out: &Path) -> Result<()> {
     );
     for name in RUN_ENTRIES {
         let p = out.join(name);
-        let r = if p.is_dir() {
-            std::fs::remove_dir_all(&p)
+        // a file or a folder; on an object store an object (run.json) or a prefix (data/)
+        let r = if skypile_storage::is_remote(&p) {
+            skypile_storage::remove(&p).and_then(|_| skypile_storage::remove_all(&p))
+        } else if p.is_dir() {
+            skypile_storage::remove_all(&p)
         } else {
-            std::fs::remove_file(&p)
+            skypile_storage::remove(&p)
         };
-        if let Err(e) = r
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            return Err(e).with_context(|| format!("--overwrite: cannot remove {}", p.display()));
-        }
+        r.context("--overwrite")?;
     }
     let (work, marker) = work_dir(out);
     if marker.exists() {

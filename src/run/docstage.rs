@@ -43,7 +43,7 @@ pub struct DocStageResult {
 }
 
 pub fn global_dir(out: &Path, g: &NamedGlobal) -> PathBuf {
-    out.join("work").join(&g.label)
+    crate::outdir::local_root(out).join("work").join(&g.label)
 }
 
 /// What happened to one doc in the parallel part.

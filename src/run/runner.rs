@@ -21,7 +21,7 @@ use super::progress::{Progress, stage_bytes};
 use super::stages::{Plan, Stage, StageKind};
 use crate::config::Pipeline;
 use crate::outdir::{
-    RankStats, completion_path, lease_path, remove_stale_tmps, spool_path, stats_path, work_dir,
+    RankStats, completion_path, lease_path, local_root, remove_stale_tmps, spool_path, stats_path, work_dir,
     write_atomic,
 };
 use crate::output::stats::{self, RunStats};
@@ -37,8 +37,9 @@ pub struct RunOpts {
     pub overwrite: bool,
 }
 
-fn is_done(out: &Path, stage: &Stage, rank: usize) -> bool {
-    completion_path(out, &stage.name, rank).exists()
+/// Whether the rank's marker exists (an unreachable store is an error, never "not done").
+fn is_done(out: &Path, stage: &Stage, rank: usize) -> Result<bool> {
+    skypile_storage::exists(&completion_path(out, &stage.name, rank))
 }
 
 /// Run the selected stages; the merged stats when this process ran the `merge` stage.
@@ -47,7 +48,7 @@ pub fn run(p: &Pipeline, opts: &RunOpts) -> Result<Option<RunStats>> {
     let explicit = opts.stage.is_some();
     for i in selected_stages(&env.plan, opts.stage.as_deref())? {
         let stage = env.plan.stages[i].clone();
-        let missing = missing_before(&env.out, &env.plan, &stage);
+        let missing = missing_before(&env.out, &env.plan, &stage)?;
         if let Some(prev) = env
             .plan
             .previous(&stage.name)
@@ -90,12 +91,17 @@ fn selected_stages(plan: &Plan, name: Option<&str>) -> Result<Vec<usize>> {
 }
 
 /// Ranks of the stage before `stage` without a completion marker (empty: `stage` may start).
-fn missing_before(out: &Path, plan: &Plan, stage: &Stage) -> Vec<usize> {
-    plan.previous(&stage.name).map_or_else(Vec::new, |prev| {
-        (0..prev.ranks)
-            .filter(|r| !is_done(out, prev, *r))
-            .collect()
-    })
+fn missing_before(out: &Path, plan: &Plan, stage: &Stage) -> Result<Vec<usize>> {
+    let Some(prev) = plan.previous(&stage.name) else {
+        return Ok(Vec::new());
+    };
+    let mut missing = Vec::new();
+    for r in 0..prev.ranks {
+        if !is_done(out, prev, r)? {
+            missing.push(r);
+        }
+    }
+    Ok(missing)
 }
 
 /// Which ranks of `stage` this process runs: all of them, or `--task R`.
@@ -117,18 +123,16 @@ fn ranks_to_run(stage: &Stage, task: Option<usize>, explicit: bool) -> Result<Ve
 }
 
 /// The ranks of `ranks` not complete yet (a relaunch skips the others).
-fn pending(out: &Path, stage: &Stage, ranks: &[usize]) -> Vec<usize> {
-    ranks
-        .iter()
-        .copied()
-        .filter(|&r| {
-            let done = is_done(out, stage, r);
-            if done {
-                log::info!("{} rank {r}: already complete, skipping", stage.name);
-            }
-            !done
-        })
-        .collect()
+fn pending(out: &Path, stage: &Stage, ranks: &[usize]) -> Result<Vec<usize>> {
+    let mut todo = Vec::new();
+    for &r in ranks {
+        if is_done(out, stage, r)? {
+            log::info!("{} rank {r}: already complete, skipping", stage.name);
+        } else {
+            todo.push(r);
+        }
+    }
+    Ok(todo)
 }
 
 /// What every stage of one run shares.
@@ -183,7 +187,7 @@ impl<'a> RunEnv<'a> {
             }
             StageKind::Reduce { segment, name } => self.reduce_stage(stage, *segment, name, ranks),
             StageKind::Docs { segment } => {
-                let todo = pending(&self.out, stage, ranks);
+                let todo = pending(&self.out, stage, ranks)?;
                 let total = stage_bytes(&self.out, &self.inputs, *segment, stage.ranks, &todo);
                 let progress = Progress::new(&stage.name, total);
                 for rank in todo {
@@ -253,7 +257,7 @@ impl<'a> RunEnv<'a> {
         name: &str,
         ranks: &[usize],
     ) -> Result<()> {
-        let todo = pending(&self.out, stage, ranks);
+        let todo = pending(&self.out, stage, ranks)?;
         let one = |rank: usize| {
             reduce_rank(
                 &self.out,
@@ -283,7 +287,7 @@ impl<'a> RunEnv<'a> {
 }
 
 fn rank_log(out: &Path, stage: &str, file: &str) -> PathBuf {
-    out.join("logs").join(stage).join(file)
+    local_root(out).join("logs").join(stage).join(file)
 }
 
 /// Run one rank with its log lines teed to `log`.
@@ -305,7 +309,7 @@ fn merge_run(out: &Path, keep_work: bool) -> Result<RunStats> {
         let _ = std::fs::remove_dir_all(work);
     }
     // every rank is complete: leases and temp files left by killed processes are stale now
-    let _ = std::fs::remove_dir_all(out.join("leases"));
+    let _ = std::fs::remove_dir_all(local_root(out).join("leases"));
     for f in ["stats.json.", "manifest.json.", "run.json."] {
         remove_stale_tmps(out, f);
     }
@@ -317,7 +321,7 @@ fn merge_run(out: &Path, keep_work: bool) -> Result<RunStats> {
 fn take_rank(out: &Path, stage: &Stage, rank: usize) -> Result<Option<Lease>> {
     let what = format!("stage {} rank {rank}", stage.name);
     let lease = Lease::acquire(&lease_path(out, &stage.name, rank), &what)?;
-    if is_done(out, stage, rank) {
+    if is_done(out, stage, rank)? {
         log::info!("{what}: completed by another process, skipping");
         return Ok(None);
     }
@@ -408,13 +412,12 @@ fn clean_rank_outputs(out: &Path, plan: &Plan, k: usize, rank: usize) -> Result<
         patterns.push((out.join("data"), format!("part-{rank:05}-")));
     }
     for (dir, prefix) in patterns {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with(&prefix) {
-                std::fs::remove_file(e.path())
-                    .with_context(|| format!("removing stale {}", e.path().display()))?;
+        // local: the files of the folder; object store: the objects under the prefix
+        for (p, _) in skypile_storage::list_prefix(&dir)? {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            if p.parent() == Some(dir.as_path()) && name.starts_with(&prefix) {
+                skypile_storage::remove(&p)
+                    .with_context(|| format!("removing stale {}", p.display()))?;
             }
         }
     }
@@ -463,14 +466,14 @@ mod tests {
         let pl = plan("tasks: 3\nsteps:\n  - exact_dedup: {}\n");
         let reduce = pl.stages[1].clone();
         assert!(matches!(reduce.kind, StageKind::Reduce { segment: 0, .. }));
-        assert_eq!(missing_before(&out, &pl, &reduce), vec![0, 1, 2]);
+        assert_eq!(missing_before(&out, &pl, &reduce).unwrap(), vec![0, 1, 2]);
         mark_done(&out, "docs-0", 0);
         mark_done(&out, "docs-0", 2);
-        assert_eq!(missing_before(&out, &pl, &reduce), vec![1]);
-        assert_eq!(pending(&out, &pl.stages[0], &[0, 1, 2]), vec![1]);
+        assert_eq!(missing_before(&out, &pl, &reduce).unwrap(), vec![1]);
+        assert_eq!(pending(&out, &pl.stages[0], &[0, 1, 2]).unwrap(), vec![1]);
         mark_done(&out, "docs-0", 1);
-        assert!(missing_before(&out, &pl, &reduce).is_empty());
-        assert!(missing_before(&out, &pl, &pl.stages[0]).is_empty());
+        assert!(missing_before(&out, &pl, &reduce).unwrap().is_empty());
+        assert!(missing_before(&out, &pl, &pl.stages[0]).unwrap().is_empty());
         let _ = std::fs::remove_dir_all(&out);
     }
 

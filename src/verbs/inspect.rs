@@ -68,7 +68,7 @@ pub fn run(args: &InspectArgs) -> Result<()> {
             "  {:<40} {:>8} rows {groups} {:>10} bytes",
             f.file_name().unwrap_or_default().to_string_lossy(),
             rows,
-            std::fs::metadata(f)?.len()
+            skypile_storage::size(f)?
         );
     }
     println!("  total {total} rows\n");

@@ -273,8 +273,7 @@ fn resident(e: &InputEstimate, p: &Pipeline) -> u64 {
     files.dedup();
     let bytes: u64 = files
         .iter()
-        .filter_map(|f| std::fs::metadata(f).ok())
-        .map(|m| m.len())
+        .filter_map(|f| skypile_storage::size(f).ok())
         .sum();
     BASE_FALLBACK + 2 * bytes
 }

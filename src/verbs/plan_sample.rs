@@ -90,7 +90,7 @@ pub fn estimate_input(p: &Pipeline, plan: &Plan) -> Result<InputEstimate> {
     let inputs: Vec<PathBuf> = skypile_ingest::list_inputs(&p.input.paths)?;
     let sizes: Vec<u64> = inputs
         .iter()
-        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .map(|f| skypile_storage::size(f).unwrap_or(0)) // a local file or an object
         .collect();
     let mut e = InputEstimate {
         files: inputs.len(),
@@ -289,21 +289,18 @@ fn compression_factor(f: &Path) -> u64 {
     }
 }
 
-/// Bytes this thread reads through `read` calls (Linux `/proc/thread-self/io` `rchar`): the
-/// compressed bytes a reader consumed, whatever the format. The meter's own reads of that file
-/// are taken out.
+/// Compressed input bytes the readers consumed (`skypile_ingest::bytes_read`, the counter the
+/// progress bar uses), whatever the format and wherever the input is (a file or an object).
+/// * Only input readers count, so a step loading a table is not input.
 #[derive(Default)]
 struct ReadMeter {
     last: Option<u64>,
-    own: u64,
 }
 
 impl ReadMeter {
-    /// Bytes read since the previous call (`None` without the counters, or on the first call).
+    /// Bytes read since the previous call (`None` on the first call).
     fn take(&mut self) -> Option<u64> {
-        let s = std::fs::read_to_string("/proc/thread-self/io").ok()?;
-        let now = field(&s, "rchar:")?.saturating_sub(self.own);
-        self.own += s.len() as u64;
+        let now = skypile_ingest::bytes_read();
         let delta = self.last.map(|l| now.saturating_sub(l));
         self.last = Some(now);
         delta

@@ -242,14 +242,15 @@ fn thresholds(pipeline: &serde_json::Value, column: &str) -> Vec<(String, f64)> 
 
 pub fn run(dir: &Path, out: Option<&Path>) -> Result<()> {
     let stats_path = dir.join("stats.json");
-    let rs: RunStats = serde_json::from_slice(&std::fs::read(&stats_path).with_context(|| {
-        format!(
-            "{} missing: run `skypile stats {}` first",
-            stats_path.display(),
-            dir.display()
-        )
-    })?)?;
-    let run_info: serde_json::Value = std::fs::read(dir.join("run.json"))
+    let rs: RunStats =
+        serde_json::from_slice(&skypile_storage::read(&stats_path).with_context(|| {
+            format!(
+                "{} missing: run `skypile stats {}` first",
+                stats_path.display(),
+                dir.display()
+            )
+        })?)?;
+    let run_info: serde_json::Value = skypile_storage::read(&dir.join("run.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
