@@ -44,7 +44,9 @@ fn python() -> Option<String> {
                 std::env::var("SKYPILE_REQUIRE_PYTHON").as_deref() != Ok("1"),
                 "SKYPILE_PYTHON is not set"
             );
-            eprintln!("skipping the pandas read-back: run scripts/ci/test.sh (sets SKYPILE_PYTHON)");
+            eprintln!(
+                "skipping the pandas read-back: run scripts/ci/test.sh (sets SKYPILE_PYTHON)"
+            );
             None
         }
     }

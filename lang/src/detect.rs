@@ -67,6 +67,18 @@ pub const SCAN_SAMPLES: usize = 4;
 /// and a 5 MB page costs what a 12 KB one does. Most web pages are shorter than that (median
 /// ~3 KB of text): their label is unchanged.
 pub fn detect(text: &str, sample_bytes: usize) -> Detection {
+    detect_as(text, sample_bytes, true)
+}
+
+/// Script and CJK share only, for when a fastText model picks the language: the same scan as
+/// [`detect`], but a non-CJK text gets whatlang's script vote instead of its trigram language
+/// detection (most of `detect`'s cost); `lang` is `und` and `score` 0 unless the scripts decide
+/// it (`zh`, `ja`, `ko`).
+pub fn script_only(text: &str, sample_bytes: usize) -> Detection {
+    detect_as(text, sample_bytes, false)
+}
+
+fn detect_as(text: &str, sample_bytes: usize, trigrams: bool) -> Detection {
     let scanned = spread(text, sample_bytes.saturating_mul(SCAN_SAMPLES));
     let text = &*without_urls(&scanned);
     let counts = ScriptCounts::of(text);
@@ -111,6 +123,15 @@ pub fn detect(text: &str, sample_bytes: usize) -> Detection {
             .filter(|&c| !is_cjk_letter(c))
             .collect::<String>()
             .into();
+    }
+    if !trigrams {
+        return match whatlang::detect_script(&sample) {
+            Some(script) => Detection {
+                script: iso15924(script),
+                ..Detection::undetermined(cjk_share)
+            },
+            None => Detection::undetermined(cjk_share),
+        };
     }
     let Some(info) = whatlang::detect(&sample) else {
         return Detection::undetermined(cjk_share);
@@ -426,6 +447,22 @@ mod tests {
         assert!(u.contains("请访问") && u.contains("了解更多") && u.contains("联系我们"));
         assert_eq!(detect(t, 3000).lang, "zh");
         assert_eq!(without_urls("a @ b and @handle"), "a @ b and @handle");
+    }
+
+    #[test]
+    fn script_only_keeps_the_script_and_skips_the_language() {
+        let ru = "Москва — столица России, город федерального значения.";
+        let en = "The quick brown fox jumps over the lazy dog near the porch.";
+        for (t, script) in [(ru, "Cyrl"), (en, "Latn")] {
+            let (full, only) = (detect(t, 3000), script_only(t, 3000));
+            assert_eq!((only.lang, only.script), ("und", script), "{t}");
+            assert_eq!((full.script, full.cjk_share), (only.script, only.cjk_share));
+        }
+        let zh = script_only(
+            "我们在北京大学学习自然语言处理，这是一个很有意思的研究方向。",
+            3000,
+        );
+        assert_eq!((zh.lang, zh.script), ("zh", "Hani"));
     }
 
     #[test]

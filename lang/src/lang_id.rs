@@ -16,7 +16,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 
-use crate::detect::detect;
+use crate::detect::{detect, script_only};
 
 /// Language ID from script ratios and whatlang trigrams: sets `lang`, `lang_score`.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -109,10 +109,17 @@ impl Step for LangId {
     }
 
     fn process(&self, doc: &mut Doc, stats: &mut Counters) -> Verdict {
-        let d = detect(doc.text(), self.sample_bytes);
-        let (lang, score) = match &self.model {
-            Some(m) => model_lang(m, doc.text(), self.sample_bytes),
-            None => (d.lang.to_string(), d.score),
+        // With a model, whatlang's trigrams would be computed only to be thrown away.
+        let (d, (lang, score)) = match &self.model {
+            Some(m) => (
+                script_only(doc.text(), self.sample_bytes),
+                model_lang(m, doc.text(), self.sample_bytes),
+            ),
+            None => {
+                let d = detect(doc.text(), self.sample_bytes);
+                let ls = (d.lang.to_string(), d.score);
+                (d, ls)
+            }
         };
         if lang == "und" {
             stats.inc("lang_und");
