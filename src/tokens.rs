@@ -31,6 +31,8 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tiktoken_rs::{CoreBPE, Rank};
 
+use ranks::Ranks;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TokenizerConfig {
@@ -214,9 +216,7 @@ const MEMO_BYTES: usize = 4 << 20;
 
 /// tiktoken's count for one vocabulary, without building ids.
 pub struct BpeCounter {
-    ranks: FxHashMap<Vec<u8>, Rank>,
-    /// Ranks of the 2-byte tokens by `b0 << 8 | b1`: the pair lookups that start every merge.
-    pairs: Box<[Rank]>,
+    ranks: Ranks,
     dfa: DFA,
     lookahead: [bool; 3],
     /// Identifies this counter's scratch in the thread-local list.
@@ -250,11 +250,11 @@ impl BpeCounter {
             .unwrap_or(0);
         // Ordinary ranks may lie past the specials (p50k's space runs follow <|endoftext|>):
         // read up to the first gap after the last special.
-        let mut ranks = FxHashMap::default();
+        let mut ranks = Vec::new();
         for rank in 0.. {
             match bpe.decode_bytes(&[rank]) {
                 Ok(bytes) if std::str::from_utf8(&bytes).is_ok_and(|s| specials.contains(s)) => {}
-                Ok(bytes) => _ = ranks.insert(bytes, rank),
+                Ok(bytes) => ranks.push((bytes, rank)),
                 Err(_) if rank > max_rank => break,
                 Err(_) => {}
             }
@@ -268,15 +268,8 @@ impl BpeCounter {
             .build_many(&patterns.map(|p| p.0))
             .expect("valid tokenizer patterns");
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let mut pairs = vec![Rank::MAX; 1 << 16].into_boxed_slice();
-        for (bytes, &rank) in &ranks {
-            if let [a, b] = bytes[..] {
-                pairs[(a as usize) << 8 | b as usize] = rank;
-            }
-        }
         BpeCounter {
-            ranks,
-            pairs,
+            ranks: Ranks::new(ranks),
             dfa,
             lookahead: patterns.map(|p| p.1),
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -334,7 +327,7 @@ impl BpeCounter {
     }
 
     fn piece_count(&self, piece: &[u8], s: &mut Scratch) -> usize {
-        if piece.len() <= 2 && self.rank(piece) != Rank::MAX || self.ranks.contains_key(piece) {
+        if self.rank(piece) != Rank::MAX {
             return 1;
         }
         if let Some(&n) = s.memo.get(piece) {
@@ -354,11 +347,9 @@ impl BpeCounter {
         n
     }
 
+    #[inline]
     fn rank(&self, bytes: &[u8]) -> Rank {
-        match *bytes {
-            [a, b] => self.pairs[(a as usize) << 8 | b as usize],
-            _ => self.ranks.get(bytes).copied().unwrap_or(Rank::MAX),
-        }
+        self.ranks.get(bytes)
     }
 
     /// tiktoken's `_byte_pair_merge`: repeatedly merge the lowest-ranked adjacent pair (the
@@ -471,5 +462,6 @@ impl BpeCounter {
     }
 }
 
+mod ranks;
 #[cfg(test)]
 mod tests;
