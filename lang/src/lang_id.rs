@@ -23,8 +23,10 @@ use crate::detect::{detect, script_only};
 #[serde(deny_unknown_fields, default)]
 pub struct LangConfig {
     /// How many bytes of a long document whatlang reads (start + middle); script ratios read
-    /// at most `SCAN_SAMPLES` (4) times as much, so the cost per doc is bounded (0: whole text).
-    /// 3 KB keeps whatlang at ~0.1–0.3 ms per doc.
+    /// at most `SCAN_SAMPLES` (12) times as much and a fastText model [`MODEL_SAMPLES`] (3)
+    /// times, so the cost per doc is bounded (0: whole text). whatlang's trigrams are most of
+    /// the step's cost: 1 KB gives the same labels as 3 KB on `scripts/eval/lang.sh` at 2/3
+    /// of the step's time there.
     pub sample_bytes: usize,
     /// A jieba user dictionary (`word [freq] [tag]` per line), loaded once per process before
     /// the first Chinese doc is segmented. Relative paths resolve against the pipeline YAML.
@@ -37,7 +39,7 @@ pub struct LangConfig {
 impl Default for LangConfig {
     fn default() -> Self {
         LangConfig {
-            sample_bytes: 3000,
+            sample_bytes: 1000,
             jieba_user_dict: None,
             model: None,
         }
@@ -66,10 +68,17 @@ pub struct LangId {
     model: Option<Arc<skypile_fasttext::Model>>,
 }
 
+/// A fastText model reads this many `sample_bytes` (3 KB by default, as before the whatlang
+/// sample was cut to 1 KB: fastText's cost per byte is small next to whatlang's).
+pub const MODEL_SAMPLES: usize = 3;
+
 /// The model's best language for the first `sample_bytes` of the text (fastText splits on
 /// whitespace, so line breaks count as spaces, as FineWeb feeds `lid.176`).
 fn model_lang(model: &skypile_fasttext::Model, text: &str, sample_bytes: usize) -> (String, f32) {
-    let mut end = text.len().min(sample_bytes);
+    let mut end = match sample_bytes {
+        0 => text.len(),
+        n => text.len().min(n),
+    };
     while !text.is_char_boundary(end) {
         end -= 1;
     }
@@ -113,7 +122,7 @@ impl Step for LangId {
         let (d, (lang, score)) = match &self.model {
             Some(m) => (
                 script_only(doc.text(), self.sample_bytes),
-                model_lang(m, doc.text(), self.sample_bytes),
+                model_lang(m, doc.text(), self.sample_bytes * MODEL_SAMPLES),
             ),
             None => {
                 let d = detect(doc.text(), self.sample_bytes);
