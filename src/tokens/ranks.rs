@@ -29,6 +29,20 @@ fn pack(bytes: &[u8]) -> u128 {
     u128::from_le_bytes(b)
 }
 
+/// The inline key of a piece of at most [`INLINE`] bytes (never 0: pieces are not empty).
+#[inline]
+pub(super) fn key(piece: &[u8]) -> Option<u128> {
+    (piece.len() <= INLINE).then(|| pack(piece))
+}
+
+/// A slot in a table of `2^bits` for `key` (multiplicative hashing of both halves).
+#[inline]
+pub(super) fn slot(key: u128, bits: u32) -> usize {
+    let h =
+        ((key as u64) ^ ((key >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> (64 - bits)) as usize
+}
+
 impl Ranks {
     pub(super) fn new(tokens: impl IntoIterator<Item = (Vec<u8>, Rank)>) -> Ranks {
         let mut r = Ranks {
