@@ -105,13 +105,13 @@ impl Lease {
         let beat = std::thread::Builder::new()
             .name("lease-heartbeat".into())
             .spawn(move || {
-                let tick = Duration::from_millis(250);
-                let mut since = Duration::ZERO;
+                // Parked, not sleeping: `drop` unparks it, so releasing a lease does not wait
+                // for a sleep tick (up to 250 ms of idle wall time per stage rank before).
+                let mut last = std::time::Instant::now();
                 while !s.load(Ordering::Relaxed) {
-                    std::thread::sleep(tick);
-                    since += tick;
-                    if since >= HEARTBEAT {
-                        since = Duration::ZERO;
+                    std::thread::park_timeout(HEARTBEAT.saturating_sub(last.elapsed()));
+                    if !s.load(Ordering::Relaxed) && last.elapsed() >= HEARTBEAT {
+                        last = std::time::Instant::now();
                         if let Ok(f) = OpenOptions::new().write(true).open(&p) {
                             let _ = f.set_modified(SystemTime::now());
                         }
@@ -144,6 +144,7 @@ impl Drop for Lease {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(h) = self.beat.take() {
+            h.thread().unpark();
             let _ = h.join();
         }
         if read_holder(&self.path).as_ref() == Some(&self.holder) {
