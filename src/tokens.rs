@@ -31,6 +31,8 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tiktoken_rs::{CoreBPE, Rank};
 
+use ranks::Ranks;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TokenizerConfig {
@@ -205,6 +207,9 @@ const GPT2: Patterns = [
     (r"\s", false),
 ];
 
+/// log2 of the slots of the per-thread cache of short pieces (64 Ki slots, 2 MiB).
+const HOT_BITS: u32 = 16;
+
 /// Pieces at least this long are merged with a heap (tiktoken switches at the same length).
 const LARGE_PIECE: usize = 100;
 
@@ -214,9 +219,7 @@ const MEMO_BYTES: usize = 4 << 20;
 
 /// tiktoken's count for one vocabulary, without building ids.
 pub struct BpeCounter {
-    ranks: FxHashMap<Vec<u8>, Rank>,
-    /// Ranks of the 2-byte tokens by `b0 << 8 | b1`: the pair lookups that start every merge.
-    pairs: Box<[Rank]>,
+    ranks: Ranks,
     dfa: DFA,
     lookahead: [bool; 3],
     /// Identifies this counter's scratch in the thread-local list.
@@ -226,6 +229,10 @@ pub struct BpeCounter {
 /// Per-thread working state of one counter.
 struct Scratch {
     id: usize,
+    /// Counts of recent short pieces by [`ranks::key`], direct-mapped: the common words of a
+    /// language stay in a table small enough for the CPU cache, where a vocabulary lookup is a
+    /// cache miss whenever extraction ran in between (perf: most of counting in `skypile run`).
+    hot: Box<[(u128, u32)]>,
     /// The lazy DFA's states, built once and reused across documents.
     dfa: Cache,
     /// Counts of pieces that are not one token (merging is most of the cost; boilerplate and
@@ -250,11 +257,11 @@ impl BpeCounter {
             .unwrap_or(0);
         // Ordinary ranks may lie past the specials (p50k's space runs follow <|endoftext|>):
         // read up to the first gap after the last special.
-        let mut ranks = FxHashMap::default();
+        let mut ranks = Vec::new();
         for rank in 0.. {
             match bpe.decode_bytes(&[rank]) {
                 Ok(bytes) if std::str::from_utf8(&bytes).is_ok_and(|s| specials.contains(s)) => {}
-                Ok(bytes) => _ = ranks.insert(bytes, rank),
+                Ok(bytes) => ranks.push((bytes, rank)),
                 Err(_) if rank > max_rank => break,
                 Err(_) => {}
             }
@@ -268,15 +275,8 @@ impl BpeCounter {
             .build_many(&patterns.map(|p| p.0))
             .expect("valid tokenizer patterns");
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let mut pairs = vec![Rank::MAX; 1 << 16].into_boxed_slice();
-        for (bytes, &rank) in &ranks {
-            if let [a, b] = bytes[..] {
-                pairs[(a as usize) << 8 | b as usize] = rank;
-            }
-        }
         BpeCounter {
-            ranks,
-            pairs,
+            ranks: Ranks::new(ranks),
             dfa,
             lookahead: patterns.map(|p| p.1),
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -295,6 +295,7 @@ impl BpeCounter {
                         dfa: self.dfa.create_cache(),
                         memo: FxHashMap::default(),
                         memo_bytes: 0,
+                        hot: vec![(0, 0); 1 << HOT_BITS].into_boxed_slice(),
                     });
                     all.len() - 1
                 }
@@ -334,7 +335,20 @@ impl BpeCounter {
     }
 
     fn piece_count(&self, piece: &[u8], s: &mut Scratch) -> usize {
-        if piece.len() <= 2 && self.rank(piece) != Rank::MAX || self.ranks.contains_key(piece) {
+        let Some(key) = ranks::key(piece) else {
+            return self.piece_count_cold(piece, s);
+        };
+        let slot = ranks::slot(key, HOT_BITS);
+        if s.hot[slot].0 == key {
+            return s.hot[slot].1 as usize;
+        }
+        let n = self.piece_count_cold(piece, s);
+        s.hot[slot] = (key, n as u32);
+        n
+    }
+
+    fn piece_count_cold(&self, piece: &[u8], s: &mut Scratch) -> usize {
+        if self.rank(piece) != Rank::MAX {
             return 1;
         }
         if let Some(&n) = s.memo.get(piece) {
@@ -354,11 +368,9 @@ impl BpeCounter {
         n
     }
 
+    #[inline]
     fn rank(&self, bytes: &[u8]) -> Rank {
-        match *bytes {
-            [a, b] => self.pairs[(a as usize) << 8 | b as usize],
-            _ => self.ranks.get(bytes).copied().unwrap_or(Rank::MAX),
-        }
+        self.ranks.get(bytes)
     }
 
     /// tiktoken's `_byte_pair_merge`: repeatedly merge the lowest-ranked adjacent pair (the
@@ -471,5 +483,6 @@ impl BpeCounter {
     }
 }
 
+mod ranks;
 #[cfg(test)]
 mod tests;

@@ -13,7 +13,8 @@ use skypile_lang::{
 };
 
 const MIN_CHARS: usize = 200;
-const SAMPLE: usize = 3000;
+/// `LangConfig::default().sample_bytes`.
+const SAMPLE: usize = 1000;
 
 fn accuracy(name: &str, docs: &[Sample]) -> (f64, usize) {
     let t = Tally::of(docs, |text| detect(text, SAMPLE).lang.to_string());

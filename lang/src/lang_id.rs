@@ -16,15 +16,17 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use skypile_core::{ColType, Column, Counters, Doc, Step, Verdict};
 
-use crate::detect::detect;
+use crate::detect::{detect, script_only};
 
 /// Language ID from script ratios and whatlang trigrams: sets `lang`, `lang_score`.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LangConfig {
     /// How many bytes of a long document whatlang reads (start + middle); script ratios read
-    /// at most `SCAN_SAMPLES` (4) times as much, so the cost per doc is bounded (0: whole text).
-    /// 3 KB keeps whatlang at ~0.1–0.3 ms per doc.
+    /// at most `SCAN_SAMPLES` (12) times as much and a fastText model [`MODEL_SAMPLES`] (3)
+    /// times, so the cost per doc is bounded (0: whole text). whatlang's trigrams are most of
+    /// the step's cost: 1 KB gives the same labels as 3 KB on `scripts/eval/lang.sh` at 2/3
+    /// of the step's time there.
     pub sample_bytes: usize,
     /// A jieba user dictionary (`word [freq] [tag]` per line), loaded once per process before
     /// the first Chinese doc is segmented. Relative paths resolve against the pipeline YAML.
@@ -37,7 +39,7 @@ pub struct LangConfig {
 impl Default for LangConfig {
     fn default() -> Self {
         LangConfig {
-            sample_bytes: 3000,
+            sample_bytes: 1000,
             jieba_user_dict: None,
             model: None,
         }
@@ -66,10 +68,17 @@ pub struct LangId {
     model: Option<Arc<skypile_fasttext::Model>>,
 }
 
+/// A fastText model reads this many `sample_bytes` (3 KB by default, as before the whatlang
+/// sample was cut to 1 KB: fastText's cost per byte is small next to whatlang's).
+pub const MODEL_SAMPLES: usize = 3;
+
 /// The model's best language for the first `sample_bytes` of the text (fastText splits on
 /// whitespace, so line breaks count as spaces, as FineWeb feeds `lid.176`).
 fn model_lang(model: &skypile_fasttext::Model, text: &str, sample_bytes: usize) -> (String, f32) {
-    let mut end = text.len().min(sample_bytes);
+    let mut end = match sample_bytes {
+        0 => text.len(),
+        n => text.len().min(n),
+    };
     while !text.is_char_boundary(end) {
         end -= 1;
     }
@@ -109,10 +118,17 @@ impl Step for LangId {
     }
 
     fn process(&self, doc: &mut Doc, stats: &mut Counters) -> Verdict {
-        let d = detect(doc.text(), self.sample_bytes);
-        let (lang, score) = match &self.model {
-            Some(m) => model_lang(m, doc.text(), self.sample_bytes),
-            None => (d.lang.to_string(), d.score),
+        // With a model, whatlang's trigrams would be computed only to be thrown away.
+        let (d, (lang, score)) = match &self.model {
+            Some(m) => (
+                script_only(doc.text(), self.sample_bytes),
+                model_lang(m, doc.text(), self.sample_bytes * MODEL_SAMPLES),
+            ),
+            None => {
+                let d = detect(doc.text(), self.sample_bytes);
+                let ls = (d.lang.to_string(), d.score);
+                (d, ls)
+            }
         };
         if lang == "und" {
             stats.inc("lang_und");

@@ -141,28 +141,9 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
             }
             Ok(sinks)
         });
-        let mut failed = None;
-        for batch in rx {
-            let batch = match batch {
-                Ok(b) => b,
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            };
-            crate::outdir::test_throttle();
-            let outcomes: Vec<Outcome> = ctx.pool.install(|| {
-                batch
-                    .into_par_iter()
-                    .map(|doc| process(doc, ctx, applier.as_deref(), next_global, write_removed))
-                    .collect()
-            });
-            let n = outcomes.len();
-            if otx.send(outcomes).is_err() {
-                break; // the sink failed: its error is returned below
-            }
-            ctx.progress.docs(n as u64);
-        }
+        let failed = process_batches(ctx, rx, &otx, |doc| {
+            process(doc, ctx, applier.as_deref(), next_global, write_removed)
+        });
         drop(otx);
         let mut sinks = sink
             .join()
@@ -177,6 +158,63 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
         Ok(sinks)
     });
     result?.finish()
+}
+
+/// Batches in flight in the pool at once: a worker that finishes its share of one batch takes
+/// docs of the next instead of idling until the batch's slowest doc is done (a barrier per
+/// batch), while memory stays bounded by a few batches.
+const IN_FLIGHT: usize = 2;
+
+/// Run `each` on every doc of every batch in the pool, [`IN_FLIGHT`] batches overlapping, and
+/// send the outcomes to the sink in input order. Returns the reader's error, if any.
+fn process_batches(
+    ctx: &DocStageCtx,
+    rx: crossbeam_channel::Receiver<Result<Vec<Doc>>>,
+    otx: &crossbeam_channel::Sender<Vec<Outcome>>,
+    each: impl Fn(Doc) -> Outcome + Sync,
+) -> Option<anyhow::Error> {
+    type Pending = crossbeam_channel::Receiver<Vec<Outcome>>;
+    let each = &each;
+    ctx.pool.in_place_scope(|scope| {
+        let mut pending: std::collections::VecDeque<Pending> = Default::default();
+        // The oldest batch to the sink; false when the sink (or a panicked batch) is gone.
+        let forward = |pending: &mut std::collections::VecDeque<Pending>| -> bool {
+            let Some(done) = pending.pop_front() else {
+                return true;
+            };
+            let Ok(outcomes) = done.recv() else {
+                return false; // the batch panicked: the scope re-raises it
+            };
+            let n = outcomes.len() as u64;
+            if otx.send(outcomes).is_err() {
+                return false; // the sink failed: its error is returned by the caller
+            }
+            ctx.progress.docs(n);
+            true
+        };
+        for batch in &rx {
+            let batch = match batch {
+                Ok(b) => b,
+                Err(e) => return Some(e),
+            };
+            crate::outdir::test_throttle();
+            let (tx, done) = crossbeam_channel::bounded(1);
+            scope.spawn(move |_| {
+                let outcomes: Vec<Outcome> = batch.into_par_iter().map(each).collect();
+                let _ = tx.send(outcomes);
+            });
+            pending.push_back(done);
+            if pending.len() >= IN_FLIGHT && !forward(&mut pending) {
+                return None;
+            }
+        }
+        while !pending.is_empty() {
+            if !forward(&mut pending) {
+                return None;
+            }
+        }
+        None
+    })
 }
 
 /// Where processed docs go, in input order: dedup observations + spool (before a global
