@@ -316,16 +316,7 @@ def lang_cost(a, parts, out, logs, workers, row):
     log(f"== lang + token counts vs bare e2e (ours only; best of {a.repeat})")
     counted, _, _ = timed([BIN / "examples" / "bench_vs_read", *parts], logs / "count.log")
     for w in workers:
-        best = {}
-        for _ in range(a.repeat):
-            for yaml, label in LANG_COST:
-                run = out / "run" / f"cost-{yaml[:-5]}-w{w}"
-                res, wall, rss = skypile_run(yaml, parts, run, w, logs / f"cost-{yaml[:-5]}-w{w}.log")
-                o = side(f"e2e {label}", {"docs": counted["docs"], "bytes": counted["bytes"],
-                                          "cpu_pct": res["cpu_pct"]}, wall, rss)
-                o["steps_s"] = step_seconds(run)
-                if label not in best or o["docs_s"] > best[label]["docs_s"]:
-                    best[label] = o
+        best = best_runs(a, LANG_COST, parts, counted, w, out, logs, "cost")
         bare = best["bare"]
         for _, label in LANG_COST[1:]:
             steps = ", ".join(f"{k} {v:.2f} s" for k, v in best[label]["steps_s"].items())
@@ -334,18 +325,17 @@ def lang_cost(a, parts, out, logs, workers, row):
 
 
 def best_runs(a, variants, parts, counted, w, out, logs, tag):
-    """label -> best of --repeat runs of each (yaml, label) variant, alternating; with step times.
-
-    (lang_cost has the same loop inline; it can call this once the perf rows are merged.)"""
+    """label -> best of --repeat runs of each (yaml, label) variant, alternating; with step times."""
     best = {}
     for _ in range(a.repeat):
         for yaml, label in variants:
-            run = out / "run" / f"{tag}-{label}-w{w}"
-            res, wall, rss = skypile_run(yaml, parts, run, w, logs / f"{tag}-{label}-w{w}.log")
+            name = f"{tag}-{re.sub(r'[^A-Za-z0-9]+', '_', label).strip('_')}-w{w}"  # a file name
+            run = out / "run" / name
+            res, wall, rss = skypile_run(yaml, parts, run, w, logs / f"{name}.log")
             o = side(f"{Path(yaml).stem} {label}", {"docs": counted["docs"], "bytes": counted["bytes"],
                                                   "cpu_pct": res["cpu_pct"]}, wall, rss)
             o["steps_s"] = step_seconds(run)
-            o["cpu_s"] = cpu_seconds(logs / f"{tag}-{label}-w{w}.log")
+            o["cpu_s"] = cpu_seconds(logs / f"{name}.log")
             if label not in best or o["docs_s"] > best[label]["docs_s"]:
                 best[label] = o
     return best

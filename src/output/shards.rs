@@ -54,11 +54,10 @@ pub type Batches = Box<dyn Iterator<Item = Result<RecordBatch>>>;
 pub fn batches(path: &Path, rows: usize) -> Result<Batches> {
     let ctx = || format!("reading {}", path.display());
     if is_parquet(path) {
-        let r =
-            ParquetRecordBatchReaderBuilder::try_new(open_shard(path).with_context(ctx)?)
-                .with_context(ctx)?
-                .with_batch_size(rows)
-                .build()?;
+        let r = ParquetRecordBatchReaderBuilder::try_new(open_shard(path).with_context(ctx)?)
+            .with_context(ctx)?
+            .with_batch_size(rows)
+            .build()?;
         let p = path.to_path_buf();
         return Ok(Box::new(r.map(move |b| {
             b.with_context(|| format!("reading {}", p.display()))

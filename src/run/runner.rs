@@ -21,8 +21,8 @@ use super::progress::{Progress, stage_bytes};
 use super::stages::{Plan, Stage, StageKind};
 use crate::config::Pipeline;
 use crate::outdir::{
-    RankStats, completion_path, lease_path, local_root, remove_stale_tmps, spool_path, stats_path, work_dir,
-    write_atomic,
+    RankStats, completion_path, lease_path, local_root, remove_stale_tmps, spool_path, stats_path,
+    work_dir, write_atomic,
 };
 use crate::output::stats::{self, RunStats};
 use crate::tokens::Tokenizer;
