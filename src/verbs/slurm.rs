@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Pipeline;
-use crate::outdir::{completion_path, write_atomic};
+use crate::outdir::{completion_path, local_root, write_atomic};
 use crate::run::stages::{Plan, Stage, StageKind};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -102,6 +102,7 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
     }
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let out = absolute(&cwd, &p.output.dir);
+    check_scratch(&out, std::env::var_os("SKYPILE_SCRATCH").is_some())?;
     // Paths go to the jobs as the user gave them and jobs start in this directory, so they
     // resolve exactly as in a local run (the `source` column and the config hash stay equal).
     let inv = Invocation {
@@ -145,11 +146,25 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
 
 fn absolute(cwd: &Path, p: &str) -> PathBuf {
     let path = Path::new(p);
-    if path.is_absolute() {
+    if path.is_absolute() || skypile_storage::is_remote(path) {
         path.to_path_buf()
     } else {
         cwd.join(path)
     }
+}
+
+/// An object-store DIR keeps leases, logs, scripts and `work/` in a local scratch folder
+/// (`outdir::local_root`): the array elements run on other nodes, so it must be a folder they
+/// all share, named by `SKYPILE_SCRATCH` (sbatch passes the environment on to the jobs).
+fn check_scratch(out: &Path, scratch_set: bool) -> Result<()> {
+    if skypile_storage::is_remote(out) && !scratch_set {
+        bail!(
+            "{} is an object store: set SKYPILE_SCRATCH to a folder every node shares (leases, \
+             logs and dedup intermediates live there), or use a shared-filesystem --output",
+            skypile_storage::redact(&out.to_string_lossy())
+        );
+    }
+    Ok(())
 }
 
 /// One job per stage that still has unfinished ranks (all of them when `only` is None).
@@ -179,8 +194,10 @@ pub fn build_jobs(
         let groups: Vec<usize> = (0..stage.ranks.div_ceil(per))
             .filter(|g| {
                 stage.kind == StageKind::Merge
-                    || (g * per..((g + 1) * per).min(stage.ranks))
-                        .any(|r| !completion_path(&inv.out, &stage.name, r).exists())
+                    || (g * per..((g + 1) * per).min(stage.ranks)).any(|r| {
+                        !skypile_storage::exists(&completion_path(&inv.out, &stage.name, r))
+                            .unwrap_or(false)
+                    })
             })
             .collect();
         if groups.is_empty() {
@@ -232,7 +249,7 @@ fn q(s: &str) -> String {
 fn script(p: &Pipeline, stage: &Stage, inv: &Invocation, array: &str, per: usize) -> String {
     let cfg = &p.slurm;
     let out = inv.out.to_string_lossy();
-    let logs = inv.out.join("logs").join(&stage.name);
+    let logs = local_root(&inv.out).join("logs").join(&stage.name);
     let logs = logs.to_string_lossy();
     let mut s = String::from("#!/bin/bash\n");
     let mut sb = |line: String| {
@@ -317,6 +334,7 @@ done
 }
 
 fn submit(jobs: &[StageJob], out: &Path) -> Result<()> {
+    let out = &local_root(out);
     let dir = out.join("slurm");
     std::fs::create_dir_all(&dir).with_context(|| {
         format!(
@@ -411,6 +429,27 @@ mod tests {
         let mut p = Pipeline::parse(y).unwrap();
         p.output.dir = "/o".into();
         p
+    }
+
+    #[test]
+    fn an_object_store_dir_stays_a_url_and_needs_a_shared_scratch() {
+        let out = absolute(Path::new("/home/u"), "s3://corpus/run1");
+        assert_eq!(out, Path::new("s3://corpus/run1"));
+        let e = check_scratch(&out, false).unwrap_err().to_string();
+        assert!(
+            e.contains("SKYPILE_SCRATCH") && e.contains("s3://corpus/run1"),
+            "{e}"
+        );
+        assert!(check_scratch(&out, true).is_ok());
+        assert!(check_scratch(Path::new("/shared/run1"), false).is_ok());
+        // the jobs write to the URL; their Slurm logs go to the scratch, never to "s3:/..."
+        let p = pipeline("name: t\ntasks: 2\n");
+        let plan = Plan::build(&p).unwrap();
+        let jobs = build_jobs(&p, &plan, &inv(&out), None).unwrap();
+        let s = &jobs[0].script;
+        assert!(s.contains("--output s3://corpus/run1"), "{s}");
+        let logs = local_root(&out).join("logs").join("docs-0");
+        assert!(s.contains(&*logs.to_string_lossy()), "{s}");
     }
 
     #[test]
