@@ -94,7 +94,7 @@ pub struct LangTotals {
     pub chars: u64,
 }
 
-/// One Parquet shard a rank wrote, as the manifest lists it.
+/// One shard (Parquet or JSONL) a rank wrote, as the manifest lists it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ShardInfo {
     pub path: String,
@@ -102,6 +102,20 @@ pub struct ShardInfo {
     pub bytes: u64,
     pub tokens: u64,
     pub by_lang: BTreeMap<String, LangTotals>,
+}
+
+impl ShardInfo {
+    /// A shard just opened at `path`: its file name (what the manifest lists), counts at zero.
+    pub fn named(path: &Path) -> Self {
+        ShardInfo {
+            path: path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into(),
+            ..Default::default()
+        }
+    }
 }
 
 /// Docs a docs stage hands to the next one across a global step.

@@ -140,14 +140,7 @@ impl JsonlShards {
                 flate2::Compression::new(6),
             )),
         };
-        let info = ShardInfo {
-            path: path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into(),
-            ..Default::default()
-        };
+        let info = ShardInfo::named(&path);
         self.current = Some((enc, info));
         Ok(())
     }

@@ -178,14 +178,7 @@ impl ParquetShards {
             .set_max_row_group_row_count(Some(self.cfg.shard_max_rows.clamp(1, 1 << 20)))
             .build();
         let writer = ArrowWriter::try_new(f, self.schema.clone(), Some(props))?;
-        let info = ShardInfo {
-            path: path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into(),
-            ..Default::default()
-        };
+        let info = ShardInfo::named(&path);
         self.current = Some(Open { writer, info });
         Ok(())
     }
