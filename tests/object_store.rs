@@ -301,3 +301,57 @@ fn parquet_input_from_s3_gives_the_rows_of_the_same_file_on_disk() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// Read-only `http(s)://` inputs: moto serves public objects over plain http with Range
+/// requests, as a web server does; skypile reads them without credentials.
+#[test]
+fn http_inputs_give_the_local_rows_and_a_missing_url_fails_in_one_line() {
+    let Some(m) = Moto::start() else { return };
+    m.mkbucket("web");
+    let warc = m.put_public(
+        "web",
+        "in/sample.warc.gz",
+        &root().join("sample_data/web/sample.warc.gz"),
+    );
+    let jsonl = m.put_public(
+        "web",
+        "in/sample.jsonl",
+        &root().join("sample_data/text/sample.jsonl"),
+    );
+    let local = local_reference("http");
+    let out = tmp("http-out");
+    let scratch = tmp("http-scratch");
+    let args = [
+        "--input",
+        &warc,
+        "--input",
+        &jsonl,
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    // no credentials and no endpoint: plain http
+    let plain = |args: &[&str]| {
+        let mut c = quickstart(None, &scratch, args);
+        c.env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY");
+        c.output().unwrap()
+    };
+    ok(plain(&args));
+    common::assert_no_panics(&out);
+    assert_eq!(rows(&out), rows(&local));
+    assert_eq!(totals(&out), totals(&local));
+
+    let missing = format!("{}/web/in/missing.warc.gz", m.endpoint);
+    let bad = tmp("http-bad");
+    let o = plain(&["--input", &missing, "--output", bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "a 404 input passed: {err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(lines[0].contains(&missing), "{err}");
+    assert!(!bad.join("manifest.json").exists());
+    for d in [out, local, scratch, bad] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

@@ -4,15 +4,16 @@
 
 use std::fs::File;
 use std::io::{BufRead, Read};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use arrow_array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
 };
 use arrow_schema::{Field, Schema};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 use parquet::file::reader::{ChunkReader, Length};
 use serde_json::Value;
 
@@ -54,8 +55,8 @@ pub type Batches = Box<dyn Iterator<Item = Result<RecordBatch>>>;
 pub fn batches(path: &Path, rows: usize) -> Result<Batches> {
     let ctx = || format!("reading {}", path.display());
     if is_parquet(path) {
-        let r = ParquetRecordBatchReaderBuilder::try_new(open_shard(path).with_context(ctx)?)
-            .with_context(ctx)?
+        let (shard, meta) = open_parquet(path).with_context(ctx)?;
+        let r = ParquetRecordBatchReaderBuilder::new_with_metadata(shard, meta)
             .with_batch_size(rows)
             .build()?;
         let p = path.to_path_buf();
@@ -89,8 +90,8 @@ pub fn batches(path: &Path, rows: usize) -> Result<Batches> {
 /// Rows and row groups (`None` for JSONL) of a shard.
 pub fn shard_rows(path: &Path) -> Result<(u64, Option<usize>)> {
     if is_parquet(path) {
-        let b = ParquetRecordBatchReaderBuilder::try_new(open_shard(path)?)?;
-        let md = b.metadata();
+        let (_, meta) = open_parquet(path)?;
+        let md = meta.metadata();
         return Ok((
             md.file_metadata().num_rows().max(0) as u64,
             Some(md.num_row_groups()),
@@ -176,27 +177,103 @@ fn json_batch(rows: &[Vec<(String, Value)>]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?)
 }
 
-/// A Parquet shard for the reader: the local file, or a fetched object.
-/// - The object is fetched whole (one GET): a shard is bounded by `output.shard_max_bytes`,
-///   and the reader jumps footer -> row groups, where ranged GETs would cost a round trip each.
+/// A Parquet shard for the reader: the local file, or an object read by ranged GETs.
 pub enum Shard {
     Local(File),
-    Remote(bytes::Bytes),
+    Remote(RemoteShard),
 }
 
 pub fn open_shard(p: &Path) -> Result<Shard> {
     Ok(if skypile_storage::is_remote(p) {
-        Shard::Remote(skypile_storage::read(p)?.into())
+        Shard::Remote(RemoteShard {
+            path: p.to_path_buf(),
+            len: skypile_storage::size(p)?,
+            columns: Vec::new(),
+            cache: Default::default(),
+        })
     } else {
         Shard::Local(File::open(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)
     })
+}
+
+/// A shard with its footer read: ready for a reader, which touches only its row groups.
+pub fn open_parquet(p: &Path) -> Result<(Shard, ArrowReaderMetadata)> {
+    let mut shard = open_shard(p)?;
+    let meta = ArrowReaderMetadata::load(&shard, Default::default())?;
+    if let Shard::Remote(r) = &mut shard {
+        r.layout(meta.metadata());
+    }
+    Ok((shard, meta))
+}
+
+/// An object-store shard, fetched one column chunk at a time, so memory is one row group
+/// (bounded by the writer's row-group size) whatever the shard's size.
+/// - The footer costs two ranged GETs; a column chunk one, on its first page: the reader asks
+///   for every page (header, then body) separately, which would be two round trips a page.
+/// - Only the current row group's chunks are kept: the arrow reader finishes one row group
+///   before it starts the next.
+pub struct RemoteShard {
+    path: PathBuf,
+    len: u64,
+    /// (row group, byte range) of every column chunk, sorted by offset.
+    columns: Vec<(usize, Range<u64>)>,
+    cache: Mutex<Vec<(usize, u64, bytes::Bytes)>>,
+}
+
+/// Bytes past an offset outside every column chunk read by one `get_read` (the footer's
+/// length field is read that way).
+const LOOSE_READ: u64 = 64 << 10;
+
+impl RemoteShard {
+    fn layout(&mut self, md: &parquet::file::metadata::ParquetMetaData) {
+        for (g, rg) in md.row_groups().iter().enumerate() {
+            for c in rg.columns() {
+                let (start, n) = c.byte_range();
+                self.columns.push((g, start..start + n));
+            }
+        }
+        self.columns.sort_by_key(|(_, r)| r.start);
+    }
+
+    fn fetch(&self, r: Range<u64>) -> parquet::errors::Result<bytes::Bytes> {
+        skypile_storage::read_range(&self.path, r)
+            .map(bytes::Bytes::from)
+            .map_err(|e| parquet::errors::ParquetError::General(format!("{e:#}")))
+    }
+
+    /// Bytes from `start` to the end of its column chunk (fetched on first use), or `want`
+    /// bytes from `start` when it is in no column chunk (the footer).
+    fn from(&self, start: u64, want: u64) -> parquet::errors::Result<bytes::Bytes> {
+        let i = self.columns.partition_point(|(_, r)| r.start <= start);
+        let Some((g, r)) = i.checked_sub(1).map(|i| &self.columns[i]) else {
+            return self.fetch(start..(start + want).min(self.len));
+        };
+        if start >= r.end || start + want > r.end {
+            return self.fetch(start..(start + want).min(self.len));
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let hit = cache
+            .iter()
+            .find(|(_, s, _)| *s == r.start)
+            .map(|c| c.2.clone());
+        let chunk = match hit {
+            Some(b) => b,
+            None => {
+                let b = self.fetch(r.clone())?;
+                cache.retain(|(cg, _, _)| cg == g);
+                cache.push((*g, r.start, b.clone()));
+                b
+            }
+        };
+        Ok(chunk.slice((start - r.start) as usize..))
+    }
 }
 
 impl Length for Shard {
     fn len(&self) -> u64 {
         match self {
             Shard::Local(f) => f.len(),
-            Shard::Remote(b) => b.len() as u64,
+            Shard::Remote(r) => r.len,
         }
     }
 }
@@ -207,14 +284,14 @@ impl ChunkReader for Shard {
     fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
         Ok(match self {
             Shard::Local(f) => Box::new(f.get_read(start)?),
-            Shard::Remote(b) => Box::new(b.get_read(start)?),
+            Shard::Remote(r) => Box::new(bytes::Buf::reader(r.from(start, LOOSE_READ)?)),
         })
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
         match self {
             Shard::Local(f) => f.get_bytes(start, length),
-            Shard::Remote(b) => b.get_bytes(start, length),
+            Shard::Remote(r) => Ok(r.from(start, length as u64)?.slice(..length)),
         }
     }
 }

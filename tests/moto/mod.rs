@@ -19,7 +19,8 @@ pub struct Moto {
     server: PathBuf,
 }
 
-/// boto3 helper: `mkbucket B`, `put B KEY FILE`, `get B PREFIX DIR` (every object under PREFIX
+/// boto3 helper: `mkbucket B`, `put B KEY FILE`, `public B KEY FILE` (readable without
+/// credentials, over plain http), `get B PREFIX DIR` (every object under PREFIX
 /// into DIR, keys relative to PREFIX), `keys B PREFIX` (one per line).
 const HELPER: &str = r#"
 import os, sys, boto3
@@ -30,6 +31,8 @@ if op == "mkbucket":
     s3.create_bucket(Bucket=b)
 elif op == "put":
     s3.upload_file(sys.argv[4], b, sys.argv[3])
+elif op == "public":
+    s3.upload_file(sys.argv[4], b, sys.argv[3], ExtraArgs={"ACL": "public-read"})
 else:
     prefix = sys.argv[3]
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=b, Prefix=prefix):
@@ -132,6 +135,13 @@ impl Moto {
 
     pub fn put(&self, b: &str, key: &str, file: &Path) {
         self.helper(&["put", b, key, file.to_str().unwrap()]);
+    }
+
+    /// Upload `file` readable by anyone: `{endpoint}/{b}/{key}` serves it over plain http
+    /// (with Range requests), as a web server would.
+    pub fn put_public(&self, b: &str, key: &str, file: &Path) -> String {
+        self.helper(&["public", b, key, file.to_str().unwrap()]);
+        format!("{}/{b}/{key}", self.endpoint)
     }
 
     /// Every object under `prefix` into `dir` (as a local output folder would look).
