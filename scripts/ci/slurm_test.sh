@@ -9,7 +9,9 @@
 # exit. Env: SKYPILE_SLURM_PIPELINE (default pipelines/quickstart.yaml, else a generated JSONL
 # pipeline), SKYPILE_SLURM_TASKS (default 3), SKYPILE_PYTHON (python with pyarrow, for the
 # row-by-row comparison), SKYPILE_SLURM_KEEP=1 keeps the temp dir, SKYPILE_BIN uses that
-# binary instead of building.
+# binary instead of building. Then the same pipeline from s3:// to s3:// (moto on 127.0.0.1,
+# from SKYPILE_PYTHON's venv) must give the bytes of a local run over the same objects;
+# SKYPILE_SLURM_S3=0 skips that part (it runs only with the default quickstart pipeline).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -168,3 +170,37 @@ wait_jobs "$(grep -o 'job [0-9]*' "$WORK/submit2.txt" | awk '{print $2}' | paste
 "$HERE/compare.sh" "$EXE" "$WORK/local-out" "$WORK/slurm-out" ||
   fail "output changed after the relaunch"
 echo "SLURM TEST PASSED: $(grep -c '^stage ' "$WORK/submit1.txt") stage arrays on a real single-node cluster == local run"
+
+# ---- 8. S3 in and out (issue #18): the quickstart inputs on moto, `skypile slurm --input s3://
+# --output s3://` with a shared SKYPILE_SCRATCH; the output must equal a local run (no Slurm)
+# over the same objects byte for byte, and carry the totals of the local-path run above.
+if [ "${SKYPILE_SLURM_S3:-1}" = 1 ] && [ "$PIPE" = "$ROOT/pipelines/quickstart.yaml" ]; then
+  PY=${SKYPILE_PYTHON:-$ROOT/.venv/bin/python}
+  "$PY" -c "import moto.server, boto3" 2>/dev/null ||
+    fail "no moto[server] in $PY (scripts/ci/test.sh installs it; SKYPILE_SLURM_S3=0 skips the S3 part)"
+  S3_PORT=$("$PY" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
+  "$(dirname "$PY")/moto_server" -H 127.0.0.1 -p "$S3_PORT" >"$WORK/moto.log" 2>&1 &
+  echo $! >"$WORK/moto.pid"
+  PIDS+=("$WORK/moto.pid")
+  export AWS_ENDPOINT_URL=http://127.0.0.1:$S3_PORT AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+  for _ in $(seq 100); do "$PY" -c "import socket; socket.create_connection(('127.0.0.1',$S3_PORT))" 2>/dev/null && break; sleep 0.1; done
+  t0=$(date +%s)
+  "$PY" "$HERE/s3.py" up crawl in "$ROOT/sample_data/web" "$ROOT/sample_data/text"
+  "$PY" "$HERE/s3.py" up corpus unused
+  IN=(--input 's3://crawl/in/web/*.warc.gz' --input s3://crawl/in/text)
+  export SKYPILE_SCRATCH=$WORK/scratch
+  echo "== s3 -> s3: local run, then skypile slurm"
+  "$EXE" -q run "$PIPE" --tasks "$TASKS" "${IN[@]}" --output "$WORK/s3-local"
+  "$EXE" slurm "$PIPE" --tasks "$TASKS" "${IN[@]}" --output s3://corpus/run1 | tee "$WORK/submit3.txt"
+  jobs=$(grep -o 'job [0-9]*' "$WORK/submit3.txt" | awk '{print $2}' | paste -sd,)
+  [ -n "$jobs" ] || fail "skypile slurm (s3) submitted no job"
+  wait_jobs "$jobs"
+  "$PY" "$HERE/s3.py" down corpus run1 "$WORK/s3-slurm"
+  [ -f "$WORK/s3-slurm/manifest.json" ] || fail "no s3://corpus/run1/manifest.json: a stage failed on Slurm"
+  "$HERE/compare.sh" "$EXE" "$WORK/s3-local" "$WORK/s3-slurm" ||
+    fail "Slurm s3 output differs from the local run over the same objects"
+  totals() { python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["total_docs"], m["total_tokens"])' "$1/manifest.json"; }
+  [ "$(totals "$WORK/local-out")" = "$(totals "$WORK/s3-slurm")" ] ||
+    fail "s3 totals $(totals "$WORK/s3-slurm") != local-path totals $(totals "$WORK/local-out")"
+  echo "SLURM S3 TEST PASSED: s3 -> s3 on Slurm == local run ($(totals "$WORK/s3-slurm") docs tokens), $(($(date +%s) - t0)) s"
+fi
