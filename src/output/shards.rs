@@ -241,16 +241,14 @@ impl RemoteShard {
             .map_err(|e| parquet::errors::ParquetError::General(format!("{e:#}")))
     }
 
-    /// Bytes from `start` to the end of its column chunk (fetched on first use), or `want`
-    /// bytes from `start` when it is in no column chunk (the footer).
-    fn from(&self, start: u64, want: u64) -> parquet::errors::Result<bytes::Bytes> {
+    /// Bytes from `start` to the end of its column chunk (fetched on first use) when the
+    /// chunk holds `need` bytes from there; else `outside` bytes from `start` (the footer).
+    fn from(&self, start: u64, need: u64, outside: u64) -> parquet::errors::Result<bytes::Bytes> {
         let i = self.columns.partition_point(|(_, r)| r.start <= start);
-        let Some((g, r)) = i.checked_sub(1).map(|i| &self.columns[i]) else {
-            return self.fetch(start..(start + want).min(self.len));
+        let col = i.checked_sub(1).map(|i| &self.columns[i]);
+        let Some((g, r)) = col.filter(|(_, r)| start + need <= r.end) else {
+            return self.fetch(start..(start + outside).min(self.len));
         };
-        if start >= r.end || start + want > r.end {
-            return self.fetch(start..(start + want).min(self.len));
-        }
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let hit = cache
             .iter()
@@ -284,14 +282,17 @@ impl ChunkReader for Shard {
     fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
         Ok(match self {
             Shard::Local(f) => Box::new(f.get_read(start)?),
-            Shard::Remote(r) => Box::new(bytes::Buf::reader(r.from(start, LOOSE_READ)?)),
+            Shard::Remote(r) => Box::new(bytes::Buf::reader(r.from(start, 1, LOOSE_READ)?)),
         })
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
         match self {
             Shard::Local(f) => f.get_bytes(start, length),
-            Shard::Remote(r) => Ok(r.from(start, length as u64)?.slice(..length)),
+            Shard::Remote(r) => {
+                let n = length as u64;
+                Ok(r.from(start, n, n)?.slice(..length))
+            }
         }
     }
 }
