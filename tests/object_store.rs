@@ -359,3 +359,45 @@ fn http_inputs_give_the_local_rows_and_a_missing_url_fails_in_one_line() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// `inspect` on an `s3://` DIR whose shard has many row groups (rewritten by pyarrow, 7 rows a
+/// group) reads it column chunk by column chunk, one row group at a time: the same schema,
+/// counts and documents as the same file on disk.
+#[test]
+fn inspect_reads_a_many_row_group_shard_from_s3_as_from_disk() {
+    let Some(m) = Moto::start() else { return };
+    let local = local_reference("rg");
+    let shard = common::files(&local.join("data"))[0].clone();
+    let dir = tmp("rg-dir");
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let split = dir.join("data/00000.parquet");
+    let py = std::env::var_os("SKYPILE_PYTHON").unwrap();
+    let o = Command::new(py)
+        .args([
+            "-c",
+            "import sys, pyarrow.parquet as pq; \
+             pq.write_table(pq.read_table(sys.argv[1]), sys.argv[2], row_group_size=7)",
+        ])
+        .args([&shard, &split])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    m.mkbucket("groups");
+    m.put("groups", "run/data/00000.parquet", &split);
+    let inspect = |d: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_skypile"));
+        m.env(c.args(["inspect", d, "-n", "100000"]));
+        String::from_utf8_lossy(&ok(c.output().unwrap()).stdout).into_owned()
+    };
+    let on_disk = inspect(dir.to_str().unwrap());
+    let groups = on_disk
+        .lines()
+        .find(|l| l.contains("row groups"))
+        .and_then(|l| l.split_whitespace().rev().nth(4)?.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("no row group count in {on_disk}"));
+    assert!(groups > 2, "{on_disk}");
+    assert_eq!(inspect("s3://groups/run"), on_disk);
+    for d in [dir, local] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
