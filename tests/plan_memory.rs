@@ -5,6 +5,8 @@
 //!
 //! - Memory, not time: nothing here depends on the machine's load.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,22 +49,6 @@ fn warc_record(url: &str, body: &[u8]) -> Vec<u8> {
     gz.write_all(&http).unwrap();
     gz.write_all(b"\r\n\r\n").unwrap();
     gz.finish().unwrap()
-}
-
-/// Run `cmd` to its end; its exit success and its own peak RSS in bytes (Linux reports KiB).
-#[expect(
-    clippy::zombie_processes,
-    reason = "the child is reaped by wait4, for its rusage"
-)]
-fn run_measured(cmd: &mut Command) -> (bool, u64) {
-    let child = cmd.spawn().unwrap();
-    let mut status = 0;
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child; `status` and `u` are valid, writable locals.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut u) };
-    assert_eq!(pid, child.id() as libc::pid_t);
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    (ok, u.ru_maxrss as u64 * 1024)
 }
 
 /// `N MB` or `N GB` after the stage name in plan's table, in bytes.
@@ -127,7 +113,7 @@ fn check_plan(dir: &Path, pipeline: &Path, min_docs: u64) {
     run.arg("--output")
         .arg(dir.join("out"))
         .args(["--stage", "docs-0", "--task", "0", "-q"]);
-    let (ok, measured) = run_measured(&mut run);
+    let (ok, measured) = common::run_measured(&mut run);
     assert!(ok, "the docs-0 rank failed");
     let stats = std::fs::read_to_string(dir.join("out/stats/docs-0/00000.json")).unwrap();
     let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();

@@ -13,6 +13,7 @@
 //! - Size: `SKYPILE_S3_STREAM_MB` (default 1024, the CI size); memory only, never time, is
 //!   asserted.
 
+mod common;
 #[allow(dead_code, reason = "the S3 helpers this test does not use")]
 mod moto;
 
@@ -91,7 +92,7 @@ fn write_warc(path: &Path, pages: &[Vec<u8>], mb: usize) -> Written {
     let mut body = vec![0u8; BODY];
     let mut i = 0usize;
     while n < (mb as u64) << 20 {
-        let rec = if i % HTML_EVERY == 0 {
+        let rec = if i.is_multiple_of(HTML_EVERY) {
             w.pages += 1;
             let page = &pages[(i / HTML_EVERY) % pages.len()];
             record(&format!("http://example.org/p/{i}"), "text/html", page, 1)
@@ -112,22 +113,6 @@ fn write_warc(path: &Path, pages: &[Vec<u8>], mb: usize) -> Written {
     }
     f.flush().unwrap();
     w
-}
-
-/// Run `cmd` to its end; its exit success and its own peak RSS in bytes (Linux reports KiB).
-#[expect(
-    clippy::zombie_processes,
-    reason = "the child is reaped by wait4, for its rusage"
-)]
-fn run_measured(cmd: &mut Command) -> (bool, u64) {
-    let child = cmd.spawn().unwrap();
-    let mut status = 0;
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child; `status` and `u` are valid, writable locals.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut u) };
-    assert_eq!(pid, child.id() as libc::pid_t);
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    (ok, u.ru_maxrss as u64 * 1024)
 }
 
 /// The ingest counters of a finished run: (documents, binary records skipped).
@@ -163,7 +148,7 @@ fn run(dir: &Path, input: &str, out: &Path, m: Option<&moto::Moto>) -> (bool, u6
     if let Some(m) = m {
         m.env(&mut c);
     }
-    run_measured(&mut c)
+    common::run_measured(&mut c)
 }
 
 #[test]

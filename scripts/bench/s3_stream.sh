@@ -4,6 +4,8 @@
 # storage.read_chunk_mib x (read_ahead + 1), whatever the object's size.
 #   scripts/bench/s3_stream.sh [COPIES]   (COPIES of sample_data/web/sample.warc.gz, default 800
 #                                          = 211 MB; needs python3 with moto[server] + boto3)
+# CI checks the same bound on a 1 GB WARC in tests/s3_stream.rs (SKYPILE_S3_STREAM_MB sets its
+# size); this script compares against a local read of the same file.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 COPIES=${1:-800}

@@ -314,3 +314,19 @@ pub fn write_corpus(dir: &Path, files: usize, docs: usize) {
         std::fs::write(dir.join(format!("part{f}.jsonl")), s).unwrap();
     }
 }
+
+/// Run `cmd` to its end; its exit success and its own peak RSS in bytes (Linux reports KiB).
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, for its rusage"
+)]
+pub fn run_measured(cmd: &mut Command) -> (bool, u64) {
+    let child = cmd.spawn().unwrap();
+    let mut status = 0;
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child; `status` and `u` are valid, writable locals.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut u) };
+    assert_eq!(pid, child.id() as libc::pid_t);
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    (ok, u.ru_maxrss as u64 * 1024)
+}
