@@ -1,13 +1,13 @@
 //! Intermediates and logs on an object store, against a real S3-protocol server (moto on
-//! 127.0.0.1): a quickstart whose spools and dedup files live under `--work-dir s3://...`
-//! gives the all-local rows, and a run into an `s3://` DIR leaves every rank's log there.
+//! 127.0.0.1): a quickstart read from `s3://` whose spools and dedup files live under
+//! `--work-dir s3://...` gives the all-local rows in a local DIR, and a run into an `s3://` DIR leaves every rank's log there.
 
 mod common;
 #[allow(dead_code)] // the helpers are shared with tests/object_store.rs
 mod moto;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use moto::Moto;
 
@@ -27,15 +27,6 @@ fn quickstart_with(mut c: Command, m: Option<&Moto>, scratch: &Path, args: &[&st
     c
 }
 
-fn ok(o: Output) -> Output {
-    assert!(
-        o.status.success(),
-        "skypile failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
 fn rows(out: &Path) -> Vec<Vec<Option<String>>> {
     let r = common::string_rows(out, &["id", "url", "text"]);
     assert!(r.len() > 20, "only {} rows in {}", r.len(), out.display());
@@ -53,19 +44,40 @@ fn staged(scratch: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// The sample inputs as `s3://crawl/in/...`, in the order of the YAML's local paths.
+fn s3_inputs(m: &Moto) -> [&'static str; 4] {
+    m.mkbucket("crawl");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    m.put(
+        "crawl",
+        "in/web/sample.warc.gz",
+        &sample.join("web/sample.warc.gz"),
+    );
+    m.put(
+        "crawl",
+        "in/text/sample.jsonl",
+        &sample.join("text/sample.jsonl"),
+    );
+    [
+        "--input",
+        "s3://crawl/in/web/*.warc.gz",
+        "--input",
+        "s3://crawl/in/text",
+    ]
+}
+
 #[test]
-fn s3_intermediates_with_local_output_give_the_local_rows() {
+fn s3_input_and_intermediates_with_local_output_give_the_local_rows() {
     let Some(m) = Moto::start() else { return };
     m.mkbucket("tmp");
+    let inputs = s3_inputs(&m);
     let local = common::tmp("local");
     let scratch = common::tmp("local-scratch");
-    ok(quickstart(None, &scratch, &["--output", path(&local)])
-        .output()
-        .unwrap());
+    common::run_ok(&mut quickstart(None, &scratch, &["--output", path(&local)]));
 
     let out = common::tmp("out");
     let scratch = common::tmp("scratch");
-    let args = [
+    let mut args = vec![
         "--output",
         path(&out),
         "--work-dir",
@@ -73,7 +85,8 @@ fn s3_intermediates_with_local_output_give_the_local_rows() {
         "--set",
         "output.keep_work=true",
     ];
-    ok(quickstart(Some(&m), &scratch, &args).output().unwrap());
+    args.extend(inputs);
+    common::run_ok(&mut quickstart(Some(&m), &scratch, &args));
     common::assert_no_panics(&out);
     assert_eq!(rows(&out), rows(&local));
     assert_eq!(
@@ -92,14 +105,15 @@ fn s3_intermediates_with_local_output_give_the_local_rows() {
     assert_eq!(infos, 4 * 2, "{keys:?}");
 
     // a rerun that does not keep work/ deletes the prefix after merge
-    let args = [
+    let mut args = vec![
         "--output",
         path(&out),
         "--work-dir",
         "s3://tmp/run1",
         "--overwrite",
     ];
-    ok(quickstart(Some(&m), &scratch, &args).output().unwrap());
+    args.extend(inputs);
+    common::run_ok(&mut quickstart(Some(&m), &scratch, &args));
     assert_eq!(rows(&out), rows(&local));
     assert_eq!(m.keys("tmp", "run1/"), Vec::<String>::new());
     for d in [out, local, scratch] {
@@ -117,7 +131,7 @@ fn a_run_into_an_s3_dir_uploads_every_ranks_log_without_secrets() {
     let args = ["--output", "s3://corpus/run1"];
     let mut c = quickstart_with(common::bin(), Some(&m), &scratch, &args);
     c.env("AWS_SECRET_ACCESS_KEY", secret);
-    ok(c.output().unwrap());
+    common::run_ok(&mut c);
     let logs = m.keys("corpus", "run1/logs/");
     // every rank of every docs and reduce stage ran in this process and left its log
     assert!(logs.contains(&"docs-0/00000.log".to_string()), "{logs:?}");

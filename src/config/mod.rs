@@ -334,6 +334,25 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_work_dir_is_refused_naming_the_key() {
+        for (w, why) in [
+            ("https://x.org/tmp", "read-only"),
+            ("s4://bucket/tmp", "not a supported URL"),
+        ] {
+            let p = Pipeline::parse(&format!("work_dir: '{w}'\n")).unwrap();
+            let e = p.check().unwrap_err().to_string();
+            assert!(
+                e.contains("`work_dir`") && e.contains(w) && e.contains(why),
+                "{e}"
+            );
+        }
+        for ok in ["s3://bucket/tmp/run1", "/scratch/work", "rel/work", ""] {
+            let p = Pipeline::parse(&format!("work_dir: '{ok}'\n")).unwrap();
+            assert!(p.check().is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
     fn defaults_are_sane() {
         let p = Pipeline::parse("output: {dir: o}\n").unwrap();
         assert_eq!(p.tasks, 1);
