@@ -149,3 +149,30 @@ fn a_run_into_an_s3_dir_uploads_every_ranks_log_without_secrets() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// A rank whose marker is missing is rerun and rewrites its intermediate: a damaged spool
+/// object left by an earlier attempt is overwritten, never read.
+#[test]
+fn a_relaunch_overwrites_the_intermediates_of_an_unfinished_rank() {
+    let Some(m) = Moto::start() else { return };
+    m.mkbucket("tmp");
+    let local = common::tmp("relaunch-local");
+    let scratch = common::tmp("relaunch-scratch");
+    common::run_ok(&mut quickstart(None, &scratch, &["--output", path(&local)]));
+
+    let out = common::tmp("relaunch-out");
+    let base = ["--output", path(&out), "--work-dir", "s3://tmp/r"];
+    let mut first: Vec<&str> = base.to_vec();
+    first.extend(["--stage", "docs-0"]);
+    common::run_ok(&mut quickstart(Some(&m), &scratch, &first));
+    // as if rank 1 died after a foreign tool had left half its spool: no marker, bad object
+    std::fs::remove_file(out.join("completions/docs-0/00001")).unwrap();
+    let torn = scratch.join("torn.bin");
+    std::fs::write(&torn, b"SKYPILE\x01 half a header").unwrap();
+    m.put("tmp", "r/spool-0/00001.bin", &torn);
+    common::run_ok(&mut quickstart(Some(&m), &scratch, &base));
+    assert_eq!(rows(&out), rows(&local));
+    for d in [out, local, scratch] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
