@@ -39,8 +39,9 @@ pub fn bin_create(p: &Path, kind: &str, version: u32, config_hash: u64) -> Resul
         let _ = std::fs::remove_file(tmp);
         r
     });
+    // the writer names `p` only in messages: without user info or query string
     BinWriter::create_staged(
-        p,
+        Path::new(&redact(url(p))),
         &staging_path(p),
         kind,
         version,
@@ -71,7 +72,8 @@ pub fn bin_open(p: &Path, kind: &str, version: u32, config_hash: u64) -> Result<
         )
     })?;
     let src = crate::RangeReader::new(crate::stores::remote(url(p))?, size);
-    BinReader::from_source(Box::new(src), size, p, kind, version, config_hash)
+    let shown = PathBuf::from(redact(url(p)));
+    BinReader::from_source(Box::new(src), size, &shown, kind, version, config_hash)
 }
 
 /// The header of an intermediate, unverified (to size buffers before the full read).
