@@ -66,14 +66,21 @@ fn s3_inputs(m: &Moto) -> [&'static str; 4] {
     ]
 }
 
+/// The all-local quickstart (its own scratch), the rows every remote variant must match.
+fn local_reference(tag: &str) -> PathBuf {
+    let local = common::tmp(tag);
+    let scratch = common::tmp(&format!("{tag}-scratch"));
+    common::run_ok(&mut quickstart(None, &scratch, &["--output", path(&local)]));
+    let _ = std::fs::remove_dir_all(scratch);
+    local
+}
+
 #[test]
 fn s3_input_and_intermediates_with_local_output_give_the_local_rows() {
     let Some(m) = Moto::start() else { return };
     m.mkbucket("tmp");
     let inputs = s3_inputs(&m);
-    let local = common::tmp("local");
-    let scratch = common::tmp("local-scratch");
-    common::run_ok(&mut quickstart(None, &scratch, &["--output", path(&local)]));
+    let local = local_reference("local");
 
     let out = common::tmp("out");
     let scratch = common::tmp("scratch");
@@ -156,9 +163,8 @@ fn a_run_into_an_s3_dir_uploads_every_ranks_log_without_secrets() {
 fn a_relaunch_overwrites_the_intermediates_of_an_unfinished_rank() {
     let Some(m) = Moto::start() else { return };
     m.mkbucket("tmp");
-    let local = common::tmp("relaunch-local");
+    let local = local_reference("relaunch-local");
     let scratch = common::tmp("relaunch-scratch");
-    common::run_ok(&mut quickstart(None, &scratch, &["--output", path(&local)]));
 
     let out = common::tmp("relaunch-out");
     let base = ["--output", path(&out), "--work-dir", "s3://tmp/r"];
