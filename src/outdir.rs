@@ -9,12 +9,15 @@
 //! DIR/completions/<stage>/<rank>   present = that rank is done and its outputs are in place
 //! DIR/leases/<stage>/<rank>        held while a process runs that rank (a second one refuses)
 //! DIR/work/                        spools and dedup intermediates (deleted after merge; only
-//!                                  when `work/.skypile` says skypile made the folder)
+//!                                  when `work/.skypile` says skypile made the folder); moved
+//!                                  elsewhere by `work_dir:` / `--work-dir` ([`work_root`])
 //! DIR/stats.json, DIR/manifest.json  merged, written by the `merge` stage
 //! ```
 //! `DIR` may be an object-store URL (`s3://bucket/run1`): then data/, removed/, stats/,
 //! completions/ and the JSON files are objects (each written whole, the marker last), and
-//! leases/, logs/ and work/ live under a local scratch folder ([`local_root`]).
+//! leases/ and logs/ live under a local scratch folder ([`local_root`]), as does work/ unless
+//! `work_dir:` names another place (which may be an object-store prefix too). Each rank's log
+//! is also uploaded to `DIR/logs/` when the rank ends.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -118,11 +121,9 @@ impl ShardInfo {
     }
 }
 
-/// Docs a docs stage hands to the next one across a global step.
-pub fn spool_path(out: &Path, segment: usize, task: usize) -> PathBuf {
-    local_root(out)
-        .join("work")
-        .join(format!("spool-{segment}"))
+/// Docs a docs stage hands to the next one across a global step (`work` from [`work_root`]).
+pub fn spool_path(work: &Path, segment: usize, task: usize) -> PathBuf {
+    work.join(format!("spool-{segment}"))
         .join(format!("{task:05}.bin"))
 }
 
@@ -160,11 +161,23 @@ pub fn lease_path(out: &Path, stage: &str, rank: usize) -> PathBuf {
         .join(format!("{rank:05}"))
 }
 
-/// `DIR/work/`, and the file that marks it as made by skypile (only then may merge delete it).
-pub fn work_dir(out: &Path) -> (PathBuf, PathBuf) {
-    let w = local_root(out).join("work");
-    let marker = w.join(".skypile");
-    (w, marker)
+/// The folder or object prefix of spools and dedup intermediates: `work_dir` as configured
+/// (a local folder or an object-store URL), else `work/` of [`local_root`].
+/// - A remote `work_dir` lets Slurm elements on different nodes share intermediates without a
+///   shared filesystem; its objects are written whole and read only after the writing rank's
+///   completion marker exists, so a half-written attempt is never read, and its rerun
+///   overwrites the same keys.
+pub fn work_root(out: &Path, work_dir: &str) -> PathBuf {
+    if work_dir.is_empty() {
+        local_root(out).join("work")
+    } else {
+        PathBuf::from(work_dir)
+    }
+}
+
+/// The file that marks `work` as made by skypile (only then may merge delete it).
+pub fn work_marker(work: &Path) -> PathBuf {
+    work.join(".skypile")
 }
 
 /// Everything a run writes in its output folder (what `--overwrite` removes; nothing else).

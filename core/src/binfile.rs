@@ -5,6 +5,10 @@
 //! xxh3-64 checksum of the payload. They are written to `*.tmp` and renamed only when complete;
 //! a reader verifies everything before the first record is handed out, and a mismatch is an
 //! error naming the file.
+//! - The header is written last (at offset 0), so a writer needs a seekable local file: an
+//!   object-store destination is staged in a local file and handed to a `publish` callback
+//!   (skypile-storage uploads it; core cannot depend on storage). Readers take any
+//!   `Read + Seek` source, e.g. a ranged-GET stream.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -16,10 +20,18 @@ use xxhash_rust::xxh3::Xxh3;
 const MAGIC: &[u8; 8] = b"SKYPILE\x01";
 pub const HEADER_LEN: u64 = 56;
 
+/// Where a finished, fsynced local file goes instead of being renamed to its path (an upload).
+pub type Publish = Box<dyn FnOnce(&Path) -> Result<()> + Send>;
+
+/// A readable, seekable source of an intermediate (a file, or an object's ranged reads).
+pub trait Source: Read + Seek + Send {}
+impl<T: Read + Seek + Send> Source for T {}
+
 pub struct BinWriter {
     out: BufWriter<File>,
     tmp: PathBuf,
     path: PathBuf,
+    publish: Option<Publish>,
     kind: [u8; 8],
     version: u32,
     config_hash: u64,
@@ -45,10 +57,23 @@ pub fn tmp_path(path: &Path) -> PathBuf {
 
 impl BinWriter {
     pub fn create(path: &Path, kind: &str, version: u32, config_hash: u64) -> Result<Self> {
-        if let Some(dir) = path.parent() {
+        Self::create_staged(path, &tmp_path(path), kind, version, config_hash, None)
+    }
+
+    /// Write to the local file `tmp`; at [`BinWriter::finish`] rename it to `path`, or, with
+    /// `publish`, hand it to `publish` (which puts it at `path` and removes `tmp`).
+    pub fn create_staged(
+        path: &Path,
+        tmp: &Path,
+        kind: &str,
+        version: u32,
+        config_hash: u64,
+        publish: Option<Publish>,
+    ) -> Result<Self> {
+        if let Some(dir) = tmp.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        let tmp = tmp_path(path);
+        let tmp = tmp.to_path_buf();
         let f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         let mut out = BufWriter::with_capacity(1 << 20, f);
         out.write_all(&[0u8; HEADER_LEN as usize])?;
@@ -56,6 +81,7 @@ impl BinWriter {
             out,
             tmp,
             path: path.to_path_buf(),
+            publish,
             kind: kind_bytes(kind),
             version,
             config_hash,
@@ -90,7 +116,7 @@ impl BinWriter {
         self.count
     }
 
-    /// Write the header, fsync and rename into place.
+    /// Write the header, fsync and rename into place (or publish).
     pub fn finish(mut self) -> Result<u64> {
         self.out.flush()?;
         let mut f = self.out.into_inner().map_err(|e| e.into_error())?;
@@ -107,28 +133,59 @@ impl BinWriter {
         f.write_all(&h)?;
         f.sync_all()?;
         drop(f);
-        // fsync of the folder too: a completion marker written next must not outlive the file
-        crate::durable::commit(&self.tmp, &self.path)?;
+        match self.publish.take() {
+            Some(publish) => {
+                publish(&self.tmp).with_context(|| format!("publishing {}", self.path.display()))?
+            }
+            // fsync of the folder too: a completion marker written next must not outlive it
+            None => crate::durable::commit(&self.tmp, &self.path)?,
+        }
         Ok(self.count)
     }
 }
 
-#[derive(Debug)]
 pub struct BinReader {
-    inp: BufReader<File>,
+    inp: BufReader<Box<dyn Source>>,
     pub path: PathBuf,
     pub count: u64,
     pub len: u64,
     remaining: u64,
 }
 
+impl std::fmt::Debug for BinReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BinReader")
+            .field("path", &self.path)
+            .field("count", &self.count)
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
 impl BinReader {
     /// Open and fully verify a file: kind, version, config hash, length and checksum.
     pub fn open(path: &Path, kind: &str, version: u32, config_hash: u64) -> Result<Self> {
-        let name = path.display();
-        let mut f = File::open(path).with_context(|| {
-            format!("intermediate file {name} is missing: rerun the stage that writes it")
+        let f = File::open(path).with_context(|| {
+            format!(
+                "intermediate file {} is missing: rerun the stage that writes it",
+                path.display()
+            )
         })?;
+        let size = f.metadata()?.len();
+        Self::from_source(Box::new(f), size, path, kind, version, config_hash)
+    }
+
+    /// [`BinReader::open`] over any source of `size` bytes; `path` names it in errors.
+    /// * The checksum pass reads the source once before the first record (twice in all).
+    pub fn from_source(
+        mut f: Box<dyn Source>,
+        size: u64,
+        path: &Path,
+        kind: &str,
+        version: u32,
+        config_hash: u64,
+    ) -> Result<Self> {
+        let name = path.display();
         let mut h = [0u8; HEADER_LEN as usize];
         f.read_exact(&mut h)
             .with_context(|| format!("{name}: truncated header"))?;
@@ -153,7 +210,7 @@ impl BinReader {
             );
         }
         let (count, len, sum) = (u64at(32), u64at(40), u64at(48));
-        let actual = f.metadata()?.len();
+        let actual = size;
         if actual != HEADER_LEN + len {
             bail!(
                 "{name}: truncated or padded ({actual} bytes, header says {})",

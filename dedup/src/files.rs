@@ -5,12 +5,15 @@
 //! fixed size, and a reader refuses a file whose payload is not `count * size` bytes, so a file
 //! of the wrong kind or an old layout is an error naming the file, not garbage records.
 //! Each task publishes its `*.info` file last: a task without it did not finish.
+//! The work folder may be an object-store URL (`work_dir: s3://...`): every file then goes
+//! through skypile-storage (staged and uploaded whole, read back by ranged GETs).
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-use skypile_core::binfile::{BinReader, BinWriter, HEADER_LEN};
+use anyhow::{Result, bail};
+use skypile_core::binfile::{BinReader, BinWriter};
 use skypile_core::{Applier, Collector, Counters, Doc, DocKey, StageCtx, Verdict};
+use skypile_storage::{bin_create, bin_header, bin_open};
 
 /// Layout version of every dedup intermediate; bump when a record layout changes.
 pub const VERSION: u32 = 1;
@@ -34,7 +37,7 @@ pub struct RecWriter {
 impl RecWriter {
     pub fn create(path: &Path, kind: &str, config_hash: u64) -> Result<Self> {
         Ok(RecWriter {
-            w: BinWriter::create(path, kind, VERSION, config_hash)?,
+            w: bin_create(path, kind, VERSION, config_hash)?,
         })
     }
     pub fn put(&mut self, rec: &[u8]) -> Result<()> {
@@ -57,7 +60,7 @@ pub struct RecReader<const N: usize> {
 
 impl<const N: usize> RecReader<N> {
     pub fn open(path: &Path, kind: &str, config_hash: u64) -> Result<Self> {
-        let r = BinReader::open(path, kind, VERSION, config_hash)?;
+        let r = bin_open(path, kind, VERSION, config_hash)?;
         if r.len != r.count.saturating_mul(N as u64) {
             bail!(
                 "{}: {} bytes for {} records of {N} bytes: wrong layout or corrupted",
@@ -87,16 +90,7 @@ impl<const N: usize> RecReader<N> {
 /// The record count from a file's header, without verifying it (used only to size buffers;
 /// the file is fully verified when it is opened for reading).
 pub fn header_count(path: &Path) -> Result<u64> {
-    use std::io::Read;
-    let mut h = [0u8; HEADER_LEN as usize];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut h))
-        .with_context(|| {
-            format!(
-                "intermediate file {} is missing or truncated",
-                path.display()
-            )
-        })?;
+    let h = bin_header(path)?;
     let mut c = [0u8; 8];
     c.copy_from_slice(&h[32..40]);
     Ok(u64::from_le_bytes(c))

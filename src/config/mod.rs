@@ -49,6 +49,12 @@ pub struct Pipeline {
     /// addressing; never credentials (those come from the environment). Not in the config hash.
     #[serde(default)]
     pub storage: skypile_storage::StorageConfig,
+    /// Where spools and dedup intermediates go: a local folder or an object-store prefix
+    /// (`s3://bucket/tmp/run1`, so Slurm nodes share them without a shared filesystem).
+    /// Empty: `DIR/work` (for an object-store DIR, `work/` in the local scratch). Not in the
+    /// config hash: it moves intermediates, never changes the output. `--work-dir` replaces it.
+    #[serde(default)]
+    pub work_dir: String,
     /// Where the YAML was read from (for relative paths); not a YAML key.
     #[serde(skip)]
     #[schemars(skip)]
@@ -197,6 +203,25 @@ impl Pipeline {
         if !(1..=22).contains(&o.zstd_level) {
             bail!("`output.zstd_level` is {}: allowed 1..=22", o.zstd_level);
         }
+        self.check_work_dir("`work_dir`")
+    }
+
+    /// `work_dir` (named `key` in the message: the YAML key or `--work-dir`) is a folder or
+    /// the URL of a writable object store.
+    pub fn check_work_dir(&self, key: &str) -> Result<()> {
+        let w = self.work_dir.as_str();
+        let shown = skypile_storage::redact(w);
+        if skypile_storage::is_url(w) && w.starts_with("http") {
+            bail!(
+                "{key} is {shown}: http(s) locations are read-only; use s3://, gs://, az:// or a folder"
+            );
+        }
+        if !skypile_storage::is_url(w) && w.contains("://") {
+            bail!(
+                "{key} is {shown}: not a supported URL (schemes: {}) or a folder",
+                skypile_storage::SCHEMES.join(", ")
+            );
+        }
         Ok(())
     }
 
@@ -306,6 +331,25 @@ mod tests {
         assert!(w[0].contains("step 1 `line_dedup`") && w[0].contains("step 2 `exact_dedup`"));
         let good = "steps:\n  - exact_dedup: {}\n  - url_dedup: {}\n  - line_dedup: {}\n";
         assert!(Pipeline::parse(good).unwrap().warnings().is_empty());
+    }
+
+    #[test]
+    fn a_bad_work_dir_is_refused_naming_the_key() {
+        for (w, why) in [
+            ("https://x.org/tmp", "read-only"),
+            ("s4://bucket/tmp", "not a supported URL"),
+        ] {
+            let p = Pipeline::parse(&format!("work_dir: '{w}'\n")).unwrap();
+            let e = p.check().unwrap_err().to_string();
+            assert!(
+                e.contains("`work_dir`") && e.contains(w) && e.contains(why),
+                "{e}"
+            );
+        }
+        for ok in ["s3://bucket/tmp/run1", "/scratch/work", "rel/work", ""] {
+            let p = Pipeline::parse(&format!("work_dir: '{ok}'\n")).unwrap();
+            assert!(p.check().is_ok(), "{ok}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use super::stages::Plan;
 use crate::config::Pipeline;
 use crate::outdir::{
-    RUN_ENTRIES, RunInfo, config_changes, input_changes, input_pins, local_root, work_dir,
+    RUN_ENTRIES, RunInfo, config_changes, input_changes, input_pins, local_root, work_marker,
     write_atomic,
 };
 
@@ -40,7 +40,7 @@ pub(crate) fn prepare(p: &Pipeline) -> Result<(PathBuf, Plan, Vec<PathBuf>)> {
 pub(crate) fn pin_for_submit(p: &Pipeline, overwrite: bool) -> Result<()> {
     let (out, plan, inputs) = prepare(p)?;
     if overwrite {
-        remove_previous_run(&out)?;
+        remove_previous_run(&out, &crate::outdir::work_root(&out, &p.work_dir))?;
     }
     check_run_info(&out, p, &plan, &inputs, |_| true)
 }
@@ -52,21 +52,29 @@ pub(crate) fn own_inputs(plan: &Plan, task: Option<usize>) -> impl Fn(usize) -> 
     move |i| task.is_none_or(|t| i % ranks == t)
 }
 
-/// Make sure `DIR/work/` is skypile's: create it with its marker, or refuse a foreign one.
-pub(crate) fn claim_work_dir(out: &Path) -> Result<()> {
-    let (work, marker) = work_dir(out);
-    if marker.exists() {
+/// Make sure the work folder (`DIR/work/` or `work_dir:`) is skypile's: create it with its
+/// marker, or refuse a foreign one.
+pub(crate) fn claim_work_dir(work: &Path) -> Result<()> {
+    let marker = work_marker(work);
+    if skypile_storage::exists(&marker)? {
         return Ok(());
     }
     // a kill while the marker was being written leaves only its `*.tmp` (never the user's)
-    let foreign = |d: std::fs::ReadDir| {
-        d.flatten()
-            .any(|e| !e.file_name().to_string_lossy().ends_with(".tmp"))
+    let is_tmp = |name: &str| name.ends_with(".tmp");
+    let foreign = if skypile_storage::is_remote(work) {
+        let objects = skypile_storage::list_prefix(work)?;
+        objects.iter().any(|(p, _)| !is_tmp(&p.to_string_lossy()))
+    } else {
+        std::fs::read_dir(work).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| !is_tmp(&e.file_name().to_string_lossy()))
+        })
     };
-    if work.exists() && std::fs::read_dir(&work).is_ok_and(foreign) {
+    if foreign {
         bail!(
-            "{} exists and was not made by skypile: choose an empty or new --output folder",
-            work.display()
+            "{} exists and was not made by skypile: choose an empty or new --output folder, or \
+             another `work_dir` / --work-dir",
+            skypile_storage::redact(&work.to_string_lossy())
         );
     }
     write_atomic(
@@ -76,7 +84,7 @@ pub(crate) fn claim_work_dir(out: &Path) -> Result<()> {
 }
 
 /// `--overwrite`: remove what a previous run left (only skypile's own entries, never the rest).
-pub(crate) fn remove_previous_run(out: &Path) -> Result<()> {
+pub(crate) fn remove_previous_run(out: &Path, work: &Path) -> Result<()> {
     if !skypile_storage::exists(&RunInfo::path(out))? {
         return Ok(());
     }
@@ -96,10 +104,14 @@ pub(crate) fn remove_previous_run(out: &Path) -> Result<()> {
         };
         r.context("--overwrite")?;
     }
-    let (work, marker) = work_dir(out);
-    if marker.exists() {
-        std::fs::remove_dir_all(&work)
-            .with_context(|| format!("--overwrite: cannot remove {}", work.display()))?;
+    remove_work(work).context("--overwrite")
+}
+
+/// Delete the work folder or prefix, only when its marker says skypile made it (`--output ~`
+/// must never delete a `~/work` of the user's).
+pub(crate) fn remove_work(work: &Path) -> Result<()> {
+    if skypile_storage::exists(&work_marker(work))? {
+        skypile_storage::remove_all(work)?;
     }
     Ok(())
 }

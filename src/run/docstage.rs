@@ -25,6 +25,8 @@ pub struct DocStageCtx<'a> {
     pub plan: &'a Plan,
     pub pipeline: &'a crate::config::Pipeline,
     pub out: &'a Path,
+    /// The work folder or object prefix (`outdir::work_root`): spools, dedup intermediates.
+    pub work: &'a Path,
     pub segment: usize,
     pub task: usize,
     pub tasks: usize,
@@ -42,8 +44,9 @@ pub struct DocStageResult {
     pub removed: Vec<ShardInfo>,
 }
 
-pub fn global_dir(out: &Path, g: &NamedGlobal) -> PathBuf {
-    crate::outdir::local_root(out).join("work").join(&g.label)
+/// A global step's intermediates under the work folder `work`.
+pub fn global_dir(work: &Path, g: &NamedGlobal) -> PathBuf {
+    work.join(&g.label)
 }
 
 /// What happened to one doc in the parallel part.
@@ -74,7 +77,7 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
             .collect();
         Source::Files(mine)
     } else {
-        Source::Spool(spool_path(ctx.out, k - 1, ctx.task), cfg_hash)
+        Source::Spool(spool_path(ctx.work, k - 1, ctx.task), cfg_hash)
     };
     let applier: Option<Box<dyn Applier>> = match prev_global {
         Some(g) => Some(g.step.applier(&stage_ctx(ctx, g))?),
@@ -82,14 +85,17 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
     };
     let collector: Option<Box<dyn Collector>> = match next_global {
         Some(g) => {
-            std::fs::create_dir_all(global_dir(ctx.out, g))?;
+            // an object prefix needs no folder
+            if !skypile_storage::is_remote(ctx.work) {
+                std::fs::create_dir_all(global_dir(ctx.work, g))?;
+            }
             Some(g.step.collector(&stage_ctx(ctx, g))?)
         }
         None => None,
     };
     let spool = match next_global {
-        Some(_) => Some(BinWriter::create(
-            &spool_path(ctx.out, k, ctx.task),
+        Some(_) => Some(skypile_storage::bin_create(
+            &spool_path(ctx.work, k, ctx.task),
             SPOOL_KIND,
             SPOOL_VERSION,
             cfg_hash,
@@ -284,7 +290,7 @@ impl Sinks {
 
 fn stage_ctx(ctx: &DocStageCtx, g: &NamedGlobal) -> skypile_core::StageCtx {
     skypile_core::StageCtx {
-        dir: global_dir(ctx.out, g),
+        dir: global_dir(ctx.work, g),
         task: ctx.task,
         tasks: ctx.tasks,
         workers: ctx.pool.current_num_threads(),

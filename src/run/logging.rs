@@ -1,9 +1,11 @@
 //! Logging to stderr and, while a rank runs, also to `DIR/logs/<stage>/<rank>.log`, so every
-//! rank leaves its own log whether it ran locally or as a Slurm array element.
+//! rank leaves its own log whether it ran locally or as a Slurm array element. With an
+//! object-store `DIR` the file lives in the local scratch and is uploaded to `DIR/logs/` when
+//! the rank ends ([`end_rank_log`]), so the logs of nodes without a shared filesystem survive.
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 static RANK_LOG: Mutex<Option<File>> = Mutex::new(None);
@@ -62,4 +64,31 @@ pub fn set_rank_log(path: Option<&Path>) {
     if let Ok(mut g) = RANK_LOG.lock() {
         *g = file;
     }
+}
+
+/// Stop teeing a rank's log to `local`; with `remote`, upload the whole file there. The
+/// rank's result passes through, and an error is appended to the file first (it is printed
+/// to stderr only once, by `main`), so a failed element's log says why.
+/// * The text is what stderr shows: storage errors name URLs without credentials.
+/// * A failed upload is a warning: the rank's own result decides the exit status.
+pub fn end_rank_log<T>(
+    local: &Path,
+    remote: Option<PathBuf>,
+    r: anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    if let (Err(e), Ok(mut g)) = (&r, RANK_LOG.lock())
+        && let Some(f) = g.as_mut()
+    {
+        let _ = writeln!(f, "error: {e:#}");
+    }
+    set_rank_log(None);
+    if let Some(dest) = remote {
+        let up = std::fs::read(local)
+            .map_err(anyhow::Error::from)
+            .and_then(|bytes| skypile_storage::write_atomic(&dest, &bytes));
+        if let Err(e) = up {
+            log::warn!("could not upload the rank log {}: {e:#}", local.display());
+        }
+    }
+    r
 }

@@ -46,20 +46,21 @@ pub fn suspend<T>(f: impl FnOnce() -> T) -> T {
 
 /// Input bytes of the given ranks of a docs stage: their input files (`segment` 0, rank `r`
 /// reads files `i % tasks == r`) or their spools from the segment before. `None` when an input
-/// is stdin (`-`), whose size is unknown.
+/// is stdin (`-`), whose size is unknown. `work` is the work folder (`outdir::work_root`).
 pub fn stage_bytes(
-    out: &Path,
+    work: &Path,
     inputs: &[PathBuf],
     segment: usize,
     tasks: usize,
     ranks: &[usize],
 ) -> Option<u64> {
-    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    // a local stat, or one HEAD per remote spool or input (0 when unreadable: only a bar)
+    let size = |p: &Path| skypile_storage::size(p).unwrap_or(0);
     if segment > 0 {
         return Some(
             ranks
                 .iter()
-                .map(|&r| size(&spool_path(out, segment - 1, r)))
+                .map(|&r| size(&spool_path(work, segment - 1, r)))
                 .sum(),
         );
     }

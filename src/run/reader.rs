@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use rayon::prelude::*;
-use skypile_core::binfile::BinReader;
 use skypile_core::{Counters, Doc};
 
 use super::progress::Progress;
@@ -107,7 +106,7 @@ pub(super) fn read_batches(
             }
         }
         Source::Spool(path, hash) => {
-            let mut r = match BinReader::open(&path, SPOOL_KIND, SPOOL_VERSION, hash) {
+            let mut r = match skypile_storage::bin_open(&path, SPOOL_KIND, SPOOL_VERSION, hash) {
                 Ok(r) => r,
                 Err(e) => {
                     let _ = tx.send(Err(e));

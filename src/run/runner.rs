@@ -14,7 +14,9 @@ use rayon::prelude::*;
 use skypile_core::lease::Lease;
 use skypile_core::{Counters, StageCtx};
 
-use super::claim::{check_run_info, claim_work_dir, own_inputs, prepare, remove_previous_run};
+use super::claim::{
+    check_run_info, claim_work_dir, own_inputs, prepare, remove_previous_run, remove_work,
+};
 use super::docstage::{self, DocStageCtx};
 use super::logging;
 use super::progress::{Progress, stage_bytes};
@@ -22,7 +24,7 @@ use super::stages::{Plan, Stage, StageKind};
 use crate::config::Pipeline;
 use crate::outdir::{
     RankStats, completion_path, lease_path, local_root, remove_stale_tmps, spool_path, stats_path,
-    work_dir, write_atomic,
+    work_root, write_atomic,
 };
 use crate::output::stats::{self, RunStats};
 use crate::tokens::Tokenizer;
@@ -139,6 +141,8 @@ fn pending(out: &Path, stage: &Stage, ranks: &[usize]) -> Result<Vec<usize>> {
 struct RunEnv<'a> {
     p: &'a Pipeline,
     out: PathBuf,
+    /// Spools and dedup intermediates ([`work_root`]): local or an object-store prefix.
+    work: PathBuf,
     plan: Plan,
     inputs: Vec<PathBuf>,
     tokenizer: Tokenizer,
@@ -154,10 +158,11 @@ impl<'a> RunEnv<'a> {
     /// Check the output folder against the pipeline and load what the stages share.
     fn open(p: &'a Pipeline, opts: &RunOpts) -> Result<Self> {
         let (out, plan, inputs) = prepare(p)?;
+        let work = work_root(&out, &p.work_dir);
         if opts.overwrite {
-            remove_previous_run(&out)?;
+            remove_previous_run(&out, &work)?;
         }
-        claim_work_dir(&out)?;
+        claim_work_dir(&work)?;
         check_run_info(&out, p, &plan, &inputs, own_inputs(&plan, opts.task))?;
         let workers = if p.workers == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -171,6 +176,7 @@ impl<'a> RunEnv<'a> {
                 .num_threads(workers)
                 .build()?,
             out,
+            work,
             plan,
             inputs,
             workers,
@@ -182,17 +188,18 @@ impl<'a> RunEnv<'a> {
     fn run_stage(&mut self, stage: &Stage, ranks: &[usize]) -> Result<()> {
         match &stage.kind {
             StageKind::Merge => {
-                self.merged = Some(merge_run(&self.out, self.p.output.keep_work)?);
+                let work = (!self.p.output.keep_work).then_some(self.work.as_path());
+                self.merged = Some(merge_run(&self.out, work)?);
                 Ok(())
             }
             StageKind::Reduce { segment, name } => self.reduce_stage(stage, *segment, name, ranks),
             StageKind::Docs { segment } => {
                 let todo = pending(&self.out, stage, ranks)?;
-                let total = stage_bytes(&self.out, &self.inputs, *segment, stage.ranks, &todo);
+                let total = stage_bytes(&self.work, &self.inputs, *segment, stage.ranks, &todo);
                 let progress = Progress::new(&stage.name, total);
                 for rank in todo {
-                    let log = rank_log(&self.out, &stage.name, &format!("{rank:05}.log"));
-                    with_rank_log(&log, stage, rank, || {
+                    let out = self.out.clone();
+                    with_rank_log(&out, stage, rank, || {
                         self.docs_rank(stage, *segment, rank, &progress)
                     })
                     .inspect_err(|_| progress.finish())?;
@@ -214,7 +221,7 @@ impl<'a> RunEnv<'a> {
         let Some(lease) = take_rank(&self.out, stage, rank)? else {
             return Ok(());
         };
-        clean_rank_outputs(&self.out, &self.plan, segment, rank)?;
+        clean_rank_outputs(&self.out, &self.work, &self.plan, segment, rank)?;
         // Steps may keep per-instance state (seen-sets, once-only counters): every rank gets
         // fresh instances, as a Slurm array element does, so stats never depend on how ranks
         // were grouped into processes.
@@ -230,6 +237,7 @@ impl<'a> RunEnv<'a> {
             plan: rank_plan,
             pipeline: self.p,
             out: &self.out,
+            work: &self.work,
             segment,
             task: rank,
             tasks: stage.ranks,
@@ -260,7 +268,7 @@ impl<'a> RunEnv<'a> {
         let todo = pending(&self.out, stage, ranks)?;
         let one = |rank: usize| {
             reduce_rank(
-                &self.out,
+                (&self.out, &self.work),
                 &self.plan,
                 stage,
                 segment,
@@ -275,12 +283,10 @@ impl<'a> RunEnv<'a> {
             let r = self
                 .pool
                 .install(|| todo.par_iter().try_for_each(|&rank| one(rank)));
-            logging::set_rank_log(None);
-            return r;
+            return logging::end_rank_log(&log, remote_log(&self.out, &stage.name, "ranks.log"), r);
         }
         for rank in todo {
-            let log = rank_log(&self.out, &stage.name, &format!("{rank:05}.log"));
-            with_rank_log(&log, stage, rank, || self.pool.install(|| one(rank)))?;
+            with_rank_log(&self.out, stage, rank, || self.pool.install(|| one(rank)))?;
         }
         Ok(())
     }
@@ -290,23 +296,37 @@ fn rank_log(out: &Path, stage: &str, file: &str) -> PathBuf {
     local_root(out).join("logs").join(stage).join(file)
 }
 
-/// Run one rank with its log lines teed to `log`.
-fn with_rank_log<T>(log: &Path, stage: &Stage, rank: usize, f: impl FnOnce() -> T) -> T {
-    logging::set_rank_log(Some(log));
-    log::info!("{} rank {rank}/{}: start", stage.name, stage.ranks);
-    let r = f();
-    logging::set_rank_log(None);
-    r
+/// Where a rank's log is uploaded when it ends: `DIR/logs/...` of an object-store `DIR`
+/// (locally the log already is there).
+fn remote_log(out: &Path, stage: &str, file: &str) -> Option<PathBuf> {
+    skypile_storage::is_remote(out).then(|| out.join("logs").join(stage).join(file))
 }
 
-/// The `merge` stage: totals from every completed rank, then drop `work/` unless kept (and
-/// only when skypile made it: `--output ~` must never delete a `~/work` of the user's).
-fn merge_run(out: &Path, keep_work: bool) -> Result<RunStats> {
+/// Run one rank with its log lines teed to its log file (uploaded when it ends).
+fn with_rank_log(
+    out: &Path,
+    stage: &Stage,
+    rank: usize,
+    f: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    let file = format!("{rank:05}.log");
+    let log = rank_log(out, &stage.name, &file);
+    logging::set_rank_log(Some(&log));
+    log::info!("{} rank {rank}/{}: start", stage.name, stage.ranks);
+    let r = f();
+    logging::end_rank_log(&log, remote_log(out, &stage.name, &file), r)
+}
+
+/// The `merge` stage: totals from every completed rank, then drop the work folder when
+/// `work` is given (not `output.keep_work`; only when skypile made it, see `remove_work`).
+fn merge_run(out: &Path, work: Option<&Path>) -> Result<RunStats> {
     let _lease = Lease::acquire(&lease_path(out, "merge", 0), "stage merge")?;
     let (rs, _) = stats::merge(out)?;
-    let (work, marker) = work_dir(out);
-    if !keep_work && marker.exists() {
-        let _ = std::fs::remove_dir_all(work);
+    if let Some(work) = work
+        && let Err(e) = remove_work(work)
+    {
+        // the corpus is complete; leftovers cost space, not correctness
+        log::warn!("could not delete the work folder: {e:#}");
     }
     // every rank is complete: leases and temp files left by killed processes are stale now
     let _ = std::fs::remove_dir_all(local_root(out).join("leases"));
@@ -332,9 +352,9 @@ fn take_rank(out: &Path, stage: &Stage, rank: usize) -> Result<Option<Lease>> {
     Ok(Some(lease))
 }
 
-/// One rank of a global step's reduce stage.
+/// One rank of a global step's reduce stage (`dirs`: the output and the work folder).
 fn reduce_rank(
-    out: &Path,
+    (out, work): (&Path, &Path),
     plan: &Plan,
     stage: &Stage,
     segment: usize,
@@ -350,7 +370,7 @@ fn reduce_rank(
         .global(segment)
         .context("internal: reduce stage without a global step")?;
     let ctx = StageCtx {
-        dir: docstage::global_dir(out, g),
+        dir: docstage::global_dir(work, g),
         task: rank,
         tasks: stage.ranks,
         workers,
@@ -405,7 +425,7 @@ fn finish_rank(
 }
 
 /// Remove what an interrupted attempt of this rank may have left, so its rerun starts clean.
-fn clean_rank_outputs(out: &Path, plan: &Plan, k: usize, rank: usize) -> Result<()> {
+fn clean_rank_outputs(out: &Path, work: &Path, plan: &Plan, k: usize, rank: usize) -> Result<()> {
     let last = k + 1 == plan.segments.len();
     let mut patterns = vec![(out.join("removed"), format!("docs{k}-{rank:05}-"))];
     if last {
@@ -421,8 +441,9 @@ fn clean_rank_outputs(out: &Path, plan: &Plan, k: usize, rank: usize) -> Result<
             }
         }
     }
-    let _ = std::fs::remove_file(spool_path(out, k, rank));
-    Ok(())
+    // a remote spool is one object, overwritten whole by the rerun; removed anyway so a
+    // stale one is never read (the next stage also waits for this rank's marker)
+    skypile_storage::remove(&spool_path(work, k, rank))
 }
 
 #[cfg(test)]
@@ -523,19 +544,20 @@ mod tests {
             finish_rank(&out, &stage, rank, rs, Instant::now(), &lease).unwrap();
         }
         // a work folder skypile did not make is never deleted
+        let work = work_root(&out, "");
         std::fs::create_dir_all(out.join("work/spool-0")).unwrap();
-        merge_run(&out, false).unwrap();
+        merge_run(&out, Some(&work)).unwrap();
         assert!(out.join("work/spool-0").exists(), "deleted a foreign work/");
         assert!(
-            claim_work_dir(&out).is_err(),
+            claim_work_dir(&work).is_err(),
             "a foreign, non-empty work/ is refused"
         );
         std::fs::remove_dir_all(out.join("work")).unwrap();
-        claim_work_dir(&out).unwrap();
+        claim_work_dir(&work).unwrap();
         std::fs::create_dir_all(out.join("work/spool-0")).unwrap();
-        merge_run(&out, true).unwrap();
+        merge_run(&out, None).unwrap();
         assert!(out.join("work").exists());
-        merge_run(&out, false).unwrap();
+        merge_run(&out, Some(&work)).unwrap();
         assert!(!out.join("work").exists());
         let merged: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("stats.json")).unwrap()).unwrap();

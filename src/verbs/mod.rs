@@ -30,6 +30,10 @@ pub struct RunArgs {
     /// Output directory (replaces `output.dir`).
     #[arg(long, value_name = "DIR")]
     pub output: Option<String>,
+    /// Spools and dedup intermediates go here: a folder or `s3://bucket/prefix` (replaces
+    /// `work_dir`; default DIR/work).
+    #[arg(long, value_name = "DIR|URL")]
+    pub work_dir: Option<String>,
     /// Worker threads per task (0 = all cores).
     #[arg(long)]
     pub workers: Option<usize>,
@@ -87,6 +91,11 @@ pub fn load(args: &mut RunArgs) -> Result<Pipeline> {
     );
     if let Some(n) = args.limit {
         p.input.limit = n;
+    }
+    if let Some(w) = &args.work_dir {
+        p.work_dir = w.clone();
+        p.check_work_dir("--work-dir")
+            .map_err(crate::config::usage_error)?;
     }
     p.check()
         .map_err(|e| crate::config::usage_error(anyhow::anyhow!("{}: {e}", path.display())))?;

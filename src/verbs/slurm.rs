@@ -11,6 +11,8 @@
 //!
 //! Logs: `DIR/logs/<stage>/<rank>.log` per rank, `DIR/logs/<stage>/slurm-<job>_<elem>.out` per
 //! array element; the scripts are kept in `DIR/slurm/` and the job ids in `DIR/slurm/jobs.json`.
+//! For an object-store DIR these live in the local scratch (`outdir::local_root`); rank logs
+//! are also uploaded to `DIR/logs/`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -86,6 +88,12 @@ pub struct Invocation {
     /// `--set` overrides and `--limit`, passed on so every element runs the same pipeline.
     pub sets: Vec<String>,
     pub limit: Option<u64>,
+    /// `--work-dir`, passed on (absolute when local).
+    pub work_dir: Option<String>,
+    /// Every node sees the same local scratch (`outdir::local_root`): a shared-filesystem DIR,
+    /// or SKYPILE_SCRATCH set. False for an object-store DIR with an object-store `work_dir`,
+    /// where each node keeps its own scratch (leases, log files).
+    pub shared_scratch: bool,
 }
 
 pub fn run(args: &SlurmArgs) -> Result<()> {
@@ -102,7 +110,13 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
     }
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let out = absolute(&cwd, &p.output.dir);
-    check_scratch(&out, std::env::var_os("SKYPILE_SCRATCH").is_some())?;
+    let scratch_set = std::env::var_os("SKYPILE_SCRATCH").is_some();
+    check_scratch(&out, scratch_set, &p.work_dir)?;
+    let work_dir = run
+        .work_dir
+        .as_deref()
+        .map(|w| absolute(&cwd, w).to_string_lossy().into_owned());
+    let shared_scratch = !skypile_storage::is_remote(&out) || scratch_set;
     // Paths go to the jobs as the user gave them and jobs start in this directory, so they
     // resolve exactly as in a local run (the `source` column and the config hash stay equal).
     let inv = Invocation {
@@ -114,6 +128,8 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
         workers: run.workers,
         sets: run.set.clone(),
         limit: run.limit,
+        work_dir,
+        shared_scratch,
     };
     if !args.dry_run {
         // The pins are made (or checked) here, once: array elements then stat only the inputs
@@ -153,14 +169,22 @@ fn absolute(cwd: &Path, p: &str) -> PathBuf {
     }
 }
 
-/// An object-store DIR keeps leases, logs, scripts and `work/` in a local scratch folder
-/// (`outdir::local_root`): the array elements run on other nodes, so it must be a folder they
-/// all share, named by `SKYPILE_SCRATCH` (sbatch passes the environment on to the jobs).
-fn check_scratch(out: &Path, scratch_set: bool) -> Result<()> {
-    if skypile_storage::is_remote(out) && !scratch_set {
+/// An object-store DIR keeps leases, logs, scripts and by default `work/` in a local scratch
+/// folder (`outdir::local_root`). The array elements run on other nodes and read each other's
+/// intermediates, so either the scratch is a folder they all share (`SKYPILE_SCRATCH`; sbatch
+/// passes the environment on), or `work_dir` names a place they all reach (an object-store
+/// prefix, or a shared folder).
+/// * Without a shared scratch the leases are node-local, so they no longer guard against a
+///   second process on another node. What does: each (stage, rank) belongs to exactly one
+///   array element (Slurm runs an element once), a rank whose completion marker exists is
+///   skipped, and a relaunch submits only ranks without one. Do not submit the same DIR again
+///   while its jobs still run.
+fn check_scratch(out: &Path, scratch_set: bool, work_dir: &str) -> Result<()> {
+    if skypile_storage::is_remote(out) && !scratch_set && work_dir.is_empty() {
         bail!(
-            "{} is an object store: set SKYPILE_SCRATCH to a folder every node shares (leases, \
-             logs and dedup intermediates live there), or use a shared-filesystem --output",
+            "{} is an object store: set `work_dir` / --work-dir to an object-store prefix (e.g. \
+             s3://bucket/tmp/run1) or a shared folder for the dedup intermediates, or set \
+             SKYPILE_SCRATCH to a folder every node shares, or use a shared-filesystem --output",
             skypile_storage::redact(&out.to_string_lossy())
         );
     }
@@ -276,10 +300,15 @@ fn script(p: &Pipeline, stage: &Stage, inv: &Invocation, array: &str, per: usize
     if let Some(part) = &cfg.partition {
         sb(format!("--partition={}", q(part)));
     }
-    sb(format!(
-        "--output={}",
-        q(&format!("{logs}/slurm-%A_%a.out"))
-    ));
+    // Slurm opens --output before the script runs: without a shared scratch the folder would
+    // be missing on the compute node, so the .out files go where Slurm puts them by default
+    // (the job's working directory) and the rank logs reach DIR/logs/ by upload
+    let slurm_out = if inv.shared_scratch {
+        format!("{logs}/slurm-%A_%a.out")
+    } else {
+        format!("{}/slurm-%x-%A_%a.out", inv.cwd.to_string_lossy())
+    };
+    sb(format!("--output={}", q(&slurm_out)));
     sb(format!("--chdir={}", q(&inv.cwd.to_string_lossy())));
     sb("--kill-on-invalid-dep=yes".into());
     for extra in &cfg.sbatch_args {
@@ -307,6 +336,9 @@ fn script(p: &Pipeline, stage: &Stage, inv: &Invocation, array: &str, per: usize
     if let Some(n) = inv.limit {
         let _ = write!(cmd, " --limit {n}");
     }
+    if let Some(w) = &inv.work_dir {
+        let _ = write!(cmd, " --work-dir {}", q(w));
+    }
     if !inv.inputs.is_empty() {
         cmd.push_str(" --input");
         for i in &inv.inputs {
@@ -317,6 +349,7 @@ fn script(p: &Pipeline, stage: &Stage, inv: &Invocation, array: &str, per: usize
         s,
         r#"set -euo pipefail
 # stage {stage} of {name}: {ranks} ranks, {per} per array element
+mkdir -p {logs_q}
 first=$(( SLURM_ARRAY_TASK_ID * {per} ))
 for rank in $(seq "$first" $(( first + {per} - 1 ))); do
   [ "$rank" -lt {ranks} ] || break
@@ -422,6 +455,8 @@ mod tests {
             workers: None,
             sets: Vec::new(),
             limit: None,
+            work_dir: None,
+            shared_scratch: true,
         }
     }
 
@@ -435,13 +470,16 @@ mod tests {
     fn an_object_store_dir_stays_a_url_and_needs_a_shared_scratch() {
         let out = absolute(Path::new("/home/u"), "s3://corpus/run1");
         assert_eq!(out, Path::new("s3://corpus/run1"));
-        let e = check_scratch(&out, false).unwrap_err().to_string();
+        let e = check_scratch(&out, false, "").unwrap_err().to_string();
         assert!(
             e.contains("SKYPILE_SCRATCH") && e.contains("s3://corpus/run1"),
             "{e}"
         );
-        assert!(check_scratch(&out, true).is_ok());
-        assert!(check_scratch(Path::new("/shared/run1"), false).is_ok());
+        assert!(e.contains("work_dir"), "{e}");
+        assert!(check_scratch(&out, true, "").is_ok());
+        assert!(check_scratch(Path::new("/shared/run1"), false, "").is_ok());
+        // intermediates on the object store: each node's own scratch is enough
+        assert!(check_scratch(&out, false, "s3://corpus/tmp/run1").is_ok());
         // the jobs write to the URL; their Slurm logs go to the scratch, never to "s3:/..."
         let p = pipeline("name: t\ntasks: 2\n");
         let plan = Plan::build(&p).unwrap();
@@ -450,6 +488,18 @@ mod tests {
         assert!(s.contains("--output s3://corpus/run1"), "{s}");
         let logs = local_root(&out).join("logs").join("docs-0");
         assert!(s.contains(&*logs.to_string_lossy()), "{s}");
+        // node-local scratch: --work-dir is passed on and Slurm's .out goes to the job's cwd
+        let mut node_local = inv(&out);
+        node_local.shared_scratch = false;
+        node_local.work_dir = Some("s3://corpus/tmp/run1".into());
+        let jobs = build_jobs(&p, &plan, &node_local, None).unwrap();
+        let s = &jobs[0].script;
+        assert!(s.contains("--work-dir s3://corpus/tmp/run1"), "{s}");
+        assert!(
+            s.contains("#SBATCH --output=/home/u/slurm-%x-%A_%a.out\n"),
+            "{s}"
+        );
+        assert!(s.contains(&format!("mkdir -p {}", logs.display())), "{s}");
     }
 
     #[test]

@@ -17,11 +17,13 @@ use futures::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
 mod config;
+mod intermediate;
 mod read;
 mod stores;
 mod write;
 
 pub use config::{StorageConfig, configure};
+pub use intermediate::{bin_create, bin_header, bin_open};
 pub use read::RangeReader;
 pub use stores::{SCHEMES, redact};
 pub use write::Writer;
@@ -259,6 +261,15 @@ pub fn list_glob(pattern: &str) -> Result<Vec<(PathBuf, u64)>> {
         .into_iter()
         .filter(|(p, _)| glob.matches_with(url(p), opts))
         .collect())
+}
+
+/// Tests of other crates: serve `scheme://bucket` from a fresh in-memory store, no server.
+#[doc(hidden)]
+pub fn serve_from_memory(bucket: &str) {
+    stores::register(
+        bucket,
+        std::sync::Arc::new(object_store::memory::InMemory::new()),
+    );
 }
 
 /// The store's message for a missing object is long; callers that expect absence use this.

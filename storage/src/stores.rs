@@ -61,7 +61,6 @@ pub(crate) fn bucket_unchecked(url: &str) -> bool {
 }
 
 /// Tests: serve `scheme://bucket` from `store` (an in-memory one).
-#[cfg(test)]
 pub(crate) fn register(id: &str, store: Arc<dyn ObjectStore>) {
     cache()
         .lock()

@@ -1,0 +1,136 @@
+//! Checksummed intermediates (`skypile_core::binfile`) at a local path or an object URL, for a
+//! remote `work_dir:` (spools between stages, dedup intermediates).
+//!
+//! - Writing: the header goes at offset 0 after the payload, which an object cannot do, so a
+//!   remote intermediate is staged in a local file and uploaded whole at `finish` (multipart
+//!   past one part). The object appears complete or not at all; readers trust it only once
+//!   the writing rank's completion marker exists, and a rerun overwrites the same key.
+//! - The staging file's name is a hash of the URL under the local scratch: a rank killed
+//!   mid-write leaves one file that its rerun (the lease keeps it to one process per node)
+//!   truncates, never a pile of uniquely named leftovers.
+//! - Reading: ranged GETs with read-ahead ([`crate::RangeReader`]); the checksum is verified
+//!   before the first record, as for a local file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use skypile_core::binfile::{BinReader, BinWriter, HEADER_LEN, Publish};
+
+use crate::{is_remote, redact, url};
+
+/// Local folder of staged uploads: `$SKYPILE_SCRATCH/skypile-staging` (else the temp dir).
+fn staging_path(p: &Path) -> PathBuf {
+    let base = std::env::var_os("SKYPILE_SCRATCH")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let h = xxhash_rust::xxh3::xxh3_64(url(p).as_bytes());
+    base.join("skypile-staging").join(format!("{h:016x}.tmp"))
+}
+
+/// Start an intermediate at `p`: a local file (temp + rename) or an object (staged, uploaded).
+pub fn bin_create(p: &Path, kind: &str, version: u32, config_hash: u64) -> Result<BinWriter> {
+    if !is_remote(p) {
+        return BinWriter::create(p, kind, version, config_hash);
+    }
+    crate::reject_read_only(p)?;
+    let dest = p.to_path_buf();
+    let publish: Publish = Box::new(move |tmp: &Path| {
+        let r = upload(tmp, &dest);
+        let _ = std::fs::remove_file(tmp);
+        r
+    });
+    // the writer names `p` only in messages: without user info or query string
+    BinWriter::create_staged(
+        Path::new(&redact(url(p))),
+        &staging_path(p),
+        kind,
+        version,
+        config_hash,
+        Some(publish),
+    )
+}
+
+/// Copy the finished local file `tmp` to the object `dest` in one (multipart) upload.
+fn upload(tmp: &Path, dest: &Path) -> Result<()> {
+    let mut f =
+        std::fs::File::open(tmp).with_context(|| format!("reopening staged {}", tmp.display()))?;
+    let mut w = crate::create(dest)?;
+    std::io::copy(&mut f, &mut w).with_context(|| format!("uploading {}", redact(url(dest))))?;
+    w.finish()?;
+    Ok(())
+}
+
+/// Open and fully verify an intermediate (local file or object).
+pub fn bin_open(p: &Path, kind: &str, version: u32, config_hash: u64) -> Result<BinReader> {
+    if !is_remote(p) {
+        return BinReader::open(p, kind, version, config_hash);
+    }
+    let size = crate::size(p).with_context(|| {
+        format!(
+            "intermediate {} is missing or unreadable: rerun the stage that writes it",
+            redact(url(p))
+        )
+    })?;
+    let src = crate::RangeReader::new(crate::stores::remote(url(p))?, size);
+    let shown = PathBuf::from(redact(url(p)));
+    BinReader::from_source(Box::new(src), size, &shown, kind, version, config_hash)
+}
+
+/// The header of an intermediate, unverified (to size buffers before the full read).
+pub fn bin_header(p: &Path) -> Result<[u8; HEADER_LEN as usize]> {
+    let what = || {
+        format!(
+            "intermediate file {} is missing or truncated: rerun the stage that writes it",
+            redact(url(p))
+        )
+    };
+    let b = crate::read_range(p, 0..HEADER_LEN).with_context(what)?;
+    b.try_into().map_err(|_| anyhow::anyhow!(what()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_remote_intermediate_round_trips_and_a_damaged_one_is_refused() {
+        crate::serve_from_memory("s3://inter");
+        let p = Path::new("s3://inter/work/spool-0/00001.bin");
+        let mut w = bin_create(p, "spool", 3, 77).unwrap();
+        for i in 0..1000u32 {
+            w.write_record(format!("record {i}").as_bytes()).unwrap();
+        }
+        assert!(!crate::exists(p).unwrap(), "visible before finish");
+        assert!(staging_path(p).exists(), "staged locally while open");
+        assert_eq!(w.finish().unwrap(), 1000);
+        assert!(!staging_path(p).exists(), "staging file left after upload");
+
+        let mut r = bin_open(p, "spool", 3, 77).unwrap();
+        assert_eq!(r.count, 1000);
+        assert_eq!(r.read_record().unwrap().unwrap(), b"record 0");
+        let mut last = Vec::new();
+        while let Some(rec) = r.read_record().unwrap() {
+            last = rec;
+        }
+        assert_eq!(last, b"record 999");
+        let header = bin_header(p).unwrap();
+        assert_eq!(u64::from_le_bytes(header[32..40].try_into().unwrap()), 1000);
+
+        let e = bin_open(p, "spool", 3, 78).unwrap_err().to_string();
+        assert!(
+            e.contains("different config") && e.contains("s3://inter"),
+            "{e}"
+        );
+        // a truncated object (as a torn upload of a foreign tool would leave) is refused
+        let whole = crate::read(p).unwrap();
+        crate::write_atomic(p, &whole[..whole.len() - 1]).unwrap();
+        let e = bin_open(p, "spool", 3, 77).unwrap_err().to_string();
+        assert!(e.contains("truncated"), "{e}");
+        let missing = Path::new("s3://inter/work/spool-0/00002.bin");
+        let e = format!("{:#}", bin_open(missing, "spool", 3, 77).unwrap_err());
+        assert!(
+            e.contains("00002.bin") && e.contains("rerun the stage"),
+            "{e}"
+        );
+    }
+}
