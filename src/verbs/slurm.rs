@@ -367,6 +367,9 @@ done
 }
 
 fn submit(jobs: &[StageJob], out: &Path) -> Result<()> {
+    // Scripts and Slurm logs live in the scratch; `skypile stats` takes the DIR itself (a URL
+    // for an object store).
+    let dir_arg = out;
     let out = &local_root(out);
     let dir = out.join("slurm");
     std::fs::create_dir_all(&dir).with_context(|| {
@@ -429,7 +432,7 @@ fn submit(jobs: &[StageJob], out: &Path) -> Result<()> {
         "submitted {} jobs; follow with `squeue --me`, logs in {}/logs/, then `skypile stats {}`",
         done.len(),
         out.display(),
-        out.display()
+        dir_arg.display()
     );
     Ok(())
 }
