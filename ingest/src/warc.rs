@@ -186,7 +186,7 @@ fn step(c: &mut Core) {
         match typ.as_str() {
             "conversion" => select::text_doc(payload, &rec),
             "response" => select::http_response(payload, &rec, &c.sel),
-            _ => select::html_doc(payload, f.content_type.as_deref(), &rec, &c.sel),
+            _ => select::html_doc(payload.into(), f.content_type.as_deref(), &rec, &c.sel),
         }
     };
     c.out.push_back(ev);
