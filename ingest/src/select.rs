@@ -4,6 +4,8 @@
 //! `skipped_url`, `skipped_non_http`, `skipped_status_<code>`, `skipped_non_html`,
 //! `skipped_empty`, `bad_too_large`, `bad_content_encoding`, `bad_undecodable`.
 
+use std::borrow::Cow;
+
 use anyhow::{Context, Result};
 use regex::RegexSet;
 use skypile_core::{Doc, DocKey, Raw};
@@ -96,10 +98,12 @@ pub fn http_response(msg: &[u8], rec: &RecordInfo, sel: &Select) -> Event {
     let body = if head.chunked {
         http::dechunk(body)
     } else {
-        std::borrow::Cow::Borrowed(body)
+        Cow::Borrowed(body)
     };
+    // `Borrowed` from decode_content is the whole body unchanged: keep `body` (maybe owned)
     let body = match http::decode_content(&body, head.content_encoding, sel.max_payload) {
-        Ok(b) => b,
+        Ok(Cow::Owned(b)) => Cow::Owned(b),
+        Ok(Cow::Borrowed(_)) => body,
         Err(http::BodyError::TooLarge) => {
             return rec.skip(
                 "bad_too_large",
@@ -113,14 +117,20 @@ pub fn http_response(msg: &[u8], rec: &RecordInfo, sel: &Select) -> Event {
             );
         }
     };
-    html_doc(&body, head.content_type, rec, sel)
+    html_doc(body, head.content_type, rec, sel)
 }
 
 /// An HTML (or other selected type) body with its `Content-Type`, if any.
-pub fn html_doc(body: &[u8], content_type: Option<&str>, rec: &RecordInfo, sel: &Select) -> Event {
+/// A body already de-chunked or decompressed is moved into the doc, not copied.
+pub fn html_doc(
+    body: Cow<'_, [u8]>,
+    content_type: Option<&str>,
+    rec: &RecordInfo,
+    sel: &Select,
+) -> Event {
     let mime = match content_type.map(http::mime_of).filter(|m| !m.is_empty()) {
         Some(m) => m,
-        None if http::sniff_html(body) => "text/html".to_string(),
+        None if http::sniff_html(&body) => "text/html".to_string(),
         None => {
             return rec.skip(
                 "skipped_non_html",
@@ -140,7 +150,7 @@ pub fn html_doc(body: &[u8], content_type: Option<&str>, rec: &RecordInfo, sel: 
     doc.source = rec.source.clone();
     doc.raw = Some(Raw {
         mime: Some(mime),
-        bytes: body.to_vec(),
+        bytes: body.into_owned(),
         http_charset: content_type
             .and_then(charset::charset_from_content_type)
             .map(str::to_string),
@@ -168,8 +178,8 @@ pub fn decode_deferred(doc: &mut Doc) -> Result<(), (&'static str, String)> {
     if raw.bytes.is_empty() {
         return Ok(());
     }
-    let bytes = std::mem::take(&mut raw.bytes);
-    let dec = charset::decode_html_hinted(&bytes, raw.http_charset.as_deref(), doc.url.as_deref());
+    let bytes = Cow::Owned(std::mem::take(&mut raw.bytes));
+    let dec = charset::decode_html_cow(bytes, raw.http_charset.as_deref(), doc.url.as_deref());
     let bad = memchr::memmem::find_iter(dec.text.as_bytes(), "\u{FFFD}".as_bytes()).count();
     if bad * 30 > dec.text.len() {
         return Err((

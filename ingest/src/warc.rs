@@ -40,26 +40,29 @@ fn parse_fields(h: &[u8]) -> Fields {
             continue;
         };
         let name = line.get(..colon).unwrap_or_default().trim_ascii();
-        let value = String::from_utf8_lossy(line.get(colon + 1..).unwrap_or_default().trim_ascii())
-            .into_owned();
+        // a value becomes a String only for the fields we keep (no allocation per header line)
+        let value = || {
+            String::from_utf8_lossy(line.get(colon + 1..).unwrap_or_default().trim_ascii())
+                .into_owned()
+        };
         let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
         if is("warc-type") {
-            f.typ = value.to_ascii_lowercase();
+            f.typ = value().to_ascii_lowercase();
         } else if is("content-length") {
-            f.len = value.parse().ok();
+            f.len = value().parse().ok();
         } else if is("warc-target-uri") {
             f.url = Some(
-                value
+                value()
                     .trim_start_matches('<')
                     .trim_end_matches('>')
                     .to_string(),
             );
         } else if is("warc-record-id") {
-            f.id = Some(value);
+            f.id = Some(value());
         } else if is("warc-date") {
-            f.date = Some(value);
+            f.date = Some(value());
         } else if is("content-type") {
-            f.content_type = Some(value);
+            f.content_type = Some(value());
         }
     }
     f
@@ -186,7 +189,7 @@ fn step(c: &mut Core) {
         match typ.as_str() {
             "conversion" => select::text_doc(payload, &rec),
             "response" => select::http_response(payload, &rec, &c.sel),
-            _ => select::html_doc(payload, f.content_type.as_deref(), &rec, &c.sel),
+            _ => select::html_doc(payload.into(), f.content_type.as_deref(), &rec, &c.sel),
         }
     };
     c.out.push_back(ev);
