@@ -20,14 +20,21 @@ pub(crate) mod stats;
 pub(crate) mod writer;
 
 /// Shards of kept or removed docs in the run's `output.format`.
-pub enum ShardWriter {
-    Parquet(ParquetShards),
+pub enum ShardWriter<'p> {
+    Parquet(ParquetShards<'p>),
     Jsonl(JsonlShards),
 }
 
-impl ShardWriter {
+impl<'p> ShardWriter<'p> {
     /// Shards are `dir/<prefix>-<n:05>.<ext>`; `dir` is created here for both formats.
-    pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
+    /// Parquet batches are encoded in `pool` when given (see [`ParquetShards`]).
+    pub fn new(
+        dir: &Path,
+        prefix: &str,
+        cfg: &OutputConfig,
+        columns: Vec<Column>,
+        pool: Option<&'p rayon::ThreadPool>,
+    ) -> Result<Self> {
         // an object store has no folders: objects appear with their key
         if !skypile_storage::is_remote(dir) {
             std::fs::create_dir_all(dir).with_context(|| {
@@ -38,7 +45,9 @@ impl ShardWriter {
             })?;
         }
         Ok(match cfg.format {
-            OutputFormat::Parquet => Self::Parquet(ParquetShards::new(dir, prefix, cfg, columns)?),
+            OutputFormat::Parquet => {
+                Self::Parquet(ParquetShards::new(dir, prefix, cfg, columns, pool)?)
+            }
             OutputFormat::Jsonl => Self::Jsonl(JsonlShards::new(dir, prefix, cfg, columns)?),
         })
     }

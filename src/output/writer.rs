@@ -86,18 +86,46 @@ pub struct Dropped {
     pub reason: String,
 }
 
-pub struct ParquetShards {
+/// Parquet shards of one rank; batches are encoded in the worker pool, one at a time in order.
+///
+/// - Encoding (arrow arrays, page encoding, zstd) was the serial sink thread's main cost: a
+///   job in the pool does it while the sink gathers the next batch, so it runs on the workers
+///   instead of an extra thread (one worker no longer gets a hidden second core).
+/// - The jobs run strictly in order on the same `ArrowWriter`, so the bytes, row groups and
+///   shard boundaries are the same as encoding inline, for any worker count.
+pub struct ParquetShards<'p> {
+    layout: Arc<Layout>,
     dir: PathBuf,
     prefix: String,
-    cfg: OutputConfig,
-    columns: Vec<Column>,
-    schema: SchemaRef,
-    current: Option<Open>,
+    /// Where batches are encoded; `None` encodes on the calling thread.
+    pool: Option<&'p rayon::ThreadPool>,
+    current: Slot,
+    /// Rows handed to the current shard, including a batch still being encoded.
+    in_shard: usize,
     next_index: usize,
     pending: Vec<Row>,
     /// Text bytes of `pending`: a batch is cut before its string offsets could pass i32.
     pending_bytes: usize,
     pub shards: Vec<ShardInfo>,
+}
+
+/// What every encoding job needs, shared with the jobs.
+struct Layout {
+    cfg: OutputConfig,
+    columns: Vec<Column>,
+    schema: SchemaRef,
+}
+
+/// The open shard: at hand, or inside the job encoding a batch into it.
+enum Slot {
+    Ready(Option<Open>),
+    Encoding(crossbeam_channel::Receiver<Result<Encoded>>),
+}
+
+/// A job's result: the shard still open, or the one it closed at its row or byte limit.
+enum Encoded {
+    Open(Open),
+    Closed(ShardInfo),
 }
 
 struct Open {
@@ -111,16 +139,26 @@ const BATCH_ROWS: usize = 1024;
 /// ingest's `max_doc_bytes`, far below 2 GiB).
 const BATCH_BYTES: usize = 256 << 20;
 
-impl ParquetShards {
+impl<'p> ParquetShards<'p> {
     /// Shards are `dir/<prefix>-<n:05>.parquet`.
-    pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
+    pub fn new(
+        dir: &Path,
+        prefix: &str,
+        cfg: &OutputConfig,
+        columns: Vec<Column>,
+        pool: Option<&'p rayon::ThreadPool>,
+    ) -> Result<Self> {
         Ok(ParquetShards {
+            layout: Arc::new(Layout {
+                cfg: cfg.clone(),
+                schema: schema_of(&columns),
+                columns,
+            }),
             dir: dir.to_path_buf(),
             prefix: prefix.to_string(),
-            cfg: cfg.clone(),
-            schema: schema_of(&columns),
-            columns,
-            current: None,
+            pool,
+            current: Slot::Ready(None),
+            in_shard: 0,
             next_index: 0,
             pending: Vec::new(),
             pending_bytes: 0,
@@ -131,11 +169,36 @@ impl ParquetShards {
     pub fn write(&mut self, row: Row) -> Result<()> {
         self.pending_bytes += row.doc.text().len();
         self.pending.push(row);
-        // Flush at the batch size, or exactly where the current shard reaches its row limit.
-        let in_shard = self.current.as_ref().map_or(0, |o| o.info.rows as usize);
-        let room = self.cfg.shard_max_rows.saturating_sub(in_shard).max(1);
-        if self.pending.len() >= BATCH_ROWS.min(room) || self.pending_bytes >= BATCH_BYTES {
-            self.flush_pending()?;
+        if self.pending.len() >= BATCH_ROWS || self.pending_bytes >= BATCH_BYTES {
+            return self.flush_pending();
+        }
+        // Flush exactly where the current shard reaches its row limit. `in_shard` counts a
+        // batch still encoding, which may yet close the shard by bytes (then the room is a
+        // whole new shard): wait for it before deciding, so the cut never depends on timing.
+        let max = self.layout.cfg.shard_max_rows;
+        if self.pending.len() >= max.saturating_sub(self.in_shard).max(1) {
+            self.settle()?;
+            if self.pending.len() >= max.saturating_sub(self.in_shard).max(1) {
+                self.flush_pending()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Wait for the batch being encoded; record the shard it closed, if any.
+    fn settle(&mut self) -> Result<()> {
+        if let Slot::Encoding(done) = &self.current {
+            let encoded = done
+                .recv()
+                .map_err(|_| anyhow::anyhow!("the Parquet encoding job vanished (a bug)"))??;
+            self.current = Slot::Ready(match encoded {
+                Encoded::Open(open) => Some(open),
+                Encoded::Closed(info) => {
+                    self.shards.push(info);
+                    self.in_shard = 0;
+                    None
+                }
+            });
         }
         Ok(())
     }
@@ -144,65 +207,94 @@ impl ParquetShards {
         if self.pending.is_empty() {
             return Ok(());
         }
+        self.settle()?;
         let rows = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
-        let batch = self.to_batch(&rows)?;
-        if self.current.is_none() {
-            self.open_shard()?;
-        }
-        let Some(open) = self.current.as_mut() else {
-            return Ok(());
+        let open = match std::mem::replace(&mut self.current, Slot::Ready(None)) {
+            Slot::Ready(Some(open)) => open,
+            _ => self.open_shard()?,
         };
-        open.writer.write(&batch)?;
-        for r in &rows {
-            count_row(&mut open.info, r);
-        }
-        let written = open.writer.bytes_written() as u64 + open.writer.in_progress_size() as u64;
-        if open.info.rows as usize >= self.cfg.shard_max_rows || written >= self.cfg.shard_max_bytes
-        {
-            self.close_shard()?;
-        }
+        self.in_shard += rows.len();
+        let layout = self.layout.clone();
+        let job = move || encode_batch(&layout, open, &rows);
+        self.current = match self.pool {
+            Some(pool) => {
+                let (tx, rx) = crossbeam_channel::bounded(1);
+                pool.spawn(move || {
+                    // a panic in the pool would abort the process: report it as an error
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))
+                        .unwrap_or_else(|_| {
+                            Err(anyhow::anyhow!("Parquet encoding panicked (a bug)"))
+                        });
+                    let _ = tx.send(r);
+                });
+                Slot::Encoding(rx)
+            }
+            None => match job()? {
+                Encoded::Open(open) => Slot::Ready(Some(open)),
+                Encoded::Closed(info) => {
+                    self.shards.push(info);
+                    self.in_shard = 0;
+                    Slot::Ready(None)
+                }
+            },
+        };
         Ok(())
     }
 
-    fn open_shard(&mut self) -> Result<()> {
+    fn open_shard(&mut self) -> Result<Open> {
         let path = self
             .dir
             .join(format!("{}-{:05}.parquet", self.prefix, self.next_index));
         self.next_index += 1;
+        let cfg = &self.layout.cfg;
         // local: a unique temp renamed at finish; object store: an upload completed at finish
         let f = skypile_storage::create(&path)?;
         let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(self.cfg.zstd_level)?))
-            .set_max_row_group_bytes(Some(self.cfg.row_group_max_bytes))
-            .set_max_row_group_row_count(Some(self.cfg.shard_max_rows.clamp(1, 1 << 20)))
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(cfg.zstd_level)?))
+            .set_max_row_group_bytes(Some(cfg.row_group_max_bytes))
+            .set_max_row_group_row_count(Some(cfg.shard_max_rows.clamp(1, 1 << 20)))
             .build();
-        let writer = ArrowWriter::try_new(f, self.schema.clone(), Some(props))?;
+        let writer = ArrowWriter::try_new(f, self.layout.schema.clone(), Some(props))?;
         let info = ShardInfo::named(&path);
-        self.current = Some(Open { writer, info });
-        Ok(())
-    }
-
-    fn close_shard(&mut self) -> Result<()> {
-        if let Some(open) = self.current.take() {
-            let mut info = open.info;
-            info.bytes = open.writer.into_inner()?.finish()?;
-            self.shards.push(info);
-        }
-        Ok(())
+        Ok(Open { writer, info })
     }
 
     /// Flush everything and close the last shard. Returns the shards written.
     pub fn finish(mut self) -> Result<Vec<ShardInfo>> {
         self.flush_pending()?;
-        self.close_shard()?;
+        self.settle()?;
+        if let Slot::Ready(Some(open)) = std::mem::replace(&mut self.current, Slot::Ready(None)) {
+            self.shards.push(close_shard(open)?);
+        }
         Ok(self.shards)
     }
+}
 
-    fn to_batch(&self, rows: &[Row]) -> Result<RecordBatch> {
-        let arrays: Vec<ArrayRef> = self.columns.iter().map(|c| column_array(c, rows)).collect();
-        Ok(RecordBatch::try_new(self.schema.clone(), arrays)?)
+/// Encode one batch into the open shard (a pool job); close the shard at its row or byte limit.
+fn encode_batch(layout: &Layout, mut open: Open, rows: &[Row]) -> Result<Encoded> {
+    let arrays: Vec<ArrayRef> = layout
+        .columns
+        .iter()
+        .map(|c| column_array(c, rows))
+        .collect();
+    let batch = RecordBatch::try_new(layout.schema.clone(), arrays)?;
+    open.writer.write(&batch)?;
+    for r in rows {
+        count_row(&mut open.info, r);
     }
+    let written = open.writer.bytes_written() as u64 + open.writer.in_progress_size() as u64;
+    if open.info.rows as usize >= layout.cfg.shard_max_rows || written >= layout.cfg.shard_max_bytes
+    {
+        return Ok(Encoded::Closed(close_shard(open)?));
+    }
+    Ok(Encoded::Open(open))
+}
+
+fn close_shard(open: Open) -> Result<ShardInfo> {
+    let mut info = open.info;
+    info.bytes = open.writer.into_inner()?.finish()?;
+    Ok(info)
 }
 
 /// Add one row to a shard's totals (rows, tokens, per-language docs/tokens/chars).

@@ -102,6 +102,7 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
             &format!("part-{:05}", ctx.task),
             &ctx.pipeline.output,
             ctx.plan.columns.clone(),
+            Some(ctx.pool),
         )?),
         Some(_) => None,
     };
@@ -112,6 +113,7 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
             &format!("docs{k}-{:05}", ctx.task),
             &ctx.pipeline.output,
             ctx.plan.removed_columns.clone(),
+            Some(ctx.pool),
         )?)
     } else {
         None
@@ -219,15 +221,15 @@ fn process_batches(
 
 /// Where processed docs go, in input order: dedup observations + spool (before a global
 /// step), or the Parquet writer (last segment), and dropped docs to `removed/`.
-struct Sinks {
+struct Sinks<'p> {
     collector: Option<Box<dyn Collector>>,
     spool: Option<BinWriter>,
-    data: Option<ShardWriter>,
-    removed: Option<ShardWriter>,
+    data: Option<ShardWriter<'p>>,
+    removed: Option<ShardWriter<'p>>,
     counters: Counters,
 }
 
-impl Sinks {
+impl Sinks<'_> {
     fn write(&mut self, outcomes: Vec<Outcome>) -> Result<()> {
         for o in outcomes {
             self.counters.merge(&o.counters);
