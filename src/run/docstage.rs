@@ -134,15 +134,20 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
     let mut input_cfg = ctx.pipeline.input.clone();
     input_cfg.defer_decode = true;
     let result = std::thread::scope(|scope| -> Result<Sinks> {
-        let reader = scope.spawn(move || -> Counters {
-            read_batches(ctx.pool, source, &input_cfg, tx, ctx.progress)
-        });
-        let sink = scope.spawn(move || -> Result<Sinks> {
-            for outcomes in orx {
-                sinks.write(outcomes)?;
-            }
-            Ok(sinks)
-        });
+        // named, so per-thread CPU (top -H, /proc/*/task) tells the serial threads apart
+        let reader = std::thread::Builder::new()
+            .name("reader".into())
+            .spawn_scoped(scope, move || -> Counters {
+                read_batches(ctx.pool, source, &input_cfg, tx, ctx.progress)
+            })?;
+        let sink = std::thread::Builder::new()
+            .name("sink".into())
+            .spawn_scoped(scope, move || -> Result<Sinks> {
+                for outcomes in orx {
+                    sinks.write(outcomes)?;
+                }
+                Ok(sinks)
+            })?;
         let failed = process_batches(ctx, rx, &otx, |doc| {
             process(doc, ctx, applier.as_deref(), next_global, write_removed)
         });
