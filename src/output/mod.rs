@@ -14,6 +14,7 @@ use crate::outdir::ShardInfo;
 use jsonl::JsonlShards;
 use writer::{ParquetShards, Row};
 
+pub(crate) mod chain;
 pub(crate) mod jsonl;
 pub(crate) mod shards;
 pub(crate) mod stats;
@@ -27,7 +28,7 @@ pub enum ShardWriter<'p> {
 
 impl<'p> ShardWriter<'p> {
     /// Shards are `dir/<prefix>-<n:05>.<ext>`; `dir` is created here for both formats.
-    /// Parquet batches are encoded in `pool` when given (see [`ParquetShards`]).
+    /// Parquet batches are encoded in `pool` when given (see [`chain::Chain`]).
     pub fn new(
         dir: &Path,
         prefix: &str,

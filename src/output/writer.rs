@@ -19,6 +19,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use skypile_core::{ColType, Column, Doc, Value};
 
+use super::chain::Chain;
 use crate::config::OutputConfig;
 use crate::outdir::ShardInfo;
 
@@ -86,27 +87,20 @@ pub struct Dropped {
     pub reason: String,
 }
 
-/// Parquet shards of one rank; batches are encoded in the worker pool, one at a time in order.
-///
-/// - Encoding (arrow arrays, page encoding, zstd) was the serial sink thread's main cost: a
-///   job in the pool does it while the sink gathers the next batch, so it runs on the workers
-///   instead of an extra thread (one worker no longer gets a hidden second core).
-/// - The jobs run strictly in order on the same `ArrowWriter`, so the bytes, row groups and
-///   shard boundaries are the same as encoding inline, for any worker count.
+/// Parquet shards of one rank. Batches (arrow arrays, page encoding, zstd: the sink thread's
+/// main cost) are encoded by pool jobs, one at a time in order, on one `ArrowWriter`.
 pub struct ParquetShards<'p> {
     layout: Arc<Layout>,
     dir: PathBuf,
     prefix: String,
-    /// Where batches are encoded; `None` encodes on the calling thread.
-    pool: Option<&'p rayon::ThreadPool>,
-    current: Slot,
+    /// The open shard and the closed ones, behind the batch being encoded.
+    out: Chain<'p, Out>,
     /// Rows handed to the current shard, including a batch still being encoded.
     in_shard: usize,
     next_index: usize,
     pending: Vec<Row>,
     /// Text bytes of `pending`: a batch is cut before its string offsets could pass i32.
     pending_bytes: usize,
-    pub shards: Vec<ShardInfo>,
 }
 
 /// What every encoding job needs, shared with the jobs.
@@ -116,16 +110,10 @@ struct Layout {
     schema: SchemaRef,
 }
 
-/// The open shard: at hand, or inside the job encoding a batch into it.
-enum Slot {
-    Ready(Option<Open>),
-    Encoding(crossbeam_channel::Receiver<Result<Encoded>>),
-}
-
-/// A job's result: the shard still open, or the one it closed at its row or byte limit.
-enum Encoded {
-    Open(Open),
-    Closed(ShardInfo),
+#[derive(Default)]
+struct Out {
+    open: Option<Open>,
+    closed: Vec<ShardInfo>,
 }
 
 struct Open {
@@ -140,7 +128,8 @@ const BATCH_ROWS: usize = 1024;
 const BATCH_BYTES: usize = 256 << 20;
 
 impl<'p> ParquetShards<'p> {
-    /// Shards are `dir/<prefix>-<n:05>.parquet`.
+    /// Shards are `dir/<prefix>-<n:05>.parquet`; batches are encoded in `pool` when given
+    /// (see [`Chain`]: same bytes, row groups and shards as inline, for any worker count).
     pub fn new(
         dir: &Path,
         prefix: &str,
@@ -156,13 +145,11 @@ impl<'p> ParquetShards<'p> {
             }),
             dir: dir.to_path_buf(),
             prefix: prefix.to_string(),
-            pool,
-            current: Slot::Ready(None),
+            out: Chain::new(pool, Out::default()),
             in_shard: 0,
             next_index: 0,
             pending: Vec::new(),
             pending_bytes: 0,
-            shards: Vec::new(),
         })
     }
 
@@ -177,28 +164,15 @@ impl<'p> ParquetShards<'p> {
         // whole new shard): wait for it before deciding, so the cut never depends on timing.
         let max = self.layout.cfg.shard_max_rows;
         if self.pending.len() >= max.saturating_sub(self.in_shard).max(1) {
-            self.settle()?;
+            self.in_shard = self
+                .out
+                .get()?
+                .open
+                .as_ref()
+                .map_or(0, |o| o.info.rows as usize);
             if self.pending.len() >= max.saturating_sub(self.in_shard).max(1) {
                 self.flush_pending()?;
             }
-        }
-        Ok(())
-    }
-
-    /// Wait for the batch being encoded; record the shard it closed, if any.
-    fn settle(&mut self) -> Result<()> {
-        if let Slot::Encoding(done) = &self.current {
-            let encoded = done
-                .recv()
-                .map_err(|_| anyhow::anyhow!("the Parquet encoding job vanished (a bug)"))??;
-            self.current = Slot::Ready(match encoded {
-                Encoded::Open(open) => Some(open),
-                Encoded::Closed(info) => {
-                    self.shards.push(info);
-                    self.in_shard = 0;
-                    None
-                }
-            });
         }
         Ok(())
     }
@@ -207,39 +181,24 @@ impl<'p> ParquetShards<'p> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        self.settle()?;
         let rows = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
-        let open = match std::mem::replace(&mut self.current, Slot::Ready(None)) {
-            Slot::Ready(Some(open)) => open,
-            _ => self.open_shard()?,
+        let open = match self.out.get()?.open.take() {
+            Some(open) => open,
+            None => {
+                self.in_shard = 0;
+                self.open_shard()?
+            }
         };
         self.in_shard += rows.len();
         let layout = self.layout.clone();
-        let job = move || encode_batch(&layout, open, &rows);
-        self.current = match self.pool {
-            Some(pool) => {
-                let (tx, rx) = crossbeam_channel::bounded(1);
-                pool.spawn(move || {
-                    // a panic in the pool would abort the process: report it as an error
-                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))
-                        .unwrap_or_else(|_| {
-                            Err(anyhow::anyhow!("Parquet encoding panicked (a bug)"))
-                        });
-                    let _ = tx.send(r);
-                });
-                Slot::Encoding(rx)
+        self.out.submit(move |mut out| {
+            match encode_batch(&layout, open, &rows)? {
+                Encoded::Open(open) => out.open = Some(open),
+                Encoded::Closed(info) => out.closed.push(info),
             }
-            None => match job()? {
-                Encoded::Open(open) => Slot::Ready(Some(open)),
-                Encoded::Closed(info) => {
-                    self.shards.push(info);
-                    self.in_shard = 0;
-                    Slot::Ready(None)
-                }
-            },
-        };
-        Ok(())
+            Ok(out)
+        })
     }
 
     fn open_shard(&mut self) -> Result<Open> {
@@ -263,12 +222,18 @@ impl<'p> ParquetShards<'p> {
     /// Flush everything and close the last shard. Returns the shards written.
     pub fn finish(mut self) -> Result<Vec<ShardInfo>> {
         self.flush_pending()?;
-        self.settle()?;
-        if let Slot::Ready(Some(open)) = std::mem::replace(&mut self.current, Slot::Ready(None)) {
-            self.shards.push(close_shard(open)?);
+        let mut out = self.out.into_inner()?;
+        if let Some(open) = out.open.take() {
+            out.closed.push(close_shard(open)?);
         }
-        Ok(self.shards)
+        Ok(out.closed)
     }
+}
+
+/// A job's result: the shard still open, or the one it closed at its row or byte limit.
+enum Encoded {
+    Open(Open),
+    Closed(ShardInfo),
 }
 
 /// Encode one batch into the open shard (a pool job); close the shard at its row or byte limit.

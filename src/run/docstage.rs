@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rayon::prelude::*;
 use skypile_core::binfile::BinWriter;
 use skypile_core::{Applier, Collector, Counters, Doc, Verdict};
@@ -18,6 +18,7 @@ use super::reader::{SPOOL_KIND, SPOOL_VERSION, Source, read_batches};
 use super::stages::{NamedGlobal, Plan};
 use crate::outdir::{ShardInfo, spool_path};
 use crate::output::ShardWriter;
+use crate::output::chain::Chain;
 use crate::output::writer::{Dropped, Row};
 use crate::tokens::Tokenizer;
 
@@ -119,8 +120,8 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
         None
     };
     let mut sinks = Sinks {
-        collector,
-        spool,
+        spooling: spool.is_some(),
+        intermediates: Chain::new(Some(ctx.pool), Intermediates { collector, spool }),
         data,
         removed,
         counters: Counters::default(),
@@ -227,15 +228,25 @@ fn process_batches(
 /// Where processed docs go, in input order: dedup observations + spool (before a global
 /// step), or the Parquet writer (last segment), and dropped docs to `removed/`.
 struct Sinks<'p> {
-    collector: Option<Box<dyn Collector>>,
-    spool: Option<BinWriter>,
+    /// Observations and spool records are written by pool jobs, one batch at a time in order:
+    /// copying the spool into the page cache was most of the sink thread's time.
+    intermediates: Chain<'p, Intermediates>,
+    /// Kept docs go to the spool (a global step follows).
+    spooling: bool,
     data: Option<ShardWriter<'p>>,
     removed: Option<ShardWriter<'p>>,
     counters: Counters,
 }
 
+struct Intermediates {
+    collector: Option<Box<dyn Collector>>,
+    spool: Option<BinWriter>,
+}
+
 impl Sinks<'_> {
     fn write(&mut self, outcomes: Vec<Outcome>) -> Result<()> {
+        let mut observed = Vec::new();
+        let mut spooled = Vec::new();
         for o in outcomes {
             self.counters.merge(&o.counters);
             if let Some(dropped) = o.dropped {
@@ -248,14 +259,13 @@ impl Sinks<'_> {
                 }
                 continue;
             }
-            if let (Some(c), Some(obs)) = (self.collector.as_mut(), o.observation) {
-                c.push(o.doc.key, obs)?;
+            if let Some(obs) = o.observation {
+                observed.push((o.doc.key, obs));
             }
-            if let Some(s) = self.spool.as_mut() {
-                let json = o.spooled.with_context(|| {
-                    format!("{}: cannot serialise the doc to the spool", o.doc.source)
-                })?;
-                s.write_record(&json)?;
+            if let Some(json) = o.spooled {
+                spooled.push(json);
+            } else if self.spooling {
+                anyhow::bail!("{}: cannot serialise the doc to the spool", o.doc.source);
             }
             if let Some(w) = self.data.as_mut() {
                 self.counters.add("output.docs", 1);
@@ -267,17 +277,40 @@ impl Sinks<'_> {
                 })?;
             }
         }
-        Ok(())
+        if observed.is_empty() && spooled.is_empty() {
+            return Ok(());
+        }
+        self.intermediates.submit(move |mut i| {
+            if let Some(c) = i.collector.as_mut() {
+                for (key, obs) in observed {
+                    c.push(key, obs)?;
+                }
+            }
+            if let Some(s) = i.spool.as_mut() {
+                for json in &spooled {
+                    s.write_record(json)?;
+                }
+            }
+            Ok(i)
+        })
     }
 
     fn finish(self) -> Result<DocStageResult> {
         let mut res = DocStageResult::default();
-        if let Some(c) = self.collector {
-            c.finish()?;
-        }
-        if let Some(s) = self.spool {
-            s.finish()?;
-        }
+        let Intermediates { collector, spool } = self.intermediates.into_inner()?;
+        // both end in fsyncs: the spool's (the largest file) waits for the disk beside the
+        // collector's files instead of after them
+        let finished = std::thread::scope(|s| -> Result<()> {
+            let spool = s.spawn(move || spool.map(BinWriter::finish).transpose());
+            if let Some(c) = collector {
+                c.finish()?;
+            }
+            spool
+                .join()
+                .map_err(|_| anyhow::anyhow!("spool finish panicked (a bug)"))??;
+            Ok(())
+        });
+        finished?;
         if let Some(w) = self.data {
             res.shards = w.finish()?;
         }
