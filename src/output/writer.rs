@@ -193,10 +193,7 @@ impl<'p> ParquetShards<'p> {
         self.in_shard += rows.len();
         let layout = self.layout.clone();
         self.out.submit(move |mut out| {
-            match encode_batch(&layout, open, &rows)? {
-                Encoded::Open(open) => out.open = Some(open),
-                Encoded::Closed(info) => out.closed.push(info),
-            }
+            encode_batch(&layout, &mut out, open, &rows)?;
             Ok(out)
         })
     }
@@ -230,14 +227,8 @@ impl<'p> ParquetShards<'p> {
     }
 }
 
-/// A job's result: the shard still open, or the one it closed at its row or byte limit.
-enum Encoded {
-    Open(Open),
-    Closed(ShardInfo),
-}
-
 /// Encode one batch into the open shard (a pool job); close the shard at its row or byte limit.
-fn encode_batch(layout: &Layout, mut open: Open, rows: &[Row]) -> Result<Encoded> {
+fn encode_batch(layout: &Layout, out: &mut Out, mut open: Open, rows: &[Row]) -> Result<()> {
     let arrays: Vec<ArrayRef> = layout
         .columns
         .iter()
@@ -251,9 +242,11 @@ fn encode_batch(layout: &Layout, mut open: Open, rows: &[Row]) -> Result<Encoded
     let written = open.writer.bytes_written() as u64 + open.writer.in_progress_size() as u64;
     if open.info.rows as usize >= layout.cfg.shard_max_rows || written >= layout.cfg.shard_max_bytes
     {
-        return Ok(Encoded::Closed(close_shard(open)?));
+        out.closed.push(close_shard(open)?);
+    } else {
+        out.open = Some(open);
     }
-    Ok(Encoded::Open(open))
+    Ok(())
 }
 
 fn close_shard(open: Open) -> Result<ShardInfo> {

@@ -128,8 +128,9 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
     };
 
     // Three stages overlap: the reader thread fills batches, the pool runs the steps on one
-    // batch while the sink thread writes the previous one (Parquet encoding, spool, dedup
-    // observations), so the serial writing does not idle the workers.
+    // batch while the sink thread hands the previous one to in-order pool jobs (Parquet
+    // encoding, spool, dedup observations: see `Chain`), so writing neither idles the workers
+    // nor runs on a thread outside the pool.
     let (tx, rx) = crossbeam_channel::bounded::<Result<Vec<Doc>>>(2);
     let (otx, orx) = crossbeam_channel::bounded::<Vec<Outcome>>(1);
     let mut input_cfg = ctx.pipeline.input.clone();
