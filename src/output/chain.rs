@@ -32,6 +32,11 @@ impl<'p, T: Send + 'static> Chain<'p, T> {
         }
     }
 
+    /// Run later jobs in `pool`.
+    pub fn set_pool(&mut self, pool: &'p rayon::ThreadPool) {
+        self.pool = Some(pool);
+    }
+
     /// The value, after waiting for the job in flight (returns its error, if it failed).
     pub fn get(&mut self) -> Result<&mut T> {
         if let Slot::Running(done) = &self.slot {

@@ -28,14 +28,7 @@ pub enum ShardWriter<'p> {
 
 impl<'p> ShardWriter<'p> {
     /// Shards are `dir/<prefix>-<n:05>.<ext>`; `dir` is created here for both formats.
-    /// Parquet batches are encoded in `pool` when given (see [`chain::Chain`]).
-    pub fn new(
-        dir: &Path,
-        prefix: &str,
-        cfg: &OutputConfig,
-        columns: Vec<Column>,
-        pool: Option<&'p rayon::ThreadPool>,
-    ) -> Result<Self> {
+    pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
         // an object store has no folders: objects appear with their key
         if !skypile_storage::is_remote(dir) {
             std::fs::create_dir_all(dir).with_context(|| {
@@ -46,11 +39,17 @@ impl<'p> ShardWriter<'p> {
             })?;
         }
         Ok(match cfg.format {
-            OutputFormat::Parquet => {
-                Self::Parquet(ParquetShards::new(dir, prefix, cfg, columns, pool)?)
-            }
+            OutputFormat::Parquet => Self::Parquet(ParquetShards::new(dir, prefix, cfg, columns)?),
             OutputFormat::Jsonl => Self::Jsonl(JsonlShards::new(dir, prefix, cfg, columns)?),
         })
+    }
+
+    /// Encode Parquet batches as jobs of `pool` (see [`chain::Chain`]); JSONL stays inline.
+    pub fn encode_in(mut self, pool: &'p rayon::ThreadPool) -> Self {
+        if let Self::Parquet(w) = &mut self {
+            w.encode_in(pool);
+        }
+        self
     }
 
     pub fn write(&mut self, row: Row) -> Result<()> {

@@ -128,15 +128,8 @@ const BATCH_ROWS: usize = 1024;
 const BATCH_BYTES: usize = 256 << 20;
 
 impl<'p> ParquetShards<'p> {
-    /// Shards are `dir/<prefix>-<n:05>.parquet`; batches are encoded in `pool` when given
-    /// (see [`Chain`]: same bytes, row groups and shards as inline, for any worker count).
-    pub fn new(
-        dir: &Path,
-        prefix: &str,
-        cfg: &OutputConfig,
-        columns: Vec<Column>,
-        pool: Option<&'p rayon::ThreadPool>,
-    ) -> Result<Self> {
+    /// Shards are `dir/<prefix>-<n:05>.parquet`.
+    pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
         Ok(ParquetShards {
             layout: Arc::new(Layout {
                 cfg: cfg.clone(),
@@ -145,12 +138,18 @@ impl<'p> ParquetShards<'p> {
             }),
             dir: dir.to_path_buf(),
             prefix: prefix.to_string(),
-            out: Chain::new(pool, Out::default()),
+            out: Chain::new(None, Out::default()),
             in_shard: 0,
             next_index: 0,
             pending: Vec::new(),
             pending_bytes: 0,
         })
+    }
+
+    /// Encode batches as jobs of `pool` from now on (see [`Chain`]: same bytes, row groups and
+    /// shards as inline, for any worker count).
+    pub fn encode_in(&mut self, pool: &'p rayon::ThreadPool) {
+        self.out.set_pool(pool);
     }
 
     pub fn write(&mut self, row: Row) -> Result<()> {

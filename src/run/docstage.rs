@@ -97,25 +97,27 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
         )?),
         None => None,
     };
-    let data = match next_global {
-        None => Some(ShardWriter::new(
-            &ctx.out.join("data"),
-            &format!("part-{:05}", ctx.task),
+    let shards = |dir: &str, prefix: String, columns: &[skypile_core::Column]| {
+        ShardWriter::new(
+            &ctx.out.join(dir),
+            &prefix,
             &ctx.pipeline.output,
-            ctx.plan.columns.clone(),
-            Some(ctx.pool),
+            columns.to_vec(),
+        )
+        .map(|w| w.encode_in(ctx.pool))
+    };
+    let data = match next_global {
+        None => Some(shards(
+            "data",
+            format!("part-{:05}", ctx.task),
+            &ctx.plan.columns,
         )?),
         Some(_) => None,
     };
     let write_removed = ctx.pipeline.output.write_removed;
     let removed = if write_removed {
-        Some(ShardWriter::new(
-            &ctx.out.join("removed"),
-            &format!("docs{k}-{:05}", ctx.task),
-            &ctx.pipeline.output,
-            ctx.plan.removed_columns.clone(),
-            Some(ctx.pool),
-        )?)
+        let prefix = format!("docs{k}-{:05}", ctx.task);
+        Some(shards("removed", prefix, &ctx.plan.removed_columns)?)
     } else {
         None
     };
