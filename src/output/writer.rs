@@ -292,15 +292,32 @@ pub(crate) fn cell<'a>(name: &str, r: &'a Row) -> Option<std::borrow::Cow<'a, Va
     })
 }
 
+/// A text cell, borrowed where the row has it as text: [`cell`] copies, and copying every
+/// doc's text once more per batch was a sizeable part of encoding.
+fn str_cell<'a>(name: &str, r: &'a Row) -> Option<std::borrow::Cow<'a, str>> {
+    use std::borrow::Cow::*;
+    let d = &r.doc;
+    Some(match name {
+        "id" => Borrowed(d.id.as_str()),
+        "url" => Borrowed(d.url.as_deref()?),
+        "text" => Borrowed(d.text()),
+        "source" => Borrowed(d.source.as_str()),
+        "title" => Borrowed(d.title.as_deref()?),
+        _ => match cell(name, r)? {
+            Borrowed(Value::Str(s)) => Borrowed(s.as_str()),
+            v => Owned(value_string(&v)),
+        },
+    })
+}
+
 fn column_array(c: &Column, rows: &[Row]) -> ArrayRef {
     let vals = rows.iter().map(|r| cell(&c.name, r));
     match c.ty {
         ColType::Utf8 => {
             let mut b = StringBuilder::new();
-            for v in vals {
-                match v.as_deref() {
-                    Some(Value::Str(s)) => b.append_value(s),
-                    Some(other) => b.append_value(value_string(other)),
+            for r in rows {
+                match str_cell(&c.name, r).as_deref() {
+                    Some(s) => b.append_value(s),
                     None if !is_nullable(&c.name) => b.append_value(""),
                     None => b.append_null(),
                 }
