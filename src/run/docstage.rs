@@ -47,6 +47,9 @@ pub fn global_dir(out: &Path, g: &NamedGlobal) -> PathBuf {
     crate::outdir::local_root(out).join("work").join(&g.label)
 }
 
+/// A batch's outcomes in input order, with their counters summed.
+type Processed = (Vec<Outcome>, Counters);
+
 /// What happened to one doc in the parallel part.
 struct Outcome {
     doc: Doc,
@@ -134,7 +137,7 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
     // encoding, spool, dedup observations: see `Chain`), so writing neither idles the workers
     // nor runs on a thread outside the pool.
     let (tx, rx) = crossbeam_channel::bounded::<Result<Vec<Doc>>>(2);
-    let (otx, orx) = crossbeam_channel::bounded::<Vec<Outcome>>(1);
+    let (otx, orx) = crossbeam_channel::bounded::<Processed>(1);
     let mut input_cfg = ctx.pipeline.input.clone();
     input_cfg.defer_decode = true;
     let result = std::thread::scope(|scope| -> Result<Sinks> {
@@ -181,10 +184,10 @@ const IN_FLIGHT: usize = 2;
 fn process_batches(
     ctx: &DocStageCtx,
     rx: crossbeam_channel::Receiver<Result<Vec<Doc>>>,
-    otx: &crossbeam_channel::Sender<Vec<Outcome>>,
+    otx: &crossbeam_channel::Sender<Processed>,
     each: impl Fn(Doc) -> Outcome + Sync,
 ) -> Option<anyhow::Error> {
-    type Pending = crossbeam_channel::Receiver<Vec<Outcome>>;
+    type Pending = crossbeam_channel::Receiver<Processed>;
     let each = &each;
     ctx.pool.in_place_scope(|scope| {
         let mut pending: std::collections::VecDeque<Pending> = Default::default();
@@ -193,11 +196,11 @@ fn process_batches(
             let Some(done) = pending.pop_front() else {
                 return true;
             };
-            let Ok(outcomes) = done.recv() else {
+            let Ok(processed) = done.recv() else {
                 return false; // the batch panicked: the scope re-raises it
             };
-            let n = outcomes.len() as u64;
-            if otx.send(outcomes).is_err() {
+            let n = processed.0.len() as u64;
+            if otx.send(processed).is_err() {
                 return false; // the sink failed: its error is returned by the caller
             }
             ctx.progress.docs(n);
@@ -211,8 +214,13 @@ fn process_batches(
             crate::outdir::test_throttle();
             let (tx, done) = crossbeam_channel::bounded(1);
             scope.spawn(move |_| {
-                let outcomes: Vec<Outcome> = batch.into_par_iter().map(each).collect();
-                let _ = tx.send(outcomes);
+                let mut outcomes: Vec<Outcome> = batch.into_par_iter().map(each).collect();
+                // summed here in the pool: merging per doc was serial work on the sink thread
+                let mut counters = Counters::default();
+                for o in &mut outcomes {
+                    counters.merge(&std::mem::take(&mut o.counters));
+                }
+                let _ = tx.send((outcomes, counters));
             });
             pending.push_back(done);
             if pending.len() >= IN_FLIGHT && !forward(&mut pending) {
@@ -247,11 +255,11 @@ struct Intermediates {
 }
 
 impl Sinks<'_> {
-    fn write(&mut self, outcomes: Vec<Outcome>) -> Result<()> {
+    fn write(&mut self, (outcomes, counters): Processed) -> Result<()> {
+        self.counters.merge(&counters);
         let mut observed = Vec::new();
         let mut spooled = Vec::new();
         for o in outcomes {
-            self.counters.merge(&o.counters);
             if let Some(dropped) = o.dropped {
                 if let Some(w) = self.removed.as_mut() {
                     w.write(Row {
