@@ -14,18 +14,19 @@ use crate::outdir::ShardInfo;
 use jsonl::JsonlShards;
 use writer::{ParquetShards, Row};
 
+pub(crate) mod chain;
 pub(crate) mod jsonl;
 pub(crate) mod shards;
 pub(crate) mod stats;
 pub(crate) mod writer;
 
 /// Shards of kept or removed docs in the run's `output.format`.
-pub enum ShardWriter {
-    Parquet(ParquetShards),
+pub enum ShardWriter<'p> {
+    Parquet(ParquetShards<'p>),
     Jsonl(JsonlShards),
 }
 
-impl ShardWriter {
+impl<'p> ShardWriter<'p> {
     /// Shards are `dir/<prefix>-<n:05>.<ext>`; `dir` is created here for both formats.
     pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
         // an object store has no folders: objects appear with their key
@@ -41,6 +42,14 @@ impl ShardWriter {
             OutputFormat::Parquet => Self::Parquet(ParquetShards::new(dir, prefix, cfg, columns)?),
             OutputFormat::Jsonl => Self::Jsonl(JsonlShards::new(dir, prefix, cfg, columns)?),
         })
+    }
+
+    /// Encode Parquet batches as jobs of `pool` (see [`chain::Chain`]); JSONL stays inline.
+    pub fn encode_in(mut self, pool: &'p rayon::ThreadPool) -> Self {
+        if let Self::Parquet(w) = &mut self {
+            w.encode_in(pool);
+        }
+        self
     }
 
     pub fn write(&mut self, row: Row) -> Result<()> {

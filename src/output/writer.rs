@@ -19,6 +19,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use skypile_core::{ColType, Column, Doc, Value};
 
+use super::chain::Chain;
 use crate::config::OutputConfig;
 use crate::outdir::ShardInfo;
 
@@ -86,18 +87,33 @@ pub struct Dropped {
     pub reason: String,
 }
 
-pub struct ParquetShards {
+/// Parquet shards of one rank. Batches (arrow arrays, page encoding, zstd: the sink thread's
+/// main cost) are encoded by pool jobs, one at a time in order, on one `ArrowWriter`.
+pub struct ParquetShards<'p> {
+    layout: Arc<Layout>,
     dir: PathBuf,
     prefix: String,
-    cfg: OutputConfig,
-    columns: Vec<Column>,
-    schema: SchemaRef,
-    current: Option<Open>,
+    /// The open shard and the closed ones, behind the batch being encoded.
+    out: Chain<'p, Out>,
+    /// Rows handed to the current shard, including a batch still being encoded.
+    in_shard: usize,
     next_index: usize,
     pending: Vec<Row>,
     /// Text bytes of `pending`: a batch is cut before its string offsets could pass i32.
     pending_bytes: usize,
-    pub shards: Vec<ShardInfo>,
+}
+
+/// What every encoding job needs, shared with the jobs.
+struct Layout {
+    cfg: OutputConfig,
+    columns: Vec<Column>,
+    schema: SchemaRef,
+}
+
+#[derive(Default)]
+struct Out {
+    open: Option<Open>,
+    closed: Vec<ShardInfo>,
 }
 
 struct Open {
@@ -111,31 +127,51 @@ const BATCH_ROWS: usize = 1024;
 /// ingest's `max_doc_bytes`, far below 2 GiB).
 const BATCH_BYTES: usize = 256 << 20;
 
-impl ParquetShards {
+impl<'p> ParquetShards<'p> {
     /// Shards are `dir/<prefix>-<n:05>.parquet`.
     pub fn new(dir: &Path, prefix: &str, cfg: &OutputConfig, columns: Vec<Column>) -> Result<Self> {
         Ok(ParquetShards {
+            layout: Arc::new(Layout {
+                cfg: cfg.clone(),
+                schema: schema_of(&columns),
+                columns,
+            }),
             dir: dir.to_path_buf(),
             prefix: prefix.to_string(),
-            cfg: cfg.clone(),
-            schema: schema_of(&columns),
-            columns,
-            current: None,
+            out: Chain::new(None, Out::default()),
+            in_shard: 0,
             next_index: 0,
             pending: Vec::new(),
             pending_bytes: 0,
-            shards: Vec::new(),
         })
+    }
+
+    /// Encode batches as jobs of `pool` from now on (see [`Chain`]: same bytes, row groups and
+    /// shards as inline, for any worker count).
+    pub fn encode_in(&mut self, pool: &'p rayon::ThreadPool) {
+        self.out.set_pool(pool);
     }
 
     pub fn write(&mut self, row: Row) -> Result<()> {
         self.pending_bytes += row.doc.text().len();
         self.pending.push(row);
-        // Flush at the batch size, or exactly where the current shard reaches its row limit.
-        let in_shard = self.current.as_ref().map_or(0, |o| o.info.rows as usize);
-        let room = self.cfg.shard_max_rows.saturating_sub(in_shard).max(1);
-        if self.pending.len() >= BATCH_ROWS.min(room) || self.pending_bytes >= BATCH_BYTES {
-            self.flush_pending()?;
+        if self.pending.len() >= BATCH_ROWS || self.pending_bytes >= BATCH_BYTES {
+            return self.flush_pending();
+        }
+        // Flush exactly where the current shard reaches its row limit. `in_shard` counts a
+        // batch still encoding, which may yet close the shard by bytes (then the room is a
+        // whole new shard): wait for it before deciding, so the cut never depends on timing.
+        let max = self.layout.cfg.shard_max_rows;
+        if self.pending.len() >= max.saturating_sub(self.in_shard).max(1) {
+            self.in_shard = self
+                .out
+                .get()?
+                .open
+                .as_ref()
+                .map_or(0, |o| o.info.rows as usize);
+            if self.pending.len() >= max.saturating_sub(self.in_shard).max(1) {
+                self.flush_pending()?;
+            }
         }
         Ok(())
     }
@@ -146,63 +182,76 @@ impl ParquetShards {
         }
         let rows = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
-        let batch = self.to_batch(&rows)?;
-        if self.current.is_none() {
-            self.open_shard()?;
-        }
-        let Some(open) = self.current.as_mut() else {
-            return Ok(());
+        let open = match self.out.get()?.open.take() {
+            Some(open) => open,
+            None => {
+                self.in_shard = 0;
+                self.open_shard()?
+            }
         };
-        open.writer.write(&batch)?;
-        for r in &rows {
-            count_row(&mut open.info, r);
-        }
-        let written = open.writer.bytes_written() as u64 + open.writer.in_progress_size() as u64;
-        if open.info.rows as usize >= self.cfg.shard_max_rows || written >= self.cfg.shard_max_bytes
-        {
-            self.close_shard()?;
-        }
-        Ok(())
+        self.in_shard += rows.len();
+        let layout = self.layout.clone();
+        self.out.submit(move |mut out| {
+            encode_batch(&layout, &mut out, open, &rows)?;
+            Ok(out)
+        })
     }
 
-    fn open_shard(&mut self) -> Result<()> {
+    fn open_shard(&mut self) -> Result<Open> {
         let path = self
             .dir
             .join(format!("{}-{:05}.parquet", self.prefix, self.next_index));
         self.next_index += 1;
+        let cfg = &self.layout.cfg;
         // local: a unique temp renamed at finish; object store: an upload completed at finish
         let f = skypile_storage::create(&path)?;
         let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(self.cfg.zstd_level)?))
-            .set_max_row_group_bytes(Some(self.cfg.row_group_max_bytes))
-            .set_max_row_group_row_count(Some(self.cfg.shard_max_rows.clamp(1, 1 << 20)))
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(cfg.zstd_level)?))
+            .set_max_row_group_bytes(Some(cfg.row_group_max_bytes))
+            .set_max_row_group_row_count(Some(cfg.shard_max_rows.clamp(1, 1 << 20)))
             .build();
-        let writer = ArrowWriter::try_new(f, self.schema.clone(), Some(props))?;
+        let writer = ArrowWriter::try_new(f, self.layout.schema.clone(), Some(props))?;
         let info = ShardInfo::named(&path);
-        self.current = Some(Open { writer, info });
-        Ok(())
-    }
-
-    fn close_shard(&mut self) -> Result<()> {
-        if let Some(open) = self.current.take() {
-            let mut info = open.info;
-            info.bytes = open.writer.into_inner()?.finish()?;
-            self.shards.push(info);
-        }
-        Ok(())
+        Ok(Open { writer, info })
     }
 
     /// Flush everything and close the last shard. Returns the shards written.
     pub fn finish(mut self) -> Result<Vec<ShardInfo>> {
         self.flush_pending()?;
-        self.close_shard()?;
-        Ok(self.shards)
+        let mut out = self.out.into_inner()?;
+        if let Some(open) = out.open.take() {
+            out.closed.push(close_shard(open)?);
+        }
+        Ok(out.closed)
     }
+}
 
-    fn to_batch(&self, rows: &[Row]) -> Result<RecordBatch> {
-        let arrays: Vec<ArrayRef> = self.columns.iter().map(|c| column_array(c, rows)).collect();
-        Ok(RecordBatch::try_new(self.schema.clone(), arrays)?)
+/// Encode one batch into the open shard (a pool job); close the shard at its row or byte limit.
+fn encode_batch(layout: &Layout, out: &mut Out, mut open: Open, rows: &[Row]) -> Result<()> {
+    let arrays: Vec<ArrayRef> = layout
+        .columns
+        .iter()
+        .map(|c| column_array(c, rows))
+        .collect();
+    let batch = RecordBatch::try_new(layout.schema.clone(), arrays)?;
+    open.writer.write(&batch)?;
+    for r in rows {
+        count_row(&mut open.info, r);
     }
+    let written = open.writer.bytes_written() as u64 + open.writer.in_progress_size() as u64;
+    if open.info.rows as usize >= layout.cfg.shard_max_rows || written >= layout.cfg.shard_max_bytes
+    {
+        out.closed.push(close_shard(open)?);
+    } else {
+        out.open = Some(open);
+    }
+    Ok(())
+}
+
+fn close_shard(open: Open) -> Result<ShardInfo> {
+    let mut info = open.info;
+    info.bytes = open.writer.into_inner()?.finish()?;
+    Ok(info)
 }
 
 /// Add one row to a shard's totals (rows, tokens, per-language docs/tokens/chars).
@@ -243,15 +292,32 @@ pub(crate) fn cell<'a>(name: &str, r: &'a Row) -> Option<std::borrow::Cow<'a, Va
     })
 }
 
+/// A text cell, borrowed where the row has it as text: [`cell`] copies, and copying every
+/// doc's text once more per batch was a sizeable part of encoding.
+fn str_cell<'a>(name: &str, r: &'a Row) -> Option<std::borrow::Cow<'a, str>> {
+    use std::borrow::Cow::*;
+    let d = &r.doc;
+    Some(match name {
+        "id" => Borrowed(d.id.as_str()),
+        "url" => Borrowed(d.url.as_deref()?),
+        "text" => Borrowed(d.text()),
+        "source" => Borrowed(d.source.as_str()),
+        "title" => Borrowed(d.title.as_deref()?),
+        _ => match cell(name, r)? {
+            Borrowed(Value::Str(s)) => Borrowed(s.as_str()),
+            v => Owned(value_string(&v)),
+        },
+    })
+}
+
 fn column_array(c: &Column, rows: &[Row]) -> ArrayRef {
     let vals = rows.iter().map(|r| cell(&c.name, r));
     match c.ty {
         ColType::Utf8 => {
             let mut b = StringBuilder::new();
-            for v in vals {
-                match v.as_deref() {
-                    Some(Value::Str(s)) => b.append_value(s),
-                    Some(other) => b.append_value(value_string(other)),
+            for r in rows {
+                match str_cell(&c.name, r).as_deref() {
+                    Some(s) => b.append_value(s),
                     None if !is_nullable(&c.name) => b.append_value(""),
                     None => b.append_null(),
                 }

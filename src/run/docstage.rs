@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rayon::prelude::*;
 use skypile_core::binfile::BinWriter;
 use skypile_core::{Applier, Collector, Counters, Doc, Verdict};
@@ -18,6 +18,7 @@ use super::reader::{SPOOL_KIND, SPOOL_VERSION, Source, read_batches};
 use super::stages::{NamedGlobal, Plan};
 use crate::outdir::{ShardInfo, spool_path};
 use crate::output::ShardWriter;
+use crate::output::chain::Chain;
 use crate::output::writer::{Dropped, Row};
 use crate::tokens::Tokenizer;
 
@@ -48,6 +49,9 @@ pub struct DocStageResult {
 pub fn global_dir(work: &Path, g: &NamedGlobal) -> PathBuf {
     work.join(&g.label)
 }
+
+/// A batch's outcomes in input order, with their counters summed.
+type Processed = (Vec<Outcome>, Counters);
 
 /// What happened to one doc in the parallel part.
 struct Outcome {
@@ -102,51 +106,61 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
         )?),
         None => None,
     };
-    let data = match next_global {
-        None => Some(ShardWriter::new(
-            &ctx.out.join("data"),
-            &format!("part-{:05}", ctx.task),
+    let shards = |dir: &str, prefix: String, columns: &[skypile_core::Column]| {
+        ShardWriter::new(
+            &ctx.out.join(dir),
+            &prefix,
             &ctx.pipeline.output,
-            ctx.plan.columns.clone(),
+            columns.to_vec(),
+        )
+        .map(|w| w.encode_in(ctx.pool))
+    };
+    let data = match next_global {
+        None => Some(shards(
+            "data",
+            format!("part-{:05}", ctx.task),
+            &ctx.plan.columns,
         )?),
         Some(_) => None,
     };
     let write_removed = ctx.pipeline.output.write_removed;
     let removed = if write_removed {
-        Some(ShardWriter::new(
-            &ctx.out.join("removed"),
-            &format!("docs{k}-{:05}", ctx.task),
-            &ctx.pipeline.output,
-            ctx.plan.removed_columns.clone(),
-        )?)
+        let prefix = format!("docs{k}-{:05}", ctx.task);
+        Some(shards("removed", prefix, &ctx.plan.removed_columns)?)
     } else {
         None
     };
     let mut sinks = Sinks {
-        collector,
-        spool,
+        spooling: spool.is_some(),
+        intermediates: Chain::new(Some(ctx.pool), Intermediates { collector, spool }),
         data,
         removed,
         counters: Counters::default(),
     };
 
     // Three stages overlap: the reader thread fills batches, the pool runs the steps on one
-    // batch while the sink thread writes the previous one (Parquet encoding, spool, dedup
-    // observations), so the serial writing does not idle the workers.
+    // batch while the sink thread hands the previous one to in-order pool jobs (Parquet
+    // encoding, spool, dedup observations: see `Chain`), so writing neither idles the workers
+    // nor runs on a thread outside the pool.
     let (tx, rx) = crossbeam_channel::bounded::<Result<Vec<Doc>>>(2);
-    let (otx, orx) = crossbeam_channel::bounded::<Vec<Outcome>>(1);
+    let (otx, orx) = crossbeam_channel::bounded::<Processed>(1);
     let mut input_cfg = ctx.pipeline.input.clone();
     input_cfg.defer_decode = true;
     let result = std::thread::scope(|scope| -> Result<Sinks> {
-        let reader = scope.spawn(move || -> Counters {
-            read_batches(ctx.pool, source, &input_cfg, tx, ctx.progress)
-        });
-        let sink = scope.spawn(move || -> Result<Sinks> {
-            for outcomes in orx {
-                sinks.write(outcomes)?;
-            }
-            Ok(sinks)
-        });
+        // named, so per-thread CPU (top -H, /proc/*/task) tells the serial threads apart
+        let reader = std::thread::Builder::new()
+            .name("reader".into())
+            .spawn_scoped(scope, move || -> Counters {
+                read_batches(ctx.pool, source, &input_cfg, tx, ctx.progress)
+            })?;
+        let sink = std::thread::Builder::new()
+            .name("sink".into())
+            .spawn_scoped(scope, move || -> Result<Sinks> {
+                for outcomes in orx {
+                    sinks.write(outcomes)?;
+                }
+                Ok(sinks)
+            })?;
         let failed = process_batches(ctx, rx, &otx, |doc| {
             process(doc, ctx, applier.as_deref(), next_global, write_removed)
         });
@@ -176,10 +190,10 @@ const IN_FLIGHT: usize = 2;
 fn process_batches(
     ctx: &DocStageCtx,
     rx: crossbeam_channel::Receiver<Result<Vec<Doc>>>,
-    otx: &crossbeam_channel::Sender<Vec<Outcome>>,
+    otx: &crossbeam_channel::Sender<Processed>,
     each: impl Fn(Doc) -> Outcome + Sync,
 ) -> Option<anyhow::Error> {
-    type Pending = crossbeam_channel::Receiver<Vec<Outcome>>;
+    type Pending = crossbeam_channel::Receiver<Processed>;
     let each = &each;
     ctx.pool.in_place_scope(|scope| {
         let mut pending: std::collections::VecDeque<Pending> = Default::default();
@@ -188,11 +202,11 @@ fn process_batches(
             let Some(done) = pending.pop_front() else {
                 return true;
             };
-            let Ok(outcomes) = done.recv() else {
+            let Ok(processed) = done.recv() else {
                 return false; // the batch panicked: the scope re-raises it
             };
-            let n = outcomes.len() as u64;
-            if otx.send(outcomes).is_err() {
+            let n = processed.0.len() as u64;
+            if otx.send(processed).is_err() {
                 return false; // the sink failed: its error is returned by the caller
             }
             ctx.progress.docs(n);
@@ -206,8 +220,13 @@ fn process_batches(
             crate::outdir::test_throttle();
             let (tx, done) = crossbeam_channel::bounded(1);
             scope.spawn(move |_| {
-                let outcomes: Vec<Outcome> = batch.into_par_iter().map(each).collect();
-                let _ = tx.send(outcomes);
+                let mut outcomes: Vec<Outcome> = batch.into_par_iter().map(each).collect();
+                // summed here in the pool: merging per doc was serial work on the sink thread
+                let mut counters = Counters::default();
+                for o in &mut outcomes {
+                    counters.merge(&std::mem::take(&mut o.counters));
+                }
+                let _ = tx.send((outcomes, counters));
             });
             pending.push_back(done);
             if pending.len() >= IN_FLIGHT && !forward(&mut pending) {
@@ -225,18 +244,28 @@ fn process_batches(
 
 /// Where processed docs go, in input order: dedup observations + spool (before a global
 /// step), or the Parquet writer (last segment), and dropped docs to `removed/`.
-struct Sinks {
-    collector: Option<Box<dyn Collector>>,
-    spool: Option<BinWriter>,
-    data: Option<ShardWriter>,
-    removed: Option<ShardWriter>,
+struct Sinks<'p> {
+    /// Observations and spool records are written by pool jobs, one batch at a time in order:
+    /// copying the spool into the page cache was most of the sink thread's time.
+    intermediates: Chain<'p, Intermediates>,
+    /// Kept docs go to the spool (a global step follows).
+    spooling: bool,
+    data: Option<ShardWriter<'p>>,
+    removed: Option<ShardWriter<'p>>,
     counters: Counters,
 }
 
-impl Sinks {
-    fn write(&mut self, outcomes: Vec<Outcome>) -> Result<()> {
+struct Intermediates {
+    collector: Option<Box<dyn Collector>>,
+    spool: Option<BinWriter>,
+}
+
+impl Sinks<'_> {
+    fn write(&mut self, (outcomes, counters): Processed) -> Result<()> {
+        self.counters.merge(&counters);
+        let mut observed = Vec::new();
+        let mut spooled = Vec::new();
         for o in outcomes {
-            self.counters.merge(&o.counters);
             if let Some(dropped) = o.dropped {
                 if let Some(w) = self.removed.as_mut() {
                     w.write(Row {
@@ -247,14 +276,13 @@ impl Sinks {
                 }
                 continue;
             }
-            if let (Some(c), Some(obs)) = (self.collector.as_mut(), o.observation) {
-                c.push(o.doc.key, obs)?;
+            if let Some(obs) = o.observation {
+                observed.push((o.doc.key, obs));
             }
-            if let Some(s) = self.spool.as_mut() {
-                let json = o.spooled.with_context(|| {
-                    format!("{}: cannot serialise the doc to the spool", o.doc.source)
-                })?;
-                s.write_record(&json)?;
+            if let Some(json) = o.spooled {
+                spooled.push(json);
+            } else if self.spooling {
+                anyhow::bail!("{}: cannot serialise the doc to the spool", o.doc.source);
             }
             if let Some(w) = self.data.as_mut() {
                 self.counters.add("output.docs", 1);
@@ -266,17 +294,40 @@ impl Sinks {
                 })?;
             }
         }
-        Ok(())
+        if observed.is_empty() && spooled.is_empty() {
+            return Ok(());
+        }
+        self.intermediates.submit(move |mut i| {
+            if let Some(c) = i.collector.as_mut() {
+                for (key, obs) in observed {
+                    c.push(key, obs)?;
+                }
+            }
+            if let Some(s) = i.spool.as_mut() {
+                for json in &spooled {
+                    s.write_record(json)?;
+                }
+            }
+            Ok(i)
+        })
     }
 
     fn finish(self) -> Result<DocStageResult> {
         let mut res = DocStageResult::default();
-        if let Some(c) = self.collector {
-            c.finish()?;
-        }
-        if let Some(s) = self.spool {
-            s.finish()?;
-        }
+        let Intermediates { collector, spool } = self.intermediates.into_inner()?;
+        // both end in fsyncs: the spool's (the largest file) waits for the disk beside the
+        // collector's files instead of after them
+        let finished = std::thread::scope(|s| -> Result<()> {
+            let spool = s.spawn(move || spool.map(BinWriter::finish).transpose());
+            if let Some(c) = collector {
+                c.finish()?;
+            }
+            spool
+                .join()
+                .map_err(|_| anyhow::anyhow!("spool finish panicked (a bug)"))??;
+            Ok(())
+        });
+        finished?;
         if let Some(w) = self.data {
             res.shards = w.finish()?;
         }
