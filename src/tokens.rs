@@ -31,6 +31,8 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tiktoken_rs::{CoreBPE, Rank};
 
+use pretok::Scan;
+pub use pretok::Split;
 use ranks::Ranks;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,12 +118,14 @@ pub struct Encoding {
 }
 
 macro_rules! encoding {
-    ($name:literal, $load:path, $single:path, $pats:expr) => {
+    ($name:literal, $load:path, $single:path, $pats:expr, $split:expr) => {
         Encoding {
             name: $name,
             counter: || {
                 static C: OnceLock<BpeCounter> = OnceLock::new();
-                C.get_or_init(|| BpeCounter::new(&$load().expect("embedded vocabulary"), $pats))
+                C.get_or_init(|| {
+                    BpeCounter::new(&$load().expect("embedded vocabulary"), $pats, $split)
+                })
             },
             reference: $single,
         }
@@ -134,25 +138,29 @@ pub const ENCODINGS: [Encoding; 4] = [
         "cl100k_base",
         tiktoken_rs::cl100k_base,
         tiktoken_rs::cl100k_base_singleton,
-        &CL100K
+        &CL100K,
+        Some(Split::Cl100k)
     ),
     encoding!(
         "o200k_base",
         tiktoken_rs::o200k_base,
         tiktoken_rs::o200k_base_singleton,
-        &O200K
+        &O200K,
+        None
     ),
     encoding!(
         "r50k_base",
         tiktoken_rs::r50k_base,
         tiktoken_rs::r50k_base_singleton,
-        &GPT2
+        &GPT2,
+        Some(Split::Gpt2)
     ),
     encoding!(
         "p50k_base",
         tiktoken_rs::p50k_base,
         tiktoken_rs::p50k_base_singleton,
-        &GPT2
+        &GPT2,
+        Some(Split::Gpt2)
     ),
 ];
 
@@ -220,6 +228,8 @@ const MEMO_BYTES: usize = 4 << 20;
 /// tiktoken's count for one vocabulary, without building ids.
 pub struct BpeCounter {
     ranks: Ranks,
+    /// The hand-written pre-tokeniser of this pattern, if there is one ([`pretok`]); else `dfa`.
+    split: Option<Split>,
     dfa: DFA,
     lookahead: [bool; 3],
     /// Identifies this counter's scratch in the thread-local list.
@@ -248,7 +258,7 @@ thread_local! {
 impl BpeCounter {
     /// The counter for `bpe`'s ordinary tokens (its special tokens are left out: text that looks
     /// like `<|endoftext|>` is counted as plain text, as `count_ordinary` does).
-    pub fn new(bpe: &CoreBPE, patterns: &Patterns) -> BpeCounter {
+    pub fn new(bpe: &CoreBPE, patterns: &Patterns, split: Option<Split>) -> BpeCounter {
         let specials: HashSet<&str> = bpe.special_tokens();
         let max_rank = specials
             .iter()
@@ -277,6 +287,7 @@ impl BpeCounter {
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         BpeCounter {
             ranks: Ranks::new(ranks),
+            split,
             dfa,
             lookahead: patterns.map(|p| p.1),
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -302,8 +313,12 @@ impl BpeCounter {
             };
             let s = &mut all[at];
             let (mut n, mut pos) = (0, 0);
+            let scan = Scan::new(text);
             while pos < text.len() {
-                let end = self.piece_end(&mut s.dfa, text, pos);
+                let end = match self.split {
+                    Some(split) => scan.piece_end(split, pos),
+                    None => self.piece_end_dfa(&mut s.dfa, text, pos),
+                };
                 n += self.piece_count(&text.as_bytes()[pos..end], s);
                 pos = end;
             }
@@ -311,8 +326,8 @@ impl BpeCounter {
         })
     }
 
-    /// Where the piece starting at `pos` ends.
-    fn piece_end(&self, cache: &mut Cache, text: &str, pos: usize) -> usize {
+    /// Where the piece starting at `pos` ends, by the lazy DFA.
+    fn piece_end_dfa(&self, cache: &mut Cache, text: &str, pos: usize) -> usize {
         let input = Input::new(text).range(pos..).anchored(Anchored::Yes);
         // The lazy DFA cannot fail on these patterns (no Unicode word boundaries, no quit
         // bytes, no give-up threshold); every position matches one of them since together they
@@ -483,6 +498,7 @@ impl BpeCounter {
     }
 }
 
+mod pretok;
 mod ranks;
 #[cfg(test)]
 mod tests;
