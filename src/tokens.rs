@@ -11,8 +11,10 @@
 //! `counts_equal_tiktoken_on_shared_texts` checks every encoding on the shared zh and en texts),
 //! about 4× faster (`skypile-bench-tokens`, README "Performance"). Hand-written because:
 //! - tiktoken-rs runs its pattern on fancy-regex's backtracking VM (the possessive quantifiers
-//!   and the `(?!\S)` look-ahead force it there); that is ~2/3 of its time. A lazy DFA
-//!   (regex-automata) runs the same pattern ~3× faster once the look-ahead is emulated.
+//!   and the `(?!\S)` look-ahead force it there). cl100k, r50k and p50k are split by a
+//!   hand-written scanner ([`pretok`], pieces checked against fancy-regex on tiktoken's pattern
+//!   strings); o200k's pattern (cased letter classes with backtracking) runs on a lazy DFA
+//!   (regex-automata) with the look-ahead emulated.
 //! - bpe-openai (GitHub's rust-gems) does that emulation, but has only cl100k and o200k, and its
 //!   backtracking encoder is slower than a hash lookup on the whole-token pieces that make up
 //!   most of web text: on the shared texts it counted only ~1.5× faster than tiktoken-rs.
