@@ -11,8 +11,10 @@
 //! `counts_equal_tiktoken_on_shared_texts` checks every encoding on the shared zh and en texts),
 //! about 4× faster (`skypile-bench-tokens`, README "Performance"). Hand-written because:
 //! - tiktoken-rs runs its pattern on fancy-regex's backtracking VM (the possessive quantifiers
-//!   and the `(?!\S)` look-ahead force it there); that is ~2/3 of its time. A lazy DFA
-//!   (regex-automata) runs the same pattern ~3× faster once the look-ahead is emulated.
+//!   and the `(?!\S)` look-ahead force it there). cl100k, r50k and p50k are split by a
+//!   hand-written scanner ([`pretok`], pieces checked against fancy-regex on tiktoken's pattern
+//!   strings); o200k's pattern (cased letter classes with backtracking) runs on a lazy DFA
+//!   (regex-automata) with the look-ahead emulated.
 //! - bpe-openai (GitHub's rust-gems) does that emulation, but has only cl100k and o200k, and its
 //!   backtracking encoder is slower than a hash lookup on the whole-token pieces that make up
 //!   most of web text: on the shared texts it counted only ~1.5× faster than tiktoken-rs.
@@ -31,6 +33,8 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tiktoken_rs::{CoreBPE, Rank};
 
+use pretok::Scan;
+pub use pretok::Split;
 use ranks::Ranks;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,12 +120,14 @@ pub struct Encoding {
 }
 
 macro_rules! encoding {
-    ($name:literal, $load:path, $single:path, $pats:expr) => {
+    ($name:literal, $load:path, $single:path, $pats:expr, $split:expr) => {
         Encoding {
             name: $name,
             counter: || {
                 static C: OnceLock<BpeCounter> = OnceLock::new();
-                C.get_or_init(|| BpeCounter::new(&$load().expect("embedded vocabulary"), $pats))
+                C.get_or_init(|| {
+                    BpeCounter::new(&$load().expect("embedded vocabulary"), $pats, $split)
+                })
             },
             reference: $single,
         }
@@ -134,25 +140,29 @@ pub const ENCODINGS: [Encoding; 4] = [
         "cl100k_base",
         tiktoken_rs::cl100k_base,
         tiktoken_rs::cl100k_base_singleton,
-        &CL100K
+        &CL100K,
+        Some(Split::Cl100k)
     ),
     encoding!(
         "o200k_base",
         tiktoken_rs::o200k_base,
         tiktoken_rs::o200k_base_singleton,
-        &O200K
+        &O200K,
+        None
     ),
     encoding!(
         "r50k_base",
         tiktoken_rs::r50k_base,
         tiktoken_rs::r50k_base_singleton,
-        &GPT2
+        &GPT2,
+        Some(Split::Gpt2)
     ),
     encoding!(
         "p50k_base",
         tiktoken_rs::p50k_base,
         tiktoken_rs::p50k_base_singleton,
-        &GPT2
+        &GPT2,
+        Some(Split::Gpt2)
     ),
 ];
 
@@ -207,8 +217,31 @@ const GPT2: Patterns = [
     (r"\s", false),
 ];
 
-/// log2 of the slots of the per-thread cache of short pieces (64 Ki slots, 2 MiB).
+/// log2 of the slots of the per-thread cache of short pieces (64 Ki slots, 1 MiB).
 const HOT_BITS: u32 = 16;
+
+/// Pieces split ahead of counting, whose hot slots are prefetched together.
+const AHEAD: usize = 16;
+
+/// Ask the CPU to bring `x` into the cache (a hint: no effect on results).
+#[inline]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and reads nothing visible; `x` is a valid reference anyway.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            (x as *const T).cast(),
+        )
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+/// Where a hot slot keeps its count: the top nibble of the key's length byte, free because
+/// inline keys are at most 15 bytes long, and a count fits since a piece of at most 15 bytes
+/// has at most 15 tokens.
+const HOT_COUNT_SHIFT: u32 = 124;
+const _: () = assert!(ranks::INLINE <= 15);
 
 /// Pieces at least this long are merged with a heap (tiktoken switches at the same length).
 const LARGE_PIECE: usize = 100;
@@ -220,6 +253,8 @@ const MEMO_BYTES: usize = 4 << 20;
 /// tiktoken's count for one vocabulary, without building ids.
 pub struct BpeCounter {
     ranks: Ranks,
+    /// The hand-written pre-tokeniser of this pattern, if there is one ([`pretok`]); else `dfa`.
+    split: Option<Split>,
     dfa: DFA,
     lookahead: [bool; 3],
     /// Identifies this counter's scratch in the thread-local list.
@@ -232,7 +267,9 @@ struct Scratch {
     /// Counts of recent short pieces by [`ranks::key`], direct-mapped: the common words of a
     /// language stay in a table small enough for the CPU cache, where a vocabulary lookup is a
     /// cache miss whenever extraction ran in between (perf: most of counting in `skypile run`).
-    hot: Box<[(u128, u32)]>,
+    /// Each slot is the key with the count in its top 4 bits (see [`HOT_COUNT_SHIFT`]): 16
+    /// bytes instead of 32 for a `(u128, u32)`, so twice the slots per cache line.
+    hot: Box<[u128]>,
     /// The lazy DFA's states, built once and reused across documents.
     dfa: Cache,
     /// Counts of pieces that are not one token (merging is most of the cost; boilerplate and
@@ -248,7 +285,7 @@ thread_local! {
 impl BpeCounter {
     /// The counter for `bpe`'s ordinary tokens (its special tokens are left out: text that looks
     /// like `<|endoftext|>` is counted as plain text, as `count_ordinary` does).
-    pub fn new(bpe: &CoreBPE, patterns: &Patterns) -> BpeCounter {
+    pub fn new(bpe: &CoreBPE, patterns: &Patterns, split: Option<Split>) -> BpeCounter {
         let specials: HashSet<&str> = bpe.special_tokens();
         let max_rank = specials
             .iter()
@@ -277,6 +314,7 @@ impl BpeCounter {
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         BpeCounter {
             ranks: Ranks::new(ranks),
+            split,
             dfa,
             lookahead: patterns.map(|p| p.1),
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -295,24 +333,47 @@ impl BpeCounter {
                         dfa: self.dfa.create_cache(),
                         memo: FxHashMap::default(),
                         memo_bytes: 0,
-                        hot: vec![(0, 0); 1 << HOT_BITS].into_boxed_slice(),
+                        hot: vec![0; 1 << HOT_BITS].into_boxed_slice(),
                     });
                     all.len() - 1
                 }
             };
             let s = &mut all[at];
             let (mut n, mut pos) = (0, 0);
+            let scan = Scan::new(text);
+            let mut ends = [0usize; AHEAD];
             while pos < text.len() {
-                let end = self.piece_end(&mut s.dfa, text, pos);
-                n += self.piece_count(&text.as_bytes()[pos..end], s);
-                pos = end;
+                // Split up to AHEAD pieces and prefetch their hot slots before counting any:
+                // perf put most of counting on the hot-slot load (a cache miss whenever
+                // extraction ran in between); issued together, the misses overlap.
+                let (first, mut k) = (pos, 0);
+                while k < AHEAD && pos < text.len() {
+                    pos = match self.split {
+                        Some(split) => scan.piece_end(split, pos),
+                        None => self.piece_end_dfa(&mut s.dfa, text, pos),
+                    };
+                    ends[k] = pos;
+                    k += 1;
+                }
+                let mut start = first;
+                for &end in &ends[..k] {
+                    if let Some(key) = ranks::key(&text.as_bytes()[start..end]) {
+                        prefetch(&s.hot[ranks::slot(key, HOT_BITS)]);
+                    }
+                    start = end;
+                }
+                let mut start = first;
+                for &end in &ends[..k] {
+                    n += self.piece_count(&text.as_bytes()[start..end], s);
+                    start = end;
+                }
             }
             n
         })
     }
 
-    /// Where the piece starting at `pos` ends.
-    fn piece_end(&self, cache: &mut Cache, text: &str, pos: usize) -> usize {
+    /// Where the piece starting at `pos` ends, by the lazy DFA.
+    fn piece_end_dfa(&self, cache: &mut Cache, text: &str, pos: usize) -> usize {
         let input = Input::new(text).range(pos..).anchored(Anchored::Yes);
         // The lazy DFA cannot fail on these patterns (no Unicode word boundaries, no quit
         // bytes, no give-up threshold); every position matches one of them since together they
@@ -339,11 +400,12 @@ impl BpeCounter {
             return self.piece_count_cold(piece, s);
         };
         let slot = ranks::slot(key, HOT_BITS);
-        if s.hot[slot].0 == key {
-            return s.hot[slot].1 as usize;
+        let entry = s.hot[slot];
+        if entry & !(0xF << HOT_COUNT_SHIFT) == key {
+            return (entry >> HOT_COUNT_SHIFT) as usize;
         }
         let n = self.piece_count_cold(piece, s);
-        s.hot[slot] = (key, n as u32);
+        s.hot[slot] = key | (n as u128) << HOT_COUNT_SHIFT;
         n
     }
 
@@ -483,6 +545,7 @@ impl BpeCounter {
     }
 }
 
+mod pretok;
 mod ranks;
 #[cfg(test)]
 mod tests;

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use tiktoken_rs::Rank;
 
 /// Tokens up to this many bytes are keyed by [`pack`]ed integers.
-const INLINE: usize = 15;
+pub(super) const INLINE: usize = 15;
 
 pub(super) struct Ranks {
     /// Ranks of the 2-byte tokens by `b0 << 8 | b1`: the pair lookups that start every merge.

@@ -2,6 +2,7 @@
 //! texts (data tier), exact published cl100k counts, and the `hf-tokenizer` feature switch.
 
 use super::*;
+use pretok::Scan;
 use std::io::Read;
 use std::path::Path;
 
@@ -98,6 +99,85 @@ fn counts_equal_tiktoken_on_shared_texts() {
         for t in &texts {
             let (a, b) = (ours.count(t), reference.count_ordinary(t));
             assert_eq!(a, b, "{}: {:?}", e.name, &t[..t.floor_char_boundary(80)]);
+        }
+    }
+}
+
+/// tiktoken-rs 0.12's pattern strings (`tiktoken_ext/openai_public.rs`) and our scanner for each.
+const REFERENCE_PATTERNS: [(Split, &str); 2] = [
+    (
+        Split::Cl100k,
+        r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s",
+    ),
+    (
+        Split::Gpt2,
+        r"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s",
+    ),
+];
+
+/// The first difference between the hand-written pre-tokeniser's pieces of `text` and
+/// fancy-regex's on tiktoken's pattern string (what tiktoken-rs splits with).
+fn piece_mismatch(split: Split, re: &fancy_regex::Regex, text: &str) -> Option<String> {
+    let scan = Scan::new(text);
+    let (mut ours, mut pos) = (Vec::new(), 0);
+    while pos < text.len() {
+        let end = scan.piece_end(split, pos);
+        ours.push(&text[pos..end]);
+        pos = end;
+    }
+    let theirs: Vec<&str> = re.find_iter(text).map(|m| m.unwrap().as_str()).collect();
+    let i = ours.iter().zip(&theirs).position(|(a, b)| a != b);
+    let i = i.or((ours.len() != theirs.len()).then_some(ours.len().min(theirs.len())))?;
+    Some(format!(
+        "{split:?} piece {i}: ours {:?}, tiktoken's {:?}",
+        ours.get(i),
+        theirs.get(i)
+    ))
+}
+
+/// The pre-tokeniser cuts the shared zh and en texts (data tier) exactly where tiktoken's
+/// patterns do.
+#[test]
+fn pieces_equal_tiktoken_patterns_on_shared_texts() {
+    let Some(texts) = shared_texts() else { return };
+    assert!(texts.len() > 100, "{} texts", texts.len());
+    for (split, pattern) in REFERENCE_PATTERNS {
+        let re = fancy_regex::Regex::new(pattern).unwrap();
+        for t in &texts {
+            assert_eq!(piece_mismatch(split, &re, t), None);
+        }
+    }
+}
+
+/// Random strings over the characters the patterns treat specially (contraction letters in
+/// both cases and U+017F, which `(?i)s` matches; spaces incl. non-ASCII and CR/LF; numbers of
+/// every Unicode kind; marks; punctuation) and over all of Unicode: same pieces as tiktoken's
+/// patterns.
+#[test]
+fn pieces_equal_tiktoken_patterns_on_random_strings() {
+    let pool: Vec<char> =
+        "'''sSdDmMtTlLvVeErRxX\u{17f}\u{212a}   \t\r\n\r\n\u{a0}\u{3000}\u{2028}\u{85}\u{b}\u{c}\
+         0123\u{663}\u{b2}\u{216b}\u{2460}中文字\u{301}\u{903}!,./\u{ff0c}\u{3002}😀\u{1d518}_-"
+            .chars()
+            .collect();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for (split, pattern) in REFERENCE_PATTERNS {
+        let re = fancy_regex::Regex::new(pattern).unwrap();
+        for _ in 0..20_000 {
+            let len = (next() % 24) as usize;
+            let text: String = (0..len)
+                .map(|_| match next() % 8 {
+                    0 => char::from_u32((next() % 0x11_0000) as u32).unwrap_or('?'),
+                    _ => pool[(next() % pool.len() as u64) as usize],
+                })
+                .collect();
+            assert_eq!(piece_mismatch(split, &re, &text), None, "{text:?}");
         }
     }
 }
