@@ -422,8 +422,13 @@ fn process(
         (Some(_), _) => write_removed,
         (None, Some(_)) => false,
     };
+    // Timed like a step: counting is always on in production, so its cost is reported
+    // (`counters["tokens.count_ns"]` in stats.json; the bench's lang-cost row reads it).
     let tokens = if written {
-        ctx.tokenizer.count(doc.text()) as i64
+        let t = Instant::now();
+        let n = ctx.tokenizer.count(doc.text()) as i64;
+        counters.add("tokens.count_ns", t.elapsed().as_nanos() as u64);
+        n
     } else {
         0
     };
