@@ -232,9 +232,14 @@ pub fn render(p: &Pipeline, plan: &Plan, e: &InputEstimate, rows: &[StageEstimat
         .map(|r| r.writes)
         .sum();
     let peak = rows.iter().map(|r| r.peak_mem).max().unwrap_or(0);
+    let work_at = if p.work_dir.is_empty() {
+        "DIR/work/".to_string()
+    } else {
+        p.work_dir.clone()
+    };
     let _ = writeln!(
         s,
-        "\noutput data/: ~{} before dedup; intermediates DIR/work/: ~{} (deleted after merge unless \
+        "\noutput data/: ~{} before dedup; intermediates {work_at}: ~{} (deleted after merge unless \
          output.keep_work)",
         mb(out),
         mb(work)
@@ -368,6 +373,10 @@ mod tests {
         let out = render(&p, &plan, &e, &estimate(&p, &plan, &e));
         assert!(out.contains("docs-0") && out.contains("merge"), "{out}");
         assert!(out.contains("slurm.mem is 8G"), "{out}");
+        assert!(out.contains("intermediates DIR/work/"), "{out}");
+        let p = Pipeline::parse("name: x\nwork_dir: s3://b/w\n").unwrap();
+        let out = render(&p, &plan, &e, &estimate(&p, &plan, &e));
+        assert!(out.contains("intermediates s3://b/w:"), "{out}");
     }
 
     #[test]
