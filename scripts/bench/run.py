@@ -266,9 +266,10 @@ def main():
         log("== end to end: WARC -> extract -> Gopher/C4/FineWeb -> Parquet")
         # docs and decoded HTML bytes of the whole input, for the rates of our runs
         counted, _, _ = timed([BIN / "examples" / "bench_vs_read", *parts], logs / "count.log")
-        by_w = {}
+        by_w, e2e_dt = {}, {}
         for w in workers:
             dt = peer("e2e-datatrove", [sub], w, "datatrove", ["--out", out / "run" / f"dt-e2e-w{w}"])
+            e2e_dt[w] = dt
             for yaml, label in (("e2e.yaml", "e2e (no LID)"), ("e2e_lang.yaml", "e2e + our lang, tokens")):
                 run = out / "run" / f"{yaml[:-5]}-w{w}"
                 res, wall, rss = skypile_run(yaml, parts, run, w, logs / f"{yaml[:-5]}-w{w}.log")
@@ -280,6 +281,16 @@ def main():
                 row(f"{label} vs datatrove", w, o, dt, 25.0 if yaml == "e2e.yaml" else None,
                     f"datatrove on the first {a.peer_docs} docs; ours: wall incl. startup")
         ours_scaling("e2e", by_w)
+        # The pipeline users run (issue #21: >= 30x datatrove per doc): every step but decontam.
+        prod = production_yaml(out)
+        for w in workers:
+            run = out / "run" / f"production-w{w}"
+            res, wall, rss = skypile_run(prod, parts, run, w, logs / f"production-w{w}.log")
+            o = side("skypile run", {"docs": counted["docs"], "bytes": counted["bytes"],
+                                     "cpu_pct": res["cpu_pct"]}, wall, rss)
+            row("whole pipelines/skypile.yaml (no decontam) vs datatrove e2e", w, o, e2e_dt[w],
+                30.0 if w == 1 else None,
+                "ours: every step, lang, tokens, dedup, Parquet; datatrove: e2e row's run, no LID")
 
     if "lang-cost" in only:
         lang_cost(a, parts, out, logs, workers, row)
@@ -395,6 +406,21 @@ def cpu_seconds(logfile):
     text = Path(logfile).read_text(errors="replace")
     got = [float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text)]
     return sum(got)
+
+
+DECONTAM_STEP = re.compile(r"  - decontam:\n(?:      .*\n)+")
+
+
+def production_yaml(out):
+    """pipelines/skypile.yaml minus `decontam` (it keeps every doc until benchmarks are listed),
+    its relative model paths made absolute because the copy lives under `out`."""
+    text = (ROOT / "pipelines" / "skypile.yaml").read_text(encoding="utf-8")
+    derived = DECONTAM_STEP.sub("", text).replace("../models/", f"{ROOT / 'models'}/")
+    assert derived != text, "pipelines/skypile.yaml has no decontam step"
+    path = out / "run" / "production.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(derived, encoding="utf-8")
+    return path
 
 
 # The model-scoring steps of pipelines/skypile.yaml (issue #17): removed for the baseline run.
