@@ -150,6 +150,8 @@ pub struct BinReader {
     pub count: u64,
     pub len: u64,
     remaining: u64,
+    /// Checksum still to verify while reading (streamed sources), and the header's value.
+    pending: Option<(Xxh3, u64)>,
 }
 
 impl std::fmt::Debug for BinReader {
@@ -178,6 +180,42 @@ impl BinReader {
     /// [`BinReader::open`] over any source of `size` bytes; `path` names it in errors.
     /// * The checksum pass reads the source once before the first record (twice in all).
     pub fn from_source(
+        f: Box<dyn Source>,
+        size: u64,
+        path: &Path,
+        kind: &str,
+        version: u32,
+        config_hash: u64,
+    ) -> Result<Self> {
+        let mut r = Self::streamed(f, size, path, kind, version, config_hash)?;
+        let Some((mut hasher, sum)) = r.pending.take() else {
+            return Ok(r);
+        };
+        let f = r.inp.get_mut();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        if hasher.digest() != sum {
+            bail!(
+                "{}: checksum mismatch (file corrupted); rerun the stage that writes it",
+                path.display()
+            );
+        }
+        f.seek(SeekFrom::Start(HEADER_LEN))?;
+        Ok(r)
+    }
+
+    /// Like [`BinReader::from_source`], but the checksum is verified while the records are
+    /// read: the last read fails on a mismatch.
+    /// * For objects: one GET instead of two. A corrupted object can then hand out records
+    ///   before the error, which is safe because a rank commits nothing (no marker) when it
+    ///   fails; header, kind, version, config hash and length are still checked first.
+    pub fn streamed(
         mut f: Box<dyn Source>,
         size: u64,
         path: &Path,
@@ -217,26 +255,16 @@ impl BinReader {
                 HEADER_LEN + len
             );
         }
-        let mut hasher = Xxh3::new();
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        if hasher.digest() != sum {
-            bail!("{name}: checksum mismatch (file corrupted); rerun the stage that writes it");
-        }
-        f.seek(SeekFrom::Start(HEADER_LEN))?;
-        Ok(BinReader {
+        let mut r = BinReader {
             inp: BufReader::with_capacity(1 << 20, f),
             path: path.into(),
             count,
             len,
             remaining: len,
-        })
+            pending: Some((Xxh3::new(), sum)),
+        };
+        r.check_at_end()?; // an empty payload
+        Ok(r)
     }
 
     pub fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
@@ -244,7 +272,25 @@ impl BinReader {
             .read_exact(buf)
             .with_context(|| format!("{}: short read", self.path.display()))?;
         self.remaining = self.remaining.saturating_sub(buf.len() as u64);
+        if let Some((h, _)) = &mut self.pending {
+            h.update(buf);
+            self.check_at_end()?;
+        }
         Ok(())
+    }
+
+    /// Once the whole payload went through a streamed reader, compare its checksum.
+    fn check_at_end(&mut self) -> Result<()> {
+        if self.remaining > 0 {
+            return Ok(());
+        }
+        match self.pending.take() {
+            Some((h, sum)) if h.digest() != sum => bail!(
+                "{}: checksum mismatch (object corrupted); rerun the stage that writes it",
+                self.path.display()
+            ),
+            _ => Ok(()),
+        }
     }
 
     pub fn at_end(&self) -> bool {

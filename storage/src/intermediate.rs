@@ -8,8 +8,9 @@
 //! - The staging file's name is a hash of the URL under the local scratch: a rank killed
 //!   mid-write leaves one file that its rerun (the lease keeps it to one process per node)
 //!   truncates, never a pile of uniquely named leftovers.
-//! - Reading: ranged GETs with read-ahead ([`crate::RangeReader`]); the checksum is verified
-//!   before the first record, as for a local file.
+//! - Reading: ranged GETs with read-ahead ([`crate::RangeReader`]), one pass: the checksum
+//!   is verified as the records stream and the last read fails on a mismatch (a local file is
+//!   verified before its first record; a second GET of every object would double the traffic).
 
 use std::path::{Path, PathBuf};
 
@@ -73,7 +74,7 @@ pub fn bin_open(p: &Path, kind: &str, version: u32, config_hash: u64) -> Result<
     })?;
     let src = crate::RangeReader::new(crate::stores::remote(url(p))?, size);
     let shown = PathBuf::from(redact(url(p)));
-    BinReader::from_source(Box::new(src), size, &shown, kind, version, config_hash)
+    BinReader::streamed(Box::new(src), size, &shown, kind, version, config_hash)
 }
 
 /// The header of an intermediate, unverified (to size buffers before the full read).
@@ -121,8 +122,28 @@ mod tests {
             e.contains("different config") && e.contains("s3://inter"),
             "{e}"
         );
-        // a truncated object (as a torn upload of a foreign tool would leave) is refused
+        // a flipped payload byte fails the read that completes the payload, not before
         let whole = crate::read(p).unwrap();
+        let mut bad = whole.clone();
+        let at = bad.len() - 20;
+        bad[at] ^= 1;
+        crate::write_atomic(p, &bad).unwrap();
+        let mut r = bin_open(p, "spool", 3, 77).unwrap();
+        let mut read = 0;
+        let e = loop {
+            match r.read_record() {
+                Ok(Some(_)) => read += 1,
+                Ok(None) => panic!("a corrupted object read to the end without an error"),
+                Err(e) => break e.to_string(),
+            }
+        };
+        assert!(
+            e.contains("checksum mismatch") && e.contains("s3://inter"),
+            "{e}"
+        );
+        assert_eq!(read, 999, "the error comes with the last record");
+        // a truncated object (as a torn upload of a foreign tool would leave) is refused
+        crate::write_atomic(p, &whole).unwrap();
         crate::write_atomic(p, &whole[..whole.len() - 1]).unwrap();
         let e = bin_open(p, "spool", 3, 77).unwrap_err().to_string();
         assert!(e.contains("truncated"), "{e}");
