@@ -144,6 +144,15 @@ impl BinWriter {
     }
 }
 
+/// When [`BinReader::from_source`] checks the payload's checksum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verify {
+    /// Before the first record (local files: a second read is cheap).
+    First,
+    /// While the records are read (objects: one GET).
+    Streaming,
+}
+
 pub struct BinReader {
     inp: BufReader<Box<dyn Source>>,
     pub path: PathBuf,
@@ -174,11 +183,25 @@ impl BinReader {
             )
         })?;
         let size = f.metadata()?.len();
-        Self::from_source(Box::new(f), size, path, kind, version, config_hash)
+        Self::from_source(
+            Box::new(f),
+            size,
+            path,
+            kind,
+            version,
+            config_hash,
+            Verify::First,
+        )
     }
 
     /// [`BinReader::open`] over any source of `size` bytes; `path` names it in errors.
-    /// * The checksum pass reads the source once before the first record (twice in all).
+    /// * Header, kind, version, config hash and length are checked here.
+    /// * `Verify::First`: the checksum pass reads the source once before the first record
+    ///   (twice in all).
+    /// * `Verify::Streaming`: the checksum is verified while the records are read and the last
+    ///   read fails on a mismatch. For objects: one GET instead of two. A corrupted object can
+    ///   then hand out records before the error, which is safe because a rank commits nothing
+    ///   (no marker) when it fails.
     pub fn from_source(
         f: Box<dyn Source>,
         size: u64,
@@ -186,8 +209,12 @@ impl BinReader {
         kind: &str,
         version: u32,
         config_hash: u64,
+        verify: Verify,
     ) -> Result<Self> {
-        let mut r = Self::streamed(f, size, path, kind, version, config_hash)?;
+        let mut r = Self::checked_header(f, size, path, kind, version, config_hash)?;
+        if verify == Verify::Streaming {
+            return Ok(r);
+        }
         let Some((mut hasher, sum)) = r.pending.take() else {
             return Ok(r);
         };
@@ -210,12 +237,7 @@ impl BinReader {
         Ok(r)
     }
 
-    /// Like [`BinReader::from_source`], but the checksum is verified while the records are
-    /// read: the last read fails on a mismatch.
-    /// * For objects: one GET instead of two. A corrupted object can then hand out records
-    ///   before the error, which is safe because a rank commits nothing (no marker) when it
-    ///   fails; header, kind, version, config hash and length are still checked first.
-    pub fn streamed(
+    fn checked_header(
         mut f: Box<dyn Source>,
         size: u64,
         path: &Path,

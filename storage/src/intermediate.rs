@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use skypile_core::binfile::{BinReader, BinWriter, HEADER_LEN, Publish};
+use skypile_core::binfile::{BinReader, BinWriter, HEADER_LEN, Publish, Verify};
 
 use crate::{is_remote, redact, url};
 
@@ -74,7 +74,15 @@ pub fn bin_open(p: &Path, kind: &str, version: u32, config_hash: u64) -> Result<
     })?;
     let src = crate::RangeReader::new(crate::stores::remote(url(p))?, size);
     let shown = PathBuf::from(redact(url(p)));
-    BinReader::streamed(Box::new(src), size, &shown, kind, version, config_hash)
+    BinReader::from_source(
+        Box::new(src),
+        size,
+        &shown,
+        kind,
+        version,
+        config_hash,
+        Verify::Streaming,
+    )
 }
 
 /// The header of an intermediate, unverified (to size buffers before the full read).
