@@ -16,14 +16,19 @@ const SAMPLE: usize = 1000;
 
 fn docs_of(args: &[String]) -> Vec<(String, String)> {
     if let Some(path) = args.first() {
-        let max: usize = args.get(1).map_or(usize::MAX, |n| n.parse().expect("MAX_DOCS"));
+        let max: usize = args
+            .get(1)
+            .map_or(usize::MAX, |n| n.parse().expect("MAX_DOCS"));
         let f = std::io::BufReader::new(std::fs::File::open(path).expect("FILE.jsonl"));
         return f
             .lines()
             .take(max)
             .map(|l| {
                 let v: serde_json::Value = serde_json::from_str(&l.unwrap()).unwrap();
-                (v["id"].as_str().unwrap_or("").to_string(), v["text"].as_str().unwrap_or("").to_string())
+                (
+                    v["id"].as_str().unwrap_or("").to_string(),
+                    v["text"].as_str().unwrap_or("").to_string(),
+                )
             })
             .collect();
     }
@@ -62,5 +67,8 @@ fn main() {
         }
     }
     let us = t0.elapsed().as_secs_f64() * 1e6 / (rounds * docs.len()) as f64;
-    eprintln!("{} docs, detect: {us:.1} µs per doc (best of one {rounds}-round pass)", docs.len());
+    eprintln!(
+        "{} docs, detect: {us:.1} µs per doc (best of one {rounds}-round pass)",
+        docs.len()
+    );
 }
