@@ -437,36 +437,48 @@ impl BpeCounter {
 
     /// tiktoken's `_byte_pair_merge`: repeatedly merge the lowest-ranked adjacent pair (the
     /// leftmost on ties). O(n²), which beats a heap on short pieces.
+    /// - parts live in two stack arrays (starts, ranks of the pair starting there): the
+    ///   `Vec<(usize, Rank)>` of tiktoken cost an allocation per piece and a 16-byte-stride
+    ///   min scan; here the scan runs over packed `u32` ranks.
     fn merge_small(&self, piece: &[u8]) -> usize {
-        // (start, rank of the pair starting here)
-        let mut parts: Vec<(usize, Rank)> = (0..piece.len() - 1)
-            .map(|i| (i, self.rank(&piece[i..i + 2])))
-            .collect();
-        parts.push((piece.len() - 1, Rank::MAX));
-        parts.push((piece.len(), Rank::MAX));
-        let pair_rank = |parts: &[(usize, Rank)], i: usize| {
-            if i + 3 < parts.len() {
-                self.rank(&piece[parts[i].0..parts[i + 3].0])
-            } else {
-                Rank::MAX
-            }
-        };
+        debug_assert!(piece.len() < LARGE_PIECE);
+        let n = piece.len();
+        let mut start = [0u8; LARGE_PIECE + 1];
+        let mut rank = [Rank::MAX; LARGE_PIECE + 1];
+        for i in 0..n {
+            start[i] = i as u8;
+        }
+        start[n] = n as u8;
+        for i in 0..n - 1 {
+            rank[i] = self.rank(&piece[i..i + 2]);
+        }
+        // parts: start[..=len] (the last is the end), rank[..len]
+        let mut len = n;
         loop {
-            let mut min = (Rank::MAX, 0);
-            for (i, &(_, rank)) in parts[..parts.len() - 1].iter().enumerate() {
-                if rank < min.0 {
-                    min = (rank, i);
+            let (mut min, mut at) = (Rank::MAX, 0);
+            for (i, &r) in rank[..len].iter().enumerate() {
+                if r < min {
+                    (min, at) = (r, i);
                 }
             }
-            if min.0 == Rank::MAX {
-                return parts.len() - 1;
+            if min == Rank::MAX {
+                return len;
             }
-            let i = min.1;
-            if i > 0 {
-                parts[i - 1].1 = pair_rank(&parts, i - 1);
+            // merge part `at` with part `at + 1`
+            start.copy_within(at + 2..=len, at + 1);
+            rank.copy_within(at + 1..len, at);
+            len -= 1;
+            let pair = |i: usize| {
+                if i + 2 <= len {
+                    self.rank(&piece[start[i] as usize..start[i + 2] as usize])
+                } else {
+                    Rank::MAX
+                }
+            };
+            rank[at] = pair(at);
+            if at > 0 {
+                rank[at - 1] = pair(at - 1);
             }
-            parts[i].1 = pair_rank(&parts, i);
-            parts.remove(i + 1);
         }
     }
 
