@@ -437,47 +437,49 @@ impl BpeCounter {
 
     /// tiktoken's `_byte_pair_merge`: repeatedly merge the lowest-ranked adjacent pair (the
     /// leftmost on ties). O(n²), which beats a heap on short pieces.
-    /// - parts live in two stack arrays (starts, ranks of the pair starting there): the
-    ///   `Vec<(usize, Rank)>` of tiktoken cost an allocation per piece and a 16-byte-stride
-    ///   min scan; here the scan runs over packed `u32` ranks.
+    /// - parts are linked in stack arrays indexed by their start byte, and a merged-away part
+    ///   keeps rank MAX where it was: the `Vec<(usize, Rank)>` of tiktoken cost an allocation
+    ///   per piece and a `memmove` per merge (perf: most of the time left after the lookups);
+    ///   the min scan, in byte order, still finds the leftmost of equal ranks.
     fn merge_small(&self, piece: &[u8]) -> usize {
         debug_assert!(piece.len() < LARGE_PIECE);
         let n = piece.len();
-        let mut start = [0u8; LARGE_PIECE + 1];
-        let mut rank = [Rank::MAX; LARGE_PIECE + 1];
+        // next[i]: where the part starting at i ends; prev[i]: where the part before it starts
+        let mut next = [0u8; LARGE_PIECE + 1];
+        let mut prev = [0u8; LARGE_PIECE + 1];
+        // rank[i]: the rank of the part at i merged with the next one
+        let mut rank = [Rank::MAX; LARGE_PIECE];
         for i in 0..n {
-            start[i] = i as u8;
+            (next[i], prev[i + 1]) = (i as u8 + 1, i as u8);
         }
-        start[n] = n as u8;
         for i in 0..n - 1 {
             rank[i] = self.rank(&piece[i..i + 2]);
         }
-        // parts: start[..=len] (the last is the end), rank[..len]
-        let mut len = n;
+        let mut parts = n;
         loop {
-            let (mut min, mut at) = (Rank::MAX, 0);
-            for (i, &r) in rank[..len].iter().enumerate() {
-                if r < min {
-                    (min, at) = (r, i);
-                }
-            }
+            // two passes, min then its first position: the min runs vectorised
+            let min = rank[..n].iter().copied().min().unwrap_or(Rank::MAX);
             if min == Rank::MAX {
-                return len;
+                return parts;
             }
-            // merge part `at` with part `at + 1`
-            start.copy_within(at + 2..=len, at + 1);
-            rank.copy_within(at + 1..len, at);
-            len -= 1;
-            let pair = |i: usize| {
-                if i + 2 <= len {
-                    self.rank(&piece[start[i] as usize..start[i + 2] as usize])
+            let at = rank[..n].iter().position(|&r| r == min).unwrap_or(0);
+            parts -= 1;
+            let gone = next[at] as usize;
+            rank[gone] = Rank::MAX;
+            let end = next[gone] as usize;
+            next[at] = end as u8;
+            prev[end] = at as u8;
+            let pair = |i: usize, j: usize| {
+                if j < n {
+                    self.rank(&piece[i..next[j] as usize])
                 } else {
                     Rank::MAX
                 }
             };
-            rank[at] = pair(at);
+            rank[at] = pair(at, end);
             if at > 0 {
-                rank[at - 1] = pair(at - 1);
+                let p = prev[at] as usize;
+                rank[p] = pair(p, at);
             }
         }
     }

@@ -22,8 +22,8 @@ pub(super) struct Ranks {
     pairs: Box<[Rank]>,
     short: FxHashMap<u128, Rank>,
     long: FxHashMap<Box<[u8]>, Rank>,
-    /// Two bits per token that is not 2 bytes long, set at [`filter_bits`] of its hash (a Bloom
-    /// filter with k = 2): a clear bit proves "not a token" without touching the tables.
+    /// Two bits per token that is not 2 bytes long, set at [`filter_bits`] of its hash (a
+    /// blocked Bloom filter with k = 2): a clear bit proves "not a token" without touching the tables.
     filter: Box<[u64]>,
     /// Bit n set when some token is n bytes long (n < 256), so longer pieces are rejected
     /// without hashing them.
@@ -33,11 +33,12 @@ pub(super) struct Ranks {
 /// log2 of the filter's bits (2 Mi bits, 256 KiB: ~10 bits per token, ~1–2% false "maybe").
 const FILTER_BITS: u32 = 21;
 
-/// The two filter bits of a hash.
+/// The filter word of a hash and the two bits in it (both in one word: one cache miss at most).
 #[inline]
-fn filter_bits(h: u64) -> [usize; 2] {
-    let m = (1usize << FILTER_BITS) - 1;
-    [(h >> (64 - FILTER_BITS)) as usize, (h as usize) & m]
+fn filter_bits(h: u64) -> (usize, u64) {
+    // the high bits: those of a multiplicative hash mix every input bit
+    let word = (h >> (64 - FILTER_BITS + 6)) as usize;
+    (word, 1 << ((h >> 37) & 63) | 1 << ((h >> 43) & 63))
 }
 
 /// The hash of an inline key (both halves mixed, as for [`slot`]).
@@ -96,10 +97,11 @@ pub(super) fn slot(key: u128, bits: u32) -> usize {
 }
 
 impl Ranks {
-    pub(super) fn new(tokens: impl IntoIterator<Item = (Vec<u8>, Rank)>) -> Ranks {
+    pub(super) fn new(tokens: Vec<(Vec<u8>, Rank)>) -> Ranks {
         let mut r = Ranks {
             pairs: vec![Rank::MAX; 1 << 16].into_boxed_slice(),
-            short: FxHashMap::default(),
+            // sized once: growing by rehashing was a third of loading the vocabulary
+            short: FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default()),
             long: FxHashMap::default(),
             filter: vec![0; 1 << (FILTER_BITS - 6)].into_boxed_slice(),
             long_lens: [0; 4],
@@ -121,9 +123,8 @@ impl Ranks {
                     h
                 }
             };
-            for b in filter_bits(h) {
-                r.filter[b / 64] |= 1 << (b % 64);
-            }
+            let (word, bits) = filter_bits(h);
+            r.filter[word] |= bits;
         }
         r
     }
@@ -131,9 +132,8 @@ impl Ranks {
     /// False when the filter proves that a string of this hash is no token.
     #[inline]
     fn maybe(&self, h: u64) -> bool {
-        filter_bits(h)
-            .iter()
-            .all(|&b| self.filter[b / 64] & (1 << (b % 64)) != 0)
+        let (word, bits) = filter_bits(h);
+        self.filter[word] & bits == bits
     }
 
     /// The rank of the token `bytes`, `Rank::MAX` when it is not one.
