@@ -20,6 +20,9 @@ pub(super) const INLINE: usize = 15;
 pub(super) struct Ranks {
     /// Ranks of the 2-byte tokens by `b0 << 8 | b1`: the pair lookups that start every merge.
     pairs: Box<[Rank]>,
+    /// Ranks of the tokens that are one 3-byte UTF-8 character (most of CJK), by code point:
+    /// the lookups that complete every Han character while merging, without hashing.
+    chars3: Box<[Rank]>,
     short: FxHashMap<u128, Rank>,
     long: FxHashMap<Box<[u8]>, Rank>,
     /// Two bits per token that is not 2 bytes long, set at [`filter_bits`] of its hash (a
@@ -39,6 +42,18 @@ fn filter_bits(h: u64) -> (usize, u64) {
     // the high bits: those of a multiplicative hash mix every input bit
     let word = (h >> (64 - FILTER_BITS + 6)) as usize;
     (word, 1 << ((h >> 37) & 63) | 1 << ((h >> 43) & 63))
+}
+
+/// The 16 payload bits of `bytes` when they have the shape of a 3-byte UTF-8 character
+/// (`1110xxxx 10xxxxxx 10xxxxxx`): one-to-one on that shape, so overlong or surrogate forms
+/// get slots of their own (the table is built and read with this same test).
+#[inline]
+fn char3(bytes: &[u8]) -> Option<usize> {
+    let &[b0, b1, b2] = bytes else { return None };
+    if b0 & 0xF0 != 0xE0 || b1 & 0xC0 != 0x80 || b2 & 0xC0 != 0x80 {
+        return None;
+    }
+    Some(((b0 as usize & 0x0F) << 12) | ((b1 as usize & 0x3F) << 6) | (b2 as usize & 0x3F))
 }
 
 /// The hash of an inline key (both halves mixed, as for [`slot`]).
@@ -100,6 +115,7 @@ impl Ranks {
     pub(super) fn new(tokens: Vec<(Vec<u8>, Rank)>) -> Ranks {
         let mut r = Ranks {
             pairs: vec![Rank::MAX; 1 << 16].into_boxed_slice(),
+            chars3: vec![Rank::MAX; 1 << 16].into_boxed_slice(),
             // sized once: growing by rehashing was a third of loading the vocabulary
             short: FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default()),
             long: FxHashMap::default(),
@@ -113,6 +129,9 @@ impl Ranks {
                     continue;
                 }
                 n if n <= INLINE => {
+                    if let Some(cp) = char3(&bytes) {
+                        r.chars3[cp] = rank;
+                    }
                     r.short.insert(pack(&bytes), rank);
                     hash_key(pack(&bytes))
                 }
@@ -136,18 +155,26 @@ impl Ranks {
         self.filter[word] & bits == bits
     }
 
+    /// [`Ranks::get`] for 3 to [`INLINE`] bytes.
+    #[inline]
+    fn short(&self, bytes: &[u8]) -> Rank {
+        let key = pack(bytes);
+        if !self.maybe(hash_key(key)) {
+            return Rank::MAX;
+        }
+        self.short.get(&key).copied().unwrap_or(Rank::MAX)
+    }
+
     /// The rank of the token `bytes`, `Rank::MAX` when it is not one.
     #[inline]
     pub(super) fn get(&self, bytes: &[u8]) -> Rank {
         match bytes.len() {
             2 => self.pairs[(bytes[0] as usize) << 8 | bytes[1] as usize],
-            n if n <= INLINE => {
-                let key = pack(bytes);
-                if !self.maybe(hash_key(key)) {
-                    return Rank::MAX;
-                }
-                self.short.get(&key).copied().unwrap_or(Rank::MAX)
-            }
+            3 => match char3(bytes) {
+                Some(cp) => self.chars3[cp],
+                None => self.short(bytes),
+            },
+            n if n <= INLINE => self.short(bytes),
             n if n > 255 || self.long_lens[n / 64] & (1 << (n % 64)) == 0 => Rank::MAX,
             _ if !self.maybe(hash_long(bytes)) => Rank::MAX,
             _ => self.long.get(bytes).copied().unwrap_or(Rank::MAX),
