@@ -9,7 +9,8 @@
 //! The count is tiktoken's `count_ordinary`, computed by our own [`BpeCounter`]: same
 //! vocabulary, same pre-tokenisation patterns, same merge order, so the same number (the test
 //! `counts_equal_tiktoken_on_shared_texts` checks every encoding on the shared zh and en texts),
-//! 1.5–2.4× faster than tiktoken-rs (`scripts/bench/run.sh --only tokens`, README "Performance"). Hand-written because:
+//! 1.9–3.2× faster than tiktoken-rs (`scripts/bench/run.sh --only tokens`, README "Performance").
+//! Hand-written because:
 //! - tiktoken-rs runs its pattern on fancy-regex's backtracking VM (the possessive quantifiers
 //!   and the `(?!\S)` look-ahead force it there). cl100k, r50k and p50k are split by a
 //!   hand-written scanner ([`pretok`], pieces checked against fancy-regex on tiktoken's pattern
