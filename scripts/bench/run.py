@@ -136,6 +136,12 @@ def side(name, res, wall, rss, secs_key="secs"):
             **{k: v for k, v in res.items() if k in ("kept", "removed", "text_bytes", "not_ok", "sig_secs", "cpu_pct", "cpu")}}
 
 
+def ours_whole(name, yaml, parts, run, w, logfile, counted):
+    """`skypile run` on the whole bench input, rated per input doc (`counted`: bench_vs_read's count)."""
+    res, wall, rss = skypile_run(yaml, parts, run, w, logfile)
+    return side(name, {"docs": counted["docs"], "bytes": counted["bytes"], "cpu_pct": res["cpu_pct"]}, wall, rss)
+
+
 def skypile_run(yaml, inputs, outdir, workers, logfile, stage=None):
     shutil.rmtree(outdir, ignore_errors=True)  # a leftover run would be resumed, not rerun
     cmd = [BIN / "skypile", "run", LIB / yaml, "--input", *inputs, "--output", outdir,
@@ -271,10 +277,8 @@ def main():
             dt = peer("e2e-datatrove", [sub], w, "datatrove", ["--out", out / "run" / f"dt-e2e-w{w}"])
             e2e_dt[w] = dt
             for yaml, label in (("e2e.yaml", "e2e (no LID)"), ("e2e_lang.yaml", "e2e + our lang, tokens")):
-                run = out / "run" / f"{yaml[:-5]}-w{w}"
-                res, wall, rss = skypile_run(yaml, parts, run, w, logs / f"{yaml[:-5]}-w{w}.log")
-                o = side("skypile run", {"docs": counted["docs"], "bytes": counted["bytes"],
-                                         "cpu_pct": res["cpu_pct"]}, wall, rss)
+                o = ours_whole("skypile run", yaml, parts, out / "run" / f"{yaml[:-5]}-w{w}", w,
+                               logs / f"{yaml[:-5]}-w{w}.log", counted)
                 if yaml == "e2e.yaml":
                     by_w[w] = o
                     e2e_ours[w] = o
@@ -282,12 +286,10 @@ def main():
                     f"datatrove on the first {a.peer_docs} docs; ours: wall incl. startup")
         ours_scaling("e2e", by_w)
         # The pipeline users run (issue #21: >= 30x datatrove per doc): every step but decontam.
-        prod = production_yaml(out)
+        prod = derived_pipeline(out, "production.yaml", DECONTAM_STEP, "decontam")
         for w in workers:
-            run = out / "run" / f"production-w{w}"
-            res, wall, rss = skypile_run(prod, parts, run, w, logs / f"production-w{w}.log")
-            o = side("skypile run", {"docs": counted["docs"], "bytes": counted["bytes"],
-                                     "cpu_pct": res["cpu_pct"]}, wall, rss)
+            o = ours_whole("skypile run", prod, parts, out / "run" / f"production-w{w}", w,
+                           logs / f"production-w{w}.log", counted)
             row("whole pipelines/skypile.yaml (no decontam) vs datatrove e2e", w, o, e2e_dt[w],
                 30.0 if w == 1 else None,
                 "ours: every step, lang, tokens, dedup, Parquet; datatrove: e2e row's run, no LID")
@@ -375,9 +377,9 @@ def lang_cost(a, parts, out, logs, workers, row):
         # Like for like: the ratio above also pays for the ~30% more docs that a `zh` label keeps
         # (filtered, segmented, written); this is the time of `lang` and counting themselves.
         both = best["+ lang + tokens"]
-        own = both["steps_s"].get("lang", 0.0) + both["tokens_s"]
-        share = own / both["cpu_s"] if both["cpu_s"] else 0.0
-        log(f"   lang + token counting themselves w={w}: lang {both['steps_s'].get('lang', 0.0):.2f} s + "
+        lang_s = both["steps_s"].get("lang", 0.0)
+        share = (lang_s + both["tokens_s"]) / both["cpu_s"] if both["cpu_s"] else 0.0
+        log(f"   lang + token counting themselves w={w}: lang {lang_s:.2f} s + "
             f"counting {both['tokens_s']:.2f} s = {100 * share:.1f}% of the run's {both['cpu_s']:.2f} CPU s "
             f"(goal <= 10%: {'met' if share <= 0.10 else 'MISSED'})")
 
@@ -389,12 +391,10 @@ def best_runs(a, variants, parts, counted, w, out, logs, tag):
         for yaml, label in variants:
             name = f"{tag}-{re.sub(r'[^A-Za-z0-9]+', '_', label).strip('_')}-w{w}"  # a file name
             run = out / "run" / name
-            res, wall, rss = skypile_run(yaml, parts, run, w, logs / f"{name}.log")
-            o = side(f"{Path(yaml).stem} {label}", {"docs": counted["docs"], "bytes": counted["bytes"],
-                                                  "cpu_pct": res["cpu_pct"]}, wall, rss)
-            o["steps_s"] = step_seconds(run)
+            o = ours_whole(f"{Path(yaml).stem} {label}", yaml, parts, run, w, logs / f"{name}.log", counted)
+            o["steps_s"], counters = run_stats(run)
             o["cpu_s"] = cpu_seconds(logs / f"{name}.log")
-            o["tokens_s"] = counter(run, "tokens.count_ns") / 1e9
+            o["tokens_s"] = counters.get("tokens.count_ns", 0) / 1e9
             if label not in best or o["docs_s"] > best[label]["docs_s"]:
                 best[label] = o
     return best
@@ -411,15 +411,16 @@ def cpu_seconds(logfile):
 DECONTAM_STEP = re.compile(r"  - decontam:\n(?:      .*\n)+")
 
 
-def production_yaml(out):
-    """pipelines/skypile.yaml minus `decontam` (it keeps every doc until benchmarks are listed),
-    its relative model paths made absolute because the copy lives under `out`."""
+def derived_pipeline(out, name, steps, what):
+    """pipelines/skypile.yaml without the steps matching `steps` (named `what` in the error),
+    written to out/run/`name`; its relative model paths are made absolute because the copy
+    lives under `out`."""
     text = (ROOT / "pipelines" / "skypile.yaml").read_text(encoding="utf-8")
-    derived = DECONTAM_STEP.sub("", text).replace("../models/", f"{ROOT / 'models'}/")
-    assert derived != text, "pipelines/skypile.yaml has no decontam step"
-    path = out / "run" / "production.yaml"
+    kept, n = steps.subn("", text)
+    assert n, f"pipelines/skypile.yaml has no {what} step"
+    path = out / "run" / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(derived, encoding="utf-8")
+    path.write_text(kept.replace("../models/", f"{ROOT / 'models'}/"), encoding="utf-8")
     return path
 
 
@@ -436,11 +437,7 @@ def scoring_cost(a, parts, out, logs, workers, row):
     - Runs alternate, best of --repeat each; ours only.
     """
     prod = ROOT / "pipelines" / "skypile.yaml"
-    text = prod.read_text(encoding="utf-8")
-    bare = out / "run" / "skypile-no-scoring.yaml"
-    bare.parent.mkdir(parents=True, exist_ok=True)
-    bare.write_text(SCORING_STEPS.sub("", text), encoding="utf-8")
-    assert bare.read_text() != text, "pipelines/skypile.yaml has no perplexity/quality_model step"
+    bare = derived_pipeline(out, "skypile-no-scoring.yaml", SCORING_STEPS, "perplexity/quality_model")
     log(f"== scoring cost: pipelines/skypile.yaml with vs without perplexity + quality_model "
         f"(ours only; best of {a.repeat})")
     counted, _, _ = timed([BIN / "examples" / "bench_vs_read", *parts], logs / "count.log")
@@ -479,21 +476,15 @@ def tokens_vs_tiktoken(a, logs, row):
             f"identical counts: {r['identical']}; {r['tokens']} tokens, one thread")
 
 
-def step_seconds(run):
-    """Seconds per step summed over ranks, from the run's merged stats.json (`steps[].time_s`)."""
+def run_stats(run):
+    """From the run's merged stats.json: seconds per step summed over ranks (`steps[].time_s`)
+    and the run-wide `counters` (empty when the file is missing)."""
     try:
         st = json.loads((Path(run) / "stats.json").read_text())
     except (OSError, ValueError):
-        return {}
-    return {x["label"].split(".", 1)[-1]: x.get("time_s", 0.0) for x in st.get("steps", [])}
-
-
-def counter(run, key):
-    """A run-wide counter of stats.json (`counters`), 0 when absent."""
-    try:
-        return json.loads((Path(run) / "stats.json").read_text()).get("counters", {}).get(key, 0)
-    except (OSError, ValueError):
-        return 0
+        return {}, {}
+    steps = {x["label"].split(".", 1)[-1]: x.get("time_s", 0.0) for x in st.get("steps", [])}
+    return steps, st.get("counters", {})
 
 
 def fmt(v, nd=1):
