@@ -3,8 +3,8 @@
 //! Peers' intermediates fail silently ("hash order error" after a truncated file). Ours carry a
 //! fixed header: magic, kind, format version, config hash, record count, payload length and an
 //! xxh3-64 checksum of the payload. They are written to `*.tmp` and renamed only when complete;
-//! a reader verifies everything before the first record is handed out, and a mismatch is an
-//! error naming the file.
+//! a reader verifies everything before the first record is handed out (an object: the checksum
+//! as the records stream, see [`Verify`]), and a mismatch is an error naming the file.
 //! - The header is written last (at offset 0), so a writer needs a seekable local file: an
 //!   object-store destination is staged in a local file and handed to a `publish` callback
 //!   (skypile-storage uploads it; core cannot depend on storage). Readers take any
