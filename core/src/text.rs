@@ -223,9 +223,9 @@ impl ScriptCounts {
     /// of every document).
     ///
     /// - ASCII runs (most bytes of any web page, CJK ones too: markup, digits, spaces) are
-    ///   skipped 8 bytes at a time and counted without branches ([`count_ascii`]).
+    ///   skipped 8 bytes at a time and counted without branches (`count_ascii`).
     /// - The general chain of range checks and Unicode property lookups runs only for the
-    ///   other characters, common punctuation first checked by range ([`PUNCT_RANGES`]).
+    ///   other characters, common punctuation first checked by range (`PUNCT_RANGES`).
     /// - Same counts as the chain alone: `ascii_bytes_match_the_chain`,
     ///   `long_runs_match_the_chain`, `punct_ranges_match_the_chain`.
     pub fn of(text: &str) -> Self {
