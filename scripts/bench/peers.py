@@ -5,6 +5,8 @@
   peers.py extract-trafilatura|extract-resiliparse --workers N [--limit D] FILE...
   peers.py e2e-datatrove   --workers N --out DIR WARC_DIR
   peers.py minhash-datatrove --workers N --out DIR [--full] JSONL_DIR
+  peers.py whole-datatrove --workers N --out DIR [--lid MODEL.bin] [--tokenizer TOKENIZER.json] WARC_DIR
+  peers.py cl100k-tokenizer CL100K_BASE.tiktoken TOKENIZER.json   (no measurement: a conversion)
 
 `secs` times the work only (not the interpreter, imports or the untimed preload of HTML for
 the extraction runs). N workers = N processes; read and the datatrove runs take one file per
@@ -12,9 +14,11 @@ task, as datatrove does.
 """
 
 import argparse
+import base64
 import json
 import os
 import resource
+import shutil
 import sys
 import time
 import zlib
@@ -211,6 +215,150 @@ def minhash(indir, out, workers, full):
     return {"docs": docs, "bytes": nbytes, "secs": secs, "sig_secs": sig_secs, "removed": removed}
 
 
+def _text(doc):
+    return doc.text
+
+
+def _offline_lid(model, out):
+    """datatrove's LanguageFilter (ft176 backend) with `model` instead of lid.176.bin, offline.
+
+    - Its model URL is an attribute of the LID object (GlotLID sets it per instance too): a
+      local path makes datatrove copy the file into its asset cache instead of downloading.
+    - That copy is made here, untimed, as a download would be once per machine; the cache
+      is a folder under `out` (HF_ASSETS_CACHE, set before huggingface_hub is imported),
+      not the user's."""
+    os.environ["HF_ASSETS_CACHE"] = f"{out}/hf-assets"
+    from datatrove.io import cached_asset_path_or_download
+    from datatrove.pipeline.filters import LanguageFilter
+
+    step = LanguageFilter(languages=["zh", "en"])  # threshold 0.65, FineWeb's
+    step.model.MODEL_URL = os.path.abspath(model)
+    cached_asset_path_or_download(step.model.MODEL_URL, namespace="lid", subfolder=step.model.MODEL_SUBFOLDER,
+                                  progress=False)
+    return step
+
+
+def whole(indir, out, workers, lid, tokenizer):
+    """datatrove's closest equivalent of pipelines/skypile.yaml, with what it ships, offline.
+
+    - Stages as datatrove runs them (FineWeb's layout): each dedup is signatures -> find ->
+      filter, and docs are spooled to JSONL between passes; every stage gets `workers`.
+    - url_filter, extract, lang + lang_filter, exact_dedup, line_dedup (closest: SentenceDedup,
+      3-sentence spans), Gopher repetition + quality, C4, FineWeb, pii, MinHash (4 stages),
+      token counts (TokensCounter with `tokenizer`, a tokenizers file of cl100k), Parquet.
+    - No equivalent in datatrove: normalize, zh_variant, url_dedup, zh_quality, keywords,
+      perplexity filtering (its stats module only scores), quality_model; its filters run
+      with English settings on every doc (they take one language per step).
+    - `secs` is the sum of the stages; `stage_secs` each one."""
+    _quiet()
+    shutil.rmtree(out, ignore_errors=True)  # leftover signatures of an earlier run would be read
+    lang = [_offline_lid(lid, out)] if lid else []
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.dedup import (ExactDedupConfig, ExactDedupFilter, ExactDedupSignature,
+                                          ExactFindDedups, MinhashDedupBuckets, MinhashDedupCluster,
+                                          MinhashDedupFilter, MinhashDedupSignature, SentDedupConfig,
+                                          SentenceDedupFilter, SentenceDedupSignature, SentenceFindDedups)
+    from datatrove.pipeline.dedup.minhash import MinhashConfig
+    from datatrove.pipeline.extractors import Trafilatura
+    from datatrove.pipeline.filters import (C4QualityFilter, FineWebQualityFilter, GopherQualityFilter,
+                                            GopherRepetitionFilter, URLFilter)
+    from datatrove.pipeline.formatters import PIIFormatter
+    from datatrove.pipeline.readers import JsonlReader, WarcReader
+    from datatrove.pipeline.tokens import TokensCounter
+    from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
+
+    files = sorted(f for f in os.listdir(indir) if f.endswith(".warc.gz"))
+    docs = nbytes = 0
+    for f in files:
+        n, b = _read_fastwarc(os.path.join(indir, f))
+        docs, nbytes = docs + n, nbytes + b
+    tasks, exact, sent, mh = len(files), ExactDedupConfig(content_getter=_text), SentDedupConfig(), MinhashConfig()
+    spool = lambda name: JsonlWriter(f"{out}/{name}", compression=None)  # noqa: E731
+    read = lambda name: JsonlReader(f"{out}/{name}", compression=None)  # noqa: E731
+    stages = [
+        ("extract", tasks, [WarcReader(indir, glob_pattern="*.warc.gz"), URLFilter(),
+                            Trafilatura(favour_precision=True), *lang, spool("extracted")]),
+        ("exact-sigs", tasks, [read("extracted"), ExactDedupSignature(f"{out}/exact-sigs", config=exact)]),
+        ("exact-find", 1, [ExactFindDedups(f"{out}/exact-sigs", f"{out}/exact-dups", config=exact)]),
+        ("sentence-sigs", tasks, [read("extracted"), ExactDedupFilter(f"{out}/exact-dups", config=exact),
+                                  SentenceDedupSignature(f"{out}/sent-sigs", config=sent)]),
+        ("sentence-find", 1, [SentenceFindDedups(f"{out}/sent-sigs", f"{out}/sent-dups", config=sent)]),
+        ("filters", tasks, [read("extracted"), ExactDedupFilter(f"{out}/exact-dups", config=exact),
+                            SentenceDedupFilter(f"{out}/sent-dups", config=sent), GopherRepetitionFilter(),
+                            GopherQualityFilter(), C4QualityFilter(filter_no_terminal_punct=False),
+                            FineWebQualityFilter(), PIIFormatter(), spool("filtered")]),
+        ("minhash-sigs", tasks, [read("filtered"), MinhashDedupSignature(f"{out}/mh-sigs", config=mh)]),
+        ("minhash-buckets", mh.num_buckets, [MinhashDedupBuckets(f"{out}/mh-sigs", f"{out}/mh-buckets", config=mh)]),
+        ("minhash-cluster", 1, [MinhashDedupCluster(f"{out}/mh-buckets", f"{out}/mh-remove", config=mh)]),
+        ("write", tasks, [read("filtered"), MinhashDedupFilter(f"{out}/mh-remove"),
+                          *([TokensCounter(tokenizer)] if tokenizer else []), ParquetWriter(f"{out}/data")]),
+    ]
+    stage_secs, c = {}, _cpu()
+    for name, n, pipeline in stages:
+        t = time.perf_counter()
+        LocalPipelineExecutor(pipeline=pipeline, tasks=n, workers=workers, logging_dir=f"{out}/logs/{name}",
+                              skip_completed=False).run()
+        stage_secs[name] = round(time.perf_counter() - t, 3)
+    kept = 0
+    try:
+        import pyarrow.parquet as pq
+
+        kept = sum(pq.read_metadata(f"{out}/data/{f}").num_rows for f in os.listdir(f"{out}/data"))
+    except Exception:
+        pass
+    return {"docs": docs, "bytes": nbytes, "kept": kept, "secs": sum(stage_secs.values()),
+            "cpu": _cpu() - c, "stage_secs": stage_secs, "lid": bool(lid), "tokens": bool(tokenizer)}
+
+
+# tiktoken's cl100k_base pre-tokenizer regex (the same in tiktoken-rs and OpenAI's tiktoken)
+CL100K_SPLIT = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+                r"""|\s*[\r\n]+|\s+(?!\S)|\s+""")
+
+
+def _byte_chars():
+    """GPT-2's byte -> printable character map (what the `ByteLevel` pre-tokenizer emits)."""
+    bs = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    extra = [b for b in range(256) if b not in bs]
+    return {b: chr(c) for b, c in zip(bs + extra, bs + [256 + i for i in range(len(extra))])}
+
+
+def cl100k_tokenizer(src, dst):
+    """A `tokenizers` JSON equal to tiktoken's cl100k_base, from its rank file (which cargo
+    keeps with tiktoken-rs): datatrove's TokensCounter takes only `tokenizers` files, and the
+    tiktoken package would download the same ranks. Merges are recovered the way transformers'
+    TikTokenConverter does (each token splits into the two parts BPE merges last);
+    `ignore_merges` takes a whole pre-token that is in the vocabulary, as tiktoken does."""
+    ranks = {}
+    for line in open(src, "rb"):
+        if line.strip():
+            tok, rank = line.split()
+            ranks[base64.b64decode(tok)] = int(rank)
+    chars = _byte_chars()
+    name = lambda b: "".join(chars[x] for x in b)  # noqa: E731
+    merges = []
+    for tok, rank in sorted(ranks.items(), key=lambda x: x[1]):
+        parts = [bytes([b]) for b in tok]
+        while len(parts) > 2:
+            best, i = min((ranks.get(x + y, rank), i) for i, (x, y) in enumerate(zip(parts, parts[1:])))
+            if best >= rank:
+                break
+            parts[i:i + 2] = [parts[i] + parts[i + 1]]
+        if len(parts) == 2:
+            merges.append([name(parts[0]), name(parts[1])])
+        elif len(parts) > 2:
+            sys.exit(f"{src}: token of rank {rank} is not a merge of two tokens: not a tiktoken rank file?")
+    level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
+    tok = {"version": "1.0", "truncation": None, "padding": None, "added_tokens": [], "normalizer": None,
+           "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+               {"type": "Split", "pattern": {"Regex": CL100K_SPLIT}, "behavior": "Removed", "invert": True}, level]},
+           "post_processor": None, "decoder": level,
+           "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                     "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": True,
+                     "vocab": {name(t): r for t, r in ranks.items()}, "merges": merges}}
+    with open(dst, "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("what")
@@ -219,6 +367,8 @@ def main():
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--out")
     ap.add_argument("--full", action="store_true")
+    ap.add_argument("--lid", help="fastText LID model for datatrove's LanguageFilter (none: no LID)")
+    ap.add_argument("--tokenizer", help="tokenizers JSON for datatrove's TokensCounter (none: no counts)")
     a = ap.parse_args()
     if a.what == "read-fastwarc":
         r = read(_read_fastwarc, sorted(a.paths), a.workers)
@@ -228,6 +378,10 @@ def main():
         r = extract(a.what.split("-", 1)[1], a.paths, a.workers, a.limit)
     elif a.what == "e2e-datatrove":
         r = e2e(a.paths[0], a.out, a.workers)
+    elif a.what == "cl100k-tokenizer":
+        return cl100k_tokenizer(*a.paths)
+    elif a.what == "whole-datatrove":
+        r = whole(a.paths[0], a.out, a.workers, a.lid, a.tokenizer)
     elif a.what == "minhash-datatrove":
         r = minhash(a.paths[0], a.out, a.workers, a.full)
     else:

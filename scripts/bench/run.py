@@ -133,7 +133,7 @@ def side(name, res, wall, rss, secs_key="secs"):
     docs, nbytes = res.get("docs", 0), res.get("bytes", 0)
     return {"name": name, "docs": docs, "mb": nbytes / 1e6, "secs": secs, "wall": wall,
             "rss_mb": rss, "docs_s": docs / secs if secs else 0, "mb_s": nbytes / 1e6 / secs if secs else 0,
-            **{k: v for k, v in res.items() if k in ("kept", "removed", "text_bytes", "not_ok", "sig_secs", "cpu_pct", "cpu")}}
+            **{k: v for k, v in res.items() if k in ("kept", "removed", "text_bytes", "not_ok", "sig_secs", "cpu_pct", "cpu", "stage_secs")}}
 
 
 def ours_whole(name, yaml, parts, run, w, logfile, counted):
@@ -287,12 +287,14 @@ def main():
         ours_scaling("e2e", by_w)
         # The pipeline users run (issue #21: >= 30x datatrove per doc): every step but decontam.
         prod = derived_pipeline(out, "production.yaml", DECONTAM_STEP, "decontam")
+        assets = whole_assets(out, logs)
         for w in workers:
             o = ours_whole("skypile run", prod, parts, out / "run" / f"production-w{w}", w,
                            logs / f"production-w{w}.log", counted)
             row("whole pipelines/skypile.yaml (no decontam) vs datatrove e2e", w, o, e2e_dt[w],
                 30.0 if w == 1 else None,
                 "ours: every step, lang, tokens, dedup, Parquet; datatrove: e2e row's run, no LID")
+            whole_row(peer, row, o, cpu_seconds(logs / f"production-w{w}.log"), w, sub, out, assets)
 
     if "lang-cost" in only:
         lang_cost(a, parts, out, logs, workers, row)
@@ -352,6 +354,59 @@ def main():
     (out / "results.json").write_text(json.dumps(info, indent=1, default=str))
     write_tables(info, out)
     print((out / "results.md").read_text())
+
+
+def whole_assets(out, logs):
+    """What datatrove's whole run needs and cannot download here, built once (cached in out/input).
+
+    - LID: a fastText model in lid.176's shape (dim 16, character 2-4-grams, 2M buckets,
+      whitespace tokens), trained by `skypile train classifier` on the shared lingua test
+      sentences (16 languages) plus 500 paragraphs per zh/en reference file.
+    - cl100k_base as a `tokenizers` file, converted from the rank file cargo keeps for tiktoken-rs.
+    - Returns (peers.py arguments, what is missing); either part is left out if it cannot be built.
+    """
+    args, missing, cache = [], [], out / "input"
+    lid, tok = cache / "lid-lingua16-ref.bin", cache / "cl100k_base.tokenizer.json"
+    if not lid.exists():
+        log("== input: fastText LID for datatrove's LanguageFilter (skypile train classifier, once)")
+        data, train = ROOT.parent / "shared" / "data", cache / "lid-train.jsonl"
+        with open(train, "w", encoding="utf-8") as o:
+            for f in sorted((data / "langid" / "lingua-testdata").glob("*/*.txt")):
+                lines = f.read_text(encoding="utf-8").splitlines()
+                o.writelines(json.dumps({"text": x, "label": f.stem}, ensure_ascii=False) + "\n" for x in lines if x.strip())
+            for f in sorted((data / "reference").glob("*/*.txt")):
+                lines = f.read_text(encoding="utf-8").splitlines()[:500]
+                o.writelines(json.dumps({"text": x, "label": f.parent.name}, ensure_ascii=False) + "\n" for x in lines if x.strip())
+        with open(logs / "lid-train.log", "w") as err:  # epoch 25, lr 0.5: zh web pages score > 0.65
+            subprocess.run([BIN / "skypile", "train", "classifier", "--input", train, "-o", lid, "--tokens",
+                            "whitespace", "--dim", "16", "--minn", "2", "--maxn", "4", "--word-ngrams", "1",
+                            "--bucket", "2000000", "--epoch", "25", "--lr", "0.5", "-q"], cwd=ROOT, stderr=err)
+    args += ["--lid", lid] if lid.exists() else []
+    missing += [] if lid.exists() else [f"LID (training failed: {logs / 'lid-train.log'})"]
+    cargo = Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo")
+    ranks = sorted(cargo.glob("registry/src/*/tiktoken-rs-*/assets/cl100k_base.tiktoken"))
+    if not tok.exists() and ranks:
+        subprocess.run([PY, LIB / "peers.py", "cl100k-tokenizer", ranks[-1], tok], check=True)
+    args += ["--tokenizer", tok] if tok.exists() else []
+    missing += [] if tok.exists() else ["token counts (no cl100k_base.tiktoken in cargo's registry)"]
+    return args, missing
+
+
+def whole_row(peer, row, ours, ours_cpu, w, sub, out, assets):
+    """pipelines/skypile.yaml (no decontam) vs datatrove's closest whole pipeline (peers.py
+    whole-datatrove), per input doc; wall rate as the other rows, CPU rates in the note."""
+    args, missing = assets
+    dt = peer("whole-datatrove", [sub], w, "datatrove whole", ["--out", out / "run" / f"dt-whole-w{w}", *args],
+              tag="dt-whole")
+    log(f"   datatrove whole w={w}, s per stage: {dt.get('stage_secs')}")
+    cpu = (ours["docs"] / ours_cpu) / (dt["docs"] / dt["cpu"]) if ours_cpu and dt.get("cpu") else 0
+    row("whole pipelines/skypile.yaml vs datatrove whole", w, ours, dt, None,
+        f"per CPU s {cpu:.2f}x; datatrove: WarcReader, URLFilter, Trafilatura(precision), "
+        + ("LanguageFilter(zh, en; bench-trained LID), " if "--lid" in args else "")
+        + "ExactDedup, SentenceDedup, Gopher rep+quality, C4, FineWeb, PII, MinHash (4 stages), "
+        + ("TokensCounter(cl100k), " if "--tokenizer" in args else "") + "Parquet; JSONL spools between "
+        "stages; English rules for every doc; has no normalize, zh_variant, url_dedup, zh_quality, keywords, "
+        "perplexity, quality_model" + "".join(f"; no {m}" for m in missing))
 
 
 # e2e variants: what `lang` and token counting each add to the bare run (same input, ours only)

@@ -26,8 +26,10 @@ VENV=.venv
 [ -x $VENV/bin/python ] || python3 -m venv $VENV
 # datatrove's WarcReader needs cchardet + python-magic; its filters need nltk/spaCy tokenizers
 # (the blank English spaCy model works offline); its LanguageFilter needs a fastText model
-# download and is left out of both sides.
-$VENV/bin/python -c "import fastwarc, resiliparse, warcio, trafilatura, lxml_html_clean, datatrove, pyarrow, pandas, cchardet, magic, spacy, nltk" 2>/dev/null \
+# download and is left out of the e2e rows. The whole-pipeline row ([processing] extra) adds
+# URLFilter (tldextract, pyahocorasick), LanguageFilter (fasttext, fasteners) on a LID model
+# the bench trains, and TokensCounter (tokenizers) on cl100k converted from cargo's copy.
+$VENV/bin/python -c "import fastwarc, resiliparse, warcio, trafilatura, lxml_html_clean, datatrove, pyarrow, pandas, cchardet, magic, spacy, nltk, fasttext, fasteners, tokenizers, tldextract, ahocorasick" 2>/dev/null \
   || $VENV/bin/pip install -q fastwarc resiliparse warcio trafilatura "datatrove[processing,io]" \
        pyarrow pandas faust-cchardet python-magic spacy nltk jieba orjson lxml_html_clean
 
