@@ -249,7 +249,8 @@ def whole(indir, out, workers, lid, tokenizer):
     - No equivalent in datatrove: normalize, zh_variant, url_dedup, zh_quality, keywords,
       perplexity filtering (its stats module only scores), quality_model; its filters run
       with English settings on every doc (they take one language per step).
-    - `secs` is the sum of the stages; `stage_secs` each one."""
+    - `secs` is the sum of the stages, `stage_secs` each one; `cpu` (1 worker) the CPU seconds
+      of the stages (user + sys), without start-up, the input count and the model copy."""
     _quiet()
     shutil.rmtree(out, ignore_errors=True)  # leftover signatures of an earlier run would be read
     lang = [_offline_lid(lid, out)] if lid else []
@@ -306,8 +307,12 @@ def whole(indir, out, workers, lid, tokenizer):
         kept = sum(pq.read_metadata(f"{out}/data/{f}").num_rows for f in os.listdir(f"{out}/data"))
     except Exception:
         pass
+    # docs Trafilatura gave up on after its 1 s wall-clock limit (more when the machine is busy)
+    steps = json.load(open(f"{out}/logs/extract/stats.json"))
+    timeouts = sum(x["stats"].get("timeout", 0) for x in steps if "Trafilatura" in x["name"])
+    # with N > 1 workers datatrove forks them from a forkserver: not our children, CPU unknown here
     return {"docs": docs, "bytes": nbytes, "kept": kept, "secs": sum(stage_secs.values()),
-            "cpu": _cpu() - c, "stage_secs": stage_secs, "lid": bool(lid), "tokens": bool(tokenizer)}
+            "cpu": _cpu() - c if workers == 1 else None, "stage_secs": stage_secs, "timeouts": timeouts}
 
 
 # tiktoken's cl100k_base pre-tokenizer regex (the same in tiktoken-rs and OpenAI's tiktoken)

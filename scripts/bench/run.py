@@ -133,7 +133,8 @@ def side(name, res, wall, rss, secs_key="secs"):
     docs, nbytes = res.get("docs", 0), res.get("bytes", 0)
     return {"name": name, "docs": docs, "mb": nbytes / 1e6, "secs": secs, "wall": wall,
             "rss_mb": rss, "docs_s": docs / secs if secs else 0, "mb_s": nbytes / 1e6 / secs if secs else 0,
-            **{k: v for k, v in res.items() if k in ("kept", "removed", "text_bytes", "not_ok", "sig_secs", "cpu_pct", "cpu", "stage_secs")}}
+            **{k: v for k, v in res.items() if k in ("kept", "removed", "text_bytes", "not_ok", "sig_secs", "cpu_pct",
+                                                     "cpu", "stage_secs", "timeouts")}}
 
 
 def ours_whole(name, yaml, parts, run, w, logfile, counted):
@@ -398,10 +399,11 @@ def whole_row(peer, row, ours, ours_cpu, w, sub, out, assets):
     args, missing = assets
     dt = peer("whole-datatrove", [sub], w, "datatrove whole", ["--out", out / "run" / f"dt-whole-w{w}", *args],
               tag="dt-whole")
-    log(f"   datatrove whole w={w}, s per stage: {dt.get('stage_secs')}")
-    cpu = (ours["docs"] / ours_cpu) / (dt["docs"] / dt["cpu"]) if ours_cpu and dt.get("cpu") else 0
+    log(f"   datatrove whole w={w}: {dt.get('timeouts')} Trafilatura timeouts; s per stage: {dt.get('stage_secs')}")
+    cpu = (f"{(ours['docs'] / ours_cpu) / (dt['docs'] / dt['cpu']):.2f}x (ours {ours_cpu:.1f} s, datatrove "
+           f"{dt['cpu']:.1f} s)" if ours_cpu and dt.get("cpu") else "n/a (datatrove's workers: forkserver's children)")
     row("whole pipelines/skypile.yaml vs datatrove whole", w, ours, dt, None,
-        f"per CPU s {cpu:.2f}x; datatrove: WarcReader, URLFilter, Trafilatura(precision), "
+        f"per CPU s {cpu}; datatrove: WarcReader, URLFilter, Trafilatura(precision), "
         + ("LanguageFilter(zh, en; bench-trained LID), " if "--lid" in args else "")
         + "ExactDedup, SentenceDedup, Gopher rep+quality, C4, FineWeb, PII, MinHash (4 stages), "
         + ("TokensCounter(cl100k), " if "--tokenizer" in args else "") + "Parquet; JSONL spools between "
