@@ -358,7 +358,7 @@ def main():
 
 
 def whole_assets(out, logs):
-    """What datatrove's whole run needs and cannot download here, built once (cached in out/input).
+    """What datatrove's whole run needs and cannot download here, built once (cached in out/assets).
 
     - LID: a fastText model in lid.176's shape (dim 16, character 2-4-grams, 2M buckets,
       whitespace tokens), trained by `skypile train classifier` on the shared lingua test
@@ -366,8 +366,9 @@ def whole_assets(out, logs):
     - cl100k_base as a `tokenizers` file, converted from the rank file cargo keeps for tiktoken-rs.
     - Returns (peers.py arguments, what is missing); either part is left out if it cannot be built.
     """
-    args, missing, cache = [], [], out / "input"
+    args, missing, cache = [], [], out / "assets"
     lid, tok = cache / "lid-lingua16-ref.bin", cache / "cl100k_base.tokenizer.json"
+    cache.mkdir(parents=True, exist_ok=True)
     if not lid.exists():
         log("== input: fastText LID for datatrove's LanguageFilter (skypile train classifier, once)")
         data, train = ROOT.parent / "shared" / "data", cache / "lid-train.jsonl"
@@ -381,7 +382,7 @@ def whole_assets(out, logs):
         with open(logs / "lid-train.log", "w") as err:  # epoch 25, lr 0.5: zh web pages score > 0.65
             subprocess.run([BIN / "skypile", "train", "classifier", "--input", train, "-o", lid, "--tokens",
                             "whitespace", "--dim", "16", "--minn", "2", "--maxn", "4", "--word-ngrams", "1",
-                            "--bucket", "2000000", "--epoch", "25", "--lr", "0.5", "-q"], cwd=ROOT, stderr=err)
+                            "--bucket", "2000000", "--epoch", "25", "--lr", "0.5", "-q"], cwd=ROOT, stdout=err, stderr=err)
     args += ["--lid", lid] if lid.exists() else []
     missing += [] if lid.exists() else [f"LID (training failed: {logs / 'lid-train.log'})"]
     cargo = Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo")
