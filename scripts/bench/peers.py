@@ -7,6 +7,7 @@
   peers.py minhash-datatrove --workers N --out DIR [--full] JSONL_DIR
   peers.py whole-datatrove --workers N --out DIR [--lid MODEL.bin] [--tokenizer TOKENIZER.json] WARC_DIR
   peers.py cl100k-tokenizer CL100K_BASE.tiktoken TOKENIZER.json   (no measurement: a conversion)
+  peers.py check-stand-ins [--lid MODEL.bin] [--tokenizer TOKENIZER.json] OUR_PARQUET_DIR...
 
 `secs` times the work only (not the interpreter, imports or the untimed preload of HTML for
 the extraction runs). N workers = N processes; read and the datatrove runs take one file per
@@ -364,6 +365,37 @@ def cl100k_tokenizer(src, dst):
         json.dump(tok, f, ensure_ascii=False)
 
 
+def check_stand_ins(lid, tokenizer, dirs):
+    """How far the whole row's offline stand-ins are from what they stand for, on our Parquet
+    output in `dirs` (its `lang` and `token_count` columns).
+
+    - `tokens_equal` of `docs`: docs whose count by the converted cl100k equals ours (tiktoken's).
+    - `lid`: per language of ours (en, zh), [docs the model gives that label with a score above
+      LanguageFilter's 0.65, docs]."""
+    import pyarrow.parquet as pq
+
+    rows = [r for d in dirs for f in sorted(os.listdir(d)) if f.endswith(".parquet")
+            for r in pq.read_table(os.path.join(d, f), columns=["text", "lang", "token_count"]).to_pylist()]
+    res = {"docs": len(rows)}
+    if tokenizer:
+        from tokenizers import Tokenizer
+
+        enc = Tokenizer.from_file(tokenizer).encode_batch([x["text"] for x in rows])
+        res["tokens_equal"] = sum(len(e.ids) == x["token_count"] for e, x in zip(enc, rows))
+        res["tokens"] = sum(x["token_count"] for x in rows)
+    if lid:
+        from fasttext.FastText import _FastText
+
+        model, agree = _FastText(lid), {"en": [0, 0], "zh": [0, 0]}
+        for x in rows:
+            if x["lang"] in agree:
+                (label,), (p,) = model.predict(x["text"].replace("\n", " "), k=1)
+                agree[x["lang"]][0] += int(label == f"__label__{x['lang']}" and p > 0.65)
+                agree[x["lang"]][1] += 1
+        res["lid"] = agree
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("what")
@@ -385,6 +417,8 @@ def main():
         r = e2e(a.paths[0], a.out, a.workers)
     elif a.what == "cl100k-tokenizer":
         return cl100k_tokenizer(*a.paths)
+    elif a.what == "check-stand-ins":
+        r = check_stand_ins(a.lid, a.tokenizer, a.paths)
     elif a.what == "whole-datatrove":
         r = whole(a.paths[0], a.out, a.workers, a.lid, a.tokenizer)
     elif a.what == "minhash-datatrove":

@@ -401,6 +401,10 @@ def whole_row(peer, row, ours, ours_cpu, w, sub, out, assets):
     dt = peer("whole-datatrove", [sub], w, "datatrove whole", ["--out", out / "run" / f"dt-whole-w{w}", *args],
               tag="dt-whole")
     log(f"   datatrove whole w={w}: {dt.get('timeouts')} Trafilatura timeouts; s per stage: {dt.get('stage_secs')}")
+    ran = [out / "run" / f"{n}-w{w}" / "data" for n in ("e2e_lang", "production")]
+    chk, _, _ = timed([PY, LIB / "peers.py", "check-stand-ins", *args, *ran], logs / f"check-stand-ins-w{w}.log")
+    lid = chk.get("lid", {})
+    log(f"   stand-ins on our {chk['docs']} output docs: {chk.get('tokens_equal')} cl100k counts equal, LID {lid}")
     cpu = (f"{(ours['docs'] / ours_cpu) / (dt['docs'] / dt['cpu']):.2f}x (ours {ours_cpu:.1f} s, datatrove "
            f"{dt['cpu']:.1f} s)" if ours_cpu and dt.get("cpu") else "n/a (datatrove's workers: forkserver's children)")
     row("whole pipelines/skypile.yaml vs datatrove whole", w, ours, dt, None,
@@ -409,7 +413,9 @@ def whole_row(peer, row, ours, ours_cpu, w, sub, out, assets):
         + "ExactDedup, SentenceDedup, Gopher rep+quality, C4, FineWeb, PII, MinHash (4 stages), "
         + ("TokensCounter(cl100k), " if "--tokenizer" in args else "") + "Parquet; JSONL spools between "
         "stages; English rules for every doc; has no normalize, zh_variant, url_dedup, zh_quality, keywords, "
-        "perplexity, quality_model" + "".join(f"; no {m}" for m in missing))
+        "perplexity, quality_model" + "".join(f"; no {m}" for m in missing)
+        + f"; stand-ins on our {chk['docs']} output docs: cl100k counts equal on {chk.get('tokens_equal')}, LID gives "
+        + ", ".join(f"{k} {a}/{n}" for k, (a, n) in lid.items()))
 
 
 # e2e variants: what `lang` and token counting each add to the bare run (same input, ours only)
