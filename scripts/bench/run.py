@@ -295,7 +295,7 @@ def main():
             row("whole pipelines/skypile.yaml (no decontam) vs datatrove e2e", w, o, e2e_dt[w],
                 30.0 if w == 1 else None,
                 "ours: every step, lang, tokens, dedup, Parquet; datatrove: e2e row's run, no LID")
-            whole_row(peer, row, o, cpu_seconds(logs / f"production-w{w}.log"), w, sub, out, assets)
+            whole_row(peer, row, o, cpu_seconds(logs / f"production-w{w}.log"), w, sub, out, logs, assets)
 
     if "lang-cost" in only:
         lang_cost(a, parts, out, logs, workers, row)
@@ -394,7 +394,7 @@ def whole_assets(out, logs):
     return args, missing
 
 
-def whole_row(peer, row, ours, ours_cpu, w, sub, out, assets):
+def whole_row(peer, row, ours, ours_cpu, w, sub, out, logs, assets):
     """pipelines/skypile.yaml (no decontam) vs datatrove's closest whole pipeline (peers.py
     whole-datatrove), per input doc; wall rate as the other rows, CPU rates in the note."""
     args, missing = assets
