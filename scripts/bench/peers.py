@@ -239,23 +239,8 @@ def _offline_lid(model, out):
     return step
 
 
-def whole(indir, out, workers, lid, tokenizer):
-    """datatrove's closest equivalent of pipelines/skypile.yaml, with what it ships, offline.
-
-    - Stages as datatrove runs them (FineWeb's layout): each dedup is signatures -> find ->
-      filter, and docs are spooled to JSONL between passes; every stage gets `workers`.
-    - url_filter, extract, lang + lang_filter, exact_dedup, line_dedup (closest: SentenceDedup,
-      3-sentence spans), Gopher repetition + quality, C4, FineWeb, pii, MinHash (4 stages),
-      token counts (TokensCounter with `tokenizer`, a tokenizers file of cl100k), Parquet.
-    - No equivalent in datatrove: normalize, zh_variant, url_dedup, zh_quality, keywords,
-      perplexity filtering (its stats module only scores), quality_model; its filters run
-      with English settings on every doc (they take one language per step).
-    - `secs` is the sum of the stages, `stage_secs` each one; `cpu` (1 worker) the CPU seconds
-      of the stages (user + sys), without start-up, the input count and the model copy."""
-    _quiet()
-    shutil.rmtree(out, ignore_errors=True)  # leftover signatures of an earlier run would be read
-    lang = [_offline_lid(lid, out)] if lid else []
-    from datatrove.executor import LocalPipelineExecutor
+def _whole_stages(indir, out, tasks, lang, tokenizer):
+    """[(name, tasks, pipeline)] of `whole`, in order (each dedup's filter runs where ours does)."""
     from datatrove.pipeline.dedup import (ExactDedupConfig, ExactDedupFilter, ExactDedupSignature,
                                           ExactFindDedups, MinhashDedupBuckets, MinhashDedupCluster,
                                           MinhashDedupFilter, MinhashDedupSignature, SentDedupConfig,
@@ -269,15 +254,10 @@ def whole(indir, out, workers, lid, tokenizer):
     from datatrove.pipeline.tokens import TokensCounter
     from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
-    files = sorted(f for f in os.listdir(indir) if f.endswith(".warc.gz"))
-    docs = nbytes = 0
-    for f in files:
-        n, b = _read_fastwarc(os.path.join(indir, f))
-        docs, nbytes = docs + n, nbytes + b
-    tasks, exact, sent, mh = len(files), ExactDedupConfig(content_getter=_text), SentDedupConfig(), MinhashConfig()
+    exact, sent, mh = ExactDedupConfig(content_getter=_text), SentDedupConfig(), MinhashConfig()
     spool = lambda name: JsonlWriter(f"{out}/{name}", compression=None)  # noqa: E731
     read = lambda name: JsonlReader(f"{out}/{name}", compression=None)  # noqa: E731
-    stages = [
+    return [
         ("extract", tasks, [WarcReader(indir, glob_pattern="*.warc.gz"), URLFilter(),
                             Trafilatura(favour_precision=True), *lang, spool("extracted")]),
         ("exact-sigs", tasks, [read("extracted"), ExactDedupSignature(f"{out}/exact-sigs", config=exact)]),
@@ -295,6 +275,32 @@ def whole(indir, out, workers, lid, tokenizer):
         ("write", tasks, [read("filtered"), MinhashDedupFilter(f"{out}/mh-remove"),
                           *([TokensCounter(tokenizer)] if tokenizer else []), ParquetWriter(f"{out}/data")]),
     ]
+
+
+def whole(indir, out, workers, lid, tokenizer):
+    """datatrove's closest equivalent of pipelines/skypile.yaml, with what it ships, offline.
+
+    - Stages as datatrove runs them (FineWeb's layout): each dedup is signatures -> find ->
+      filter, and docs are spooled to JSONL between passes; every stage gets `workers`.
+    - url_filter, extract, lang + lang_filter, exact_dedup, line_dedup (closest: SentenceDedup,
+      3-sentence spans), Gopher repetition + quality, C4, FineWeb, pii, MinHash (4 stages),
+      token counts (TokensCounter with `tokenizer`, a tokenizers file of cl100k), Parquet.
+    - No equivalent in datatrove: normalize, zh_variant, url_dedup, zh_quality, keywords,
+      perplexity filtering (its stats module only scores), quality_model; its filters run
+      with English settings on every doc (they take one language per step).
+    - `secs` is the sum of the stages, `stage_secs` each one; `cpu` (1 worker) the CPU seconds
+      of the stages (user + sys), without start-up, the input count and the model copy."""
+    _quiet()
+    shutil.rmtree(out, ignore_errors=True)  # leftover signatures of an earlier run would be read
+    lang = [_offline_lid(lid, out)] if lid else []
+    from datatrove.executor import LocalPipelineExecutor
+
+    files = sorted(f for f in os.listdir(indir) if f.endswith(".warc.gz"))
+    docs = nbytes = 0
+    for f in files:
+        n, b = _read_fastwarc(os.path.join(indir, f))
+        docs, nbytes = docs + n, nbytes + b
+    stages = _whole_stages(indir, out, len(files), lang, tokenizer)
     stage_secs, c = {}, _cpu()
     for name, n, pipeline in stages:
         t = time.perf_counter()
