@@ -172,6 +172,9 @@ fn reader_panicked(path: &std::path::Path, c: &mut Counters) {
 /// A JSONL file: this thread only splits lines; the pool parses them a batch at a time and
 /// their events are handled here in file order, so counters, batches and docs are the same as
 /// parsing each line here. False when reading is over ([`Batcher::event`]).
+///
+/// - One parse batch is always queued ahead: the pool parses batch k+1 while this thread hands
+///   out the docs of batch k, so the pool never waits for a parse between doc batches.
 fn read_unparsed(
     pool: &rayon::ThreadPool,
     mut lines: Box<dyn Iterator<Item = Unparsed> + Send>,
@@ -182,6 +185,7 @@ fn read_unparsed(
     let mut warnings = skypile_ingest::Warnings::new(path);
     let mut pending: Vec<Unparsed> = Vec::new();
     let mut held = 0usize;
+    let mut ahead: Option<Parsing> = None;
     loop {
         let next = next_guarded(&mut lines, path, &mut b.c);
         let end = next.is_none();
@@ -193,25 +197,42 @@ fn read_unparsed(
             continue;
         }
         held = 0;
-        let events: Vec<Option<skypile_ingest::Event>> = pool.install(|| {
-            pending
-                .par_drain(..)
-                .map(|u| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| u.parse())).ok())
-                .collect()
-        });
-        for ev in events {
-            let Some(ev) = ev else {
-                reader_panicked(path, &mut b.c);
-                return true;
-            };
-            if !b.event(ev, meter, &mut warnings) {
-                return false;
+        let parsing = parse_in(pool, std::mem::take(&mut pending));
+        for parsed in ahead
+            .replace(parsing)
+            .into_iter()
+            .chain(end.then(|| ahead.take()).flatten())
+        {
+            // a parse job vanishes only if the pool is gone: the run is ending anyway
+            for ev in parsed.recv().unwrap_or_default() {
+                let Some(ev) = ev else {
+                    reader_panicked(path, &mut b.c);
+                    return true;
+                };
+                if !b.event(ev, meter, &mut warnings) {
+                    return false;
+                }
             }
         }
         if end {
             return true;
         }
     }
+}
+
+/// The events of a batch of lines being parsed in the pool (`None`: the parser panicked).
+type Parsing = crossbeam_channel::Receiver<Vec<Option<skypile_ingest::Event>>>;
+
+fn parse_in(pool: &rayon::ThreadPool, lines: Vec<Unparsed>) -> Parsing {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    pool.spawn(move || {
+        let events = lines
+            .into_par_iter()
+            .map(|u| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| u.parse())).ok())
+            .collect();
+        let _ = tx.send(events);
+    });
+    rx
 }
 
 /// A spool: records are parsed in the pool, a batch at a time: serde_json on one thread was
