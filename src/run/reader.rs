@@ -203,8 +203,12 @@ fn read_unparsed(
             .into_iter()
             .chain(end.then(|| ahead.take()).flatten())
         {
-            // a parse job vanishes only if the pool is gone: the run is ending anyway
-            for ev in parsed.recv().unwrap_or_default() {
+            // a parse job that never answers is a bug: end the file as a reader panic does
+            let Ok(events) = parsed.recv() else {
+                reader_panicked(path, &mut b.c);
+                return true;
+            };
+            for ev in events {
                 let Some(ev) = ev else {
                     reader_panicked(path, &mut b.c);
                     return true;
