@@ -296,6 +296,17 @@ pub fn open(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
     })
 }
 
+/// Like [`open`] for a JSONL file, but its lines come unparsed, for a caller that parses them
+/// on other threads ([`jsonl::read_unparsed`]); `None` for every other format.
+pub fn open_unparsed(
+    path: &Path,
+    file_idx: u32,
+    cfg: &InputConfig,
+) -> Option<Result<Box<dyn Iterator<Item = jsonl::Unparsed> + Send>>> {
+    (detect_format(path, cfg.format) == Format::Jsonl)
+        .then(|| guard(|| jsonl::read_unparsed(path, file_idx, cfg)))
+}
+
 /// The error [`guard`] returns for a panic.
 #[derive(Debug)]
 pub(crate) struct Panicked(String);

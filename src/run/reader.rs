@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use rayon::prelude::*;
 use skypile_core::{Counters, Doc};
+use skypile_ingest::jsonl::Unparsed;
 
 use super::progress::Progress;
 
@@ -37,128 +38,260 @@ pub(super) fn read_batches(
     tx: crossbeam_channel::Sender<Result<Vec<Doc>>>,
     progress: &Progress,
 ) -> Counters {
-    let mut c = Counters::default();
-    let mut batch = Vec::new();
-    let mut bytes = 0usize;
-    let mut n = 0u64;
-    let send = |batch: &mut Vec<Doc>, bytes: &mut usize| -> bool {
-        *bytes = 0;
-        tx.send(Ok(std::mem::take(batch))).is_ok()
-    };
     match source {
         Source::Files(files) => {
+            let mut b = Batcher {
+                c: Counters::default(),
+                batch: Vec::new(),
+                bytes: 0,
+                n: 0,
+                limit: cfg.limit,
+                tx,
+            };
             'files: for (idx, path) in files {
                 let mut meter = FileMeter::new(&path, progress);
-                let events = match skypile_ingest::open(&path, idx, cfg) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        log::warn!("skipping input {}: {e:#}", path.display());
-                        c.inc("ingest.bad_file");
+                // JSONL: lines are split here and parsed in the pool
+                if let Some(lines) = skypile_ingest::open_unparsed(&path, idx, cfg) {
+                    let Some(lines) = b.opened(lines, &path) else {
                         continue;
-                    }
-                };
-                c.inc("ingest.files");
-                let mut warnings = skypile_ingest::Warnings::new(&path);
-                let mut events = events;
-                loop {
-                    // A reader bug on some odd file must not take the whole run down: the rest
-                    // of that file is skipped, counted and logged, and the next file is read.
-                    let ev = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        events.next()
-                    })) {
-                        Ok(Some(ev)) => ev,
-                        Ok(None) => break,
-                        Err(_) => {
-                            log::error!(
-                                "reader panicked in {}: rest of the file skipped (please report this input)",
-                                path.display()
-                            );
-                            c.inc("ingest.bad_reader_panic");
-                            break;
-                        }
                     };
-                    match ev {
-                        skypile_ingest::Event::Doc(d) => {
-                            c.inc("ingest.docs");
-                            meter.poll();
-                            bytes += doc_bytes(&d);
-                            batch.push(*d);
-                            n += 1;
-                            if (batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES)
-                                && !send(&mut batch, &mut bytes)
-                            {
-                                return c;
-                            }
-                            if cfg.limit > 0 && n >= cfg.limit {
-                                break 'files;
-                            }
-                        }
-                        skypile_ingest::Event::Skip {
-                            reason,
-                            offset,
-                            detail,
-                        } => {
-                            c.inc(&format!("ingest.{reason}"));
-                            warnings.skip(&reason, offset, &detail);
-                        }
+                    if !read_unparsed(pool, lines, &path, &mut b, &mut meter) {
+                        break 'files;
+                    }
+                    continue;
+                }
+                let Some(mut events) = b.opened(skypile_ingest::open(&path, idx, cfg), &path)
+                else {
+                    continue;
+                };
+                let mut warnings = skypile_ingest::Warnings::new(&path);
+                while let Some(ev) = next_guarded(&mut events, &path, &mut b.c) {
+                    if !b.event(ev, &mut meter, &mut warnings) {
+                        break 'files;
                     }
                 }
             }
+            if !b.batch.is_empty() {
+                b.send();
+            }
+            b.c
         }
-        Source::Spool(path, hash) => {
-            let mut r = match skypile_storage::bin_open(&path, SPOOL_KIND, SPOOL_VERSION, hash) {
-                Ok(r) => r,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return c;
+        Source::Spool(path, hash) => read_spool(pool, &path, hash, tx, progress),
+    }
+}
+
+/// Docs of the input files, in order, cut into batches, with the ingest counters.
+struct Batcher {
+    c: Counters,
+    batch: Vec<Doc>,
+    bytes: usize,
+    /// Docs read so far, and the configured cap (`input.limit`, 0 = none).
+    n: u64,
+    limit: u64,
+    tx: crossbeam_channel::Sender<Result<Vec<Doc>>>,
+}
+
+impl Batcher {
+    /// A file's reader, or `None` (logged and counted) when it cannot be opened.
+    fn opened<T>(&mut self, r: Result<T>, path: &std::path::Path) -> Option<T> {
+        match r {
+            Ok(r) => {
+                self.c.inc("ingest.files");
+                Some(r)
+            }
+            Err(e) => {
+                log::warn!("skipping input {}: {e:#}", path.display());
+                self.c.inc("ingest.bad_file");
+                None
+            }
+        }
+    }
+
+    /// One reader event, in input order. False when reading is over: the pool hung up, or
+    /// `input.limit` docs were read.
+    fn event(
+        &mut self,
+        ev: skypile_ingest::Event,
+        meter: &mut FileMeter,
+        warnings: &mut skypile_ingest::Warnings,
+    ) -> bool {
+        match ev {
+            skypile_ingest::Event::Doc(d) => {
+                self.c.inc("ingest.docs");
+                meter.poll();
+                self.bytes += doc_bytes(&d);
+                self.batch.push(*d);
+                self.n += 1;
+                if (self.batch.len() >= BATCH_DOCS || self.bytes >= BATCH_BYTES) && !self.send() {
+                    return false;
                 }
+                self.limit == 0 || self.n < self.limit
+            }
+            skypile_ingest::Event::Skip {
+                reason,
+                offset,
+                detail,
+            } => {
+                self.c.inc(&format!("ingest.{reason}"));
+                warnings.skip(&reason, offset, &detail);
+                true
+            }
+        }
+    }
+
+    fn send(&mut self) -> bool {
+        self.bytes = 0;
+        self.tx.send(Ok(std::mem::take(&mut self.batch))).is_ok()
+    }
+}
+
+/// The next item of a file's reader. A reader bug on some odd file must not take the whole
+/// run down: a panic ends that file (`None`), counted and logged, and the next file is read.
+fn next_guarded<T>(
+    it: &mut dyn Iterator<Item = T>,
+    path: &std::path::Path,
+    c: &mut Counters,
+) -> Option<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| it.next())) {
+        Ok(item) => item,
+        Err(_) => {
+            reader_panicked(path, c);
+            None
+        }
+    }
+}
+
+fn reader_panicked(path: &std::path::Path, c: &mut Counters) {
+    log::error!(
+        "reader panicked in {}: rest of the file skipped (please report this input)",
+        path.display()
+    );
+    c.inc("ingest.bad_reader_panic");
+}
+
+/// A JSONL file: this thread only splits lines; the pool parses them a batch at a time and
+/// their events are handled here in file order, so counters, batches and docs are the same as
+/// parsing each line here. False when reading is over ([`Batcher::event`]).
+///
+/// - One parse batch is always queued ahead: the pool parses batch k+1 while this thread hands
+///   out the docs of batch k, so the pool never waits for a parse between doc batches.
+fn read_unparsed(
+    pool: &rayon::ThreadPool,
+    mut lines: Box<dyn Iterator<Item = Unparsed> + Send>,
+    path: &std::path::Path,
+    b: &mut Batcher,
+    meter: &mut FileMeter,
+) -> bool {
+    let mut warnings = skypile_ingest::Warnings::new(path);
+    let mut pending: Vec<Unparsed> = Vec::new();
+    let mut held = 0usize;
+    let mut ahead: Option<Parsing> = None;
+    loop {
+        let next = next_guarded(&mut lines, path, &mut b.c);
+        let end = next.is_none();
+        if let Some(u) = next {
+            held += u.len();
+            pending.push(u);
+        }
+        if !end && pending.len() < BATCH_DOCS && held < BATCH_BYTES {
+            continue;
+        }
+        held = 0;
+        let parsing = parse_in(pool, std::mem::take(&mut pending));
+        for parsed in ahead
+            .replace(parsing)
+            .into_iter()
+            .chain(end.then(|| ahead.take()).flatten())
+        {
+            // a parse job that never answers is a bug: end the file as a reader panic does
+            let Ok(events) = parsed.recv() else {
+                reader_panicked(path, &mut b.c);
+                return true;
             };
-            // Records are parsed in the pool, a batch at a time: serde_json on one thread was
-            // the serial part of every docs stage after a dedup step.
-            let mut recs: Vec<Vec<u8>> = Vec::new();
-            let mut rec_bytes = 0usize;
-            let parse = |recs: &mut Vec<Vec<u8>>| -> Result<Vec<Doc>> {
-                pool.install(|| {
-                    recs.par_drain(..)
-                        .map(|rec| {
-                            serde_json::from_slice::<Doc>(&rec).map_err(|e| {
-                                anyhow::anyhow!("{}: bad spool record: {e}", path.display())
-                            })
-                        })
-                        .collect()
+            for ev in events {
+                let Some(ev) = ev else {
+                    reader_panicked(path, &mut b.c);
+                    return true;
+                };
+                if !b.event(ev, meter, &mut warnings) {
+                    return false;
+                }
+            }
+        }
+        if end {
+            return true;
+        }
+    }
+}
+
+/// The events of a batch of lines being parsed in the pool (`None`: the parser panicked).
+type Parsing = crossbeam_channel::Receiver<Vec<Option<skypile_ingest::Event>>>;
+
+fn parse_in(pool: &rayon::ThreadPool, lines: Vec<Unparsed>) -> Parsing {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    pool.spawn(move || {
+        let events = lines
+            .into_par_iter()
+            .map(|u| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| u.parse())).ok())
+            .collect();
+        let _ = tx.send(events);
+    });
+    rx
+}
+
+/// A spool: records are parsed in the pool, a batch at a time: serde_json on one thread was
+/// the serial part of every docs stage after a dedup step.
+fn read_spool(
+    pool: &rayon::ThreadPool,
+    path: &std::path::Path,
+    hash: u64,
+    tx: crossbeam_channel::Sender<Result<Vec<Doc>>>,
+    progress: &Progress,
+) -> Counters {
+    let mut r = match skypile_storage::bin_open(path, SPOOL_KIND, SPOOL_VERSION, hash) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.send(Err(e));
+            return Counters::default();
+        }
+    };
+    let mut recs: Vec<Vec<u8>> = Vec::new();
+    let mut rec_bytes = 0usize;
+    let parse = |recs: &mut Vec<Vec<u8>>| -> Result<Vec<Doc>> {
+        pool.install(|| {
+            recs.par_drain(..)
+                .map(|rec| {
+                    serde_json::from_slice::<Doc>(&rec)
+                        .map_err(|e| anyhow::anyhow!("{}: bad spool record: {e}", path.display()))
                 })
-            };
-            loop {
-                match r.read_record() {
-                    Ok(Some(rec)) => {
-                        progress.read(4 + rec.len() as u64); // length prefix + record
-                        rec_bytes += rec.len();
-                        recs.push(rec);
-                        if recs.len() >= BATCH_DOCS || rec_bytes >= BATCH_BYTES {
-                            rec_bytes = 0;
-                            let docs = parse(&mut recs);
-                            if tx.send(docs).is_err() {
-                                return c;
-                            }
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return c;
+                .collect()
+        })
+    };
+    loop {
+        match r.read_record() {
+            Ok(Some(rec)) => {
+                progress.read(4 + rec.len() as u64); // length prefix + record
+                rec_bytes += rec.len();
+                recs.push(rec);
+                if recs.len() >= BATCH_DOCS || rec_bytes >= BATCH_BYTES {
+                    rec_bytes = 0;
+                    let docs = parse(&mut recs);
+                    if tx.send(docs).is_err() {
+                        return Counters::default();
                     }
                 }
             }
-            if !recs.is_empty() {
-                let _ = tx.send(parse(&mut recs));
+            Ok(None) => break,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return Counters::default();
             }
-            return c;
         }
     }
-    if !batch.is_empty() {
-        send(&mut batch, &mut bytes);
+    if !recs.is_empty() {
+        let _ = tx.send(parse(&mut recs));
     }
-    c
+    Counters::default()
 }
 
 /// One input file's share of the progress: the bytes the readers read while it is open
@@ -198,6 +331,81 @@ impl Drop for FileMeter<'_> {
         match self.size {
             Some(s) => self.progress.read(s.saturating_sub(self.told)),
             None => self.poll(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// JSONL lines parsed in the pool give the docs, order, batches and counters of parsing
+    /// each line on the reader (`skypile_ingest::open`), with bad lines, a line over the cap,
+    /// more lines than one parse batch, and `input.limit` cutting inside a parse batch.
+    #[test]
+    fn jsonl_parsed_in_the_pool_reads_as_in_file_order() {
+        let dir = std::env::temp_dir().join(format!("skypile-reader-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.jsonl");
+        let mut f = String::new();
+        for i in 0..1300 {
+            match i % 97 {
+                5 => f.push_str("not json\n"),
+                6 => f.push_str("{\"id\":1}\n"),
+                7 => f.push('\n'),
+                8 => f.push_str(&format!("{{\"text\":\"{}\"}}\n", "y".repeat(3000))),
+                _ => f.push_str(&format!(
+                    "{{\"id\":\"d{i}\",\"text\":\"line {i} 第{i}行\"}}\n"
+                )),
+            }
+        }
+        std::fs::write(&path, f).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        for limit in [0, 700] {
+            let cfg = skypile_ingest::InputConfig {
+                max_doc_bytes: 2000,
+                limit,
+                ..Default::default()
+            };
+            // what parsing on this thread gives
+            let mut want = Counters::default();
+            let mut ids = Vec::new();
+            for ev in skypile_ingest::open(&path, 3, &cfg).unwrap() {
+                match ev {
+                    skypile_ingest::Event::Doc(d) => {
+                        want.inc("ingest.docs");
+                        ids.push((d.id.clone(), d.key));
+                    }
+                    skypile_ingest::Event::Skip { reason, .. } => {
+                        want.inc(&format!("ingest.{reason}"))
+                    }
+                }
+                if limit > 0 && ids.len() as u64 >= limit {
+                    break;
+                }
+            }
+            want.inc("ingest.files");
+            let (tx, rx) = crossbeam_channel::unbounded();
+            let progress = Progress::new("test", None);
+            let files = Source::Files(vec![(3, path.clone())]);
+            let got = read_batches(&pool, files, &cfg, tx, &progress);
+            let batches: Vec<Vec<Doc>> = rx.iter().map(Result::unwrap).collect();
+            let got_ids: Vec<_> = batches
+                .iter()
+                .flatten()
+                .map(|d| (d.id.clone(), d.key))
+                .collect();
+            assert_eq!(got.0, want.0, "limit {limit}");
+            assert_eq!(got_ids, ids, "limit {limit}");
+            assert!(
+                batches
+                    .iter()
+                    .all(|b| b.len() <= BATCH_DOCS && !b.is_empty())
+            );
+            assert!(batches.len() >= 2 && got.0.contains_key("ingest.bad_too_large"));
         }
     }
 }
