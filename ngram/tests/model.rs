@@ -256,3 +256,64 @@ fn a_model_file_is_loaded_once_per_process() {
     let b = Model::load_shared(&d.join(".").join("m.bin")).unwrap();
     assert!(std::sync::Arc::ptr_eq(&a, &b), "same file, same model");
 }
+
+/// `score_line` as it was before KenLM's state: every unit searched longest n-gram first with
+/// [`Model::log10_prob_from`], the context's back-offs probed again.
+fn backoff_search(m: &Model, units: Units, line: &str) -> (f64, f64, u64) {
+    let unk = unit_hash("<unk>");
+    let (mut window, mut known) = (vec![unit_hash("<s>")], 1);
+    let (mut log10, mut uni_log10, mut n) = (0.0f64, 0.0f64, 0u64);
+    let keep = m.header.order.max(1) - 1;
+    for u in units.split(line).iter().map(String::as_str).chain(["</s>"]) {
+        let h = unit_hash(u);
+        let (uni, stored) = m.log10_prob_from(&[h], 0);
+        let h = if stored == 1 { h } else { unk };
+        if window.len() > keep {
+            window.drain(..window.len() - keep);
+        }
+        window.push(h);
+        let (p, k) = m.log10_prob_from(&window, known);
+        known = k.min(keep);
+        (log10, uni_log10, n) = (log10 + p as f64, uni_log10 + uni as f64, n + 1);
+    }
+    (log10, uni_log10, n)
+}
+
+/// The shipped models score real web text (extraction gold pages, Chinese web text, neither
+/// trained on) to the same bits with the state as with the full search.
+#[test]
+fn kenlm_state_scores_equal_the_backoff_search() {
+    let Some(root) = skypile_core::testdata::shared_data() else {
+        return;
+    };
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    for (lang, rel) in [
+        ("en", "extraction/en-cleaneval-dev/GoldStandard"),
+        ("zh", "text-zh/chinesewebtext"),
+    ] {
+        let Some(dir) = skypile_core::testdata::require(&root, rel) else {
+            return;
+        };
+        let m = Model::load(&models.join(format!("lm_{lang}.bin"))).unwrap();
+        let (mut buf, mut window, mut units) = (String::new(), Vec::new(), 0);
+        let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+        files.sort_by_key(|e| e.path());
+        for f in files {
+            let mut text = std::fs::read_to_string(f.path()).unwrap_or_default();
+            if f.path().extension().is_some_and(|e| e == "jsonl") {
+                let doc = |l: &str| serde_json::from_str::<serde_json::Value>(l).ok();
+                let texts = text.lines().filter_map(doc);
+                text = texts
+                    .map(|d| d["text"].as_str().unwrap_or("").to_string())
+                    .collect();
+            }
+            for line in text.lines().filter(|l| !l.trim().is_empty()).take(3000) {
+                let s = m.score_line(line, &mut buf, &mut window);
+                let got = (s.log10, s.unigram_log10, s.units);
+                assert_eq!(got, backoff_search(&m, m.header.units, line), "{line}");
+                units += s.units;
+            }
+        }
+        assert!(units > 20_000, "{lang}: only {units} units scored");
+    }
+}
