@@ -217,10 +217,24 @@ fn nfkc_protected(c: char) -> bool {
         || matches!(c, '\u{00B2}' | '\u{00B3}' | '\u{00B9}' | '\u{00BC}'..='\u{00BE}' | '\u{2070}'..='\u{209F}' | '\u{2150}'..='\u{215F}')
 }
 
+/// Chars the quick check may skip: common Han is NFKC-stable and a starter, and leaving a
+/// starter out of the check can only turn its answer from Yes into No or Maybe, after which
+/// the full pass below compares the output with the text anyway.
+fn nfkc_skip(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || nfkc_protected(c)
+}
+
 fn nfkc_safe(text: &str) -> Option<String> {
-    if is_nfkc_quick(text.chars().filter(|&c| !nfkc_protected(c))) == IsNormalized::Yes {
+    if text.is_ascii()
+        || is_nfkc_quick(text.chars().filter(|&c| !nfkc_skip(c))) == IsNormalized::Yes
+    {
         return None;
     }
+    nfkc_outside_protected(text)
+}
+
+/// NFKC of the text between protected chars; `None` if that changes nothing.
+fn nfkc_outside_protected(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut start = 0;
     for (i, c) in text.char_indices().filter(|&(_, c)| nfkc_protected(c)) {
@@ -257,7 +271,32 @@ fn fullwidth_alnum(text: &str) -> Option<String> {
     )
 }
 
+/// True when [`collapse_whitespace`] would return the text unchanged: only single spaces
+/// between words and `\n` as whitespace, no blank line at either end or two in a row.
+/// One scan instead of rebuilding every (mostly clean, extracted) text to compare it.
+fn already_collapsed(text: &str) -> bool {
+    let b = text.as_bytes();
+    let edge = |c: Option<&u8>| matches!(c, Some(b' ' | b'\n'));
+    !edge(b.first())
+        && !edge(b.last())
+        && !b
+            .windows(2)
+            .any(|w| matches!(w, [b' ', b' ' | b'\n'] | [b'\n', b' ']))
+        && !text.contains("\n\n\n")
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() && c != ' ' && c != '\n')
+}
+
 fn collapse_whitespace(text: &str) -> Option<String> {
+    if already_collapsed(text) {
+        return None;
+    }
+    rebuild_whitespace(text)
+}
+
+/// Lines split into words and joined by one space, blank runs cut to one blank line.
+fn rebuild_whitespace(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut blank_run = 0;
     for line in text.split('\n') {
@@ -353,5 +392,43 @@ mod tests {
             .apply("e\u{0301} ﬁ ＡＢ", &mut Counters::default())
             .unwrap();
         assert_eq!(out, "é ﬁ ＡＢ");
+    }
+
+    /// Every string of up to 5 pieces from an alphabet of words and whitespace kinds.
+    fn strings(pieces: &[&str], max: usize) -> Vec<String> {
+        let mut all = vec![String::new()];
+        let mut last = all.clone();
+        for _ in 0..max {
+            last = last
+                .iter()
+                .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    /// The one-scan test says "unchanged" exactly when rebuilding the text changes nothing.
+    #[test]
+    fn collapsed_check_agrees_with_the_rebuild() {
+        let pieces = ["a", "中", " ", "\n", "\t", "\u{3000}", "\u{a0}", "\r"];
+        for t in strings(&pieces, 5) {
+            assert_eq!(
+                already_collapsed(&t),
+                rebuild_whitespace(&t).is_none(),
+                "{t:?}"
+            );
+        }
+    }
+
+    /// Skipping Han and the ASCII shortcut in the quick check give the output of the full pass.
+    #[test]
+    fn nfkc_quick_skips_agree_with_the_full_pass() {
+        let pieces = [
+            "a", "中", "\u{301}", "\u{316}", "ﬁ", "①", "，", "Å", "\u{3000}",
+        ];
+        for t in strings(&pieces, 4) {
+            assert_eq!(nfkc_safe(&t), nfkc_outside_protected(&t), "{t:?}");
+        }
     }
 }
