@@ -96,14 +96,6 @@ pub struct Model {
     table: Table,
     unk: u64,
     unk_log10: f32,
-    unk_backoff: f32,
-}
-
-/// KenLM's scoring state after a unit: how many n-grams ending in it are stored (capped at
-/// order − 1, the longest context used), and their back-offs by length (index 0: unigram).
-struct State {
-    known: usize,
-    backoff: [f32; MAX_ORDER],
 }
 
 /// splitmix64's finaliser: spreads every input bit over the key.
@@ -133,21 +125,14 @@ impl Model {
             table.insert(k, (p, b));
         }
         let unk = unit_hash(UNK);
-        let Some(&(unk_log10, unk_backoff)) = table.get(&ngram_key(&[unk])) else {
+        let Some(&(unk_log10, _)) = table.get(&ngram_key(&[unk])) else {
             bail!("n-gram model has no <unk> unigram: it cannot score unseen units");
         };
-        if header.order > MAX_ORDER {
-            bail!(
-                "n-gram model of order {} (at most {MAX_ORDER} supported): retrain it with `skypile train lm`",
-                header.order
-            );
-        }
         Ok(Model {
             header,
             table,
             unk,
             unk_log10,
-            unk_backoff,
         })
     }
 
@@ -186,9 +171,14 @@ impl Model {
     /// n-gram (KenLM's state): longer n-grams cannot be stored, because stored n-grams have
     /// stored prefixes and suffixes, so they are not probed. Returns the probability and the
     /// length of the longest stored n-gram ending in the unit (the next state).
-    /// - The longest n-gram is searched first; [`Model::score_line`] gets the same numbers
-    ///   with fewer probes, and the test `kenlm_state_scores_equal_the_backoff_search` checks it.
     pub fn log10_prob_from(&self, window: &[u64], known: usize) -> (f32, usize) {
+        self.probe(window, known, None)
+    }
+
+    /// [`Model::log10_prob_from`], given the unit's unigram log10 probability when the caller
+    /// has already looked it up (`score_line` does, for the unigram perplexity): one hash probe
+    /// fewer per unit, the same result.
+    fn probe(&self, window: &[u64], known: usize, unigram: Option<f32>) -> (f32, usize) {
         let n = window.len().min(self.header.order).min(known + 1);
         let w = &window[window.len() - n..];
         let mut backoff = 0.0f32;
@@ -202,10 +192,10 @@ impl Model {
                 .get(&ngram_key(&gram[..k - 1]))
                 .map_or(0.0, |e| e.1);
         }
-        let uni = w
-            .last()
-            .and_then(|last| self.table.get(&ngram_key(&[*last])))
-            .map(|e| e.0);
+        let uni = unigram.or_else(|| {
+            let last = w.last()?;
+            self.table.get(&ngram_key(&[*last])).map(|e| e.0)
+        });
         match uni {
             Some(p) if n >= 1 => (p + backoff, 1),
             _ => (self.unk_log10 + backoff, 0),
@@ -216,27 +206,23 @@ impl Model {
     /// under its unigrams alone, and the unit count (including `</s>`, as CCNet counts).
     pub fn score_line(&self, line: &str, buf: &mut String, window: &mut Vec<u64>) -> LineScore {
         window.clear();
-        let bos = unit_hash(BOS);
-        window.push(bos);
-        let mut state = State {
-            known: 1,
-            backoff: [0.0; MAX_ORDER],
-        };
-        state.backoff[0] = self.table.get(&ngram_key(&[bos])).map_or(0.0, |e| e.1);
+        window.push(unit_hash(BOS));
         let mut s = LineScore::default();
         let keep = self.header.order.max(1) - 1;
+        let mut known = 1;
         let mut step = |h: u64, window: &mut Vec<u64>| {
             let (h, uni) = match self.table.get(&ngram_key(&[h])) {
-                Some(&e) => (h, e),
-                None => (self.unk, (self.unk_log10, self.unk_backoff)),
+                Some(e) => (h, e.0),
+                None => (self.unk, self.unk_log10),
             };
             if window.len() > keep {
                 window.drain(..window.len() - keep);
             }
             window.push(h);
-            let p = self.advance(window, &mut state, uni);
+            let (p, k) = self.probe(window, known, Some(uni));
+            known = k.min(keep);
             s.log10 += p as f64;
-            s.unigram_log10 += uni.0 as f64;
+            s.unigram_log10 += uni as f64;
             s.units += 1;
         };
         self.header
@@ -244,34 +230,6 @@ impl Model {
             .for_each(line, buf, |u| step(unit_hash(u), window));
         step(unit_hash(EOS), window);
         s
-    }
-
-    /// [`Model::log10_prob_from`] as KenLM scores a sentence: n-grams ending in the unit are
-    /// probed shortest first, stopping at the first one not stored, and the context's
-    /// back-offs come from `state` (the previous unit's hits) instead of more probes.
-    /// - Same result as the longest-first search: a stored n-gram's suffixes are stored, so
-    ///   the first miss ends the hits, and the context n-grams are the previous unit's hits.
-    /// - Back-offs are added longest context first, as the search adds them, so the f32 sum
-    ///   is the same bits. `uni` is the unit's unigram (log10 prob, back-off).
-    fn advance(&self, window: &[u64], state: &mut State, uni: (f32, f32)) -> f32 {
-        let n = window.len().min(self.header.order).min(state.known + 1);
-        let w = &window[window.len() - n..];
-        let mut hits = [0.0f32; MAX_ORDER];
-        hits[0] = uni.1;
-        let (mut p, mut found) = (uni.0, 1);
-        for k in 2..=n {
-            let Some(&(pk, bk)) = self.table.get(&ngram_key(&w[n - k..])) else {
-                break;
-            };
-            (p, found, hits[k - 1]) = (pk, k, bk);
-        }
-        let mut backoff = 0.0f32;
-        for len in (found..n).rev() {
-            backoff += state.backoff[len - 1];
-        }
-        state.known = found.min(self.header.order.max(1) - 1);
-        state.backoff = hits;
-        p + backoff
     }
 
     /// Scores of a text, line by line, over at most its first `max_bytes` bytes (cut at a
