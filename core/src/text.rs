@@ -133,19 +133,75 @@ pub fn word_ranges(text: &str, chinese: bool) -> Vec<Range<usize>> {
 /// lower case, digits folded to 0, punctuation and whitespace removed, full-width ASCII folded.
 pub fn normalize_for_hash(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let c = fold_fullwidth(c);
-        if c.is_whitespace() || is_punct(c) || c.is_control() {
-            continue;
-        }
-        if c.is_numeric() {
-            out.push('0');
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    }
+    normalize_for_hash_into(s, &mut out);
     out
 }
+
+/// [`normalize_for_hash`] appended to `out`, so callers hashing many lines reuse one buffer.
+/// - Each char maps on its own, so a text's normalisation is its lines' normalisations joined.
+/// - ASCII goes through [`HASH_ASCII`] a run at a time (most web text, and every line break of
+///   Chinese text); other chars take the general chain, [`normalize_char`].
+pub fn normalize_for_hash_into(s: &str, out: &mut String) {
+    let mut rest = s;
+    while !rest.is_empty() {
+        let run = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        let (ascii, tail) = rest.split_at(run);
+        out.reserve(ascii.len());
+        for b in ascii.bytes() {
+            let m = HASH_ASCII[b as usize];
+            if m != 0 {
+                out.push(m as char);
+            }
+        }
+        let mut chars = tail.chars();
+        if let Some(c) = chars.next() {
+            normalize_char(c, out);
+        }
+        rest = chars.as_str();
+    }
+}
+
+/// One char of [`normalize_for_hash`]: dropped, folded to `0`, or lower-cased.
+fn normalize_char(c: char, out: &mut String) {
+    // common Han (Lo: no case, not numeric) needs none of the class tests
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        out.push(c);
+        return;
+    }
+    let c = fold_fullwidth(c);
+    if c.is_whitespace() || is_punct(c) || c.is_control() {
+        return;
+    }
+    if c.is_numeric() {
+        out.push('0');
+    } else {
+        c.to_lowercase().for_each(|l| out.push(l));
+    }
+}
+
+/// [`normalize_char`] of every ASCII byte, 0 for a dropped one (ASCII has no multi-char lower
+/// case); the test `ascii_hash_table_matches_the_chain` checks it against the chain.
+static HASH_ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        // tab, line feed, 0x0B, form feed and carriage return are controls
+        let dropped = c == b' ' || c.is_ascii_punctuation() || c.is_ascii_control();
+        t[b] = if dropped {
+            0
+        } else if c.is_ascii_digit() {
+            b'0'
+        } else {
+            c.to_ascii_lowercase()
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space to their ASCII forms.
 pub fn fold_fullwidth(c: char) -> char {
@@ -333,6 +389,37 @@ mod tests {
             normalize_for_hash("hello world 1999")
         );
         assert_eq!(normalize_for_hash("ＡＢＣ，你好。"), "abc你好");
+    }
+
+    /// The char-by-char definition the fast path must reproduce.
+    fn hash_chain(s: &str) -> String {
+        let mut out = String::new();
+        for c in s.chars().map(fold_fullwidth) {
+            if c.is_whitespace() || is_punct(c) || c.is_control() {
+                continue;
+            }
+            if c.is_numeric() {
+                out.push('0');
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        }
+        out
+    }
+
+    /// Every scalar value alone, then ASCII runs of every byte around non-ASCII chars, give the
+    /// chain's output (the function is per char, so this covers all inputs).
+    #[test]
+    fn ascii_hash_table_matches_the_chain() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let s = c.to_string();
+            assert_eq!(normalize_for_hash(&s), hash_chain(&s), "{:#x}", c as u32);
+        }
+        let ascii: String = (0u8..128).map(char::from).collect();
+        for sep in ["", "中", "É", "Ｗ", "\u{3000}", "\u{85}", "Ⅻ", "١", "İ"] {
+            let s = format!("{ascii}{sep}{ascii}{sep}A1 b{sep}");
+            assert_eq!(normalize_for_hash(&s), hash_chain(&s), "{sep:?}");
+        }
     }
 
     #[test]

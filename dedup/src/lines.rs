@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use skypile_core::binfile::config_hash;
-use skypile_core::text::normalize_for_hash;
+use skypile_core::text::{normalize_for_hash, normalize_for_hash_into};
 use skypile_core::{
     Applier, ColType, Collector, Column, Counters, Doc, DocKey, GlobalStep, StageCtx, Verdict,
 };
@@ -133,15 +133,35 @@ struct Tally {
     recurrent: bool,
 }
 
-/// Hash of a line worth counting, or None for short lines.
-fn line_hash(line: &str, min_chars: usize) -> Option<u64> {
-    let n = normalize_for_hash(line);
-    (n.chars().count() >= min_chars).then(|| xxh3_64(n.as_bytes()))
+/// Hash of a line worth counting, or None for short lines; `buf` is scratch space.
+fn line_hash(line: &str, min_chars: usize, buf: &mut String) -> Option<u64> {
+    buf.clear();
+    normalize_for_hash_into(line, buf);
+    (buf.chars().count() >= min_chars).then(|| xxh3_64(buf.as_bytes()))
 }
 
 /// The page identity of a doc's text (same folding as exact dedup).
 fn text_hash(doc: &Doc) -> u64 {
     xxh3_64(normalize_for_hash(doc.text()).as_bytes())
+}
+
+/// Hashes of a doc's lines worth counting, sorted and distinct, and its [`text_hash`].
+/// - One normalisation pass: the text's normalisation is its lines' joined (whitespace, which
+///   trimming and line breaks remove, is dropped by the normalisation anyway).
+fn line_and_text_hashes(doc: &Doc, min_chars: usize) -> (Vec<u64>, u64) {
+    let mut all = String::with_capacity(doc.text().len());
+    let mut hs = Vec::new();
+    for line in doc.lines() {
+        let start = all.len();
+        normalize_for_hash_into(line, &mut all);
+        let n = &all[start..];
+        if n.chars().count() >= min_chars {
+            hs.push(xxh3_64(n.as_bytes()));
+        }
+    }
+    hs.sort_unstable();
+    hs.dedup();
+    (hs, xxh3_64(all.as_bytes()))
 }
 
 struct LineCollector(Partitioned);
@@ -177,12 +197,12 @@ impl LineApplier {
     /// Keep-flags per line of `text`, and how many lines go.
     fn verdicts(&self, doc: &Doc) -> (Vec<bool>, usize) {
         let mut own: Option<u64> = None;
-        let mut removed = 0;
+        let (mut removed, mut buf) = (0, String::new());
         let keep = doc
             .text()
             .split_inclusive('\n')
             .map(|line| {
-                let Some(keeper) = line_hash(line.trim(), self.cfg.min_line_chars)
+                let Some(keeper) = line_hash(line.trim(), self.cfg.min_line_chars, &mut buf)
                     .and_then(|h| self.frequent.get(&h))
                 else {
                     return true;
@@ -250,16 +270,10 @@ impl GlobalStep for LineDedup {
     }
 
     fn observe(&self, doc: &Doc) -> Vec<u8> {
-        let mut hs: Vec<u64> = doc
-            .lines()
-            .filter_map(|l| line_hash(l, self.cfg.min_line_chars))
-            .collect();
+        let (hs, text) = line_and_text_hashes(doc, self.cfg.min_line_chars);
         if hs.is_empty() {
             return Vec::new();
         }
-        hs.sort_unstable();
-        hs.dedup();
-        let text = text_hash(doc);
         let url = doc.url.as_deref().and_then(urlkey::normalize);
         let site = doc.url.as_deref().map(urlkey::site).unwrap_or_default();
         // no URL: the text stands for the URL, so such a page counts once per distinct text

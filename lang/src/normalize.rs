@@ -147,10 +147,7 @@ fn seq_len(lead: u8) -> Option<usize> {
 }
 
 fn fix_mojibake(text: &str) -> Option<String> {
-    if !text
-        .chars()
-        .any(|c| matches!(c, '\u{C2}' | '\u{C3}' | '\u{E0}'..='\u{F4}'))
-    {
+    if !any_char(text, |_| false, MOJIBAKE_LEADS, is_mojibake_lead) {
         return None;
     }
     let chars: Vec<char> = text.chars().collect();
@@ -192,10 +189,8 @@ fn is_invisible(c: char) -> bool {
 }
 
 fn remove_invisible(text: &str) -> Option<String> {
-    if !text
-        .chars()
-        .any(|c| is_invisible(c) || matches!(c, '\u{2028}' | '\u{2029}'))
-    {
+    let ascii = |b: u8| b.is_ascii_control() && b != b'\n' && b != b'\t';
+    if !any_char(text, ascii, INVISIBLE_LEADS, is_invisible_or_break) {
         return None;
     }
     let t = text.replace("\r\n", "\n");
@@ -217,10 +212,24 @@ fn nfkc_protected(c: char) -> bool {
         || matches!(c, '\u{00B2}' | '\u{00B3}' | '\u{00B9}' | '\u{00BC}'..='\u{00BE}' | '\u{2070}'..='\u{209F}' | '\u{2150}'..='\u{215F}')
 }
 
+/// Chars the quick check may skip: common Han is NFKC-stable and a starter, and leaving a
+/// starter out of the check can only turn its answer from Yes into No or Maybe, after which
+/// the full pass below compares the output with the text anyway.
+fn nfkc_skip(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || nfkc_protected(c)
+}
+
 fn nfkc_safe(text: &str) -> Option<String> {
-    if is_nfkc_quick(text.chars().filter(|&c| !nfkc_protected(c))) == IsNormalized::Yes {
+    if text.is_ascii()
+        || is_nfkc_quick(text.chars().filter(|&c| !nfkc_skip(c))) == IsNormalized::Yes
+    {
         return None;
     }
+    nfkc_outside_protected(text)
+}
+
+/// NFKC of the text between protected chars; `None` if that changes nothing.
+fn nfkc_outside_protected(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut start = 0;
     for (i, c) in text.char_indices().filter(|&(_, c)| nfkc_protected(c)) {
@@ -239,9 +248,12 @@ fn nfc(text: &str) -> Option<String> {
     changed(text, text.nfc().collect())
 }
 
+fn is_fw(c: char) -> bool {
+    matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ')
+}
+
 fn fullwidth_alnum(text: &str) -> Option<String> {
-    let is_fw = |c: char| matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ');
-    if !text.chars().any(is_fw) {
+    if !any_char(text, |_| false, &[0xEF], is_fw) {
         return None;
     }
     Some(
@@ -257,7 +269,72 @@ fn fullwidth_alnum(text: &str) -> Option<String> {
     )
 }
 
+/// True when [`collapse_whitespace`] would return the text unchanged: only single spaces
+/// between words and `\n` as whitespace, no blank line at either end or two in a row.
+/// One byte scan instead of rebuilding every (mostly clean, extracted) text to compare it.
+fn already_collapsed(text: &str) -> bool {
+    // as if after two line breaks: a leading space or line break fails
+    let (mut prev, mut breaks) = (b'\n', 2);
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        let bad = match b {
+            b' ' => matches!(prev, b' ' | b'\n'),
+            b'\n' => prev == b' ' || breaks == 2,
+            b'\t' | 0x0B | 0x0C | b'\r' => true,
+            _ => lead_char(text, i, SPACE_LEADS).is_some_and(char::is_whitespace),
+        };
+        if bad {
+            return false;
+        }
+        breaks = if b == b'\n' { breaks + 1 } else { 0 };
+        prev = b;
+    }
+    text.is_empty() || !matches!(prev, b' ' | b'\n')
+}
+
+/// UTF-8 lead bytes of every non-ASCII char the prefilter tests accept (checked over all
+/// chars by `lead_bytes_cover_every_char_the_tests_accept`).
+const MOJIBAKE_LEADS: &[u8] = &[0xC3];
+const INVISIBLE_LEADS: &[u8] = &[0xC2, 0xE1, 0xE2, 0xEF];
+const SPACE_LEADS: &[u8] = &[0xC2, 0xE1, 0xE2, 0xE3];
+
+fn is_mojibake_lead(c: char) -> bool {
+    matches!(c, '\u{C2}' | '\u{C3}' | '\u{E0}'..='\u{F4}')
+}
+
+fn is_invisible_or_break(c: char) -> bool {
+    is_invisible(c) || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// The char starting at byte `i` if that byte is one of `leads`.
+fn lead_char(text: &str, i: usize, leads: &[u8]) -> Option<char> {
+    let b = *text.as_bytes().get(i)?;
+    if !leads.contains(&b) {
+        return None;
+    }
+    text.get(i..)?.chars().next()
+}
+
+/// Whether any char passes a prefilter: ASCII bytes by `ascii`, other chars by `test`, decoded
+/// only at the lead bytes `test` can accept, so most text is a byte scan.
+fn any_char(text: &str, ascii: fn(u8) -> bool, leads: &[u8], test: fn(char) -> bool) -> bool {
+    text.bytes().enumerate().any(|(i, b)| {
+        if b.is_ascii() {
+            ascii(b)
+        } else {
+            lead_char(text, i, leads).is_some_and(test)
+        }
+    })
+}
+
 fn collapse_whitespace(text: &str) -> Option<String> {
+    if already_collapsed(text) {
+        return None;
+    }
+    rebuild_whitespace(text)
+}
+
+/// Lines split into words and joined by one space, blank runs cut to one blank line.
+fn rebuild_whitespace(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut blank_run = 0;
     for line in text.split('\n') {
@@ -353,5 +430,64 @@ mod tests {
             .apply("e\u{0301} ﬁ ＡＢ", &mut Counters::default())
             .unwrap();
         assert_eq!(out, "é ﬁ ＡＢ");
+    }
+
+    /// Every string of up to 5 pieces from an alphabet of words and whitespace kinds.
+    fn strings(pieces: &[&str], max: usize) -> Vec<String> {
+        let mut all = vec![String::new()];
+        let mut last = all.clone();
+        for _ in 0..max {
+            last = last
+                .iter()
+                .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    /// The one-scan test says "unchanged" exactly when rebuilding the text changes nothing.
+    #[test]
+    fn collapsed_check_agrees_with_the_rebuild() {
+        let pieces = ["a", "中", " ", "\n", "\t", "\u{3000}", "\u{a0}", "\r", "、"];
+        for t in strings(&pieces, 5) {
+            assert_eq!(
+                already_collapsed(&t),
+                rebuild_whitespace(&t).is_none(),
+                "{t:?}"
+            );
+        }
+    }
+
+    /// Skipping Han and the ASCII shortcut in the quick check give the output of the full pass.
+    #[test]
+    fn nfkc_quick_skips_agree_with_the_full_pass() {
+        let pieces = [
+            "a", "中", "\u{301}", "\u{316}", "ﬁ", "①", "，", "Å", "\u{3000}",
+        ];
+        for t in strings(&pieces, 4) {
+            assert_eq!(nfkc_safe(&t), nfkc_outside_protected(&t), "{t:?}");
+        }
+    }
+
+    /// Every non-ASCII char a prefilter accepts starts with one of its lead bytes, so the
+    /// byte scans see every char the char-by-char tests saw.
+    #[test]
+    fn lead_bytes_cover_every_char_the_tests_accept() {
+        let sets: [(&[u8], fn(char) -> bool); 4] = [
+            (MOJIBAKE_LEADS, is_mojibake_lead),
+            (INVISIBLE_LEADS, is_invisible_or_break),
+            (&[0xEF], is_fw),
+            (SPACE_LEADS, char::is_whitespace),
+        ];
+        for (leads, test) in sets {
+            for c in (0x80..=0x10FFFFu32)
+                .filter_map(char::from_u32)
+                .filter(|&c| test(c))
+            {
+                let lead = c.to_string().as_bytes()[0];
+                assert!(leads.contains(&lead), "{c:?} starts with {lead:#x}");
+            }
+        }
     }
 }
