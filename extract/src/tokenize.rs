@@ -36,6 +36,7 @@ pub fn parse(html: &str) -> Html {
     let mut s = Scanner {
         tb: &tb,
         src: &src,
+        html,
         b: html.as_bytes(),
         pos: 0,
         raw: None,
@@ -108,6 +109,7 @@ type Step<T> = Option<T>;
 struct Scanner<'a> {
     tb: &'a Builder,
     src: &'a StrTendril,
+    html: &'a str,
     b: &'a [u8],
     pos: usize,
     /// Inside a raw-text element (its content ends at `</` + `last_start`).
@@ -124,7 +126,7 @@ fn is_ws(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | b'\x0C' | b' ' | b'\r')
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
     /// Tokenize until the end (`None`) or until a construct this scanner leaves to html5ever
     /// (`Some(position)`).
     fn run(&mut self) -> Option<usize> {
@@ -169,7 +171,7 @@ impl Scanner<'_> {
                 if self.lf_tag {
                     return None;
                 }
-                let s = self.char_ref(p)?;
+                let s = self.char_ref(p);
                 self.push_str(&s);
             }
             _ => self.tag_open(p)?,
@@ -211,18 +213,30 @@ impl Scanner<'_> {
         match kind {
             // prepare empties script bodies; anything left may hold escapes (`<!--`)
             RawKind::ScriptData if !body.is_empty() => return None,
-            RawKind::ScriptData | RawKind::Rawtext => {}
-            RawKind::Rcdata if memchr::memchr(b'&', body).is_none() => {}
+            RawKind::ScriptData | RawKind::Rawtext | RawKind::Rcdata => {}
             _ => return None,
         }
         if self.lf_tag && body.first() == Some(&b'&') {
             return None;
         }
+        let refs = kind == RawKind::Rcdata;
         let mut i = self.pos;
-        while let Some(off) = memchr::memchr(b'\r', b.get(i..end)?) {
+        while let Some(off) = b.get(i..end).and_then(|w| {
+            if refs {
+                memchr::memchr2(b'\r', b'&', w)
+            } else {
+                memchr::memchr(b'\r', w)
+            }
+        }) {
             self.push_span(i, i + off);
             self.pos = i + off;
-            self.cr();
+            if b.get(self.pos) == Some(&b'&') {
+                // a reference never runs into the end tag: `<` ends every entity name
+                let s = self.char_ref(self.pos);
+                self.push_str(&s);
+            } else {
+                self.cr();
+            }
             i = self.pos;
         }
         self.push_span(i, end.max(i));
@@ -258,7 +272,10 @@ impl Scanner<'_> {
                     self.pos = p + 2;
                     Some(())
                 }
-                Some(_) => None,
+                Some(_) => {
+                    self.flush();
+                    self.bogus_comment(p + 2)
+                }
             },
             Some(b'!') => self.markup_declaration(p),
             Some(b'?') => {
@@ -403,7 +420,7 @@ impl Scanner<'_> {
                         (vs, j)
                     }
                 };
-                self.attr_value(vs, ve)?
+                self.attr_value(vs, ve)
             } else {
                 StrTendril::new()
             };
@@ -419,14 +436,14 @@ impl Scanner<'_> {
     }
 
     /// An attribute value with its character references decoded and CRs normalised.
-    fn attr_value(&self, vs: usize, ve: usize) -> Step<StrTendril> {
-        let v = self.b.get(vs..ve)?;
+    fn attr_value(&self, vs: usize, ve: usize) -> StrTendril {
+        let v = self.b.get(vs..ve).unwrap_or_default();
         if memchr::memchr2(b'&', b'\r', v).is_none() {
-            return Some(self.src.subtendril(vs as u32, (ve - vs) as u32));
+            return self.src.subtendril(vs as u32, (ve - vs) as u32);
         }
         let mut out = String::with_capacity(v.len());
         let mut i = vs;
-        while let Some(off) = memchr::memchr2(b'&', b'\r', self.b.get(i..ve)?) {
+        while let Some(off) = memchr::memchr2(b'&', b'\r', self.b.get(i..ve).unwrap_or_default()) {
             let p = i + off;
             out.push_str(self.str(i, p));
             if self.b.get(p) == Some(&b'\r') {
@@ -437,74 +454,37 @@ impl Scanner<'_> {
                     1
                 };
             } else {
-                let (s, next) = self.char_ref_in(p, ve)?;
+                let (s, next) = self.char_ref_in(p, ve, true);
                 out.push_str(&s);
                 i = next;
             }
         }
         out.push_str(self.str(i, ve));
-        Some(StrTendril::from_slice(&out))
+        StrTendril::from_slice(&out)
     }
 
-    fn str(&self, from: usize, to: usize) -> &str {
+    fn str(&self, from: usize, to: usize) -> &'a str {
         // every bound sits on an ASCII byte or the end: a char boundary
-        std::str::from_utf8(self.b.get(from..to).unwrap_or_default()).unwrap_or_default()
+        self.html.get(from..to).unwrap_or_default()
     }
 
     /// A character reference at `p` (`&`) in text; advances past it.
-    fn char_ref(&mut self, p: usize) -> Step<String> {
-        let (s, next) = self.char_ref_in(p, self.b.len())?;
+    fn char_ref(&mut self, p: usize) -> String {
+        let (s, next) = self.char_ref_in(p, self.b.len(), false);
         self.pos = next;
-        Some(s)
+        s
     }
 
-    /// Decode the reference at `p` (before `end`): `&name;`, `&#n;`, `&#xh;`, or a lone `&`.
-    /// Returns the text and the index after the reference; `None` for anything else.
-    fn char_ref_in(&self, p: usize, end: usize) -> Step<(String, usize)> {
-        let b = self.b.get(..end)?;
-        match b.get(p + 1).copied() {
-            Some(c) if c.is_ascii_alphanumeric() => {
-                let mut j = p + 1;
-                while b.get(j).is_some_and(u8::is_ascii_alphanumeric) {
-                    j += 1;
-                }
-                if b.get(j) != Some(&b';') {
-                    return None;
-                }
-                let key = std::str::from_utf8(b.get(p + 1..=j)?).ok()?;
-                let &(c1, c2) = html5ever::data::NAMED_ENTITIES.get(key)?;
-                let mut s = String::new();
-                s.push(char::from_u32(c1).filter(|_| c1 != 0)?);
-                if c2 != 0 {
-                    s.push(char::from_u32(c2)?);
-                }
-                Some((s, j + 1))
-            }
-            Some(b'#') => {
-                let (radix, mut j) = match b.get(p + 2) {
-                    Some(b'x' | b'X') => (16, p + 3),
-                    _ => (10, p + 2),
-                };
-                let ds = j;
-                while b.get(j).is_some_and(|c| (*c as char).is_digit(radix)) {
-                    j += 1;
-                }
-                if j == ds || j - ds > 6 || b.get(j) != Some(&b';') {
-                    return None;
-                }
-                let n =
-                    u32::from_str_radix(std::str::from_utf8(b.get(ds..j)?).ok()?, radix).ok()?;
-                // only values html5ever takes without a parse error
-                let bad = matches!(n, 0 | 0x01..=0x08 | 0x0B | 0x0D..=0x1F | 0x7F..=0x9F)
-                    || matches!(n, 0xD800..=0xDFFF | 0xFDD0..=0xFDEF)
-                    || n & 0xFFFE == 0xFFFE
-                    || n > 0x10FFFF;
-                if bad {
-                    return None;
-                }
-                Some((char::from_u32(n)?.to_string(), j + 1))
-            }
-            _ => Some(("&".to_string(), p + 1)),
+    /// Decode the character reference at `p` (`&`, before `end`) as html5ever's char-ref
+    /// tokenizer does: the text it stands for and the index after it (a lone `&` when nothing
+    /// matches; the scanner goes on after the `&`).
+    fn char_ref_in(&self, p: usize, end: usize, in_attr: bool) -> (String, usize) {
+        let s = self.str(0, end);
+        let lone = ("&".to_string(), p + 1);
+        match s.as_bytes().get(p + 1).copied() {
+            Some(c) if c.is_ascii_alphanumeric() => named_ref(s, p, in_attr).unwrap_or(lone),
+            Some(b'#') => numeric_ref(s.as_bytes(), p).unwrap_or(lone),
+            _ => lone,
         }
     }
 
@@ -549,13 +529,77 @@ impl Scanner<'_> {
     }
 }
 
+/// `&name;`-style reference at `p` (an ASCII alphanumeric follows the `&`): the longest entity
+/// name that matches, with the legacy rules for names without `;` (not decoded in an
+/// attribute when `=` or an alphanumeric follows). `None`: no entity matches, a lone `&`.
+fn named_ref(s: &str, p: usize, in_attr: bool) -> Option<(String, usize)> {
+    let rest = s.get(p + 1..)?;
+    // grow the name while it is a prefix of some entity, remembering the longest full match
+    let (mut matched, mut buf_end) = (None, rest.len());
+    for (i, c) in rest.char_indices() {
+        let e = i + c.len_utf8();
+        match html5ever::data::NAMED_ENTITIES.get(rest.get(..e)?) {
+            Some(&m) if m.0 != 0 => matched = Some((m, e)),
+            Some(_) => {}
+            None => {
+                buf_end = e;
+                break;
+            }
+        }
+    }
+    let ((c1, c2), len) = matched?;
+    let next_after = rest.get(len..buf_end).and_then(|t| t.chars().next());
+    let semicolon = rest.as_bytes().get(len - 1) == Some(&b';');
+    if !semicolon && in_attr && next_after.is_some_and(|c| c == '=' || c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let mut out = String::new();
+    out.push(char::from_u32(c1)?);
+    if c2 != 0 {
+        out.push(char::from_u32(c2)?);
+    }
+    Some((out, p + 1 + len))
+}
+
+/// `&#n;` / `&#xh;` at `p` (`;` optional), with html5ever's replacements for invalid values.
+/// `None` without digits: a lone `&`.
+fn numeric_ref(b: &[u8], p: usize) -> Option<(String, usize)> {
+    let (radix, mut j) = match b.get(p + 2) {
+        Some(b'x' | b'X') => (16, p + 3),
+        _ => (10, p + 2),
+    };
+    let ds = j;
+    let mut n: u64 = 0;
+    while let Some(d) = b.get(j).and_then(|c| (*c as char).to_digit(radix)) {
+        n = n
+            .saturating_mul(u64::from(radix))
+            .saturating_add(u64::from(d));
+        j += 1;
+    }
+    if j == ds {
+        return None;
+    }
+    if b.get(j) == Some(&b';') {
+        j += 1;
+    }
+    let c = match n {
+        0 | 0xD800..=0xDFFF => '\u{FFFD}',
+        n if n > 0x10FFFF => '\u{FFFD}',
+        0x80..=0x9F => html5ever::data::C1_REPLACEMENTS[(n - 0x80) as usize]
+            .or_else(|| char::from_u32(n as u32))?,
+        n => char::from_u32(n as u32)?,
+    };
+    Some((c.to_string(), j))
+}
+
 /// A tag or attribute name as html5ever stores it (ASCII lowercased).
 fn lower_name(raw: &[u8]) -> LocalName {
-    let s = String::from_utf8_lossy(raw);
+    // names end at ASCII delimiters, so the bytes are whole UTF-8 characters
+    let s = std::str::from_utf8(raw).unwrap_or_default();
     if raw.iter().any(u8::is_ascii_uppercase) {
         LocalName::from(s.to_ascii_lowercase())
     } else {
-        LocalName::from(&*s)
+        LocalName::from(s)
     }
 }
 
@@ -584,6 +628,9 @@ mod tests {
             "<p>x\0y</p>",
             "<div <p>",
             "<a href=x",
+            "&notit; &notin; &not &noti a&b=c &ampx &AMP; &#x110000; &#0; &#150; &#65 x &#xD800;",
+            "<a href=\"?a=1&b=2&copy=3&copy;&notx&not\" title=&amp>t</a><title>A &raquo; B &c</title>",
+            "<p>x</^y> </\t<b> &",
         ] {
             same(h);
         }
