@@ -321,7 +321,7 @@ impl<'a> Scanner<'a> {
         if memchr::memchr(b'\r', body).is_some() {
             return None;
         }
-        let c = self.src.subtendril(from as u32, (gt - from) as u32);
+        let c = self.tendril(from, gt);
         let _ = self.tb.process_token(CommentToken(c), 1);
         self.pos = gt + 1;
         Some(())
@@ -439,7 +439,7 @@ impl<'a> Scanner<'a> {
     fn attr_value(&self, vs: usize, ve: usize) -> StrTendril {
         let v = self.b.get(vs..ve).unwrap_or_default();
         if memchr::memchr2(b'&', b'\r', v).is_none() {
-            return self.src.subtendril(vs as u32, (ve - vs) as u32);
+            return self.tendril(vs, ve);
         }
         let mut out = String::with_capacity(v.len());
         let mut i = vs;
@@ -461,6 +461,17 @@ impl<'a> Scanner<'a> {
         }
         out.push_str(self.str(i, ve));
         StrTendril::from_slice(&out)
+    }
+
+    /// The input from `from` to `to` as a tendril: short ones inline (no allocation, no
+    /// shared-buffer bookkeeping; most are the whitespace between tags), longer ones share
+    /// the input's buffer.
+    fn tendril(&self, from: usize, to: usize) -> StrTendril {
+        if to - from <= 8 {
+            StrTendril::from_slice(self.str(from, to))
+        } else {
+            self.src.subtendril(from as u32, (to - from) as u32)
+        }
     }
 
     fn str(&self, from: usize, to: usize) -> &'a str {
@@ -520,9 +531,7 @@ impl<'a> Scanner<'a> {
         let tendril = match t.owned {
             Some(s) if !s.is_empty() => StrTendril::from_slice(&s),
             Some(_) => return,
-            None if t.end > t.start => self
-                .src
-                .subtendril(t.start as u32, (t.end - t.start) as u32),
+            None if t.end > t.start => self.tendril(t.start, t.end),
             None => return,
         };
         let _ = self.tb.process_token(CharacterTokens(tendril), 1);
