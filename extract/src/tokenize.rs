@@ -44,6 +44,7 @@ pub fn parse(html: &str) -> Html {
         text: Text::default(),
         lf_tag: false,
         plaintext: false,
+        names: NameCache::default(),
     };
     // html5ever's default `discard_bom`
     if html.starts_with('\u{FEFF}') {
@@ -120,6 +121,7 @@ struct Scanner<'a> {
     lf_tag: bool,
     /// After `<plaintext>`: html5ever's tokenizer reads the rest.
     plaintext: bool,
+    names: NameCache,
 }
 
 fn is_ws(c: u8) -> bool {
@@ -338,7 +340,7 @@ impl<'a> Scanner<'a> {
         {
             j += 1;
         }
-        let name = lower_name(b.get(from..j)?);
+        let name = self.names.get(b.get(from..j)?);
         let mut tag = Tag {
             kind,
             name,
@@ -393,7 +395,7 @@ impl<'a> Scanner<'a> {
             {
                 j += 1;
             }
-            let name = lower_name(b.get(ns..j)?);
+            let name = self.names.get(b.get(ns..j)?);
             while b.get(j).is_some_and(|&c| is_ws(c)) {
                 j += 1;
             }
@@ -599,6 +601,40 @@ fn numeric_ref(b: &[u8], p: usize) -> Option<(String, usize)> {
         n => char::from_u32(n as u32)?,
     };
     Some((c.to_string(), j))
+}
+
+/// Tag and attribute names seen on this page, direct-mapped by length and end bytes: a page
+/// repeats a few dozen names thousands of times, and interning each (`LocalName::from`, a
+/// SipHash and a table probe) was 2% of the step.
+struct NameCache {
+    slots: Vec<Option<(Box<[u8]>, LocalName)>>,
+}
+
+impl Default for NameCache {
+    fn default() -> Self {
+        NameCache {
+            slots: vec![None; 256],
+        }
+    }
+}
+
+impl NameCache {
+    fn get(&mut self, raw: &[u8]) -> LocalName {
+        let (first, last) = (raw.first().copied(), raw.last().copied());
+        let h =
+            raw.len() * 31 + usize::from(first.unwrap_or(0)) * 7 + usize::from(last.unwrap_or(0));
+        let Some(slot) = self.slots.get_mut(h % 256) else {
+            return lower_name(raw);
+        };
+        if let Some((k, v)) = slot
+            && **k == *raw
+        {
+            return v.clone();
+        }
+        let v = lower_name(raw);
+        *slot = Some((raw.into(), v.clone()));
+        v
+    }
 }
 
 /// A tag or attribute name as html5ever stores it (ASCII lowercased).
