@@ -8,6 +8,7 @@
 //! resiliparse.
 
 pub mod budget;
+mod charref;
 pub mod dom;
 pub mod hints;
 pub mod markup;

@@ -4,12 +4,12 @@
 //!   a third of the extract step's CPU (perf, bench WARCs); its tree builder is fine.
 //! * [`budget::prepare`](crate::budget::prepare) already reduced the page to tags with a few
 //!   attributes, text and empty script/style bodies, so the tokens are simple: this scanner
-//!   handles tags, attributes, text, `;`-terminated character references, `<!DOCTYPE>`, bogus
-//!   comments and the raw-text elements with memchr, exactly as the WHATWG tokenizer does.
-//! * Anything rarer (comments, CDATA, a `\0`, an entity without `;`, `<plaintext>`, a tag cut by
-//!   the end of the page) hands the rest of the page, from the start of that construct, to
-//!   html5ever's own tokenizer in the same state, so the tree is always html5ever's tree
-//!   (`tests/same_tree.rs` compares both on every shared page).
+//!   handles tags, attributes, text, character references ([`crate::charref`]), `<!DOCTYPE>`,
+//!   bogus comments and the raw-text elements with memchr, as the WHATWG tokenizer does.
+//! * Anything rarer (`<!--`, CDATA, a NUL, `<plaintext>`, a script body, a doctype other than
+//!   the bare `<!DOCTYPE>` prepare leaves, a tag cut by the end of the page) hands the rest of
+//!   the page, from the start of that construct, to html5ever's own tokenizer in the same
+//!   state, so the tree is always html5ever's tree (`tests/same_tree.rs` compares both on every shared page).
 //! * Parse-error tokens are not sent: the tree builder only uses them to forget a pending
 //!   newline after `<pre>`/`<listing>`/`<textarea>`, and the one construct that can raise an
 //!   error right there (a character reference) is handed over instead.
@@ -23,6 +23,8 @@ use html5ever::tokenizer::{
 use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts, TreeSink};
 use html5ever::{Attribute, LocalName, QualName, TokenizerResult, ns};
 use scraper::{Html, HtmlTreeSink};
+
+use crate::charref::{named_ref, numeric_ref};
 
 type Builder = TreeBuilder<ego_tree::NodeId, HtmlTreeSink>;
 
@@ -538,69 +540,6 @@ impl<'a> Scanner<'a> {
         };
         let _ = self.tb.process_token(CharacterTokens(tendril), 1);
     }
-}
-
-/// `&name;`-style reference at `p` (an ASCII alphanumeric follows the `&`): the longest entity
-/// name that matches, with the legacy rules for names without `;` (not decoded in an
-/// attribute when `=` or an alphanumeric follows). `None`: no entity matches, a lone `&`.
-fn named_ref(s: &str, p: usize, in_attr: bool) -> Option<(String, usize)> {
-    let rest = s.get(p + 1..)?;
-    // grow the name while it is a prefix of some entity, remembering the longest full match
-    let (mut matched, mut buf_end) = (None, rest.len());
-    for (i, c) in rest.char_indices() {
-        let e = i + c.len_utf8();
-        match html5ever::data::NAMED_ENTITIES.get(rest.get(..e)?) {
-            Some(&m) if m.0 != 0 => matched = Some((m, e)),
-            Some(_) => {}
-            None => {
-                buf_end = e;
-                break;
-            }
-        }
-    }
-    let ((c1, c2), len) = matched?;
-    let next_after = rest.get(len..buf_end).and_then(|t| t.chars().next());
-    let semicolon = rest.as_bytes().get(len - 1) == Some(&b';');
-    if !semicolon && in_attr && next_after.is_some_and(|c| c == '=' || c.is_ascii_alphanumeric()) {
-        return None;
-    }
-    let mut out = String::new();
-    out.push(char::from_u32(c1)?);
-    if c2 != 0 {
-        out.push(char::from_u32(c2)?);
-    }
-    Some((out, p + 1 + len))
-}
-
-/// `&#n;` / `&#xh;` at `p` (`;` optional), with html5ever's replacements for invalid values.
-/// `None` without digits: a lone `&`.
-fn numeric_ref(b: &[u8], p: usize) -> Option<(String, usize)> {
-    let (radix, mut j) = match b.get(p + 2) {
-        Some(b'x' | b'X') => (16, p + 3),
-        _ => (10, p + 2),
-    };
-    let ds = j;
-    let mut n: u64 = 0;
-    while let Some(d) = b.get(j).and_then(|c| (*c as char).to_digit(radix)) {
-        n = n
-            .saturating_mul(u64::from(radix))
-            .saturating_add(u64::from(d));
-        j += 1;
-    }
-    if j == ds {
-        return None;
-    }
-    if b.get(j) == Some(&b';') {
-        j += 1;
-    }
-    let c = match n {
-        0 | 0xD800..=0xDFFF => '\u{FFFD}',
-        n if n > 0x10FFFF => '\u{FFFD}',
-        0x80..=0x9F => html5ever::data::C1_REPLACEMENTS[(n - 0x80) as usize]
-            .or_else(|| char::from_u32(n as u32))?,
-        n => char::from_u32(n as u32)?,
-    };
-    Some((c.to_string(), j))
 }
 
 /// Tag and attribute names seen on this page, direct-mapped by length and end bytes: a page
