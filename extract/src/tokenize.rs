@@ -9,7 +9,8 @@
 //! * Anything rarer (`<!--`, CDATA, a NUL, `<plaintext>`, a script body, a doctype other than
 //!   the bare `<!DOCTYPE>` prepare leaves, a tag cut by the end of the page) hands the rest of
 //!   the page, from the start of that construct, to html5ever's own tokenizer in the same
-//!   state, so the tree is always html5ever's tree (`tests/same_tree.rs` compares both on every shared page).
+//!   state, so the tree is always html5ever's tree (`tests/same_tree.rs` compares both on
+//!   every shared page).
 //! * Parse-error tokens are not sent: the tree builder only uses them to forget a pending
 //!   newline after `<pre>`/`<listing>`/`<textarea>`, and the one construct that can raise an
 //!   error right there (a character reference) is handed over instead.
