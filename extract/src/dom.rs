@@ -7,6 +7,8 @@
 //! forms, hidden elements, navigation) are skipped on the way down, which is cheaper than
 //! deleting them from the tree first as trafilatura does.
 
+use std::collections::HashMap;
+
 use ego_tree::NodeRef;
 use scraper::Node;
 
@@ -210,6 +212,9 @@ pub struct Walker<'c> {
     hint_stack: Vec<u32>,
     /// Nodes left in the work budget (`max_nodes`); the walk stops when it runs out.
     budget: usize,
+    /// [`hints::name_hint`] per class value seen on this page (templates repeat a few classes
+    /// on hundreds of elements; the scan was ~5% of the step).
+    class_hints: HashMap<Box<str>, Hint>,
 }
 
 impl<'c> Walker<'c> {
@@ -222,6 +227,7 @@ impl<'c> Walker<'c> {
             cur: None,
             hint_stack: Vec::new(),
             budget: cfg.max_nodes,
+            class_hints: HashMap::new(),
         }
     }
 
@@ -355,7 +361,7 @@ impl<'c> Walker<'c> {
         let mut hint = if matches!(name, "html" | "body") {
             Hint::None
         } else {
-            hints::attr_hint(class, id)
+            hints::combine(self.class_hint(class), hints::name_hint(id))
         };
         match name {
             "nav" if self.cfg.favor != Favor::Recall => return,
@@ -440,6 +446,18 @@ impl<'c> Walker<'c> {
         if let Some(e) = self.page.end.get_mut(idx as usize) {
             *e = end;
         }
+    }
+
+    fn class_hint(&mut self, class: &str) -> Hint {
+        if class.is_empty() {
+            return Hint::None;
+        }
+        if let Some(&h) = self.class_hints.get(class) {
+            return h;
+        }
+        let h = hints::name_hint(class);
+        self.class_hints.insert(class.into(), h);
+        h
     }
 
     fn start_line(&mut self, ctx: Ctx) {

@@ -126,37 +126,50 @@ fn matchers() -> &'static Matchers {
 
 /// Hint for an element from its class and id attributes.
 pub fn attr_hint(class: &str, id: &str) -> Hint {
+    combine(name_hint(class), name_hint(id))
+}
+
+/// A comment name on either attribute wins, then a boilerplate name on either.
+pub fn combine(class: Hint, id: Hint) -> Hint {
+    if class == Hint::Comment || id == Hint::Comment {
+        Hint::Comment
+    } else if class == Hint::Bad || id == Hint::Bad {
+        Hint::Bad
+    } else {
+        Hint::None
+    }
+}
+
+/// Hint of one class or id value (the walk caches it per class value: pages repeat them).
+pub fn name_hint(s: &str) -> Hint {
+    if s.is_empty() {
+        return Hint::None;
+    }
     let m = matchers();
-    let mut hint = Hint::None;
-    for s in [class, id] {
-        if s.is_empty() {
-            continue;
-        }
-        // one overlapping scan finds which of the three lists occur
-        let (mut neg, mut pos) = (false, false);
-        for mat in m.names.find_overlapping_iter(s) {
-            let p = mat.pattern().as_usize();
-            if p < NEG_SUBSTR.len() {
-                neg = true;
-            } else if p < NEG_SUBSTR.len() + POS_SUBSTR.len() {
-                pos = true;
-            } else {
-                return Hint::Comment;
-            }
-        }
-        if neg {
-            hint = Hint::Bad;
-            continue;
-        }
-        let has = |list: &[&str]| {
-            s.split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|t| list.iter().any(|n| t.eq_ignore_ascii_case(n)))
-        };
-        if has(NEG_TOKEN_STRONG) || (!pos && has(NEG_TOKEN)) {
-            hint = Hint::Bad;
+    // one overlapping scan finds which of the three lists occur
+    let (mut neg, mut pos) = (false, false);
+    for mat in m.names.find_overlapping_iter(s) {
+        let p = mat.pattern().as_usize();
+        if p < NEG_SUBSTR.len() {
+            neg = true;
+        } else if p < NEG_SUBSTR.len() + POS_SUBSTR.len() {
+            pos = true;
+        } else {
+            return Hint::Comment;
         }
     }
-    hint
+    if neg {
+        return Hint::Bad;
+    }
+    let has = |list: &[&str]| {
+        s.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|t| list.iter().any(|n| t.eq_ignore_ascii_case(n)))
+    };
+    if has(NEG_TOKEN_STRONG) || (!pos && has(NEG_TOKEN)) {
+        Hint::Bad
+    } else {
+        Hint::None
+    }
 }
 
 /// Phrases that make a *short* block boilerplate (copyright lines, share bars, pager links,

@@ -8,6 +8,7 @@
 //! resiliparse.
 
 pub mod budget;
+mod charref;
 pub mod dom;
 pub mod hints;
 pub mod markup;
@@ -15,6 +16,7 @@ pub mod metrics;
 pub mod score;
 pub mod step;
 pub mod thread;
+pub mod tokenize;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -158,6 +160,17 @@ impl Extracted {
 
 /// Extract the main text of one HTML page.
 pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
+    extract_with(html, cfg, tokenize::parse)
+}
+
+/// [`extract`] with html5ever's own tokenizer: the reference that `tokenize` must match
+/// (kept for `tests/same_tree.rs` and the A/B timing of `examples/extract_cpu.rs`).
+#[doc(hidden)]
+pub fn extract_html5ever(html: &str, cfg: &ExtractConfig) -> Extracted {
+    extract_with(html, cfg, scraper::Html::parse_document)
+}
+
+fn extract_with(html: &str, cfg: &ExtractConfig, parse: fn(&str) -> scraper::Html) -> Extracted {
     if html.len() > cfg.max_html_bytes {
         return Extracted::failed(Status::TooLarge);
     }
@@ -165,7 +178,7 @@ pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
         return Extracted::failed(Status::NotHtml);
     }
     let prepared = budget::prepare(html, cfg);
-    let doc = scraper::Html::parse_document(&prepared.html);
+    let doc = parse(&prepared.html);
     drop(prepared.html);
     let page = dom::Walker::new(cfg).run(doc.tree.root());
     let (mut all, mut links) = (0u64, 0u64);
@@ -246,7 +259,7 @@ fn looks_like_code(html: &str) -> bool {
 
 /// Diagnostic dump of every block with its class and whether it was kept.
 pub fn explain(html: &str, cfg: &ExtractConfig) -> String {
-    let doc = scraper::Html::parse_document(&budget::prepare(html, cfg).html);
+    let doc = tokenize::parse(&budget::prepare(html, cfg).html);
     let page = dom::Walker::new(cfg).run(doc.tree.root());
     score::explain(&page, cfg)
 }

@@ -90,32 +90,72 @@ fn is_other_mark(c: char) -> bool {
 /// Length is counted in characters for every script, so pages in scripts without spaces are
 /// measured like any other.
 pub(crate) fn count(text: &str) -> (u32, u32, u32, u32) {
-    let (mut chars, mut cjk, mut punct, mut digits) = (0u32, 0u32, 0u32, 0u32);
-    let (mut prev_no_space, mut gap) = (false, false);
-    for c in text.chars() {
-        if c.is_whitespace() {
-            gap = true;
+    let mut n = Counts::default();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(&c0) = b.get(i) {
+        // ASCII byte by byte (most of the text of most pages): no UTF-8 decoding; the same
+        // as `Counts::add` on an ASCII char
+        if c0.is_ascii() {
+            i += 1;
+            if c0.is_ascii_whitespace() || c0 == 0x0B {
+                n.gap = true;
+                continue;
+            }
+            n.chars += 1;
+            (n.prev_no_space, n.gap) = (false, false);
+            if c0.is_ascii_punctuation() {
+                n.punct += 1;
+            } else if c0.is_ascii_digit() {
+                n.digits += 1;
+            }
             continue;
         }
-        chars += 1;
-        let ns = no_space_script(c);
-        if ns && prev_no_space && gap {
-            punct += 1;
+        let Some(c) = text.get(i..).and_then(|r| r.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
+        n.add(c);
+    }
+    (n.chars, n.cjk, n.punct, n.digits)
+}
+
+/// The running counts of [`count`].
+#[derive(Default)]
+struct Counts {
+    chars: u32,
+    cjk: u32,
+    punct: u32,
+    digits: u32,
+    prev_no_space: bool,
+    gap: bool,
+}
+
+impl Counts {
+    /// Count one character of any script.
+    fn add(&mut self, c: char) {
+        if c.is_whitespace() {
+            self.gap = true;
+            return;
         }
-        (prev_no_space, gap) = (ns, false);
+        self.chars += 1;
+        let ns = no_space_script(c);
+        if ns && self.prev_no_space && self.gap {
+            self.punct += 1;
+        }
+        (self.prev_no_space, self.gap) = (ns, false);
         if c.is_ascii() {
             if c.is_ascii_punctuation() {
-                punct += 1;
+                self.punct += 1;
             } else if c.is_ascii_digit() {
-                digits += 1;
+                self.digits += 1;
             }
         } else if text::is_cjk(c) {
-            cjk += 1;
+            self.cjk += 1;
         } else if text::is_punct(c) || is_other_mark(c) {
-            punct += 1;
+            self.punct += 1;
         }
     }
-    (chars, cjk, punct, digits)
 }
 
 pub(crate) fn is_hidden_style(v: &str) -> bool {
@@ -186,6 +226,25 @@ pub(crate) fn is_data_table(node: NodeRef<'_, Node>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `count` without its ASCII fast path: every char through `Counts::add`.
+    fn count_by_char(text: &str) -> (u32, u32, u32, u32) {
+        let mut n = Counts::default();
+        text.chars().for_each(|c| n.add(c));
+        (n.chars, n.cjk, n.punct, n.digits)
+    }
+
+    #[test]
+    fn ascii_fast_path_counts_like_the_char_loop() {
+        for t in [
+            "Plain text, 42 words!\t\u{0B}\u{0C}\r\n\u{1}end",
+            "中文，混合 English 和数字123。ภาษาไทย คำ ກາ ລາວ",
+            "\u{A0}\u{3000}全角　空格\u{85}x\u{2028}y – «quotes» ¿qué?",
+            "",
+        ] {
+            assert_eq!(count(t), count_by_char(t), "{t:?}");
+        }
+    }
 
     #[test]
     fn whitespace_collapses_and_vanishes_between_cjk() {

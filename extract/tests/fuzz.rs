@@ -9,45 +9,9 @@ use std::time::Duration;
 use skypile_core::rng::Rng;
 use skypile_extract::{ExtractConfig, Status, extract};
 
-fn floor_char(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-const SOUP: &[&str] = &[
-    "<",
-    ">",
-    "</",
-    "<!--",
-    "-->",
-    "\"",
-    "'",
-    "<div>",
-    "</div>",
-    "<table><tr><td>",
-    "<p>",
-    "<a href=",
-    "<script>",
-    "</script>",
-    "<style>",
-    "<![CDATA[",
-    "&#x",
-    "&amp",
-    "<svg><math>",
-    "\u{0}",
-    "<b><i>",
-    "<li>",
-    "</ul>",
-    "<br/>",
-    "<noscript>",
-    "<template>",
-    "<select><option>",
-    "\u{FEFF}",
-    "中文，",
-];
+#[path = "common/text.rs"]
+mod text;
+use text::{SOUP, floor_char};
 
 /// Mutated copies of one page: cut, garbled spans, dropped `>`, spliced tag soup, doubled.
 fn mutations(page: &str, rng: &mut Rng) -> Vec<(String, String)> {
