@@ -1,11 +1,11 @@
 use crate::Lang;
+use crate::combined::TrigramScorer;
 use crate::core::{Info, Method, Options, Query};
 use crate::scripts::{
     RawScriptInfo, Script,
     grouping::{MultiLangScript, ScriptLangGroup},
     raw_detect_script,
 };
-use crate::combined::TrigramScorer;
 use crate::{alphabets, combined, trigrams};
 
 /// Detect only a language by a given text.

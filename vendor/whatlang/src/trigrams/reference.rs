@@ -62,5 +62,3 @@ fn calculate_distance(lang_trigrams: LangProfile, text_trigrams: &HashMap<Trigra
 
     total_dist.clamp(0, MAX_TOTAL_DISTANCE)
 }
-
-
