@@ -10,17 +10,16 @@
 //!   (300 per missing trigram, |pos − rank| per present one) rearranged, in exact integers,
 //!   then the same u32 steps as upstream (the `delta` subtraction and the clamp);
 //! - a trigram is packed into a u64 (three 21-bit code points, first char highest), so its
-//!   numeric order is `Trigram`'s derived (char, char, char) order, and hashed by one multiply;
-//! - the text's trigrams are ranked by (count, trigram) descending as upstream does; that order
-//!   is total (the trigrams are distinct), so selecting the top 600 before sorting them gives
-//!   the very list upstream's full sort + `take(600)` gives.
+//!   numeric order is `Trigram`'s derived (char, char, char) order; text counts and the index
+//!   are flat open-addressing tables on it (one multiply to hash, no SipHash/foldhash state);
+//! - the text's trigrams are ranked by (count, trigram) descending as upstream does, as one
+//!   u128 key per trigram (primitive sort); that order is total (the trigrams are distinct),
+//!   so selecting the top 600 before sorting them gives the very list upstream's full sort +
+//!   `take(600)` gives.
 //! The languages then go, in profile-list order, through the same `detection::outcome` as
 //! upstream's (its unstable sort decides the order of equal distances).
 
-use std::hash::{BuildHasher, Hasher};
 use std::sync::LazyLock;
-
-use hashbrown::HashMap;
 
 use super::detection::{RawOutcome, outcome, script_to_lang_profile_list};
 use super::{MAX_TOTAL_DISTANCE, MAX_TRIGRAM_DISTANCE, TEXT_TRIGRAMS_SIZE};
@@ -37,12 +36,9 @@ pub(crate) fn calculate_scores(
 ) -> RawOutcome {
     let index = index_of(script);
     let ranked = ranked_trigrams(text);
-    let mut gains = vec![0i32; index.langs.len()];
-    for (pos, &(_, trigram)) in ranked.iter().enumerate() {
-        let Some(&(start, end)) = index.postings_of.get(&trigram) else {
-            continue;
-        };
-        for p in &index.postings[start as usize..end as usize] {
+    let mut gains = [0i32; MAX_LANGS];
+    for (pos, &trigram) in ranked.iter().enumerate() {
+        for p in index.postings(trigram) {
             let dist = (pos as i32 - p.rank as i32).unsigned_abs();
             gains[p.lang as usize] += MAX_TRIGRAM_DISTANCE as i32 - dist as i32;
         }
@@ -70,11 +66,12 @@ fn distance(profile_len: u32, gain: i32, text_trigrams: u32) -> u32 {
     total_dist.clamp(0, MAX_TOTAL_DISTANCE)
 }
 
-/// The text's top [`TEXT_TRIGRAMS_SIZE`] trigrams as (count, packed trigram), best first:
-/// upstream's `utils::count` + `trigram_occurances_to_positions` on packed keys.
-fn ranked_trigrams(text: &str) -> Vec<(u32, u64)> {
-    let mut counts: HashMap<u64, u32, PackedHash> =
-        HashMap::with_capacity_and_hasher(text.len().min(2048), PackedHash);
+/// The text's top [`TEXT_TRIGRAMS_SIZE`] packed trigrams, best first: upstream's
+/// `utils::count` + `trigram_occurances_to_positions`.
+fn ranked_trigrams(text: &str) -> Vec<u64> {
+    // at most one trigram per char (+1 for the final space)
+    let mut counts = Table::with_room_for(text.chars().count() + 1);
+    let mut seen: Vec<u32> = Vec::with_capacity(text.len() + 1);
     let to_trigram_char = |ch: char| if is_stop_char(ch) { ' ' } else { ch };
     let mut chars = text.chars().map(to_trigram_char).chain(Some(' '));
     let mut c1 = ' ';
@@ -82,24 +79,74 @@ fn ranked_trigrams(text: &str) -> Vec<(u32, u64)> {
     let mut c2 = chars.next().unwrap();
     for c3 in chars {
         if !(c2 == ' ' && (c1 == ' ' || c3 == ' ')) {
-            *counts.entry(pack(c1, c2, c3)).or_insert(0) += 1;
+            let key = pack(c1, c2, c3);
+            let slot = counts.slot_of(key);
+            if counts.keys[slot] == 0 {
+                counts.keys[slot] = key;
+                seen.push(slot as u32);
+            }
+            counts.vals[slot] += 1;
         }
         c1 = c2;
         c2 = c3;
     }
-    let mut ranked: Vec<(u32, u64)> = counts.into_iter().map(|(t, n)| (n, t)).collect();
-    let best_first = |a: &(u32, u64), b: &(u32, u64)| b.cmp(a);
-    if ranked.len() > TEXT_TRIGRAMS_SIZE {
-        ranked.select_nth_unstable_by(TEXT_TRIGRAMS_SIZE - 1, best_first);
-        ranked.truncate(TEXT_TRIGRAMS_SIZE);
+    // !(count, trigram): ascending order of these is upstream's descending (count, trigram)
+    let mut keys: Vec<u128> = seen
+        .iter()
+        .map(|&slot| {
+            let (t, n) = (counts.keys[slot as usize], counts.vals[slot as usize]);
+            !((u128::from(n) << 64) | u128::from(t))
+        })
+        .collect();
+    if keys.len() > TEXT_TRIGRAMS_SIZE {
+        keys.select_nth_unstable(TEXT_TRIGRAMS_SIZE - 1);
+        keys.truncate(TEXT_TRIGRAMS_SIZE);
     }
-    ranked.sort_unstable_by(best_first);
-    ranked
+    keys.sort_unstable();
+    keys.into_iter().map(|k| !k as u64).collect()
 }
 
 /// Three code points (21 bits each), the first highest: numeric order = `Trigram` order.
+/// Never 0: a trigram always has a non-space char, and `'\0'` is a stop char (a space).
 fn pack(c1: char, c2: char, c3: char) -> u64 {
     (u64::from(c1) << 42) | (u64::from(c2) << 21) | u64::from(c3)
+}
+
+/// An open-addressing table keyed by packed trigrams (key 0 = empty slot), linear probing,
+/// at most half full: the text's counts and the index's posting ranges. Keys and values in
+/// separate arrays: a probe reads only keys (8 per cache line).
+struct Table {
+    keys: Vec<u64>,
+    vals: Vec<u32>,
+    /// 64 − log2(slots): the hash is the top bits of one multiply (Fibonacci hashing).
+    shift: u32,
+}
+
+impl Table {
+    fn with_room_for(n: usize) -> Self {
+        let size = (2 * n).next_power_of_two().max(16);
+        Table {
+            keys: vec![0; size],
+            vals: vec![0; size],
+            shift: 64 - size.trailing_zeros(),
+        }
+    }
+
+    /// The slot of `key`, or the empty slot where it would go (the caller keeps the table at
+    /// most half full, so there is one).
+    fn slot_of(&self, key: u64) -> usize {
+        let mask = self.keys.len() - 1;
+        let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        while self.keys[i] != key && self.keys[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
+    fn get(&self, key: u64) -> Option<u32> {
+        let i = self.slot_of(key);
+        (self.keys[i] == key).then_some(self.vals[i])
+    }
 }
 
 /// One language's trigram at one rank of its profile.
@@ -110,10 +157,13 @@ struct Posting {
     rank: u16,
 }
 
+/// Languages of the largest profile list (Latin has 37); checked when an index is built.
+const MAX_LANGS: usize = 64;
+
 /// The profiles of one script as postings per trigram.
 struct Index {
-    /// Packed trigram → its range in `postings`.
-    postings_of: HashMap<u64, (u32, u32), PackedHash>,
+    /// Packed trigram → its postings: start << 8 | count.
+    ranges: Table,
     postings: Vec<Posting>,
     /// The languages and their profile lengths, in profile-list order.
     langs: Vec<Lang>,
@@ -141,63 +191,93 @@ fn index_of(script: MultiLangScript) -> &'static Index {
 impl Index {
     fn new(script: MultiLangScript) -> Index {
         let list = script_to_lang_profile_list(script);
-        let mut by_trigram: HashMap<u64, Vec<Posting>, PackedHash> = HashMap::default();
+        assert!(list.len() <= MAX_LANGS, "raise MAX_LANGS");
+        // (trigram, lang, rank) sorted by trigram: each trigram's postings side by side, in
+        // profile-list order (the order does not matter to the sums, only to the reader)
+        let mut all: Vec<(u64, Posting)> = Vec::new();
         for (lang, (_, profile)) in list.iter().enumerate() {
             for (rank, t) in profile.iter().enumerate() {
                 let posting = Posting {
                     lang: lang as u16,
                     rank: rank as u16,
                 };
-                by_trigram
-                    .entry(pack(t.0, t.1, t.2))
-                    .or_default()
-                    .push(posting);
+                all.push((pack(t.0, t.1, t.2), posting));
             }
         }
-        let mut postings = Vec::with_capacity(by_trigram.values().map(Vec::len).sum());
-        let mut postings_of = HashMap::with_capacity_and_hasher(by_trigram.len(), PackedHash);
-        for (trigram, ps) in by_trigram {
-            let start = postings.len() as u32;
-            postings.extend(ps);
-            postings_of.insert(trigram, (start, postings.len() as u32));
+        all.sort_by_key(|&(t, p)| (t, p.lang, p.rank));
+        let distinct = all.chunk_by(|a, b| a.0 == b.0).count();
+        let mut ranges = Table::with_room_for(distinct);
+        let mut start = 0;
+        for run in all.chunk_by(|a, b| a.0 == b.0) {
+            let slot = ranges.slot_of(run[0].0);
+            ranges.keys[slot] = run[0].0;
+            // start (< 2^24: checked below) and length (≤ MAX_LANGS) in one u32
+            ranges.vals[slot] = (start << 8) | run.len() as u32;
+            start += run.len() as u32;
         }
+        assert!(start < 1 << 24, "too many postings for a 24-bit start");
         Index {
-            postings_of,
-            postings,
+            ranges,
+            postings: all.into_iter().map(|(_, p)| p).collect(),
             langs: list.iter().map(|&(lang, _)| lang).collect(),
             profile_lens: list.iter().map(|(_, p)| p.len() as u32).collect(),
         }
     }
-}
 
-/// Hash of a packed trigram: one 64×64→128-bit multiply, folded (the high and low halves
-/// mixed, so both hashbrown's bucket bits and its tag bits vary). Not DoS-resistant, and need
-/// not be: a text has at most one trigram per character of a bounded sample, and a collision
-/// costs time, never a different score.
-#[derive(Clone, Copy, Default)]
-struct PackedHash;
-
-impl BuildHasher for PackedHash {
-    type Hasher = PackedHasher;
-    fn build_hasher(&self) -> PackedHasher {
-        PackedHasher(0)
-    }
-}
-
-struct PackedHasher(u64);
-
-impl Hasher for PackedHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        // not used (keys are u64), but correct for any key
-        for &b in bytes {
-            self.write_u64(u64::from(b));
+    /// The postings of a trigram (none when no profile of the script has it).
+    fn postings(&self, trigram: u64) -> &[Posting] {
+        match self.ranges.get(trigram) {
+            Some(range) => {
+                let start = (range >> 8) as usize;
+                &self.postings[start..start + (range & 0xFF) as usize]
+            }
+            None => &[],
         }
     }
-    fn write_u64(&mut self, x: u64) {
-        let m = u128::from(x ^ self.0) * 0x9E37_79B9_7F4A_7C15;
-        self.0 = (m as u64) ^ ((m >> 64) as u64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trigrams::Trigram;
+
+    /// `distance` equals upstream's u32 arithmetic only if no subtraction can wrap, which
+    /// holds when every profile has 300 distinct trigrams (a text trigram then matches at
+    /// most one entry per profile).
+    #[test]
+    fn profiles_have_300_distinct_trigrams() {
+        for script in [
+            MultiLangScript::Latin,
+            MultiLangScript::Cyrillic,
+            MultiLangScript::Arabic,
+            MultiLangScript::Devanagari,
+            MultiLangScript::Hebrew,
+        ] {
+            for (lang, profile) in script_to_lang_profile_list(script) {
+                let mut t: Vec<&Trigram> = profile.iter().collect();
+                t.sort();
+                t.dedup();
+                assert_eq!((t.len(), profile.len()), (300, 300), "{lang:?}");
+            }
+        }
     }
-    fn finish(&self) -> u64 {
-        self.0
+
+    #[test]
+    fn packed_order_is_trigram_order() {
+        let chars = [' ', 'a', 'z', 'é', 'ß', 'я', 'ا', 'ह', 'ש', '\u{10FFFF}'];
+        let all: Vec<Trigram> = chars
+            .iter()
+            .flat_map(|&a| {
+                chars
+                    .iter()
+                    .flat_map(move |&b| chars.map(|c| Trigram(a, b, c)))
+            })
+            .collect();
+        for x in &all {
+            for y in &all {
+                let (px, py) = (pack(x.0, x.1, x.2), pack(y.0, y.1, y.2));
+                assert_eq!(x.cmp(y), px.cmp(&py), "{x:?} {y:?}");
+            }
+        }
     }
 }
