@@ -48,8 +48,11 @@ fn check(text: &str, seen: &mut Seen) {
     seen.zero_confidence += slow.is_some_and(|i| i.confidence() == 0.0) as usize;
 }
 
+/// Trigrams ranked, then (language, distance, score bits) in the outcome's order.
+type OutcomeBits = (usize, Vec<(whatlang::Lang, u32, u64)>);
+
 /// An outcome with its scores as bits (NaN-safe, and -0.0 ≠ 0.0).
-fn bits(o: &Option<TrigramOutcome>) -> Option<(usize, Vec<(whatlang::Lang, u32, u64)>)> {
+fn bits(o: &Option<TrigramOutcome>) -> Option<OutcomeBits> {
     o.as_ref().map(|o| {
         let rows = o.distances.iter().zip(&o.scores);
         let rows = rows.map(|(&(l, d), &(l2, s))| {
