@@ -24,9 +24,9 @@ use crate::detect::{detect, script_only};
 pub struct LangConfig {
     /// How many bytes of a long document whatlang reads (start + middle); script ratios read
     /// at most `SCAN_SAMPLES` (12) times as much and a fastText model [`MODEL_SAMPLES`] (3)
-    /// times, so the cost per doc is bounded (0: whole text). whatlang's trigrams are most of
-    /// the step's cost: 1 KB gives the same labels as 3 KB on `scripts/eval/lang.sh` at 2/3
-    /// of the step's time there.
+    /// times, so the cost per doc is bounded (0: whole text). whatlang's trigrams grow with
+    /// it (they were most of the step's cost before `vendor/whatlang`'s faster scorer): 1 KB
+    /// gives the same labels as 3 KB on `scripts/eval/lang.sh` at 2/3 of the step's time there.
     pub sample_bytes: usize,
     /// A jieba user dictionary (`word [freq] [tag]` per line), loaded once per process before
     /// the first Chinese doc is segmented. Relative paths resolve against the pipeline YAML.
