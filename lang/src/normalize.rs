@@ -384,7 +384,10 @@ mod tests {
 
     #[test]
     fn fixes_common_mojibake() {
-        assert_eq!(norm("cafÃ© â€™quotedâ€™ ä¸\u{ad}æ–‡").0, "café ’quoted’ 中文");
+        assert_eq!(
+            norm("cafÃ© â€™quotedâ€™ ä¸\u{ad}æ–‡").0,
+            "café ’quoted’ 中文"
+        );
         assert_eq!(norm("naÃ¯ve rÃ©sumÃ©").0, "naïve résumé");
         // Legitimate text is left alone.
         for t in [
