@@ -1,9 +1,8 @@
 //! Text statistics shared by several filters (duplicate lines, n-gram repetition, score columns).
 
-use std::cell::RefCell;
 use std::ops::Range;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use skypile_core::{ColType, Column, Doc, Value};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -91,20 +90,24 @@ pub fn top_ngram_chars(p: &Ngrams, n: usize) -> usize {
         return 0;
     }
     let pow = base_pow(n);
-    with_scratch(&COUNTS, units, |counts| {
-        for i in 0..=units - n {
-            let Some((h, len)) = p.gram(i, n, pow) else {
-                break;
-            };
-            counts.entry(h).or_insert((0, len)).0 += 1;
-        }
-        // Ties broken by length so the result does not depend on hash-map order.
-        counts
-            .values()
-            .copied()
-            .max()
-            .map_or(0, |(c, l)| if c > 1 { c as usize * l } else { 0 })
-    })
+    // 16-byte entries (count, chars as u32: an n-gram of 4G chars cannot occur in a doc held
+    // in memory), so more of the table stays in cache than with a usize length.
+    let mut counts: FxHashMap<u64, (u32, u32)> =
+        FxHashMap::with_capacity_and_hasher(units, FxBuildHasher);
+    for i in 0..=units - n {
+        let Some((h, len)) = p.gram(i, n, pow) else {
+            break;
+        };
+        let len = u32::try_from(len).unwrap_or(u32::MAX);
+        counts.entry(h).or_insert((0, len)).0 += 1;
+    }
+    // Ties broken by length so the result does not depend on hash-map order.
+    counts.values().copied().max().map_or(
+        0,
+        |(c, l)| {
+            if c > 1 { c as usize * l as usize } else { 0 }
+        },
+    )
 }
 
 /// Chars inside repeated n-grams, counting each repeated span once (Gopher's
@@ -114,78 +117,17 @@ pub fn dup_ngram_chars(p: &Ngrams, n: usize) -> usize {
         return 0;
     }
     let pow = base_pow(n);
-    with_scratch(&SEEN, p.len(), |seen| {
-        let (mut idx, mut dup) = (0, 0);
-        while let Some((h, len)) = p.gram(idx, n, pow) {
-            if seen.insert(h) {
-                idx += 1;
-            } else {
-                dup += len;
-                idx += n;
-            }
+    let mut seen: FxHashSet<u64> = FxHashSet::with_capacity_and_hasher(p.len(), FxBuildHasher);
+    let (mut idx, mut dup) = (0, 0);
+    while let Some((h, len)) = p.gram(idx, n, pow) {
+        if seen.insert(h) {
+            idx += 1;
+        } else {
+            dup += len;
+            idx += n;
         }
-        dup
-    })
-}
-
-thread_local! {
-    /// Hash tables reused by every n-gram pass of a worker thread.
-    /// - A fresh table per pass (nine per doc in Gopher repetition) was allocated, grown and
-    ///   freed each time: about a third of the step's own hashing time in `perf`.
-    /// - Results do not depend on the table's history: it is cleared before each pass.
-    static COUNTS: RefCell<FxHashMap<u64, (u32, usize)>> = RefCell::default();
-    static SEEN: RefCell<FxHashSet<u64>> = RefCell::default();
-}
-
-/// Largest table kept between passes (entries); a bigger one, left by a huge doc, is dropped
-/// so memory stays bounded and clearing it does not tax the small docs after it.
-const SCRATCH_KEEP: usize = 1 << 16;
-
-/// Run `f` on the thread's cleared table `key`, sized for `items` insertions.
-fn with_scratch<T: Default, R>(
-    key: &'static std::thread::LocalKey<RefCell<T>>,
-    items: usize,
-    f: impl FnOnce(&mut T) -> R,
-) -> R
-where
-    T: Scratch,
-{
-    key.with(|cell| {
-        let mut t = cell.borrow_mut();
-        t.reset(items);
-        let out = f(&mut t);
-        if t.capacity() > SCRATCH_KEEP {
-            *t = T::default();
-        }
-        out
-    })
-}
-
-/// The two table types [`with_scratch`] reuses.
-trait Scratch {
-    fn capacity(&self) -> usize;
-    /// Empty the table and make room for `items` entries.
-    fn reset(&mut self, items: usize);
-}
-
-impl<V> Scratch for FxHashMap<u64, V> {
-    fn capacity(&self) -> usize {
-        self.capacity()
     }
-    fn reset(&mut self, items: usize) {
-        self.clear();
-        self.reserve(items);
-    }
-}
-
-impl Scratch for FxHashSet<u64> {
-    fn capacity(&self) -> usize {
-        self.capacity()
-    }
-    fn reset(&mut self, items: usize) {
-        self.clear();
-        self.reserve(items);
-    }
+    dup
 }
 
 /// Sentence-final punctuation: core's set plus the full-width full stop `．` (U+FF0E) and the
