@@ -552,7 +552,7 @@ mod tests {
                 .map(|_| {
                     let r = next() as usize;
                     let ascii = alphabet.len() - 23;
-                    alphabet[if r % 16 == 0 {
+                    alphabet[if r.is_multiple_of(16) {
                         r / 16 % alphabet.len()
                     } else {
                         r / 16 % ascii

@@ -116,18 +116,7 @@ pub fn dup_ngram_chars(p: &Ngrams, n: usize) -> usize {
     if n == 0 || p.len() < n {
         return 0;
     }
-    let pow = base_pow(n);
-    let mut seen: FxHashSet<u64> = FxHashSet::with_capacity_and_hasher(p.len(), FxBuildHasher);
-    let (mut idx, mut dup) = (0, 0);
-    while let Some((h, len)) = p.gram(idx, n, pow) {
-        if seen.insert(h) {
-            idx += 1;
-        } else {
-            dup += len;
-            idx += n;
-        }
-    }
-    dup
+    dup_walk(p, n, p.len(), |_| true)
 }
 
 /// Top and duplicate n-gram chars ([`top_ngram_chars`], [`dup_ngram_chars`]) for several n at
@@ -185,7 +174,8 @@ impl NgramStats {
                 out.top.push((n, chars));
             }
             if dups.contains(&n) {
-                out.dup.push((n, dup_repeated(p, n, pow, &now)));
+                let room = now.iter().filter(|&&b| b).count();
+                out.dup.push((n, dup_walk(p, n, room, |i| now[i])));
             }
             rep = Some(now);
         }
@@ -203,24 +193,18 @@ impl NgramStats {
     }
 }
 
-/// [`dup_ngram_chars`] visiting only positions whose gram repeats (`rep`).
-fn dup_repeated(p: &Ngrams, n: usize, pow: u64, rep: &[bool]) -> usize {
-    let room = rep.iter().filter(|&&b| b).count();
+/// Gopher's duplicate walk over the n-grams of `p`, looking up only positions where
+/// `may_repeat` holds (the others are known to occur once); `room`: expected lookups.
+fn dup_walk(p: &Ngrams, n: usize, room: usize, may_repeat: impl Fn(usize) -> bool) -> usize {
+    let pow = base_pow(n);
     let mut seen: FxHashSet<u64> = FxHashSet::with_capacity_and_hasher(room, FxBuildHasher);
     let (mut idx, mut dup) = (0, 0);
-    while let Some(&r) = rep.get(idx) {
-        if !r {
-            idx += 1;
-            continue;
-        }
-        let Some((h, len)) = p.gram(idx, n, pow) else {
-            break;
-        };
-        if seen.insert(h) {
-            idx += 1;
-        } else {
+    while let Some((h, len)) = p.gram(idx, n, pow) {
+        if may_repeat(idx) && !seen.insert(h) {
             dup += len;
             idx += n;
+        } else {
+            idx += 1;
         }
     }
     dup
