@@ -123,10 +123,81 @@ pub fn word_ranges(text: &str, chinese: bool) -> Vec<Range<usize>> {
             .map(|w| w.byte_start..w.byte_end)
             .collect()
     } else {
-        text.unicode_word_indices()
-            .map(|(i, w)| i..i + w.len())
-            .collect()
+        uax29_word_ranges(text)
     }
+}
+
+/// UAX #29 words of `text`, exactly `text.unicode_word_indices()`, cut into pieces so that the
+/// crate's all-ASCII fast path runs on the ASCII stretches of a mixed text.
+/// - unicode-segmentation takes its byte-level ASCII path only when the whole string is ASCII;
+///   one curly quote or dash sends an English page through the general state machine (the
+///   word view was a third of `gopher_repetition`'s time in `perf`).
+/// - Pieces end at points where UAX #29 always breaks and looks no further back: after a LF
+///   (WB3a), or after a space followed by an ASCII char other than a space (WB999: no rule
+///   joins a space to an ASCII char that is not one, and ASCII has no Extend/Format/ZWJ).
+/// - `tests::uax29_pieces_match_the_crate` compares it with the crate on the shared texts and
+///   on random strings rich in the classes these rules name.
+fn uax29_word_ranges(text: &str) -> Vec<Range<usize>> {
+    uax29_pieces(text, MIN_ASCII_PIECE)
+}
+
+/// [`uax29_word_ranges`] with ASCII stretches shorter than `min_piece` bytes left inside the
+/// general pieces around them (tests use 0 to cut wherever allowed).
+fn uax29_pieces(text: &str, min_piece: usize) -> Vec<Range<usize>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut push = |r: Range<usize>| {
+        let piece = text.get(r.clone()).unwrap_or("");
+        out.extend(
+            piece
+                .unicode_word_indices()
+                .map(|(i, w)| r.start + i..r.start + i + w.len()),
+        );
+    };
+    let mut pos = 0;
+    while pos < b.len() {
+        let Some(k) = next_non_ascii(b, pos) else {
+            push(pos..b.len());
+            break;
+        };
+        let start = (pos + 1..=k).rev().find(|&i| is_cut(b, i)).unwrap_or(pos);
+        push(pos..start);
+        // Non-ASCII chars close together share one general piece: fewer, longer pieces.
+        let mut end = next_cut(b, k);
+        while let Some(k2) = b
+            .get(end..b.len().min(end + min_piece))
+            .and_then(|s| s.iter().position(|c| !c.is_ascii()))
+        {
+            end = next_cut(b, end + k2);
+        }
+        push(start..end);
+        pos = end;
+    }
+    out
+}
+
+/// Shortest ASCII stretch worth its own piece (bytes).
+const MIN_ASCII_PIECE: usize = 32;
+
+fn next_non_ascii(b: &[u8], from: usize) -> Option<usize> {
+    b.get(from..)?
+        .iter()
+        .position(|c| !c.is_ascii())
+        .map(|i| from + i)
+}
+
+/// Whether UAX #29 breaks before byte `i` whatever precedes it (see [`uax29_word_ranges`]).
+fn is_cut(b: &[u8], i: usize) -> bool {
+    match (b.get(i.wrapping_sub(1)), b.get(i)) {
+        (Some(b'\n'), _) => true,
+        (Some(b' '), Some(&c)) => c.is_ascii() && c != b' ',
+        _ => false,
+    }
+}
+
+/// The first cut point after byte `k`, or the end of the text.
+fn next_cut(b: &[u8], k: usize) -> usize {
+    (k + 1..b.len()).find(|&i| is_cut(b, i)).unwrap_or(b.len())
 }
 
 /// Normalisation used for hashing and n-grams (exact dedup, line dedup, decontamination):
@@ -368,6 +439,129 @@ mod tests {
             .chain(word_ranges(t, false))
         {
             assert!(t.is_char_boundary(r.start) && t.is_char_boundary(r.end));
+        }
+    }
+
+    /// The crate's words of `t`, the definition [`uax29_word_ranges`] must reproduce.
+    fn crate_words(t: &str) -> Vec<Range<usize>> {
+        t.unicode_word_indices()
+            .map(|(i, w)| i..i + w.len())
+            .collect()
+    }
+
+    /// The shared texts (reference prose, language-ID sentences in 16 languages, extraction
+    /// golds) and 100k random strings built from the classes UAX #29's rules name (letters,
+    /// digits, `' . , : ; _`, CR/LF, spaces, and non-ASCII letters, marks, format chars, ZWJ,
+    /// emoji, regional indicators, no-break and ideographic spaces) give the crate's words.
+    #[test]
+    fn uax29_pieces_match_the_crate() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+        let mut files = Vec::new();
+        for dir in ["reference", "langid/lingua-testdata/sentences"] {
+            if let Ok(rd) = std::fs::read_dir(data.join(dir)) {
+                files.extend(rd.flatten().map(|e| e.path()));
+            }
+        }
+        for sub in [
+            "extraction/en-cleaneval-dev/GoldStandard",
+            "extraction/en-dragnet-sample/GoldStandard",
+        ] {
+            if let Ok(rd) = std::fs::read_dir(data.join(sub)) {
+                files.extend(rd.flatten().map(|e| e.path()));
+            }
+        }
+        let texts: Vec<String> = files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect();
+        if texts.is_empty() {
+            assert!(
+                std::env::var("SKYPILE_REQUIRE_DATA").is_err(),
+                "no shared texts in {}",
+                data.display()
+            );
+            println!("skipping the shared texts: {} is missing", data.display());
+        }
+        let mut mixed = 0;
+        for t in &texts {
+            mixed += usize::from(!t.is_ascii());
+            assert_eq!(uax29_word_ranges(t), crate_words(t));
+            assert_eq!(uax29_pieces(t, 0), crate_words(t));
+        }
+        assert!(
+            texts.is_empty() || mixed > 10,
+            "the shared texts exercise the pieces"
+        );
+        let alphabet: Vec<&str> = vec![
+            "a",
+            "Z",
+            "q",
+            "0",
+            "7",
+            "'",
+            ".",
+            ",",
+            ":",
+            ";",
+            "_",
+            " ",
+            " ",
+            "  ",
+            "\r",
+            "\n",
+            "\r\n",
+            "\t",
+            "\u{b}",
+            "-",
+            "\"",
+            "é",
+            "ß",
+            "\u{301}",
+            "\u{ad}",
+            "\u{200d}",
+            "\u{200b}",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{85}",
+            "\u{2028}",
+            "’",
+            "—",
+            "中",
+            "カ",
+            "한",
+            "😀",
+            "❤",
+            "\u{1f1fa}",
+            "\u{1f1f8}",
+            "\u{5d0}",
+            "١",
+            "\u{2060}",
+            "\u{fe0f}",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..100_000 {
+            let len = 1 + (next() % 200) as usize;
+            // Mostly ASCII, as English pages are, so ASCII pieces and cuts are common.
+            let t: String = (0..len)
+                .map(|_| {
+                    let r = next() as usize;
+                    let ascii = alphabet.len() - 23;
+                    alphabet[if r.is_multiple_of(16) {
+                        r / 16 % alphabet.len()
+                    } else {
+                        r / 16 % ascii
+                    }]
+                })
+                .collect();
+            let want = crate_words(&t);
+            assert_eq!(uax29_word_ranges(&t), want, "{t:?}");
+            assert_eq!(uax29_pieces(&t, 0), want, "{t:?}");
         }
     }
 

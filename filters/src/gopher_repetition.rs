@@ -14,8 +14,8 @@ use skypile_core::{Column, Counters, Doc, Step, Verdict};
 
 use crate::thresholds::{ByLang, LangThresholds};
 use crate::util::{
-    Ngrams, Scores, char_len, dup_ngram_chars, find_duplicates, float_columns, joined_words, ratio,
-    top_ngram_chars, units,
+    NgramStats, Ngrams, Scores, char_len, find_duplicates, float_columns, joined_words, ratio,
+    units,
 };
 
 /// Gopher repetition rules: duplicate lines, paragraphs and n-grams.
@@ -153,6 +153,9 @@ impl Step for GopherRepetition {
         let n_lines = doc.line_ranges().len();
         let (line_dup, line_dup_chars) = find_duplicates(doc.lines());
         let words = Ngrams::new(&units(joined_words(doc)));
+        let tops: Vec<usize> = t.top_n_grams.iter().map(|p| p.0).collect();
+        let dups: Vec<usize> = t.dup_n_grams.iter().map(|p| p.0).collect();
+        let grams = NgramStats::new(&words, &tops, &dups);
         let checks = [
             (
                 "dup_para_frac",
@@ -185,7 +188,7 @@ impl Step for GopherRepetition {
             if reason.is_some() && !keep {
                 break;
             }
-            let v = ratio(top_ngram_chars(&words, n), total);
+            let v = ratio(grams.top(n), total);
             sc.set(&format!("gopher_top_{n}_gram_frac"), v);
             if reason.is_none() && v > th {
                 reason = Some(format!("gopher_top_{n}_gram"));
@@ -195,7 +198,7 @@ impl Step for GopherRepetition {
             if reason.is_some() && !keep {
                 break;
             }
-            let v = ratio(dup_ngram_chars(&words, n), total);
+            let v = ratio(grams.dup(n), total);
             sc.set(&format!("gopher_dup_{n}_gram_frac"), v);
             if reason.is_none() && v > th {
                 reason = Some(format!("gopher_duplicated_{n}_n_grams"));

@@ -90,20 +90,24 @@ pub fn top_ngram_chars(p: &Ngrams, n: usize) -> usize {
         return 0;
     }
     let pow = base_pow(n);
-    let mut counts: FxHashMap<u64, (u32, usize)> =
+    // 16-byte entries (count, chars as u32: an n-gram of 4G chars cannot occur in a doc held
+    // in memory), so more of the table stays in cache than with a usize length.
+    let mut counts: FxHashMap<u64, (u32, u32)> =
         FxHashMap::with_capacity_and_hasher(units, FxBuildHasher);
     for i in 0..=units - n {
         let Some((h, len)) = p.gram(i, n, pow) else {
             break;
         };
+        let len = u32::try_from(len).unwrap_or(u32::MAX);
         counts.entry(h).or_insert((0, len)).0 += 1;
     }
     // Ties broken by length so the result does not depend on hash-map order.
-    counts
-        .values()
-        .copied()
-        .max()
-        .map_or(0, |(c, l)| if c > 1 { c as usize * l } else { 0 })
+    counts.values().copied().max().map_or(
+        0,
+        |(c, l)| {
+            if c > 1 { c as usize * l as usize } else { 0 }
+        },
+    )
 }
 
 /// Chars inside repeated n-grams, counting each repeated span once (Gopher's
@@ -112,15 +116,95 @@ pub fn dup_ngram_chars(p: &Ngrams, n: usize) -> usize {
     if n == 0 || p.len() < n {
         return 0;
     }
+    dup_walk(p, n, p.len(), |_| true)
+}
+
+/// Top and duplicate n-gram chars ([`top_ngram_chars`], [`dup_ngram_chars`]) for several n at
+/// once, hashing only the n-grams that can repeat.
+/// - An n-gram occurs twice only if both its (n-1)-grams do: after one full pass for the
+///   smallest n, each larger n counts only the positions whose two shorter grams repeat (in
+///   prose few 2-grams repeat twice in a row, so the 3…10-gram passes shrink to a fraction).
+/// - A gram that occurs once scores nothing as the top n-gram (a count of 1 gives 0) and is
+///   never found in `dup_ngram_chars`'s seen set, nor looked up later: skipping it gives the
+///   same numbers (`tests::ngram_stats_match_the_single_passes`).
+#[derive(Default)]
+pub struct NgramStats {
+    top: Vec<(usize, usize)>,
+    dup: Vec<(usize, usize)>,
+}
+
+impl NgramStats {
+    pub fn new(p: &Ngrams, tops: &[usize], dups: &[usize]) -> Self {
+        let mut out = NgramStats::default();
+        let lo = tops.iter().chain(dups).copied().filter(|&n| n > 0).min();
+        let hi = tops.iter().chain(dups).copied().max();
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            return out;
+        };
+        // `rep[i]`: the n-gram at i occurs more than once (None: every position may repeat).
+        let mut rep: Option<Vec<bool>> = None;
+        for n in lo..=hi.min(p.len()) {
+            let pow = base_pow(n);
+            let cand = |i: usize| rep.as_ref().is_none_or(|r| r[i] && r[i + 1]);
+            let last = p.len() - n;
+            let room = rep
+                .as_ref()
+                .map_or(last + 1, |r| r.iter().filter(|&&b| b).count());
+            // Per gram: count, chars, first position (positions fit u32: a doc holds < 4G words).
+            let mut counts: FxHashMap<u64, (u32, u32, u32)> =
+                FxHashMap::with_capacity_and_hasher(room, FxBuildHasher);
+            let mut now = vec![false; last + 1];
+            for i in (0..=last).filter(|&i| cand(i)) {
+                if let Some((h, len)) = p.gram(i, n, pow) {
+                    let len = u32::try_from(len).unwrap_or(u32::MAX);
+                    let e = counts.entry(h).or_insert((0, len, i as u32));
+                    e.0 += 1;
+                    if e.0 > 1 {
+                        // Marked here, so no second pass looks the grams up again.
+                        now[i] = true;
+                        if let Some(first) = now.get_mut(e.2 as usize) {
+                            *first = true;
+                        }
+                    }
+                }
+            }
+            if tops.contains(&n) {
+                let top = counts.values().map(|&(c, l, _)| (c, l)).max();
+                let chars = top.map_or(0, |(c, l)| if c > 1 { c as usize * l as usize } else { 0 });
+                out.top.push((n, chars));
+            }
+            if dups.contains(&n) {
+                let room = now.iter().filter(|&&b| b).count();
+                out.dup.push((n, dup_walk(p, n, room, |i| now[i])));
+            }
+            rep = Some(now);
+        }
+        out
+    }
+
+    /// [`top_ngram_chars`] for `n` (0 for an n not asked for).
+    pub fn top(&self, n: usize) -> usize {
+        self.top.iter().find(|t| t.0 == n).map_or(0, |t| t.1)
+    }
+
+    /// [`dup_ngram_chars`] for `n` (0 for an n not asked for).
+    pub fn dup(&self, n: usize) -> usize {
+        self.dup.iter().find(|t| t.0 == n).map_or(0, |t| t.1)
+    }
+}
+
+/// Gopher's duplicate walk over the n-grams of `p`, looking up only positions where
+/// `may_repeat` holds (the others are known to occur once); `room`: expected lookups.
+fn dup_walk(p: &Ngrams, n: usize, room: usize, may_repeat: impl Fn(usize) -> bool) -> usize {
     let pow = base_pow(n);
-    let mut seen: FxHashSet<u64> = FxHashSet::with_capacity_and_hasher(p.len(), FxBuildHasher);
+    let mut seen: FxHashSet<u64> = FxHashSet::with_capacity_and_hasher(room, FxBuildHasher);
     let (mut idx, mut dup) = (0, 0);
     while let Some((h, len)) = p.gram(idx, n, pow) {
-        if seen.insert(h) {
-            idx += 1;
-        } else {
+        if may_repeat(idx) && !seen.insert(h) {
             dup += len;
             idx += n;
+        } else {
+            idx += 1;
         }
     }
     dup
@@ -238,6 +322,45 @@ mod tests {
             0
         );
         assert_eq!(dup_ngram_chars(&u, 9), 0);
+    }
+
+    /// Random unit sequences over small alphabets (so n-grams repeat at every n, in runs and
+    /// overlaps) give the single-pass numbers for every n, with any set of n asked for.
+    #[test]
+    fn ngram_stats_match_the_single_passes() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut repeats = 0;
+        for case in 0..3000 {
+            let alphabet = 1 + next() % 12;
+            let len = (next() % 120) as usize;
+            let toks: Vec<String> = (0..len)
+                .map(|_| "w".repeat(1 + (next() % alphabet) as usize))
+                .collect();
+            let p = Ngrams::new(&units(toks.iter().map(String::as_str)));
+            let (tops, dups): (Vec<usize>, Vec<usize>) = if case % 2 == 0 {
+                (vec![2, 3, 4], vec![5, 6, 7, 8, 9, 10])
+            } else {
+                (
+                    (1..12).filter(|_| next() % 2 == 0).collect(),
+                    (0..12).filter(|_| next() % 3 == 0).collect(),
+                )
+            };
+            let st = NgramStats::new(&p, &tops, &dups);
+            for &n in &tops {
+                assert_eq!(st.top(n), top_ngram_chars(&p, n), "top {n} of {toks:?}");
+            }
+            for &n in &dups {
+                assert_eq!(st.dup(n), dup_ngram_chars(&p, n), "dup {n} of {toks:?}");
+                repeats += usize::from(dup_ngram_chars(&p, n) > 0);
+            }
+        }
+        assert!(repeats > 1000, "the cases repeat n-grams");
     }
 
     #[test]
