@@ -538,13 +538,8 @@ mod tests {
             "\u{2060}",
             "\u{fe0f}",
         ];
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::rng::Rng::new(0x9E37_79B9_7F4A_7C15u64);
+        let mut next = move || rng.next_u64();
         for _ in 0..100_000 {
             let len = 1 + (next() % 200) as usize;
             // Mostly ASCII, as English pages are, so ASCII pieces and cuts are common.

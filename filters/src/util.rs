@@ -328,13 +328,8 @@ mod tests {
     /// overlaps) give the single-pass numbers for every n, with any set of n asked for.
     #[test]
     fn ngram_stats_match_the_single_passes() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = skypile_core::rng::Rng::new(0x2545_F491_4F6C_DD1Du64);
+        let mut next = move || rng.next_u64();
         let mut repeats = 0;
         for case in 0..3000 {
             let alphabet = 1 + next() % 12;
