@@ -287,7 +287,12 @@ fn sniff_format(path: &Path) -> Format {
 /// which the runner counts as `ingest.bad_file`; a panic inside a decoder while opening becomes
 /// such an error too (the runner's panic guard only covers reading).
 pub fn open(path: &Path, file_idx: u32, cfg: &InputConfig) -> Result<Events> {
-    guard(|| open_unguarded(path, file_idx, cfg)).map_err(|e| {
+    open_guarded(path, || open_unguarded(path, file_idx, cfg))
+}
+
+/// Run an opener under [`guard`]; a panic becomes an error naming `path` as damaged input.
+fn open_guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    guard(f).map_err(|e| {
         if e.is::<Panicked>() {
             e.context(format!("{}: damaged input", path.display()))
         } else {
@@ -304,7 +309,7 @@ pub fn open_unparsed(
     cfg: &InputConfig,
 ) -> Option<Result<Box<dyn Iterator<Item = jsonl::Unparsed> + Send>>> {
     (detect_format(path, cfg.format) == Format::Jsonl)
-        .then(|| guard(|| jsonl::read_unparsed(path, file_idx, cfg)))
+        .then(|| open_guarded(path, || jsonl::read_unparsed(path, file_idx, cfg)))
 }
 
 /// The error [`guard`] returns for a panic.
