@@ -197,12 +197,13 @@ fn read_unparsed(
             continue;
         }
         held = 0;
-        let parsing = parse_in(pool, std::mem::take(&mut pending));
-        for parsed in ahead
-            .replace(parsing)
-            .into_iter()
-            .chain(end.then(|| ahead.take()).flatten())
-        {
+        // queue this batch, then hand out the one queued before it (at the end: both)
+        let queued = (!pending.is_empty()).then(|| parse_in(pool, std::mem::take(&mut pending)));
+        let mut due: Vec<Parsing> = std::mem::replace(&mut ahead, queued).into_iter().collect();
+        if end {
+            due.extend(ahead.take());
+        }
+        for parsed in due {
             // a parse job that never answers is a bug: end the file as a reader panic does
             let Ok(events) = parsed.recv() else {
                 reader_panicked(path, &mut b.c);
