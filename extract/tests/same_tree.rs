@@ -85,16 +85,7 @@ fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn shared_pages() -> Option<Vec<(String, String)>> {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    if !data.is_dir() {
-        assert!(
-            std::env::var("SKYPILE_REQUIRE_DATA").is_err(),
-            "SKYPILE_REQUIRE_DATA is set but {} is missing",
-            data.display()
-        );
-        eprintln!("skipped: {} not found", data.display());
-        return None;
-    }
+    let data = skypile_core::testdata::shared_data()?;
     let mut files = Vec::new();
     html_files(&data, &mut files);
     let pages: Vec<(String, String)> = files

@@ -84,12 +84,7 @@ fn check_variants(text: &str, seen: &mut Seen) {
 
 #[test]
 fn fast_scorer_equals_upstream_on_shared_texts() {
-    let Some(data) = corpus::data_dir() else {
-        assert!(
-            std::env::var("SKYPILE_REQUIRE_DATA").as_deref() != Ok("1"),
-            "SKYPILE_REQUIRE_DATA=1 but ../shared/data is missing"
-        );
-        println!("skipping: ../shared/data not found");
+    let Some(data) = skypile_core::testdata::shared_data() else {
         return;
     };
     let mut seen = Seen::default();

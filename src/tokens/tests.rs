@@ -4,7 +4,6 @@
 use super::*;
 use pretok::Scan;
 use std::io::Read;
-use std::path::Path;
 
 fn cl100k() -> Tokenizer {
     Tokenizer::new(&TokenizerConfig::default()).unwrap()
@@ -234,16 +233,7 @@ fn pieces_equal_tiktoken_patterns_on_random_strings() {
 /// `../shared/data` text-zh, text-en and reference/{zh,en}; None (skip) when the folder is
 /// missing, a failure instead when `SKYPILE_REQUIRE_DATA=1`.
 fn shared_texts() -> Option<Vec<String>> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    if !d.is_dir() {
-        assert!(
-            std::env::var("SKYPILE_REQUIRE_DATA").as_deref() != Ok("1"),
-            "SKYPILE_REQUIRE_DATA=1 but {} is missing",
-            d.display()
-        );
-        println!("skipping: ../shared/data not found");
-        return None;
-    }
+    let d = skypile_core::testdata::shared_data()?;
     let mut out = Vec::new();
     let mut jsonl = |s: &str| {
         for v in s
