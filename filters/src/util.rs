@@ -101,13 +101,15 @@ pub fn top_ngram_chars(p: &Ngrams, n: usize) -> usize {
         let len = u32::try_from(len).unwrap_or(u32::MAX);
         counts.entry(h).or_insert((0, len)).0 += 1;
     }
-    // Ties broken by length so the result does not depend on hash-map order.
-    counts.values().copied().max().map_or(
-        0,
-        |(c, l)| {
-            if c > 1 { c as usize * l as usize } else { 0 }
-        },
-    )
+    top_chars(counts.values().copied())
+}
+
+/// Chars of the most frequent gram among (count, chars) entries: count × chars, 0 when it
+/// occurs once. Ties broken by length so the result does not depend on hash-map order.
+fn top_chars(entries: impl Iterator<Item = (u32, u32)>) -> usize {
+    entries
+        .max()
+        .map_or(0, |(c, l)| if c > 1 { c as usize * l as usize } else { 0 })
 }
 
 /// Chars inside repeated n-grams, counting each repeated span once (Gopher's
@@ -169,9 +171,8 @@ impl NgramStats {
                 }
             }
             if tops.contains(&n) {
-                let top = counts.values().map(|&(c, l, _)| (c, l)).max();
-                let chars = top.map_or(0, |(c, l)| if c > 1 { c as usize * l as usize } else { 0 });
-                out.top.push((n, chars));
+                out.top
+                    .push((n, top_chars(counts.values().map(|&(c, l, _)| (c, l)))));
             }
             if dups.contains(&n) {
                 let room = now.iter().filter(|&&b| b).count();
