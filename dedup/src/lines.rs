@@ -137,7 +137,12 @@ struct Tally {
 fn line_hash(line: &str, min_chars: usize, buf: &mut String) -> Option<u64> {
     buf.clear();
     normalize_for_hash_into(line, buf);
-    (buf.chars().count() >= min_chars).then(|| xxh3_64(buf.as_bytes()))
+    hash_if_long(buf, min_chars)
+}
+
+/// Hash of a normalised line with at least `min_chars` chars.
+fn hash_if_long(normalized: &str, min_chars: usize) -> Option<u64> {
+    (normalized.chars().count() >= min_chars).then(|| xxh3_64(normalized.as_bytes()))
 }
 
 /// The page identity of a doc's text (same folding as exact dedup).
@@ -154,10 +159,7 @@ fn line_and_text_hashes(doc: &Doc, min_chars: usize) -> (Vec<u64>, u64) {
     for line in doc.lines() {
         let start = all.len();
         normalize_for_hash_into(line, &mut all);
-        let n = &all[start..];
-        if n.chars().count() >= min_chars {
-            hs.push(xxh3_64(n.as_bytes()));
-        }
+        hs.extend(hash_if_long(&all[start..], min_chars));
     }
     hs.sort_unstable();
     hs.dedup();
