@@ -166,13 +166,13 @@ impl Table {
         }
     }
 
-    /// The slot of `key`, or the empty slot where it would go (the caller keeps the table at
-    /// most half full, so there is one).
     /// Where the probe for `key` starts.
     fn home(&self, key: u64) -> usize {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
+    /// The slot of `key`, or the empty slot where it would go (the caller keeps the table at
+    /// most half full, so there is one).
     fn slot_of(&self, key: u64) -> usize {
         let mask = self.keys.len() - 1;
         let mut i = self.home(key);
