@@ -135,6 +135,26 @@ def _quiet():
     logger.add(sys.stderr, level="WARNING")
 
 
+def _warc_inputs(indir):
+    """The `.warc.gz` files of `indir` (sorted), and their HTML responses and payload bytes."""
+    files = sorted(f for f in os.listdir(indir) if f.endswith(".warc.gz"))
+    docs = nbytes = 0
+    for f in files:
+        n, b = _read_fastwarc(os.path.join(indir, f))
+        docs, nbytes = docs + n, nbytes + b
+    return files, docs, nbytes
+
+
+def _parquet_rows(folder):
+    """Rows written to the Parquet files of `folder` (0 when it or pyarrow is missing)."""
+    try:
+        import pyarrow.parquet as pq
+
+        return sum(pq.read_metadata(f"{folder}/{f}").num_rows for f in os.listdir(folder))
+    except Exception:
+        return 0
+
+
 def e2e(indir, out, workers):
     _quiet()
     from datatrove.executor import LocalPipelineExecutor
@@ -144,11 +164,7 @@ def e2e(indir, out, workers):
     from datatrove.pipeline.readers import WarcReader
     from datatrove.pipeline.writers import ParquetWriter
 
-    files = sorted(f for f in os.listdir(indir) if f.endswith(".warc.gz"))
-    docs, nbytes = 0, 0
-    for f in files:
-        n, b = _read_fastwarc(os.path.join(indir, f))
-        docs, nbytes = docs + n, nbytes + b
+    files, docs, nbytes = _warc_inputs(indir)
     # FineWeb's order and settings (minus its fastText LanguageFilter: needs a model download)
     ex = LocalPipelineExecutor(
         pipeline=[
@@ -164,13 +180,7 @@ def e2e(indir, out, workers):
     t = time.perf_counter()
     ex.run()
     secs = time.perf_counter() - t
-    kept = 0
-    try:
-        import pyarrow.parquet as pq
-
-        kept = sum(pq.read_metadata(f"{out}/data/{f}").num_rows for f in os.listdir(f"{out}/data"))
-    except Exception:
-        pass
+    kept = _parquet_rows(f"{out}/data")
     return {"docs": docs, "bytes": nbytes, "kept": kept, "secs": secs}
 
 
@@ -295,11 +305,7 @@ def whole(indir, out, workers, lid, tokenizer):
     lang = [_offline_lid(lid, out)] if lid else []
     from datatrove.executor import LocalPipelineExecutor
 
-    files = sorted(f for f in os.listdir(indir) if f.endswith(".warc.gz"))
-    docs = nbytes = 0
-    for f in files:
-        n, b = _read_fastwarc(os.path.join(indir, f))
-        docs, nbytes = docs + n, nbytes + b
+    files, docs, nbytes = _warc_inputs(indir)
     stages = _whole_stages(indir, out, len(files), lang, tokenizer)
     stage_secs, c = {}, _cpu()
     for name, n, pipeline in stages:
@@ -307,13 +313,7 @@ def whole(indir, out, workers, lid, tokenizer):
         LocalPipelineExecutor(pipeline=pipeline, tasks=n, workers=workers, logging_dir=f"{out}/logs/{name}",
                               skip_completed=False).run()
         stage_secs[name] = round(time.perf_counter() - t, 3)
-    kept = 0
-    try:
-        import pyarrow.parquet as pq
-
-        kept = sum(pq.read_metadata(f"{out}/data/{f}").num_rows for f in os.listdir(f"{out}/data"))
-    except Exception:
-        pass
+    kept = _parquet_rows(f"{out}/data")
     # docs Trafilatura gave up on after its 1 s wall-clock limit (more when the machine is busy)
     steps = json.load(open(f"{out}/logs/extract/stats.json"))
     timeouts = sum(x["stats"].get("timeout", 0) for x in steps if "Trafilatura" in x["name"])
