@@ -265,7 +265,10 @@ impl Sinks<'_> {
         self.counters.merge(&counters);
         let mut observed = Vec::new();
         let mut spooled = Vec::new();
-        for o in outcomes {
+        for mut o in outcomes {
+            // The writers never read the page: shed it before the row waits in a pending batch
+            // (without `extract`, 1,024 whole pages per writer).
+            o.doc.raw = None;
             if let Some(dropped) = o.dropped {
                 if let Some(w) = self.removed.as_mut() {
                     w.write(Row {

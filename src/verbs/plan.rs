@@ -142,7 +142,7 @@ fn docs_rank_memory(p: &Pipeline, plan: &Plan, e: &InputEstimate, k: usize) -> u
     let rank_kept = rank_docs * (1.0 - g.drop_share);
     let mut writers = 0.0;
     if p.output.write_removed {
-        writers += writer_memory(p, rank_docs * g.drop_share, g.drop_bytes, g.drop_bytes);
+        writers += writer_memory(p, rank_docs * g.drop_share, g.drop_text);
     }
     match plan.global(k) {
         Some(gl) => {
@@ -152,7 +152,7 @@ fn docs_rank_memory(p: &Pipeline, plan: &Plan, e: &InputEstimate, k: usize) -> u
                 .collector_memory(rank_kept as u64, g.text_bytes, p.tasks)
                 as f64;
         }
-        None => writers += writer_memory(p, rank_kept, g.held_bytes, g.text_bytes),
+        None => writers += writer_memory(p, rank_kept, g.text_bytes),
     }
     let base = if g.resident > 0 {
         g.resident + RUNTIME
@@ -162,14 +162,14 @@ fn docs_rank_memory(p: &Pipeline, plan: &Plan, e: &InputEstimate, k: usize) -> u
     base + ((in_flight + working + outcomes + writers) * SLACK) as u64
 }
 
-/// A shard writer given `rows` docs holding `held` bytes each, `text` of them written: its
+/// A shard writer given `rows` docs of `text` bytes (the sink sheds the raw page first): its
 /// pending rows, and for Parquet the row group it encodes (flushed at `row_group_max_bytes` of
 /// encoded pages).
-fn writer_memory(p: &Pipeline, rows: f64, held: f64, text: f64) -> f64 {
+fn writer_memory(p: &Pipeline, rows: f64, text: f64) -> f64 {
     if rows <= 0.0 {
         return 0.0;
     }
-    let pending = rows.min(PENDING_ROWS) * (held + text);
+    let pending = rows.min(PENDING_ROWS) * 2.0 * text;
     match p.output.format {
         OutputFormat::Jsonl => pending + JSONL_WRITER as f64,
         OutputFormat::Parquet => {

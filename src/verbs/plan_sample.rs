@@ -44,6 +44,9 @@ pub struct SegmentSample {
     pub drop_share: f64,
     /// Bytes a dropped doc holds when it is dropped (text and any raw page left).
     pub drop_bytes: f64,
+    /// Text bytes of a dropped doc: what the `removed/` writer keeps of it (the sink sheds the
+    /// raw page).
+    pub drop_text: f64,
     /// Text bytes of a kept doc, all it holds after the steps (text and any raw page left, as
     /// a pipeline without `extract` keeps it), and its spool record (serde_json of the doc).
     pub text_bytes: f64,
@@ -81,6 +84,7 @@ struct Acc {
     max_in: u64,
     dropped: u64,
     drop_bytes: u64,
+    drop_text: u64,
     kept_text: u64,
     kept_held: u64,
     kept_spool: u64,
@@ -217,6 +221,7 @@ impl Stepper<'_> {
         if !kept {
             a.dropped += 1;
             a.drop_bytes += crate::run::doc_bytes(&doc) as u64;
+            a.drop_text += doc.text().len() as u64;
             self.tokenizer.count(doc.text());
             return None;
         }
@@ -256,6 +261,7 @@ fn segment_samples(acc: &[Acc]) -> Vec<SegmentSample> {
                 max_in_bytes: a.max_in as f64,
                 drop_share: per(a.dropped, a.docs),
                 drop_bytes: per(a.drop_bytes, a.dropped),
+                drop_text: per(a.drop_text, a.dropped),
                 text_bytes: per(a.kept_text, kept),
                 held_bytes: per(a.kept_held, kept),
                 spool_bytes: per(a.kept_spool, kept),
