@@ -107,7 +107,10 @@ pub fn main() -> i32 {
     };
     run::logging::init(level, cli.color);
     run::set_quiet(cli.quiet);
-    match dispatch(cli.cmd, cli.quiet) {
+    // files committed outside a rank (a trained model, an n-gram LM) are made durable here
+    let done = dispatch(cli.cmd, cli.quiet)
+        .and_then(|code| skypile_core::durable::sync_pending().map(|()| code));
+    match done {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -116,7 +116,7 @@ impl BinWriter {
         self.count
     }
 
-    /// Write the header, fsync and rename into place (or publish).
+    /// Write the header and rename into place (fsynced by `durable::sync_pending`), or publish.
     pub fn finish(mut self) -> Result<u64> {
         self.out.flush()?;
         let mut f = self.out.into_inner().map_err(|e| e.into_error())?;
@@ -131,14 +131,14 @@ impl BinWriter {
         h.extend_from_slice(&self.len.to_le_bytes());
         h.extend_from_slice(&self.hasher.digest().to_le_bytes());
         f.write_all(&h)?;
-        f.sync_all()?;
         drop(f);
         match self.publish.take() {
+            // an upload reads the staged file back: no fsync needed for that
             Some(publish) => {
                 publish(&self.tmp).with_context(|| format!("publishing {}", self.path.display()))?
             }
-            // fsync of the folder too: a completion marker written next must not outlive it
-            None => crate::durable::commit(&self.tmp, &self.path)?,
+            // made durable with the rank's other files before its completion marker
+            None => crate::durable::commit_deferred(&self.tmp, &self.path)?,
         }
         Ok(self.count)
     }

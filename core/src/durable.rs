@@ -4,13 +4,15 @@
 //!   on another node, or a second launch) never write the same `*.tmp`.
 //! - `commit` fsyncs the file, renames it into place and fsyncs the folder, so a marker written
 //!   after it never points at data a power cut can take back.
+//! - `commit_deferred` only renames; `sync_pending` then makes all such files durable at once,
+//!   and a rank calls it before writing its marker.
 //! - Every temp name ends in `.tmp`: cleanup and readers skip them by that suffix alone.
 
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{Context, Result};
 
@@ -64,8 +66,105 @@ pub fn commit(tmp: &Path, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Files a rank renamed into place without their fsync: flushed together by [`sync_pending`]
+/// before the completion marker that vouches for them.
+/// - One fsync per file and per folder cost ~1–3 ms each here: dedup ranks write a file per
+///   partition, so `pipelines/skypile.yaml` with 8 tasks did ~1,550 fsyncs on 2 pages.
+/// - Deferring keeps the guarantee that matters: nothing reads a rank's files before its
+///   marker, and the marker is written (durably) only after `sync_pending` returned.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Rename a finished temp file into place now; its fsync (and its folder's) waits for the next
+/// [`sync_pending`].
+pub fn commit_deferred(tmp: &Path, path: &Path) -> Result<()> {
+    std::fs::rename(tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    PENDING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(path.to_path_buf());
+    Ok(())
+}
+
+/// Make every file committed with [`commit_deferred`] (by any thread) durable, with its folder.
+/// - Linux: one `syncfs` per filesystem they are on (one journal commit and one disk flush; an
+///   fsync per file cost ~2–3 ms each even with every writeback started first).
+/// - Elsewhere, or where `syncfs` is refused: an fsync per file, then per folder.
+/// - A file gone meanwhile (a rerun replaced it) is skipped; any other error is returned, so
+///   the caller writes no marker.
+pub fn sync_pending() -> Result<()> {
+    // held until the flush is done: a rank whose files another thread took must not write its
+    // marker before that thread's flush returned
+    let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    let files = std::mem::take(&mut *pending);
+    if files.is_empty() || sync_filesystems(&files)? {
+        return Ok(());
+    }
+    for p in &files {
+        match File::open(p) {
+            Ok(f) => f
+                .sync_all()
+                .with_context(|| format!("cannot write {}: check disk space", p.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot reopen {} to sync it", p.display()));
+            }
+        }
+    }
+    let mut dirs: Vec<&Path> = files.iter().filter_map(|p| p.parent()).collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs {
+        sync_dir(d);
+    }
+    Ok(())
+}
+
+/// `syncfs` once per filesystem holding `files`' folders; `Ok(false)` when not available.
+#[cfg(target_os = "linux")]
+fn sync_filesystems(files: &[PathBuf]) -> Result<bool> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = Vec::new();
+    for d in files.iter().filter_map(|p| p.parent()) {
+        let Ok(dir) = File::open(d) else { continue };
+        let dev = dir.metadata().map(|m| m.dev()).unwrap_or(0);
+        if seen.contains(&dev) {
+            continue;
+        }
+        seen.push(dev);
+        // SAFETY: a valid open fd; syncfs only flushes the filesystem it is on.
+        if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+            let e = std::io::Error::last_os_error();
+            if matches!(e.raw_os_error(), Some(libc::ENOSYS | libc::EINVAL)) {
+                return Ok(false);
+            }
+            return Err(e)
+                .with_context(|| format!("cannot flush {}: check disk space", d.display()));
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_filesystems(_: &[PathBuf]) -> Result<bool> {
+    Ok(false)
+}
+
 /// Write `bytes` to `path` atomically and durably: unique temp, fsync, rename, fsync folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = write_tmp(path, bytes, true)?;
+    commit(&tmp, path)
+}
+
+/// Write `bytes` to `path` atomically; durable after the next [`sync_pending`].
+pub fn write_deferred(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = write_tmp(path, bytes, false)?;
+    commit_deferred(&tmp, path)
+}
+
+/// `bytes` in a fresh temp sibling of `path` (fsynced when `sync`); returns the temp's path.
+fn write_tmp(path: &Path, bytes: &[u8], sync: bool) -> Result<PathBuf> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d)
             .with_context(|| format!("cannot create {}: check permissions", d.display()))?;
@@ -74,7 +173,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let write = || -> std::io::Result<()> {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()
+        if sync {
+            f.sync_all()?;
+        }
+        Ok(())
     };
     if let Err(e) = write() {
         let _ = std::fs::remove_file(&tmp);
@@ -85,7 +187,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             )
         });
     }
-    commit(&tmp, path)
+    Ok(tmp)
 }
 
 #[cfg(test)]
@@ -103,6 +205,24 @@ mod tests {
             assert!(s.ends_with(".tmp"), "{s}");
             assert!(s.contains(&format!("-{}-", std::process::id())), "{s}");
         }
+    }
+
+    #[test]
+    fn deferred_commits_are_in_place_at_once_and_synced_together() {
+        let d = std::env::temp_dir().join(format!("skypile-deferred-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let (a, b) = (d.join("x/a.bin"), d.join("y/b.json"));
+        write_deferred(&a, b"one").unwrap();
+        write_deferred(&b, b"two").unwrap();
+        // visible under their names before any sync; a file removed meanwhile is skipped
+        assert_eq!(std::fs::read(&a).unwrap(), b"one");
+        std::fs::remove_file(&b).unwrap();
+        assert!(PENDING.lock().unwrap().iter().any(|p| p == &a));
+        sync_pending().unwrap();
+        assert!(!PENDING.lock().unwrap().iter().any(|p| p == &a));
+        let left: Vec<_> = std::fs::read_dir(d.join("x")).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "temp files left behind");
+        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]

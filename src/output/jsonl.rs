@@ -4,7 +4,8 @@
 //!   writer: one JSON object per line with every column of the run's schema, in schema order.
 //! - Compression per `output.compression`: `gzip` (`.jsonl.gz`, datatrove's default), `zstd`
 //!   (`.jsonl.zst`) or `none` (`.jsonl`).
-//! - Written to a unique `*.tmp`, fsynced, renamed into place when the shard closes.
+//! - Written to a unique `*.tmp`, renamed into place when the shard closes (made durable with the
+//!   rank's other files before its marker).
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};

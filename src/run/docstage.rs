@@ -318,8 +318,8 @@ impl Sinks<'_> {
     fn finish(self) -> Result<DocStageResult> {
         let mut res = DocStageResult::default();
         let Intermediates { collector, spool } = self.intermediates.into_inner()?;
-        // both end in fsyncs: the spool's (the largest file) waits for the disk beside the
-        // collector's files instead of after them
+        // both end in a header write and a rename: the spool's (the largest file) runs beside
+        // the collector's files instead of after them
         let finished = std::thread::scope(|s| -> Result<()> {
             let spool = s.spawn(move || spool.map(BinWriter::finish).transpose());
             if let Some(c) = collector {

@@ -410,10 +410,12 @@ fn finish_rank(
     rs.elapsed_s = t.elapsed().as_secs_f64();
     // never mark complete what another process may have overwritten meanwhile
     lease.check()?;
-    write_atomic(
+    skypile_storage::write_deferred(
         &stats_path(out, &stage.name, rank),
         &serde_json::to_vec_pretty(&rs)?,
     )?;
+    // every file the rank wrote, made durable at once: the marker must not outlive them
+    skypile_core::durable::sync_pending()?;
     lease.check()?;
     write_atomic(&completion_path(out, &stage.name, rank), b"")?;
     log::debug!(

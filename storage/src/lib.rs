@@ -6,8 +6,8 @@
 //!   `s3://b/run1/data`).
 //! - Remote calls go through the Arrow project's `object_store` on one shared tokio runtime;
 //!   callers stay synchronous.
-//! - Local paths keep the exact behaviour of before (temp + fsync + rename commits), so a local
-//!   output folder is byte for byte what it was.
+//! - Local paths keep the exact behaviour of before (temp + rename commits, made durable before
+//!   the rank's marker), so a local output folder is byte for byte what it was.
 
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
@@ -143,6 +143,15 @@ pub fn write_atomic(p: &Path, bytes: &[u8]) -> Result<()> {
     let r = stores::remote(url(p))?;
     let put = r.store.put(&r.key, PutPayload::from(bytes.to_vec()));
     stores::block(&r.url, "write", put).map(|_| ())
+}
+
+/// [`write_atomic`], but a local file's fsync waits for `durable::sync_pending` (a rank's files
+/// are made durable together, before its completion marker).
+pub fn write_deferred(p: &Path, bytes: &[u8]) -> Result<()> {
+    if !is_remote(p) {
+        return skypile_core::durable::write_deferred(p, bytes);
+    }
+    write_atomic(p, bytes)
 }
 
 /// Start writing a file or object; it appears under its name only at [`Writer::finish`].

@@ -1,4 +1,5 @@
-//! Writing one file or object: local files keep today's temp + fsync + rename commit; objects
+//! Writing one file or object: local files keep today's temp + rename commit (fsynced with the
+//! rank's other files by `durable::sync_pending`); objects
 //! are uploaded (multipart once past one part) and exist only once `finish` succeeds.
 //!
 //! - An object store has no rename, but a PUT or a completed multipart upload is atomic: the
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use object_store::{ObjectStoreExt, PutPayload, WriteMultipart};
-use skypile_core::durable::{commit, unique_tmp_path};
+use skypile_core::durable::{commit_deferred, unique_tmp_path};
 
 use crate::stores::{Remote, block, runtime};
 
@@ -61,9 +62,10 @@ impl Writer {
     pub fn finish(mut self) -> Result<u64> {
         match &mut self {
             Writer::Local { f, tmp, path } => {
-                f.sync_all()
+                f.flush()
                     .with_context(|| format!("cannot write {}: check disk space", tmp.display()))?;
-                commit(tmp, path)?;
+                // fsynced with the rank's other files before its completion marker
+                commit_deferred(tmp, path)?;
                 let n = std::fs::metadata(&*path).map(|m| m.len()).unwrap_or(0);
                 // the temp is renamed: nothing for Drop to remove
                 tmp.clear();
