@@ -4,6 +4,8 @@
 //! texts (reference files, ChineseWebText pages) and seeded random mixed strings with the
 //! shipped models and a small trained order-4 model.
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -96,20 +98,6 @@ fn compare<'a>(model: &Model, lines: impl Iterator<Item = &'a str>) -> usize {
     n
 }
 
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-    if p.join("reference").is_dir() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("SKYPILE_REQUIRE_DATA").is_err(),
-        "SKYPILE_REQUIRE_DATA=1 but {} is missing",
-        p.display()
-    );
-    eprintln!("skipping: {} not found", p.display());
-    None
-}
-
 /// Every line of the reference files of `lang`, and for zh the ChineseWebText pages' lines.
 fn shared_lines(root: &Path, lang: &str) -> Vec<String> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("reference").join(lang))
@@ -170,7 +158,9 @@ fn shipped(lang: &str) -> Model {
 
 #[test]
 fn shipped_models_score_shared_texts_as_the_plain_scorer() {
-    let Some(root) = shared() else { return };
+    let Some(root) = support::shared_data("") else {
+        return;
+    };
     for lang in ["zh", "en"] {
         let model = shipped(lang);
         let lines = shared_lines(&root, lang);
