@@ -119,12 +119,20 @@ pub fn word_ranges(text: &str, chinese: bool) -> Vec<Range<usize>> {
         jieba()
             .cut(text, true)
             .into_iter()
-            .filter(|w| w.word.chars().any(char::is_alphanumeric))
+            .filter(|w| has_alphanumeric(w.word))
             .map(|w| w.byte_start..w.byte_end)
             .collect()
     } else {
         uax29_word_ranges(text)
     }
+}
+
+/// Whether `word` has a letter or digit (`char::is_alphanumeric`), answered without Unicode
+/// table lookups for the main CJK block, where most Chinese words start: all of it is letters
+/// (`tests::main_cjk_block_is_alphanumeric`).
+fn has_alphanumeric(word: &str) -> bool {
+    word.chars()
+        .any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) || c.is_alphanumeric())
 }
 
 /// UAX #29 words of `text`, exactly `text.unicode_word_indices()`, cut into pieces so that the
@@ -422,6 +430,13 @@ impl ScriptCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn main_cjk_block_is_alphanumeric() {
+        assert!(('\u{4E00}'..='\u{9FFF}').all(char::is_alphanumeric));
+        assert!(!has_alphanumeric("，。 "));
+        assert!(has_alphanumeric("a") && has_alphanumeric("中"));
+    }
 
     #[test]
     fn lines_are_trimmed_and_skip_blank() {

@@ -15,6 +15,7 @@ pub mod arpa;
 pub mod calibrate;
 pub mod model;
 pub mod perplexity;
+mod table;
 pub mod train;
 pub mod units;
 

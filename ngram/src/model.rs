@@ -11,7 +11,6 @@
 //!   collision among ~10^6 n-grams has probability ~10^-8; training counts and reports them.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
@@ -21,6 +20,7 @@ use skypile_core::binfile::{BinReader, BinWriter};
 use skypile_core::text::line_ranges;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::table::Table;
 use crate::units::Units;
 
 pub const KIND: &str = "ngram-lm";
@@ -47,26 +47,6 @@ pub struct Header {
     /// Free text: where the training text came from (kept in the file for the data card).
     pub source: String,
 }
-
-/// Keys are already uniform 64-bit hashes: hashing them again is wasted work.
-#[derive(Default)]
-pub struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | b as u64;
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-
-type Table = HashMap<u64, (f32, f32), BuildHasherDefault<KeyHasher>>;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct LineScore {
@@ -98,6 +78,28 @@ pub struct Model {
     unk_log10: f32,
 }
 
+/// Units ahead of the one being scored whose n-gram slots [`Model::score_line`] prefetches.
+const AHEAD: usize = 4;
+
+/// Scratch space of [`Model::score_line`], reused across lines and docs.
+#[derive(Default)]
+pub struct LineScratch {
+    /// Normalised text of the current unit.
+    buf: String,
+    /// Unit hashes of the line, `<s>` first and `</s>` last; `<unk>` for unseen units.
+    hashes: Vec<u64>,
+    /// Unigram log10 probability of each unit (0 for `<s>`, which is never scored).
+    uni: Vec<f32>,
+    /// Key of the k-gram ending at unit e at `keys[e * row + k - 1]`.
+    keys: Vec<u64>,
+    row: usize,
+}
+
+/// Keys stored per unit: one per n-gram length up to the order (at least the unigram).
+fn order_row(order: usize) -> usize {
+    order.max(1)
+}
+
 /// splitmix64's finaliser: spreads every input bit over the key.
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -120,12 +122,18 @@ pub fn ngram_key(units: &[u64]) -> u64 {
 impl Model {
     /// Build from (key, log10 prob, log10 back-off) entries, sorted by key.
     pub fn from_entries(header: Header, entries: &[(u64, f32, f32)]) -> Result<Model> {
-        let mut table = Table::with_capacity_and_hasher(entries.len(), Default::default());
+        if header.order > MAX_ORDER {
+            bail!(
+                "n-gram model of order {}: at most {MAX_ORDER} is supported; retrain it",
+                header.order
+            );
+        }
+        let mut table = Table::with_capacity(entries.len());
         for &(k, p, b) in entries {
-            table.insert(k, (p, b));
+            table.insert(k, p, b);
         }
         let unk = unit_hash(UNK);
-        let Some(&(unk_log10, _)) = table.get(&ngram_key(&[unk])) else {
+        let Some((unk_log10, _)) = table.get(ngram_key(&[unk])) else {
             bail!("n-gram model has no <unk> unigram: it cannot score unseen units");
         };
         Ok(Model {
@@ -138,7 +146,7 @@ impl Model {
 
     /// Entries sorted by key (the on-disk order).
     pub fn entries(&self) -> Vec<(u64, f32, f32)> {
-        let mut v: Vec<_> = self.table.iter().map(|(&k, &(p, b))| (k, p, b)).collect();
+        let mut v: Vec<_> = self.table.iter().collect();
         v.sort_unstable_by_key(|e| e.0);
         v
     }
@@ -148,12 +156,12 @@ impl Model {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.table.len() == 0
     }
 
-    /// Bytes the loaded table takes (keys, values and the hash table's control bytes).
+    /// Bytes the loaded table takes (its slots: keys and values).
     pub fn memory_bytes(&self) -> u64 {
-        (self.table.capacity() * (std::mem::size_of::<(u64, (f32, f32))>() + 1)) as u64
+        self.table.memory_bytes()
     }
 
     pub fn unk_log10(&self) -> f32 {
@@ -172,31 +180,40 @@ impl Model {
     /// stored prefixes and suffixes, so they are not probed. Returns the probability and the
     /// length of the longest stored n-gram ending in the unit (the next state).
     pub fn log10_prob_from(&self, window: &[u64], known: usize) -> (f32, usize) {
-        self.probe(window, known, None)
-    }
-
-    /// [`Model::log10_prob_from`], given the unit's unigram log10 probability when the caller
-    /// has already looked it up (`score_line` does, for the unigram perplexity): one hash probe
-    /// fewer per unit, the same result.
-    fn probe(&self, window: &[u64], known: usize, unigram: Option<f32>) -> (f32, usize) {
         let n = window.len().min(self.header.order).min(known + 1);
         let w = &window[window.len() - n..];
+        let unigram = w
+            .last()
+            .and_then(|&h| self.table.get(ngram_key(&[h])))
+            .map(|e| e.0);
+        self.backoff_search(
+            n,
+            |k| ngram_key(&w[n - k..]),
+            |k| ngram_key(&w[n - k..n - 1]),
+            unigram,
+        )
+    }
+
+    /// The ARPA back-off rule for a unit whose context allows n-grams of at most `n` units:
+    /// the longest stored n-gram ending in the unit (`gram(k)`: key of the k-gram) gives the
+    /// probability, plus the back-offs of the contexts of the longer ones (`context(k)`: key
+    /// of the k-gram's first k-1 units). Returns the log10 probability and the n-gram length.
+    #[inline(always)]
+    fn backoff_search(
+        &self,
+        n: usize,
+        gram: impl Fn(usize) -> u64,
+        context: impl Fn(usize) -> u64,
+        unigram: Option<f32>,
+    ) -> (f32, usize) {
         let mut backoff = 0.0f32;
         for k in (2..=n).rev() {
-            let gram = &w[n - k..];
-            if let Some(&(p, _)) = self.table.get(&ngram_key(gram)) {
+            if let Some((p, _)) = self.table.get(gram(k)) {
                 return (p + backoff, k);
             }
-            backoff += self
-                .table
-                .get(&ngram_key(&gram[..k - 1]))
-                .map_or(0.0, |e| e.1);
+            backoff += self.table.get(context(k)).map_or(0.0, |e| e.1);
         }
-        let uni = unigram.or_else(|| {
-            let last = w.last()?;
-            self.table.get(&ngram_key(&[*last])).map(|e| e.0)
-        });
-        match uni {
+        match unigram {
             Some(p) if n >= 1 => (p + backoff, 1),
             _ => (self.unk_log10 + backoff, 0),
         }
@@ -204,38 +221,87 @@ impl Model {
 
     /// Sums of log10 probabilities of one line's units and its `</s>` under the model and
     /// under its unigrams alone, and the unit count (including `</s>`, as CCNet counts).
-    pub fn score_line(&self, line: &str, buf: &mut String, window: &mut Vec<u64>) -> LineScore {
-        window.clear();
-        window.push(unit_hash(BOS));
-        let mut s = LineScore::default();
-        let keep = self.header.order.max(1) - 1;
+    /// - Done in passes over the line so that table probes, which miss the caches, overlap:
+    ///   unit hashes (prefetching their unigrams), `<unk>` for unseen units, every n-gram key
+    ///   ending at every unit, then the back-off search with the slots of the n-grams
+    ///   [`AHEAD`] units on prefetched.
+    /// - The same probes in the same order as one unit at a time, so the same sums bit for
+    ///   bit (`tests/score_identity.rs` compares with that scorer on the shared texts).
+    pub fn score_line(&self, line: &str, s: &mut LineScratch) -> LineScore {
+        let order = self.header.order;
+        let keep = order.max(1) - 1;
+        self.line_units(line, s);
+        let w = s.row;
+        let (keys, uni) = (&s.keys, &s.uni);
+        let mut out = LineScore::default();
         let mut known = 1;
-        let mut step = |h: u64, window: &mut Vec<u64>| {
-            let (h, uni) = match self.table.get(&ngram_key(&[h])) {
-                Some(e) => (h, e.0),
-                None => (self.unk, self.unk_log10),
-            };
-            if window.len() > keep {
-                window.drain(..window.len() - keep);
+        for e in 1..uni.len() {
+            if let Some(row) = keys.get((e + AHEAD) * w..(e + AHEAD + 1) * w) {
+                row.iter()
+                    .take(e + AHEAD + 1)
+                    .skip(1)
+                    .for_each(|&k| self.table.prefetch(k));
             }
-            window.push(h);
-            let (p, k) = self.probe(window, known, Some(uni));
+            let n = (e + 1).min(order).min(known + 1);
+            let (p, k) = self.backoff_search(
+                n,
+                |k| keys[e * w + k - 1],
+                |k| keys[(e - 1) * w + k - 2],
+                Some(uni[e]),
+            );
             known = k.min(keep);
-            s.log10 += p as f64;
-            s.unigram_log10 += uni as f64;
-            s.units += 1;
+            out.log10 += p as f64;
+            out.unigram_log10 += uni[e] as f64;
+            out.units += 1;
+        }
+        out
+    }
+
+    /// Fill `s` for one line: the unigram log10 probability of each unit (`<s>` first, then
+    /// the line's units and `</s>`), and the key of every n-gram ending at each of them.
+    fn line_units(&self, line: &str, s: &mut LineScratch) {
+        let table = &self.table;
+        let hashes = &mut s.hashes;
+        hashes.clear();
+        hashes.push(unit_hash(BOS));
+        let mut push = |h: u64| {
+            table.prefetch(ngram_key(&[h]));
+            hashes.push(h);
         };
         self.header
             .units
-            .for_each(line, buf, |u| step(unit_hash(u), window));
-        step(unit_hash(EOS), window);
-        s
+            .for_each(line, &mut s.buf, |u| push(unit_hash(u)));
+        push(unit_hash(EOS));
+        s.uni.clear();
+        s.uni.push(0.0); // `<s>` is context only
+        for h in &mut s.hashes[1..] {
+            let uni = match table.get(ngram_key(&[*h])) {
+                Some(e) => e.0,
+                None => {
+                    *h = self.unk;
+                    self.unk_log10
+                }
+            };
+            s.uni.push(uni);
+        }
+        // keys[e * row + k - 1]: the k-gram ending at unit e, extended from the (k-1)-gram
+        // ending at e - 1 exactly as `ngram_key` folds it.
+        let row = order_row(self.header.order);
+        s.row = row;
+        s.keys.clear();
+        s.keys.resize(s.hashes.len() * row, 0);
+        for (e, &h) in s.hashes.iter().enumerate() {
+            s.keys[e * row] = ngram_key(&[h]);
+            for k in 2..=row.min(e + 1) {
+                s.keys[e * row + k - 1] = mix(s.keys[(e - 1) * row + k - 2].rotate_left(23) ^ h);
+            }
+        }
     }
 
     /// Scores of a text, line by line, over at most its first `max_bytes` bytes (cut at a
     /// line, or inside the last line at a char boundary). `None` if it has no units.
     pub fn score(&self, text: &str, max_bytes: usize) -> Option<DocScore> {
-        let (mut buf, mut window) = (String::new(), Vec::with_capacity(MAX_ORDER + 1));
+        let mut scratch = LineScratch::default();
         let mut sum = LineScore::default();
         for r in line_ranges(text) {
             if r.start >= max_bytes {
@@ -245,7 +311,7 @@ impl Model {
             while !text.is_char_boundary(end) {
                 end -= 1;
             }
-            let s = self.score_line(&text[r.start..end], &mut buf, &mut window);
+            let s = self.score_line(&text[r.start..end], &mut scratch);
             sum.log10 += s.log10;
             sum.unigram_log10 += s.unigram_log10;
             sum.units += s.units;

@@ -55,6 +55,20 @@ impl Units {
 }
 
 fn push_norm(buf: &mut String, c: char) {
+    // ASCII first: the general path's Unicode table lookups give the same for it (no
+    // full-width form, digits are the only numerics, lower-casing is ASCII's).
+    if c.is_ascii() {
+        buf.push(if c.is_ascii_digit() {
+            '0'
+        } else {
+            c.to_ascii_lowercase()
+        });
+        return;
+    }
+    push_norm_unicode(buf, c);
+}
+
+fn push_norm_unicode(buf: &mut String, c: char) {
     let c = fold_fullwidth(c);
     if c.is_numeric() {
         buf.push('0');
@@ -65,7 +79,18 @@ fn push_norm(buf: &mut String, c: char) {
 
 fn zh_chars(line: &str, buf: &mut String, f: &mut impl FnMut(&str)) {
     let mut word = String::new();
+    let mut one = [0u8; 4];
     for c in line.chars() {
+        // The main CJK block first: always a unit of its own and its own normal form (no
+        // numerics, no case), which the general path finds through Unicode table lookups.
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            if !word.is_empty() {
+                f(&word);
+                word.clear();
+            }
+            f(c.encode_utf8(&mut one));
+            continue;
+        }
         let c = fold_fullwidth(c);
         if c.is_alphanumeric() && !is_cjk(c) {
             push_norm(&mut word, c);
@@ -101,6 +126,24 @@ mod tests {
                 "0000", "年", ",", "apple", "发", "布", "了", "iphone0", "。"
             ]
         );
+    }
+
+    #[test]
+    fn fast_paths_give_what_the_unicode_path_gives() {
+        for c in (0..128u8).map(char::from) {
+            let (mut fast, mut general) = (String::new(), String::new());
+            push_norm(&mut fast, c);
+            push_norm_unicode(&mut general, c);
+            assert_eq!(fast, general, "{c:?}");
+        }
+        // What `zh_chars` would do with a main-block CJK char without its fast path.
+        for c in '\u{4E00}'..='\u{9FFF}' {
+            let mut general = String::new();
+            push_norm_unicode(&mut general, c);
+            assert!(is_cjk(c) && !c.is_whitespace() && !c.is_control(), "{c:?}");
+            assert_eq!(general, c.to_string(), "{c:?}");
+        }
+        assert_eq!(Units::ZhChars.split("a中Ｂ2文"), ["a", "中", "b0", "文"]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Known-probability checks on tiny corpora, file round trips and ARPA reading.
 
-use skypile_ngram::model::{Model, ngram_key, unit_hash};
+use skypile_ngram::model::{LineScratch, Model, ngram_key, unit_hash};
 use skypile_ngram::train::{Smoothing, TrainConfig, train};
 use skypile_ngram::{Units, arpa};
 
@@ -222,8 +222,7 @@ fn state_skipping_scores_equal_a_full_backoff_search() {
         "on the mat the dog ate a bone",
         "zebra the cat",
     ] {
-        let (mut buf, mut window) = (String::new(), Vec::new());
-        let fast = m.score_line(line, &mut buf, &mut window).log10;
+        let fast = m.score_line(line, &mut LineScratch::default()).log10;
         let mut hashes = vec![unit_hash("<s>")];
         let mut slow = 0.0f64;
         for u in Units::Words

@@ -1,6 +1,8 @@
 //! The `perplexity` step: behaviour on a tiny model, and the shipped models with the shipped
 //! pipeline's cut-offs on held-out reference text vs generated junk (data tier).
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -97,23 +99,11 @@ fn shipped_step() -> Box<dyn Step> {
     Box::new(cfg.build(|p| repo().join("pipelines").join(p)).unwrap())
 }
 
-fn data() -> Option<PathBuf> {
-    let p = repo().join("../shared/data/reference");
-    if p.is_dir() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("SKYPILE_REQUIRE_DATA").is_err(),
-        "SKYPILE_REQUIRE_DATA=1 but {} is missing",
-        p.display()
-    );
-    eprintln!("skipping: {} not found", p.display());
-    None
-}
-
 #[test]
 fn shipped_models_keep_heldout_prose_and_drop_salad() {
-    let Some(root) = data() else { return };
+    let Some(root) = support::shared_data("reference") else {
+        return;
+    };
     let step = shipped_step();
     let simplify = skypile_lang::ZhVariantConfig {
         traditional: skypile_lang::zh_variant::Traditional::Convert,
