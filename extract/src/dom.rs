@@ -90,6 +90,28 @@ fn signature(tag: &str, class: &str) -> u32 {
     h
 }
 
+/// Characters of `t` that are not `char::is_whitespace`; ASCII text (most link text) is counted
+/// by bytes without decoding.
+fn non_space_chars(t: &str) -> u32 {
+    let n = if t.is_ascii() {
+        t.bytes()
+            .filter(|b| !matches!(b, b'\t'..=b'\r' | b' '))
+            .count()
+    } else {
+        t.chars().filter(|c| !c.is_whitespace()).count()
+    };
+    n as u32
+}
+
+/// Whether `t` is all whitespace (`str::trim`), ASCII whitespace checked by bytes (the usual
+/// text between tags is a newline and indentation).
+fn is_blank(t: &str) -> bool {
+    match t.bytes().position(|b| !matches!(b, b'\t'..=b'\r' | b' ')) {
+        None => true,
+        Some(k) => t.get(k..).is_none_or(|r| r.trim_start().is_empty()),
+    }
+}
+
 /// Subtrees that never hold main text.
 fn is_skipped(name: &str) -> bool {
     matches!(
@@ -475,13 +497,13 @@ impl<'c> Walker<'c> {
 
     fn push_text(&mut self, t: &str, ctx: Ctx) {
         if self.cur.is_none() {
-            if t.trim().is_empty() {
+            if is_blank(t) {
                 return;
             }
             self.start_line(ctx);
         }
         if ctx.link {
-            self.link_chars += t.chars().filter(|c| !c.is_whitespace()).count() as u32;
+            self.link_chars += non_space_chars(t);
         }
         self.buf.push_str(t);
     }

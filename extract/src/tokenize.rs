@@ -32,7 +32,7 @@ type Builder = TreeBuilder<u32, Sink>;
 /// Parse a prepared page into the same tree as html5ever's tokenizer builds
 /// ([`crate::tree::parse_html5ever`]).
 pub fn parse(html: &str) -> Dom {
-    let tb = TreeBuilder::new(Sink::default(), TreeBuilderOpts::default());
+    let tb = TreeBuilder::new(Sink::for_page(html), TreeBuilderOpts::default());
     let src = StrTendril::from_slice(html);
     let mut s = Scanner {
         tb: &tb,
