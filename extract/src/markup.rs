@@ -149,6 +149,17 @@ pub(crate) struct Counts {
 impl Counts {
     /// Count one character of any script.
     pub(crate) fn add(&mut self, c: char) {
+        // the common Han block first: a CJK letter of a script with spaces, nothing else
+        if matches!(c as u32, 0x4E00..=0x9FFF) {
+            (self.chars, self.cjk) = (self.chars + 1, self.cjk + 1);
+            (self.prev_no_space, self.gap) = (false, false);
+        } else {
+            self.add_any(c);
+        }
+    }
+
+    /// [`Counts::add`] without its fast path.
+    fn add_any(&mut self, c: char) {
         if c.is_whitespace() {
             self.gap = true;
             return;
@@ -245,7 +256,7 @@ mod tests {
     /// Counts of a text without any fast path: every char through `Counts::add`.
     fn count_by_char(text: &str) -> Counts {
         let mut n = Counts::default();
-        text.chars().for_each(|c| n.add(c));
+        text.chars().for_each(|c| n.add_any(c));
         n
     }
 
@@ -280,6 +291,7 @@ mod tests {
             "\u{A0}\u{3000}全角　空格\u{85}x\u{2028}y – «quotes» ¿qué?",
             " ภาษา  ไทย \n ຄຳ\u{200B} ລາວ  ",
             "中文\u{200B} 中文\u{7F}x\u{1F} y\u{0}\u{85}中 é\u{FEFF}é\t\u{3000}",
+            "一丁\u{4DFF}\u{9FFF}\u{A000} 龥 ไทย 㐀",
             "",
         ];
         for t in texts {
