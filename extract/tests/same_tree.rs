@@ -7,15 +7,17 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+use html5ever::Attribute;
 use scraper::{Html, Node};
 use skypile_core::rng::Rng;
+use skypile_extract::tree::{Data, Element};
 use skypile_extract::{ExtractConfig, budget, tokenize, tree};
 
 #[path = "common/decode.rs"]
 mod decode;
 
 /// Every node in document order with its depth, so any difference in the tree shows; the
-/// format of `tree::Dom::dump`.
+/// lines of `tree::Dom::dump`.
 fn dump(doc: &Html) -> String {
     let mut out = format!("{:?}\n", doc.quirks_mode);
     for edge in doc.tree.root().traverse() {
@@ -23,36 +25,39 @@ fn dump(doc: &Html) -> String {
             continue;
         };
         let depth = n.ancestors().count();
-        let _ = match n.value() {
-            Node::Element(e) => {
-                let attrs: Vec<String> = e
-                    .attrs
-                    .iter()
-                    .map(|(k, v)| format!("{}:{}={:?}", &*k.ns, &*k.local, &**v))
-                    .collect();
-                writeln!(
-                    out,
-                    "{depth} <{}:{} {attrs:?}>",
-                    &*e.name.ns, &*e.name.local
-                )
-            }
-            Node::Text(t) => writeln!(out, "{depth} {:?}", &**t),
-            Node::Comment(c) => writeln!(out, "{depth} <!--{:?}-->", &**c),
-            Node::Doctype(d) => writeln!(
-                out,
-                "{depth} <!DOCTYPE {:?} {:?} {:?}>",
-                d.name(),
-                d.public_id(),
-                d.system_id()
-            ),
-            Node::ProcessingInstruction(p) => {
-                writeln!(out, "{depth} <?{:?} {:?}>", &*p.target, &*p.data)
-            }
-            Node::Document => writeln!(out, "{depth} #document"),
-            Node::Fragment => writeln!(out, "{depth} #fragment"),
-        };
+        let _ = writeln!(out, "{depth} {}", data(n.value()).dump_line());
     }
     out
+}
+
+/// scraper's node as ours, to print it the same way.
+fn data(n: &Node) -> Data {
+    match n {
+        Node::Element(e) => Data::Element(Element {
+            name: e.name.clone(),
+            attrs: e
+                .attrs
+                .iter()
+                .map(|(k, v)| Attribute {
+                    name: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+        }),
+        Node::Text(t) => Data::Text(t.text.clone()),
+        Node::Comment(c) => Data::Comment(c.comment.clone()),
+        Node::Doctype(d) => Data::Doctype {
+            name: d.name.clone(),
+            public_id: d.public_id.clone(),
+            system_id: d.system_id.clone(),
+        },
+        Node::ProcessingInstruction(p) => Data::ProcessingInstruction {
+            target: p.target.clone(),
+            data: p.data.clone(),
+        },
+        Node::Document => Data::Document,
+        Node::Fragment => Data::Fragment,
+    }
 }
 
 fn same(name: &str, html: &str) -> bool {
