@@ -76,18 +76,31 @@ fn is_dropped(c: char) -> bool {
 }
 
 /// End of the run of printable ASCII (never "wide") at `i`, counted into `n`.
+/// * Single spaces between ASCII words stay in the run: they collapse to themselves, so a
+///   line of English is one copy instead of one per word.
 fn ascii_run(b: &[u8], i: usize, n: &mut Counts) -> usize {
+    let printable = |c: &u8| (0x21..0x7f).contains(c);
     let rest = b.get(i..).unwrap_or_default();
-    let len = rest
-        .iter()
-        .position(|c| !(0x21..0x7f).contains(c))
-        .unwrap_or(rest.len());
-    // printable ASCII is a digit, a letter or punctuation: two vectorisable counts
+    let mut len = 0;
+    loop {
+        let tail = rest.get(len..).unwrap_or_default();
+        len += tail
+            .iter()
+            .position(|c| !printable(c))
+            .unwrap_or(tail.len());
+        if rest.get(len) == Some(&b' ') && rest.get(len + 1).is_some_and(printable) {
+            len += 1;
+        } else {
+            break;
+        }
+    }
+    // printable ASCII is a digit, a letter or punctuation: vectorisable counts
     let run = rest.get(..len).unwrap_or_default();
+    let spaces = run.iter().filter(|&&c| c == b' ').count() as u32;
     let digits = run.iter().filter(|c| c.is_ascii_digit()).count() as u32;
     let letters = run.iter().filter(|c| c.is_ascii_alphabetic()).count() as u32;
-    n.chars += len as u32;
-    n.punct += len as u32 - digits - letters;
+    n.chars += len as u32 - spaces;
+    n.punct += len as u32 - spaces - digits - letters;
     n.digits += digits;
     (n.prev_no_space, n.gap) = (false, false);
     i + len
@@ -292,6 +305,7 @@ mod tests {
             " ภาษา  ไทย \n ຄຳ\u{200B} ລາວ  ",
             "中文\u{200B} 中文\u{7F}x\u{1F} y\u{0}\u{85}中 é\u{FEFF}é\t\u{3000}",
             "一丁\u{4DFF}\u{9FFF}\u{A000} 龥 ไทย 㐀",
+            "a b  c d\te f \u{A0}g h 中 i j ไทย k l!",
             "",
         ];
         for t in texts {
