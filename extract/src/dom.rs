@@ -9,11 +9,11 @@
 
 use std::collections::HashMap;
 
-use ego_tree::NodeRef;
-use scraper::Node;
-
 use crate::hints::{self, Hint};
-use crate::markup::{collapse_ws, count, find_head, form_is_small, is_data_table, is_hidden_style};
+use crate::markup::{
+    Counts, collapse_counted, collapse_ws, find_head, form_is_small, is_data_table, is_hidden_style,
+};
+use crate::tree::{Data, NodeRef};
 use crate::{ExtractConfig, Favor};
 
 /// What kind of line a block is; decides how it is judged and printed.
@@ -88,6 +88,28 @@ fn signature(tag: &str, class: &str) -> u32 {
         h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
     }
     h
+}
+
+/// Characters of `t` that are not `char::is_whitespace`; ASCII text (most link text) is counted
+/// by bytes without decoding.
+fn non_space_chars(t: &str) -> u32 {
+    let n = if t.is_ascii() {
+        t.bytes()
+            .filter(|b| !matches!(b, b'\t'..=b'\r' | b' '))
+            .count()
+    } else {
+        t.chars().filter(|c| !c.is_whitespace()).count()
+    };
+    n as u32
+}
+
+/// Whether `t` is all whitespace (`str::trim`), ASCII whitespace checked by bytes (the usual
+/// text between tags is a newline and indentation).
+fn is_blank(t: &str) -> bool {
+    match t.bytes().position(|b| !matches!(b, b'\t'..=b'\r' | b' ')) {
+        None => true,
+        Some(k) => t.get(k..).is_none_or(|r| r.trim_start().is_empty()),
+    }
 }
 
 /// Subtrees that never hold main text.
@@ -231,7 +253,7 @@ impl<'c> Walker<'c> {
         }
     }
 
-    pub fn run(mut self, root: NodeRef<'_, Node>) -> Page {
+    pub fn run(mut self, root: NodeRef<'_>) -> Page {
         let ctx = Ctx {
             elem: 0,
             kind: Kind::Para,
@@ -256,7 +278,7 @@ impl<'c> Walker<'c> {
         self.page
     }
 
-    fn read_head(&mut self, head: NodeRef<'_, Node>) {
+    fn read_head(&mut self, head: NodeRef<'_>) {
         for child in head.children() {
             let Some(el) = child.value().as_element() else {
                 continue;
@@ -266,7 +288,6 @@ impl<'c> Walker<'c> {
                     let t: String = child
                         .children()
                         .filter_map(|c| c.value().as_text())
-                        .map(|t| &**t)
                         .collect();
                     let t = collapse_ws(&t);
                     if !t.is_empty() {
@@ -295,21 +316,21 @@ impl<'c> Walker<'c> {
         }
     }
 
-    fn children(&mut self, node: NodeRef<'_, Node>, ctx: Ctx) {
+    fn children(&mut self, node: NodeRef<'_>, ctx: Ctx) {
         for child in node.children() {
             if self.budget == 0 {
                 return;
             }
             self.budget -= 1;
             match child.value() {
-                Node::Text(t) => self.push_text(t, ctx),
-                Node::Element(_) => self.element(child, ctx),
+                Data::Text(t) => self.push_text(t, ctx),
+                Data::Element(_) => self.element(child, ctx),
                 _ => {}
             }
         }
     }
 
-    fn element(&mut self, node: NodeRef<'_, Node>, mut ctx: Ctx) {
+    fn element(&mut self, node: NodeRef<'_>, mut ctx: Ctx) {
         let Some(el) = node.value().as_element() else {
             return;
         };
@@ -334,7 +355,7 @@ impl<'c> Walker<'c> {
             }
             return;
         }
-        let (mut class, mut id, mut hidden) = ("", "", false);
+        let (mut class, mut id, mut hidden, mut landmark) = ("", "", false, false);
         let mut href = None;
         for (k, v) in el.attrs() {
             match k {
@@ -345,15 +366,17 @@ impl<'c> Walker<'c> {
                 "style" => hidden |= is_hidden_style(v),
                 "href" => href = Some(v),
                 "role" => {
-                    if matches!(
+                    landmark = matches!(
                         v,
                         "navigation" | "banner" | "contentinfo" | "complementary" | "search"
-                    ) {
-                        class = "nav";
-                    }
+                    );
                 }
                 _ => {}
             }
+        }
+        // a navigation landmark reads as class `nav` whatever the attribute order
+        if landmark {
+            class = "nav";
         }
         if hidden {
             return;
@@ -474,13 +497,13 @@ impl<'c> Walker<'c> {
 
     fn push_text(&mut self, t: &str, ctx: Ctx) {
         if self.cur.is_none() {
-            if t.trim().is_empty() {
+            if is_blank(t) {
                 return;
             }
             self.start_line(ctx);
         }
         if ctx.link {
-            self.link_chars += t.chars().filter(|c| !c.is_whitespace()).count() as u32;
+            self.link_chars += non_space_chars(t);
         }
         self.buf.push_str(t);
     }
@@ -492,22 +515,36 @@ impl<'c> Walker<'c> {
             self.buf.clear();
             return;
         };
-        let text = if start.kind == Kind::Pre {
-            let lines: Vec<String> = self
-                .buf
-                .lines()
-                .map(collapse_ws)
-                .filter(|l| !l.is_empty())
-                .collect();
-            lines.join("\n")
+        let mut text = String::with_capacity(self.buf.len());
+        let mut n = Counts::default();
+        if start.kind == Kind::Pre {
+            // each line collapsed on its own, empty ones left out, joined by `\n`
+            for line in self.buf.lines() {
+                let (mark, before) = (text.len(), n);
+                if !text.is_empty() {
+                    text.push('\n');
+                    n.add('\n');
+                }
+                collapse_counted(line, &mut text, &mut n);
+                if text.len() == mark + usize::from(mark > 0) {
+                    text.truncate(mark);
+                    n = before;
+                }
+            }
         } else {
-            collapse_ws(&self.buf)
-        };
+            collapse_counted(&self.buf, &mut text, &mut n);
+        }
         self.buf.clear();
         if text.is_empty() {
             return;
         }
-        let (chars, cjk, punct, digits) = count(&text);
+        let Counts {
+            chars,
+            cjk,
+            punct,
+            digits,
+            ..
+        } = n;
         self.page.blocks.push(Block {
             text,
             kind: start.kind,
@@ -529,8 +566,8 @@ mod tests {
 
     fn blocks(html: &str) -> Vec<(Kind, String)> {
         let cfg = ExtractConfig::default();
-        let doc = scraper::Html::parse_document(html);
-        let page = Walker::new(&cfg).run(doc.tree.root());
+        let doc = crate::tree::parse_html5ever(html);
+        let page = Walker::new(&cfg).run(doc.root());
         page.blocks.into_iter().map(|b| (b.kind, b.text)).collect()
     }
 

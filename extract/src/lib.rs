@@ -1,6 +1,6 @@
 //! skypile-extract: main-text extraction from HTML ("structural extraction", SkyPile §3.1).
 //!
-//! One html5ever parse (via `scraper`), one walk that turns the DOM into text blocks while
+//! One html5ever parse (our tokenizer and tree, [`tokenize`], [`tree`]), one walk that turns the DOM into text blocks while
 //! skipping invisible and non-content subtrees ([`dom`]), then block classification and
 //! content-region selection ([`score`]). Tuned for Chinese portals, news and forums as much as
 //! for English: full-width punctuation, pinyin class names and Chinese boilerplate phrases are
@@ -17,6 +17,7 @@ pub mod score;
 pub mod step;
 pub mod thread;
 pub mod tokenize;
+pub mod tree;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -167,10 +168,10 @@ pub fn extract(html: &str, cfg: &ExtractConfig) -> Extracted {
 /// (kept for `tests/same_tree.rs` and the A/B timing of `examples/extract_cpu.rs`).
 #[doc(hidden)]
 pub fn extract_html5ever(html: &str, cfg: &ExtractConfig) -> Extracted {
-    extract_with(html, cfg, scraper::Html::parse_document)
+    extract_with(html, cfg, tree::parse_html5ever)
 }
 
-fn extract_with(html: &str, cfg: &ExtractConfig, parse: fn(&str) -> scraper::Html) -> Extracted {
+fn extract_with(html: &str, cfg: &ExtractConfig, parse: fn(&str) -> tree::Dom) -> Extracted {
     if html.len() > cfg.max_html_bytes {
         return Extracted::failed(Status::TooLarge);
     }
@@ -180,7 +181,7 @@ fn extract_with(html: &str, cfg: &ExtractConfig, parse: fn(&str) -> scraper::Htm
     let prepared = budget::prepare(html, cfg);
     let doc = parse(&prepared.html);
     drop(prepared.html);
-    let page = dom::Walker::new(cfg).run(doc.tree.root());
+    let page = dom::Walker::new(cfg).run(doc.root());
     let (mut all, mut links) = (0u64, 0u64);
     for b in &page.blocks {
         all += b.chars as u64;
@@ -260,7 +261,7 @@ fn looks_like_code(html: &str) -> bool {
 /// Diagnostic dump of every block with its class and whether it was kept.
 pub fn explain(html: &str, cfg: &ExtractConfig) -> String {
     let doc = tokenize::parse(&budget::prepare(html, cfg).html);
-    let page = dom::Walker::new(cfg).run(doc.tree.root());
+    let page = dom::Walker::new(cfg).run(doc.root());
     score::explain(&page, cfg)
 }
 

@@ -23,18 +23,16 @@ use html5ever::tokenizer::{
 };
 use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts, TreeSink};
 use html5ever::{Attribute, LocalName, QualName, TokenizerResult, ns};
-use scraper::{Html, HtmlTreeSink};
 
 use crate::charref::{named_ref, numeric_ref};
+use crate::tree::{Dom, Sink};
 
-type Builder = TreeBuilder<ego_tree::NodeId, HtmlTreeSink>;
+type Builder = TreeBuilder<u32, Sink>;
 
-/// Parse a prepared page into the same `Html` as `scraper::Html::parse_document`.
-pub fn parse(html: &str) -> Html {
-    let tb = TreeBuilder::new(
-        HtmlTreeSink::new(Html::new_document()),
-        TreeBuilderOpts::default(),
-    );
+/// Parse a prepared page into the same tree as html5ever's tokenizer builds
+/// ([`crate::tree::parse_html5ever`]).
+pub fn parse(html: &str) -> Dom {
+    let tb = TreeBuilder::new(Sink::for_page(html), TreeBuilderOpts::default());
     let src = StrTendril::from_slice(html);
     let mut s = Scanner {
         tb: &tb,
@@ -81,7 +79,7 @@ fn finish_with_html5ever(
     at: usize,
     state: State,
     last: Option<LocalName>,
-) -> Html {
+) -> Dom {
     let opts = TokenizerOpts {
         discard_bom: at == 0,
         initial_state: Some(state),
@@ -593,8 +591,8 @@ mod tests {
     use super::*;
 
     fn same(html: &str) {
-        let a = scraper::Html::parse_document(html).html();
-        let b = parse(html).html();
+        let a = crate::tree::parse_html5ever(html).dump();
+        let b = parse(html).dump();
         assert_eq!(a, b, "{html}");
     }
 

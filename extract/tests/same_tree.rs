@@ -1,19 +1,23 @@
-//! The fast tokenizer (`skypile_extract::tokenize`) must build exactly html5ever's tree: every
-//! node, text, attribute (in order) and the quirks mode, compared with
-//! `scraper::Html::parse_document` on every HTML page of the shared data, raw and after
-//! `budget::prepare`, and on fixed-seed mutations of them (cut, garbled, tag soup).
+//! The fast tokenizer (`skypile_extract::tokenize`) and our tree (`skypile_extract::tree`) must
+//! build exactly html5ever's tree as scraper builds it: every node, text, attribute and the
+//! quirks mode, compared with `scraper::Html::parse_document` on every HTML page of the shared
+//! data, raw and after `budget::prepare`, and on fixed-seed mutations of them (cut, garbled,
+//! tag soup); our tree is checked both behind the fast tokenizer and behind html5ever's.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+use html5ever::Attribute;
 use scraper::{Html, Node};
 use skypile_core::rng::Rng;
-use skypile_extract::{ExtractConfig, budget, tokenize};
+use skypile_extract::tree::{Data, Element};
+use skypile_extract::{ExtractConfig, budget, tokenize, tree};
 
 #[path = "common/decode.rs"]
 mod decode;
 
-/// Every node in document order with its depth, so any difference in the tree shows.
+/// Every node in document order with its depth, so any difference in the tree shows; the
+/// lines of `tree::Dom::dump`.
 fn dump(doc: &Html) -> String {
     let mut out = format!("{:?}\n", doc.quirks_mode);
     for edge in doc.tree.root().traverse() {
@@ -21,31 +25,53 @@ fn dump(doc: &Html) -> String {
             continue;
         };
         let depth = n.ancestors().count();
-        let _ = match n.value() {
-            Node::Element(e) => {
-                let attrs: Vec<String> = e
-                    .attrs
-                    .iter()
-                    .map(|(k, v)| format!("{}:{}={:?}", &*k.ns, &*k.local, &**v))
-                    .collect();
-                writeln!(
-                    out,
-                    "{depth} <{}:{} {attrs:?}>",
-                    &*e.name.ns, &*e.name.local
-                )
-            }
-            Node::Text(t) => writeln!(out, "{depth} {:?}", &**t),
-            Node::Comment(c) => writeln!(out, "{depth} <!--{:?}-->", &**c),
-            Node::Doctype(d) => writeln!(out, "{depth} {d:?}"),
-            other => writeln!(out, "{depth} {other:?}"),
-        };
+        let _ = writeln!(out, "{depth} {}", data(n.value()).dump_line());
     }
     out
 }
 
+/// scraper's node as ours, to print it the same way.
+fn data(n: &Node) -> Data {
+    match n {
+        Node::Element(e) => Data::Element(Element {
+            name: e.name.clone(),
+            attrs: e
+                .attrs
+                .iter()
+                .map(|(k, v)| Attribute {
+                    name: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+        }),
+        Node::Text(t) => Data::Text(t.text.clone()),
+        Node::Comment(c) => Data::Comment(c.comment.clone()),
+        Node::Doctype(d) => Data::Doctype {
+            name: d.name.clone(),
+            public_id: d.public_id.clone(),
+            system_id: d.system_id.clone(),
+        },
+        Node::ProcessingInstruction(p) => Data::ProcessingInstruction {
+            target: p.target.clone(),
+            data: p.data.clone(),
+        },
+        Node::Document => Data::Document,
+        Node::Fragment => Data::Fragment,
+    }
+}
+
 fn same(name: &str, html: &str) -> bool {
     let a = dump(&Html::parse_document(html));
-    let b = dump(&tokenize::parse(html));
+    equal(
+        name,
+        "html5ever + tree",
+        &a,
+        &tree::parse_html5ever(html).dump(),
+    ) & equal(name, "fast + tree", &a, &tokenize::parse(html).dump())
+}
+
+/// Whether the reference dump `a` equals `b`; prints where not.
+fn equal(name: &str, label: &str, a: &str, b: &str) -> bool {
     if a != b {
         let line = a.lines().zip(b.lines()).position(|(x, y)| x != y);
         let l = line.unwrap_or(0);
@@ -57,9 +83,9 @@ fn same(name: &str, html: &str) -> bool {
                 .join(" / ")
         };
         eprintln!(
-            "{name}: trees differ at dump line {line:?}\n  html5ever: {}\n  fast:      {}",
-            show(&a),
-            show(&b)
+            "{name}: {label} differs at dump line {line:?}\n  scraper: {}\n  ours:    {}",
+            show(a),
+            show(b)
         );
         return false;
     }
