@@ -95,7 +95,10 @@ fn main() -> Result<()> {
     if texts.is_empty() {
         bail!("no texts in {args:?}");
     }
-    for e in ENCODINGS.iter().filter(|e| only.as_ref().is_none_or(|o| o == e.name)) {
+    for e in ENCODINGS
+        .iter()
+        .filter(|e| only.as_ref().is_none_or(|o| o == e.name))
+    {
         // First use builds the counter: in a run that is part of `tokens.count_ns`.
         let t = thread_cpu_s();
         let ours = (e.counter)();
