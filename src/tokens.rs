@@ -37,6 +37,7 @@ use tiktoken_rs::{CoreBPE, Rank};
 use pretok::Scan;
 pub use pretok::Split;
 use ranks::Ranks;
+use seams::Seams;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -254,6 +255,8 @@ const MEMO_BYTES: usize = 4 << 20;
 /// tiktoken's count for one vocabulary, without building ids.
 pub struct BpeCounter {
     ranks: Ranks,
+    /// Where pieces can be cut without changing their count ([`seams`]).
+    seams: Seams,
     /// The hand-written pre-tokeniser of this pattern, if there is one ([`pretok`]); else `dfa`.
     split: Option<Split>,
     dfa: DFA,
@@ -314,6 +317,7 @@ impl BpeCounter {
             .expect("valid tokenizer patterns");
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         BpeCounter {
+            seams: Seams::new(ranks.iter().map(|(bytes, _)| &bytes[..])),
             ranks: Ranks::new(ranks),
             split,
             dfa,
@@ -365,7 +369,7 @@ impl BpeCounter {
                 }
                 let mut start = first;
                 for &end in &ends[..k] {
-                    n += self.piece_count(&text.as_bytes()[start..end], s);
+                    n += self.piece_count(&text.as_bytes()[start..end], s, true);
                     start = end;
                 }
             }
@@ -396,23 +400,32 @@ impl BpeCounter {
         end
     }
 
-    fn piece_count(&self, piece: &[u8], s: &mut Scratch) -> usize {
+    /// The count of one piece (`split`: may be cut at its seams first).
+    fn piece_count(&self, piece: &[u8], s: &mut Scratch, split: bool) -> usize {
         let Some(key) = ranks::key(piece) else {
-            return self.piece_count_cold(piece, s);
+            return self.piece_count_cold(piece, s, split);
         };
         let slot = ranks::slot(key, HOT_BITS);
         let entry = s.hot[slot];
         if entry & !(0xF << HOT_COUNT_SHIFT) == key {
             return (entry >> HOT_COUNT_SHIFT) as usize;
         }
-        let n = self.piece_count_cold(piece, s);
+        let n = self.piece_count_cold(piece, s, split);
         s.hot[slot] = key | (n as u128) << HOT_COUNT_SHIFT;
         n
     }
 
-    fn piece_count_cold(&self, piece: &[u8], s: &mut Scratch) -> usize {
+    fn piece_count_cold(&self, piece: &[u8], s: &mut Scratch, split: bool) -> usize {
         if self.rank(piece) != Rank::MAX {
             return 1;
+        }
+        let mut n = 0;
+        if split
+            && self
+                .seams
+                .split(piece, |part| n += self.piece_count(part, s, false))
+        {
+            return n;
         }
         if let Some(&n) = s.memo.get(piece) {
             return n as usize;
@@ -562,5 +575,6 @@ impl BpeCounter {
 
 mod pretok;
 mod ranks;
+mod seams;
 #[cfg(test)]
 mod tests;

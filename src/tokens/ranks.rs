@@ -48,7 +48,7 @@ fn filter_bits(h: u64) -> (usize, u64) {
 /// (`1110xxxx 10xxxxxx 10xxxxxx`): one-to-one on that shape, so overlong or surrogate forms
 /// get slots of their own (the table is built and read with this same test).
 #[inline]
-fn char3(bytes: &[u8]) -> Option<usize> {
+pub(super) fn char3(bytes: &[u8]) -> Option<usize> {
     let &[b0, b1, b2] = bytes else { return None };
     if b0 & 0xF0 != 0xE0 || b1 & 0xC0 != 0x80 || b2 & 0xC0 != 0x80 {
         return None;
