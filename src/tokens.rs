@@ -24,7 +24,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
 use std::sync::OnceLock;
 
 use anyhow::{Result, bail};
@@ -290,18 +290,17 @@ impl BpeCounter {
     /// The counter for `bpe`'s ordinary tokens (its special tokens are left out: text that looks
     /// like `<|endoftext|>` is counted as plain text, as `count_ordinary` does).
     pub fn new(bpe: &CoreBPE, patterns: &Patterns, split: Option<Split>) -> BpeCounter {
-        let specials: HashSet<&str> = bpe.special_tokens();
-        let max_rank = specials
-            .iter()
+        // Special tokens are left out by rank (their ids, from tiktoken's own encoder).
+        let specials: Vec<Rank> = (bpe.special_tokens().iter())
             .flat_map(|s| bpe.encode_with_special_tokens(s))
-            .max()
-            .unwrap_or(0);
+            .collect();
+        let max_rank = specials.iter().copied().max().unwrap_or(0);
         // Ordinary ranks may lie past the specials (p50k's space runs follow <|endoftext|>):
         // read up to the first gap after the last special.
         let mut ranks = Vec::new();
         for rank in 0.. {
             match bpe.decode_bytes(&[rank]) {
-                Ok(bytes) if std::str::from_utf8(&bytes).is_ok_and(|s| specials.contains(s)) => {}
+                Ok(_) if specials.contains(&rank) => {}
                 Ok(bytes) => ranks.push((bytes, rank)),
                 Err(_) if rank > max_rank => break,
                 Err(_) => {}

@@ -41,15 +41,25 @@ fn bytes3(p: usize) -> [u8; 3] {
     ]
 }
 
+/// The slot of a one- or two-byte part of a character in a table of `256 + 2^16`.
+fn part_index(part: &[u8]) -> usize {
+    match *part {
+        [b] => b as usize,
+        [a, b] => 256 + ((a as usize) << 8 | b as usize),
+        _ => unreachable!("parts of a 3-byte character shown are 1 or 2 bytes"),
+    }
+}
+
 impl Seams {
     /// From every token of the vocabulary.
     pub(super) fn new<'a>(tokens: impl Iterator<Item = &'a [u8]>) -> Seams {
         // What a token shows of A (left of an inner character boundary) and of B (right of
-        // it): the whole character by payload, or only its last (first) one or two bytes.
+        // it): the whole character, by payload ([`char3`]), or only its last (first) one or
+        // two bytes, by [`part_index`].
         let mut right_full = vec![false; 1 << 16];
-        let mut right_end = std::collections::HashSet::new();
+        let mut right_end = vec![false; 256 + (1 << 16)];
         let mut left_full = vec![false; 1 << 16];
-        let mut left_start = std::collections::HashSet::new();
+        let mut left_start = vec![false; 256 + (1 << 16)];
         for t in tokens {
             for k in 1..t.len() {
                 if is_cont(t[k]) || !(0xE0..0xF0).contains(&t[k]) {
@@ -66,7 +76,7 @@ impl Seams {
                         None => false, // A is not a 3-byte character there
                     },
                     None if left.len() <= 2 => {
-                        right_end.insert(left.to_vec());
+                        right_end[part_index(left)] = true;
                         true
                     }
                     None => false,
@@ -76,9 +86,7 @@ impl Seams {
                 }
                 match right.get(..3).and_then(char3) {
                     Some(p) => left_full[p] = true,
-                    None if right.len() < 3 => {
-                        left_start.insert(right.to_vec());
-                    }
+                    None if right.len() < 3 => left_start[part_index(right)] = true,
                     None => {}
                 }
             }
@@ -87,11 +95,11 @@ impl Seams {
             .map(|p| {
                 let [b0, b1, b2] = bytes3(p);
                 let right = right_full[p]
-                    || right_end.contains(&[b2][..])
-                    || right_end.contains(&[b1, b2][..]);
+                    || right_end[part_index(&[b2])]
+                    || right_end[part_index(&[b1, b2])];
                 let left = left_full[p]
-                    || left_start.contains(&[b0][..])
-                    || left_start.contains(&[b0, b1][..]);
+                    || left_start[part_index(&[b0])]
+                    || left_start[part_index(&[b0, b1])];
                 (right as u8 * RIGHT_OPEN) | (left as u8 * LEFT_OPEN)
             })
             .collect();
