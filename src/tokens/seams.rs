@@ -118,8 +118,8 @@ impl Seams {
             let b = piece[i];
             let len = match b {
                 0..0x80 => 1,
-                0..0xE0 => 2,
-                0..0xF0 => 3,
+                0x80..0xE0 => 2,
+                0xE0..0xF0 => 3,
                 _ => 4,
             };
             let cur = (len == 3)
