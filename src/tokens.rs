@@ -9,7 +9,7 @@
 //! The count is tiktoken's `count_ordinary`, computed by our own [`BpeCounter`]: same
 //! vocabulary, same pre-tokenisation patterns, same merge order, so the same number (the test
 //! `counts_equal_tiktoken_on_shared_texts` checks every encoding on the shared zh and en texts),
-//! 1.9–3.2× faster than tiktoken-rs (`scripts/bench/run.sh --only tokens`, README "Performance").
+//! 2.3–6.3× faster than tiktoken-rs (`scripts/bench/run.sh --only tokens`, README "Tokens").
 //! Hand-written because:
 //! - tiktoken-rs runs its pattern on fancy-regex's backtracking VM (the possessive quantifiers
 //!   and the `(?!\S)` look-ahead force it there). cl100k, r50k and p50k are split by a
@@ -20,7 +20,9 @@
 //!   backtracking encoder is slower than a hash lookup on the whole-token pieces that make up
 //!   most of web text: on the shared texts it counted only ~1.5× faster than tiktoken-rs.
 //! - a count needs no ids: pieces that are a token count 1 after one hash lookup; the rest are
-//!   merged in tiktoken's rank order, counting parts.
+//!   merged in tiktoken's rank order, counting parts, after cutting them at [`seams`] (where
+//!   no token can reach across, so merges never do: whole Chinese clauses fall into parts that
+//!   repeat and hit the per-thread caches).
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
