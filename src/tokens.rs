@@ -20,7 +20,7 @@
 //!   backtracking encoder is slower than a hash lookup on the whole-token pieces that make up
 //!   most of web text: on the shared texts it counted only ~1.5× faster than tiktoken-rs.
 //! - a count needs no ids: pieces that are a token count 1 after one hash lookup; the rest are
-//!   merged in tiktoken's rank order, counting parts, after cutting them at [`seams`] (where
+//!   merged in tiktoken's rank order, counting parts, after cutting them at seams (`seams`; where
 //!   no token can reach across, so merges never do: whole Chinese clauses fall into parts that
 //!   repeat and hit the per-thread caches).
 
