@@ -9,7 +9,7 @@
 //! The count is tiktoken's `count_ordinary`, computed by our own [`BpeCounter`]: same
 //! vocabulary, same pre-tokenisation patterns, same merge order, so the same number (the test
 //! `counts_equal_tiktoken_on_shared_texts` checks every encoding on the shared zh and en texts),
-//! 1.9–3.2× faster than tiktoken-rs (`scripts/bench/run.sh --only tokens`, README "Performance").
+//! 2.3–6.3× faster than tiktoken-rs (`scripts/bench/run.sh --only tokens`, README "Tokens").
 //! Hand-written because:
 //! - tiktoken-rs runs its pattern on fancy-regex's backtracking VM (the possessive quantifiers
 //!   and the `(?!\S)` look-ahead force it there). cl100k, r50k and p50k are split by a
@@ -20,11 +20,13 @@
 //!   backtracking encoder is slower than a hash lookup on the whole-token pieces that make up
 //!   most of web text: on the shared texts it counted only ~1.5× faster than tiktoken-rs.
 //! - a count needs no ids: pieces that are a token count 1 after one hash lookup; the rest are
-//!   merged in tiktoken's rank order, counting parts.
+//!   merged in tiktoken's rank order, counting parts, after cutting them at seams (`seams`; where
+//!   no token can reach across, so merges never do: whole Chinese clauses fall into parts that
+//!   repeat and hit the per-thread caches).
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
 use std::sync::OnceLock;
 
 use anyhow::{Result, bail};
@@ -37,6 +39,7 @@ use tiktoken_rs::{CoreBPE, Rank};
 use pretok::Scan;
 pub use pretok::Split;
 use ranks::Ranks;
+use seams::Seams;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -254,6 +257,8 @@ const MEMO_BYTES: usize = 4 << 20;
 /// tiktoken's count for one vocabulary, without building ids.
 pub struct BpeCounter {
     ranks: Ranks,
+    /// Where pieces can be cut without changing their count ([`seams`]).
+    seams: Seams,
     /// The hand-written pre-tokeniser of this pattern, if there is one ([`pretok`]); else `dfa`.
     split: Option<Split>,
     dfa: DFA,
@@ -287,18 +292,17 @@ impl BpeCounter {
     /// The counter for `bpe`'s ordinary tokens (its special tokens are left out: text that looks
     /// like `<|endoftext|>` is counted as plain text, as `count_ordinary` does).
     pub fn new(bpe: &CoreBPE, patterns: &Patterns, split: Option<Split>) -> BpeCounter {
-        let specials: HashSet<&str> = bpe.special_tokens();
-        let max_rank = specials
-            .iter()
+        // Special tokens are left out by rank (their ids, from tiktoken's own encoder).
+        let specials: Vec<Rank> = (bpe.special_tokens().iter())
             .flat_map(|s| bpe.encode_with_special_tokens(s))
-            .max()
-            .unwrap_or(0);
+            .collect();
+        let max_rank = specials.iter().copied().max().unwrap_or(0);
         // Ordinary ranks may lie past the specials (p50k's space runs follow <|endoftext|>):
         // read up to the first gap after the last special.
         let mut ranks = Vec::new();
         for rank in 0.. {
             match bpe.decode_bytes(&[rank]) {
-                Ok(bytes) if std::str::from_utf8(&bytes).is_ok_and(|s| specials.contains(s)) => {}
+                Ok(_) if specials.contains(&rank) => {}
                 Ok(bytes) => ranks.push((bytes, rank)),
                 Err(_) if rank > max_rank => break,
                 Err(_) => {}
@@ -314,6 +318,7 @@ impl BpeCounter {
             .expect("valid tokenizer patterns");
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         BpeCounter {
+            seams: Seams::new(ranks.iter().map(|(bytes, _)| &bytes[..])),
             ranks: Ranks::new(ranks),
             split,
             dfa,
@@ -344,9 +349,10 @@ impl BpeCounter {
             let scan = Scan::new(text);
             let mut ends = [0usize; AHEAD];
             while pos < text.len() {
-                // Split up to AHEAD pieces and prefetch their hot slots before counting any:
-                // perf put most of counting on the hot-slot load (a cache miss whenever
-                // extraction ran in between); issued together, the misses overlap.
+                // Split up to AHEAD pieces and prefetch their hot slots (and their vocabulary
+                // slots, read on a hot miss) before counting any: perf put most of counting on
+                // those loads (cache misses whenever extraction ran in between); issued
+                // together, the misses overlap.
                 let (first, mut k) = (pos, 0);
                 while k < AHEAD && pos < text.len() {
                     pos = match self.split {
@@ -360,12 +366,13 @@ impl BpeCounter {
                 for &end in &ends[..k] {
                     if let Some(key) = ranks::key(&text.as_bytes()[start..end]) {
                         prefetch(&s.hot[ranks::slot(key, HOT_BITS)]);
+                        self.ranks.prefetch(key);
                     }
                     start = end;
                 }
                 let mut start = first;
                 for &end in &ends[..k] {
-                    n += self.piece_count(&text.as_bytes()[start..end], s);
+                    n += self.piece_count(&text.as_bytes()[start..end], s, true);
                     start = end;
                 }
             }
@@ -396,23 +403,32 @@ impl BpeCounter {
         end
     }
 
-    fn piece_count(&self, piece: &[u8], s: &mut Scratch) -> usize {
+    /// The count of one piece (`split`: may be cut at its seams first).
+    fn piece_count(&self, piece: &[u8], s: &mut Scratch, split: bool) -> usize {
         let Some(key) = ranks::key(piece) else {
-            return self.piece_count_cold(piece, s);
+            return self.piece_count_cold(piece, s, split);
         };
         let slot = ranks::slot(key, HOT_BITS);
         let entry = s.hot[slot];
         if entry & !(0xF << HOT_COUNT_SHIFT) == key {
             return (entry >> HOT_COUNT_SHIFT) as usize;
         }
-        let n = self.piece_count_cold(piece, s);
+        let n = self.piece_count_cold(piece, s, split);
         s.hot[slot] = key | (n as u128) << HOT_COUNT_SHIFT;
         n
     }
 
-    fn piece_count_cold(&self, piece: &[u8], s: &mut Scratch) -> usize {
+    fn piece_count_cold(&self, piece: &[u8], s: &mut Scratch, split: bool) -> usize {
         if self.rank(piece) != Rank::MAX {
             return 1;
+        }
+        let mut n = 0;
+        if split
+            && self
+                .seams
+                .split(piece, |part| n += self.piece_count(part, s, false))
+        {
+            return n;
         }
         if let Some(&n) = s.memo.get(piece) {
             return n as usize;
@@ -562,5 +578,6 @@ impl BpeCounter {
 
 mod pretok;
 mod ranks;
+mod seams;
 #[cfg(test)]
 mod tests;

@@ -34,6 +34,8 @@ const SPACE: u8 = 3;
 struct Classes {
     index: Box<[u16]>,
     blocks: Vec<[u8; 256]>,
+    /// The classes of ASCII, read without decoding or the two-level walk (most of web text).
+    ascii: [u8; 128],
 }
 
 fn classes() -> &'static Classes {
@@ -61,7 +63,12 @@ fn classes() -> &'static Classes {
                 })
             })
             .collect();
-        Classes { index, blocks }
+        let ascii = std::array::from_fn(|b| all[b]);
+        Classes {
+            index,
+            blocks,
+            ascii,
+        }
     })
 }
 
@@ -98,6 +105,10 @@ impl<'a> Scan<'a> {
     /// (code point, class, byte length) of the character at `i` (`i` < text length).
     #[inline]
     fn at(&self, i: usize) -> (u32, u8, usize) {
+        let b = self.t[i];
+        if b < 0x80 {
+            return (b as u32, self.c.ascii[b as usize], 1);
+        }
         let (cp, len) = decode(self.t, i);
         let class = self.c.blocks[self.c.index[(cp >> 8) as usize] as usize][(cp & 0xFF) as usize];
         (cp, class, len)
@@ -113,6 +124,15 @@ impl<'a> Scan<'a> {
     #[inline]
     fn run(&self, mut i: usize, class: u8) -> usize {
         while i < self.t.len() {
+            // ASCII stays in this tight loop; anything else takes one step of `at`
+            let b = self.t[i];
+            if b < 0x80 {
+                if self.c.ascii[b as usize] != class {
+                    break;
+                }
+                i += 1;
+                continue;
+            }
             let (_, c, len) = self.at(i);
             if c != class {
                 break;

@@ -23,7 +23,11 @@ pub(super) struct Ranks {
     /// Ranks of the tokens that are one 3-byte UTF-8 character (most of CJK), by code point:
     /// the lookups that complete every Han character while merging, without hashing.
     chars3: Box<[Rank]>,
-    short: FxHashMap<u128, Rank>,
+    /// Tokens of 3 to [`INLINE`] bytes by [`pack`]ed key, open addressing (linear probing,
+    /// at most half full): a lookup reads one 32-byte slot, where a `HashMap` read its control
+    /// bytes and then the bucket, two cache misses (perf: the largest cost of counting in a
+    /// run, whose other steps leave this table out of the CPU cache).
+    short: Box<[Slot]>,
     long: FxHashMap<Box<[u8]>, Rank>,
     /// Two bits per token that is not 2 bytes long, set at [`filter_bits`] of its hash (a
     /// blocked Bloom filter with k = 2): a clear bit proves "not a token" without touching the tables.
@@ -31,6 +35,15 @@ pub(super) struct Ranks {
     /// Bit n set when some token is n bytes long (n < 256), so longer pieces are rejected
     /// without hashing them.
     long_lens: [u64; 4],
+}
+
+/// A key of [`Ranks::short`] and its rank, one per 32 bytes (two per cache line); key 0 is
+/// an empty slot (no packed key is 0: its top byte is the length).
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct Slot {
+    key: u128,
+    rank: Rank,
 }
 
 /// log2 of the filter's bits (2 Mi bits, 256 KiB: ~10 bits per token, ~1–2% false "maybe").
@@ -48,7 +61,7 @@ fn filter_bits(h: u64) -> (usize, u64) {
 /// (`1110xxxx 10xxxxxx 10xxxxxx`): one-to-one on that shape, so overlong or surrogate forms
 /// get slots of their own (the table is built and read with this same test).
 #[inline]
-fn char3(bytes: &[u8]) -> Option<usize> {
+pub(super) fn char3(bytes: &[u8]) -> Option<usize> {
     let &[b0, b1, b2] = bytes else { return None };
     if b0 & 0xF0 != 0xE0 || b1 & 0xC0 != 0x80 || b2 & 0xC0 != 0x80 {
         return None;
@@ -117,7 +130,15 @@ impl Ranks {
             pairs: vec![Rank::MAX; 1 << 16].into_boxed_slice(),
             chars3: vec![Rank::MAX; 1 << 16].into_boxed_slice(),
             // sized once: growing by rehashing was a third of loading the vocabulary
-            short: FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default()),
+            // a power of two at least twice the tokens: probes stay short
+            short: vec![
+                Slot {
+                    key: 0,
+                    rank: Rank::MAX
+                };
+                (2 * tokens.len()).next_power_of_two()
+            ]
+            .into_boxed_slice(),
             long: FxHashMap::default(),
             filter: vec![0; 1 << (FILTER_BITS - 6)].into_boxed_slice(),
             long_lens: [0; 4],
@@ -132,8 +153,13 @@ impl Ranks {
                     if let Some(cp) = char3(&bytes) {
                         r.chars3[cp] = rank;
                     }
-                    r.short.insert(pack(&bytes), rank);
-                    hash_key(pack(&bytes))
+                    let key = pack(&bytes);
+                    let mut i = r.short_slot(key);
+                    while r.short[i].key != 0 {
+                        i = (i + 1) & (r.short.len() - 1);
+                    }
+                    r.short[i] = Slot { key, rank };
+                    hash_key(key)
                 }
                 n => {
                     let h = hash_long(&bytes);
@@ -162,7 +188,29 @@ impl Ranks {
         if !self.maybe(hash_key(key)) {
             return Rank::MAX;
         }
-        self.short.get(&key).copied().unwrap_or(Rank::MAX)
+        let mut i = self.short_slot(key);
+        loop {
+            let slot = self.short[i];
+            if slot.key == key {
+                return slot.rank;
+            }
+            if slot.key == 0 {
+                return Rank::MAX;
+            }
+            i = (i + 1) & (self.short.len() - 1);
+        }
+    }
+
+    /// The first slot to probe for `key` in [`Ranks::short`].
+    #[inline]
+    fn short_slot(&self, key: u128) -> usize {
+        slot(key, self.short.len().trailing_zeros())
+    }
+
+    /// Brings the first slot of `key` in [`Ranks::short`] into the CPU cache (a hint).
+    #[inline]
+    pub(super) fn prefetch(&self, key: u128) {
+        super::prefetch(&self.short[self.short_slot(key)]);
     }
 
     /// The rank of the token `bytes`, `Rank::MAX` when it is not one.
