@@ -34,6 +34,7 @@ use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::{Anchored, Input, MatchKind};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use skypile_core::hint::prefetch;
 use tiktoken_rs::{CoreBPE, Rank};
 
 use pretok::Scan;
@@ -226,20 +227,6 @@ const HOT_BITS: u32 = 16;
 
 /// Pieces split ahead of counting, whose hot slots are prefetched together.
 const AHEAD: usize = 16;
-
-/// Ask the CPU to bring `x` into the cache (a hint: no effect on results).
-#[inline]
-fn prefetch<T>(x: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch never faults and reads nothing visible; `x` is a valid reference anyway.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-            (x as *const T).cast(),
-        )
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
-}
 
 /// Where a hot slot keeps its count: the top nibble of the key's length byte, free because
 /// inline keys are at most 15 bytes long, and a count fits since a piece of at most 15 bytes

@@ -3,6 +3,7 @@
 pub mod binfile;
 pub mod doc;
 pub mod durable;
+pub mod hint;
 pub mod lease;
 pub mod rng;
 pub mod step;

@@ -106,16 +106,7 @@ impl Table {
     /// Ask the CPU to bring the home slot of `key` into the cache (a hint: results unchanged).
     #[inline(always)]
     pub(crate) fn prefetch(&self, key: u64) {
-        let slot = &self.slots[self.home(key)];
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch never faults and reads nothing visible; `slot` is a valid reference.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                (slot as *const Slot).cast(),
-            )
-        };
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = slot;
+        skypile_core::hint::prefetch(&self.slots[self.home(key)]);
     }
 
     /// Every entry as `(key, log10 prob, log10 back-off)`, in no particular order.
