@@ -24,7 +24,7 @@ use super::stages::{Plan, Stage, StageKind};
 use crate::config::Pipeline;
 use crate::outdir::{
     RankStats, completion_path, lease_path, local_root, remove_stale_tmps, spool_path, stats_path,
-    work_root, write_atomic,
+    work_root,
 };
 use crate::output::stats::{self, RunStats};
 use crate::tokens::Tokenizer;
@@ -417,7 +417,9 @@ fn finish_rank(
     // every file the rank wrote, made durable at once: the marker must not outlive them
     skypile_core::durable::sync_pending()?;
     lease.check()?;
-    write_atomic(&completion_path(out, &stage.name, rank), b"")?;
+    // the marker is flushed by the next sync (the next rank's, or at exit): a power cut before
+    // then loses only the marker, and the rank reruns
+    skypile_storage::write_deferred(&completion_path(out, &stage.name, rank), b"")?;
     log::debug!(
         "{} rank {rank}: complete in {:.1}s",
         stage.name,
@@ -452,6 +454,7 @@ fn clean_rank_outputs(out: &Path, work: &Path, plan: &Plan, k: usize, rank: usiz
 mod tests {
     use super::*;
     use crate::outdir::RunInfo;
+    use crate::outdir::write_atomic;
 
     fn plan(yaml: &str) -> Plan {
         Plan::build(&Pipeline::parse(yaml).unwrap()).unwrap()
