@@ -15,6 +15,7 @@ use std::io::Read;
 
 use anyhow::{Context, Result, bail};
 use skypile::tokens::ENCODINGS;
+use skypile_core::cpu::thread_cpu_secs;
 
 #[path = "common/bench_common.rs"]
 mod bench_common;
@@ -46,18 +47,6 @@ fn read_texts(files: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// CPU seconds the calling thread has used: a pass's own time, steady on a machine shared with
-/// other jobs, where wall time measured their load as much as the counter.
-fn thread_cpu_s() -> f64 {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `t` is a valid timespec to write to; this clock exists on every Linux.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
-}
-
 /// Best thread CPU time of `repeat` passes of `count` over every text, and the total count.
 /// Each pass runs on a new thread, so per-thread state (our piece memo, DFA states) starts
 /// empty: repeating the same texts must not turn into memo hits.
@@ -81,9 +70,9 @@ fn best_of(
                         junk.fill(i as u8);
                         std::hint::black_box(&junk);
                     }
-                    let t = thread_cpu_s();
+                    let t = thread_cpu_secs();
                     n += count(text);
-                    secs += thread_cpu_s() - t;
+                    secs += thread_cpu_secs() - t;
                 }
                 total = n;
                 best = best.min(secs);
@@ -123,9 +112,9 @@ fn main() -> Result<()> {
         .filter(|e| only.as_ref().is_none_or(|o| o == e.name))
     {
         // First use builds the counter: in a run that is part of `tokens.count_ns`.
-        let t = thread_cpu_s();
+        let t = thread_cpu_secs();
         let ours = (e.counter)();
-        let load_s = thread_cpu_s() - t;
+        let load_s = thread_cpu_secs() - t;
         let reference = (e.reference)();
         // Warm-up: loads both vocabularies, fills the lazy DFA's state cache.
         let ok = texts

@@ -34,7 +34,7 @@ use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::{Anchored, Input, MatchKind};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use skypile_core::hint::prefetch;
+use skypile_core::cpu::prefetch;
 use tiktoken_rs::{CoreBPE, Rank};
 
 use pretok::Scan;

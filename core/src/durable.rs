@@ -71,7 +71,7 @@ pub fn commit(tmp: &Path, path: &Path) -> Result<()> {
 /// - One fsync per file and per folder cost ~1–3 ms each here: dedup ranks write a file per
 ///   partition, so `pipelines/skypile.yaml` with 8 tasks did ~1,550 fsyncs on 2 pages.
 /// - Deferring keeps the guarantee that matters: nothing reads a rank's files before its
-///   marker, and the marker is written (durably) only after `sync_pending` returned.
+///   marker, and the marker is renamed into place only after `sync_pending` returned.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Rename a finished temp file into place now; its fsync (and its folder's) waits for the next

@@ -1,9 +1,9 @@
 //! skypile-core: the document model and the step contract shared by every skypile crate.
 
 pub mod binfile;
+pub mod cpu;
 pub mod doc;
 pub mod durable;
-pub mod hint;
 pub mod lease;
 pub mod rng;
 pub mod step;

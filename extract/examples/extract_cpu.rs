@@ -6,18 +6,9 @@
 //! prints one JSON line: docs, µs/doc of each path, their ratio and `identical`.
 
 use anyhow::{Result, bail};
+use skypile_core::cpu::thread_cpu_secs;
 use skypile_extract::{ExtractConfig, Extracted, extract, extract_html5ever};
 use skypile_ingest::{Event, InputConfig};
-
-fn thread_cpu_secs() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid timespec and the clock id is a constant libc knows.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
 
 /// Everything the step writes (text, title, link density, status, cut) as one comparable key.
 fn key(e: &Extracted) -> String {

@@ -106,7 +106,7 @@ impl Table {
     /// Ask the CPU to bring the home slot of `key` into the cache (a hint: results unchanged).
     #[inline(always)]
     pub(crate) fn prefetch(&self, key: u64) {
-        skypile_core::hint::prefetch(&self.slots[self.home(key)]);
+        skypile_core::cpu::prefetch(&self.slots[self.home(key)]);
     }
 
     /// Every entry as `(key, log10 prob, log10 back-off)`, in no particular order.
