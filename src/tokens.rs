@@ -125,14 +125,12 @@ pub struct Encoding {
 }
 
 macro_rules! encoding {
-    ($name:literal, $load:path, $single:path, $pats:expr, $split:expr) => {
+    ($name:literal, $single:path, $pats:expr, $split:expr) => {
         Encoding {
             name: $name,
             counter: || {
                 static C: OnceLock<BpeCounter> = OnceLock::new();
-                C.get_or_init(|| {
-                    BpeCounter::new(&$load().expect("embedded vocabulary"), $pats, $split)
-                })
+                C.get_or_init(|| BpeCounter::new(vocab::table!($name), $pats, $split))
             },
             reference: $single,
         }
@@ -143,28 +141,24 @@ macro_rules! encoding {
 pub const ENCODINGS: [Encoding; 4] = [
     encoding!(
         "cl100k_base",
-        tiktoken_rs::cl100k_base,
         tiktoken_rs::cl100k_base_singleton,
         &CL100K,
         Some(Split::Cl100k)
     ),
     encoding!(
         "o200k_base",
-        tiktoken_rs::o200k_base,
         tiktoken_rs::o200k_base_singleton,
         &O200K,
         None
     ),
     encoding!(
         "r50k_base",
-        tiktoken_rs::r50k_base,
         tiktoken_rs::r50k_base_singleton,
         &GPT2,
         Some(Split::Gpt2)
     ),
     encoding!(
         "p50k_base",
-        tiktoken_rs::p50k_base,
         tiktoken_rs::p50k_base_singleton,
         &GPT2,
         Some(Split::Gpt2)
@@ -246,12 +240,19 @@ pub struct BpeCounter {
     ranks: Ranks,
     /// Where pieces can be cut without changing their count ([`seams`]).
     seams: Seams,
-    /// The hand-written pre-tokeniser of this pattern, if there is one ([`pretok`]); else `dfa`.
-    split: Option<Split>,
-    dfa: DFA,
+    pretok: Pretok,
     lookahead: [bool; 3],
     /// Identifies this counter's scratch in the thread-local list.
     id: usize,
+}
+
+/// How a counter splits text into pieces.
+enum Pretok {
+    /// The hand-written pre-tokeniser of this pattern ([`pretok`]).
+    Hand(Split),
+    /// The lazy DFA of patterns without one (o200k), compiled only for them: the Unicode
+    /// classes took ~5 ms of every process's first count.
+    Dfa(DFA),
 }
 
 /// Per-thread working state of one counter.
@@ -263,8 +264,8 @@ struct Scratch {
     /// Each slot is the key with the count in its top 4 bits (see [`HOT_COUNT_SHIFT`]): 16
     /// bytes instead of 32 for a `(u128, u32)`, so twice the slots per cache line.
     hot: Box<[u128]>,
-    /// The lazy DFA's states, built once and reused across documents.
-    dfa: Cache,
+    /// The lazy DFA's states ([`Pretok::Dfa`]), built once and reused across documents.
+    dfa: Option<Cache>,
     /// Counts of pieces that are not one token (merging is most of the cost; boilerplate and
     /// common words repeat across documents). Cleared when its keys pass [`MEMO_BYTES`].
     memo: FxHashMap<Box<[u8]>, u32>,
@@ -276,39 +277,27 @@ thread_local! {
 }
 
 impl BpeCounter {
-    /// The counter for `bpe`'s ordinary tokens (its special tokens are left out: text that looks
-    /// like `<|endoftext|>` is counted as plain text, as `count_ordinary` does).
-    pub fn new(bpe: &CoreBPE, patterns: &Patterns, split: Option<Split>) -> BpeCounter {
-        // Special tokens are left out by rank (their ids, from tiktoken's own encoder).
-        let specials: Vec<Rank> = (bpe.special_tokens().iter())
-            .flat_map(|s| bpe.encode_with_special_tokens(s))
-            .collect();
-        let max_rank = specials.iter().copied().max().unwrap_or(0);
-        // Ordinary ranks may lie past the specials (p50k's space runs follow <|endoftext|>):
-        // read up to the first gap after the last special.
-        let mut ranks = Vec::new();
-        for rank in 0.. {
-            match bpe.decode_bytes(&[rank]) {
-                Ok(_) if specials.contains(&rank) => {}
-                Ok(bytes) => ranks.push((bytes, rank)),
-                Err(_) if rank > max_rank => break,
-                Err(_) => {}
-            }
-        }
-        let dfa = DFA::builder()
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .cache_capacity(8 << 20),
-            )
-            .build_many(&patterns.map(|p| p.0))
-            .expect("valid tokenizer patterns");
+    /// The counter for one of build.rs's tables of ordinary tokens (special tokens are left
+    /// out: text that looks like `<|endoftext|>` is counted as plain text, as `count_ordinary`
+    /// does).
+    pub fn new(table: &'static [u8], patterns: &Patterns, split: Option<Split>) -> BpeCounter {
+        let ranks = vocab::tokens(table);
+        let pretok = split.map(Pretok::Hand).unwrap_or_else(|| {
+            let dfa = DFA::builder()
+                .configure(
+                    DFA::config()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .cache_capacity(8 << 20),
+                )
+                .build_many(&patterns.map(|p| p.0))
+                .expect("valid tokenizer patterns");
+            Pretok::Dfa(dfa)
+        });
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         BpeCounter {
-            seams: Seams::new(ranks.iter().map(|(bytes, _)| &bytes[..])),
-            ranks: Ranks::new(ranks),
-            split,
-            dfa,
+            seams: Seams::new(ranks.iter().map(|(bytes, _)| *bytes)),
+            ranks: Ranks::new(&ranks),
+            pretok,
             lookahead: patterns.map(|p| p.1),
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
@@ -323,7 +312,7 @@ impl BpeCounter {
                 None => {
                     all.push(Scratch {
                         id: self.id,
-                        dfa: self.dfa.create_cache(),
+                        dfa: None,
                         memo: FxHashMap::default(),
                         memo_bytes: 0,
                         hot: vec![0; 1 << HOT_BITS].into_boxed_slice(),
@@ -342,9 +331,12 @@ impl BpeCounter {
                 // together, the misses overlap.
                 let (first, mut k) = (pos, 0);
                 while k < AHEAD && pos < text.len() {
-                    pos = match self.split {
-                        Some(split) => scan.piece_end(split, pos),
-                        None => self.piece_end_dfa(&mut s.dfa, text, pos),
+                    pos = match &self.pretok {
+                        Pretok::Hand(split) => scan.piece_end(*split, pos),
+                        Pretok::Dfa(dfa) => {
+                            let cache = s.dfa.get_or_insert_with(|| dfa.create_cache());
+                            piece_end_dfa(dfa, cache, self.lookahead, text, pos)
+                        }
                     };
                     ends[k] = pos;
                     k += 1;
@@ -365,29 +357,6 @@ impl BpeCounter {
             }
             n
         })
-    }
-
-    /// Where the piece starting at `pos` ends, by the lazy DFA.
-    fn piece_end_dfa(&self, cache: &mut Cache, text: &str, pos: usize) -> usize {
-        let input = Input::new(text).range(pos..).anchored(Anchored::Yes);
-        // The lazy DFA cannot fail on these patterns (no Unicode word boundaries, no quit
-        // bytes, no give-up threshold); every position matches one of them since together they
-        // cover letters, numbers, spaces and everything else.
-        let m = self
-            .dfa
-            .try_search_fwd(cache, &input)
-            .ok()
-            .flatten()
-            .filter(|m| m.offset() > pos);
-        let Some(m) = m else {
-            // Unreachable (see above); one character keeps the walk linear if it ever happens.
-            return pos + text[pos..].chars().next().map_or(1, char::len_utf8);
-        };
-        let mut end = m.offset();
-        if self.lookahead[m.pattern().as_usize()] {
-            end -= text[..end].chars().next_back().map_or(0, char::len_utf8);
-        }
-        end
     }
 
     /// The count of one piece (`split`: may be cut at its seams first).
@@ -563,8 +532,37 @@ impl BpeCounter {
     }
 }
 
+/// Where the piece starting at `pos` ends, by the lazy DFA.
+fn piece_end_dfa(
+    dfa: &DFA,
+    cache: &mut Cache,
+    lookahead: [bool; 3],
+    text: &str,
+    pos: usize,
+) -> usize {
+    let input = Input::new(text).range(pos..).anchored(Anchored::Yes);
+    // The lazy DFA cannot fail on these patterns (no Unicode word boundaries, no quit
+    // bytes, no give-up threshold); every position matches one of them since together they
+    // cover letters, numbers, spaces and everything else.
+    let m = dfa
+        .try_search_fwd(cache, &input)
+        .ok()
+        .flatten()
+        .filter(|m| m.offset() > pos);
+    let Some(m) = m else {
+        // Unreachable (see above); one character keeps the walk linear if it ever happens.
+        return pos + text[pos..].chars().next().map_or(1, char::len_utf8);
+    };
+    let mut end = m.offset();
+    if lookahead[m.pattern().as_usize()] {
+        end -= text[..end].chars().next_back().map_or(0, char::len_utf8);
+    }
+    end
+}
+
 mod pretok;
 mod ranks;
 mod seams;
 #[cfg(test)]
 mod tests;
+mod vocab;

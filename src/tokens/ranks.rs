@@ -125,7 +125,7 @@ pub(super) fn slot(key: u128, bits: u32) -> usize {
 }
 
 impl Ranks {
-    pub(super) fn new(tokens: Vec<(Vec<u8>, Rank)>) -> Ranks {
+    pub(super) fn new(tokens: &[(&[u8], Rank)]) -> Ranks {
         let mut r = Ranks {
             pairs: vec![Rank::MAX; 1 << 16].into_boxed_slice(),
             chars3: vec![Rank::MAX; 1 << 16].into_boxed_slice(),
@@ -143,17 +143,17 @@ impl Ranks {
             filter: vec![0; 1 << (FILTER_BITS - 6)].into_boxed_slice(),
             long_lens: [0; 4],
         };
-        for (bytes, rank) in tokens {
+        for &(bytes, rank) in tokens {
             let h = match bytes.len() {
                 2 => {
                     r.pairs[(bytes[0] as usize) << 8 | bytes[1] as usize] = rank;
                     continue;
                 }
                 n if n <= INLINE => {
-                    if let Some(cp) = char3(&bytes) {
+                    if let Some(cp) = char3(bytes) {
                         r.chars3[cp] = rank;
                     }
-                    let key = pack(&bytes);
+                    let key = pack(bytes);
                     let mut i = r.short_slot(key);
                     while r.short[i].key != 0 {
                         i = (i + 1) & (r.short.len() - 1);
@@ -162,7 +162,7 @@ impl Ranks {
                     hash_key(key)
                 }
                 n => {
-                    let h = hash_long(&bytes);
+                    let h = hash_long(bytes);
                     r.long_lens[n.min(255) / 64] |= 1 << (n.min(255) % 64);
                     r.long.insert(bytes.into(), rank);
                     h

@@ -24,6 +24,37 @@ fn counts_tokens_offline_for_both_languages() {
     assert!(Tokenizer::new(&bad).is_err());
 }
 
+/// build.rs's tables hold exactly tiktoken-rs's ordinary tokens: every rank's bytes as its
+/// `decode_bytes` gives them, no special token, and no rank missing up to the largest.
+#[test]
+fn vocab_equals_tiktoken() {
+    let tables: [&'static [u8]; 4] = [
+        vocab::table!("cl100k_base"),
+        vocab::table!("o200k_base"),
+        vocab::table!("r50k_base"),
+        vocab::table!("p50k_base"),
+    ];
+    for (e, table) in ENCODINGS.iter().zip(tables) {
+        let reference = (e.reference)();
+        let specials: Vec<Rank> = (reference.special_tokens().iter())
+            .flat_map(|s| reference.encode_with_special_tokens(s))
+            .collect();
+        let tokens = vocab::tokens(table);
+        assert!(tokens.len() > 50_000, "{}: {} tokens", e.name, tokens.len());
+        let last = tokens.last().map_or(0, |t| t.1);
+        let mut ours = tokens.iter().peekable();
+        for rank in 0..=last.max(specials.iter().copied().max().unwrap_or(0)) + 1 {
+            let expected = match reference.decode_bytes(&[rank]) {
+                Ok(bytes) if !specials.contains(&rank) => Some(bytes),
+                _ => None,
+            };
+            let got = ours.next_if(|t| t.1 == rank).map(|t| t.0.to_vec());
+            assert_eq!(got, expected, "{} rank {rank}", e.name);
+        }
+        assert!(ours.next().is_none(), "{}: ranks out of order", e.name);
+    }
+}
+
 /// Exact cl100k counts published by OpenAI ("How to count tokens with tiktoken", the
 /// cookbook's examples), not computed by this code or by tiktoken-rs.
 #[test]
