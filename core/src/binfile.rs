@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use xxhash_rust::xxh3::Xxh3;
 
+use crate::durable::Writeback;
+
 const MAGIC: &[u8; 8] = b"SKYPILE\x01";
 pub const HEADER_LEN: u64 = 56;
 
@@ -38,6 +40,7 @@ pub struct BinWriter {
     count: u64,
     len: u64,
     hasher: Xxh3,
+    writeback: Writeback,
 }
 
 fn kind_bytes(kind: &str) -> [u8; 8] {
@@ -88,6 +91,7 @@ impl BinWriter {
             count: 0,
             len: 0,
             hasher: Xxh3::new(),
+            writeback: Writeback::default(),
         })
     }
 
@@ -96,6 +100,8 @@ impl BinWriter {
         self.hasher.update(bytes);
         self.len += bytes.len() as u64;
         self.out.write_all(bytes)?;
+        let flushed = HEADER_LEN + self.len - self.out.buffer().len() as u64;
+        self.writeback.advance(self.out.get_ref(), flushed);
         Ok(())
     }
 
@@ -351,6 +357,28 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
+    }
+
+    /// Past [`crate::durable::WRITEBACK_BYTES`] the writer starts writeback as it goes; the
+    /// file still reads back whole, header (written last, at offset 0) included.
+    #[test]
+    fn large_files_read_back_whole() {
+        let d = tmpdir("large");
+        let p = d.join("x.bin");
+        let mut w = BinWriter::create(&p, "test", 1, 7).unwrap();
+        let recs: Vec<Vec<u8>> = (0..300u32)
+            .map(|i| vec![(i % 251) as u8; 60_000 + i as usize])
+            .collect();
+        for r in &recs {
+            w.write_record(r).unwrap();
+        }
+        assert_eq!(w.finish().unwrap(), 300);
+        assert!(std::fs::metadata(&p).unwrap().len() > 2 * crate::durable::WRITEBACK_BYTES);
+        let mut r = BinReader::open(&p, "test", 1, 7).unwrap();
+        for want in &recs {
+            assert_eq!(&r.read_record().unwrap().unwrap(), want);
+        }
+        assert!(r.read_record().unwrap().is_none());
     }
 
     #[test]

@@ -120,6 +120,48 @@ pub fn sync_pending() -> Result<()> {
     Ok(())
 }
 
+/// Starts writeback of a file as it is written, every [`WRITEBACK_BYTES`] (Linux; a no-op
+/// elsewhere).
+/// - Why: a spool of a few hundred MB otherwise stays dirty in the page cache until the rank's
+///   [`sync_pending`], which then waits for all of it after the pool's work is done (0.17 s for
+///   a 400 MB spool, serial in every rank); started as it is written, the disk writes overlap
+///   the computation and the final flush found ~8 ms left.
+/// - Only a hint (`SYNC_FILE_RANGE_WRITE` does not wait for the disk): errors are ignored,
+///   `sync_pending` still makes the file durable.
+#[derive(Debug, Default)]
+pub struct Writeback {
+    /// File offset up to which writeback was started.
+    started: u64,
+}
+
+/// Bytes between two [`Writeback::advance`] calls that start writeback.
+pub const WRITEBACK_BYTES: u64 = 8 << 20;
+
+impl Writeback {
+    /// `f`'s first `flushed` bytes are written to it (not in a user-space buffer).
+    pub fn advance(&mut self, f: &File, flushed: u64) {
+        if flushed < self.started + WRITEBACK_BYTES {
+            return;
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: a valid open fd; SYNC_FILE_RANGE_WRITE only queues writeback of the range.
+            unsafe {
+                libc::sync_file_range(
+                    f.as_raw_fd(),
+                    self.started as libc::off64_t,
+                    (flushed - self.started) as libc::off64_t,
+                    libc::SYNC_FILE_RANGE_WRITE,
+                );
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = f;
+        self.started = flushed;
+    }
+}
+
 /// `syncfs` once per filesystem holding `files`' folders; `Ok(false)` when not available.
 #[cfg(target_os = "linux")]
 fn sync_filesystems(files: &[PathBuf]) -> Result<bool> {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use object_store::{ObjectStoreExt, PutPayload, WriteMultipart};
-use skypile_core::durable::{commit_deferred, unique_tmp_path};
+use skypile_core::durable::{Writeback, commit_deferred, unique_tmp_path};
 
 use crate::stores::{Remote, block, runtime};
 
@@ -21,6 +21,9 @@ pub enum Writer {
         f: File,
         tmp: PathBuf,
         path: PathBuf,
+        /// Bytes written so far, and their writeback started as they go (large Parquet shards).
+        written: u64,
+        writeback: Writeback,
     },
     Remote {
         r: Remote,
@@ -44,6 +47,8 @@ impl Writer {
             f,
             tmp,
             path: path.to_path_buf(),
+            written: 0,
+            writeback: Writeback::default(),
         })
     }
 
@@ -61,7 +66,7 @@ impl Writer {
     /// Make the file or object visible under its name; returns its size in bytes.
     pub fn finish(mut self) -> Result<u64> {
         match &mut self {
-            Writer::Local { f, tmp, path } => {
+            Writer::Local { f, tmp, path, .. } => {
                 f.flush()
                     .with_context(|| format!("cannot write {}: check disk space", tmp.display()))?;
                 // fsynced with the rank's other files before its completion marker
@@ -103,7 +108,17 @@ impl Writer {
 impl Write for Writer {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         match self {
-            Writer::Local { f, .. } => f.write(data),
+            Writer::Local {
+                f,
+                written,
+                writeback,
+                ..
+            } => {
+                let n = f.write(data)?;
+                *written += n as u64;
+                writeback.advance(f, *written);
+                Ok(n)
+            }
             Writer::Remote {
                 r,
                 buf,
