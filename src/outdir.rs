@@ -310,8 +310,21 @@ pub fn config_changes(old: &serde_json::Value, new: &serde_json::Value, max: usi
 ///   any machine; it changes timing only, never output. Not for production use.
 pub(crate) fn test_throttle() {
     static MS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let ms = *MS.get_or_init(|| {
-        std::env::var("SKYPILE_TEST_THROTTLE_MS")
+    throttle(&MS, "SKYPILE_TEST_THROTTLE_MS");
+}
+
+/// Test hook: sleep `SKYPILE_TEST_SINK_THROTTLE_MS` before the sink writes each batch, as a
+/// slow disk or object store would make it wait.
+/// * tests/plan_memory.rs fills every queue of a docs rank with it: `plan` must cover that
+///   worst case, which a rank whose steps outrun its reader never reaches on its own.
+pub(crate) fn test_sink_throttle() {
+    static MS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    throttle(&MS, "SKYPILE_TEST_SINK_THROTTLE_MS");
+}
+
+fn throttle(ms: &std::sync::OnceLock<u64>, var: &str) {
+    let ms = *ms.get_or_init(|| {
+        std::env::var(var)
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(0)

@@ -157,6 +157,7 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
             .name("sink".into())
             .spawn_scoped(scope, move || -> Result<Sinks> {
                 for outcomes in orx {
+                    crate::outdir::test_sink_throttle();
                     sinks.write(outcomes)?;
                 }
                 Ok(sinks)
