@@ -15,10 +15,13 @@ use std::path::Path;
 
 use tiktoken_rs::{CoreBPE, Rank};
 
+/// tiktoken-rs's constructor of one vocabulary.
+type Load = fn() -> anyhow::Result<CoreBPE>;
+
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    let vocabularies: [(&str, fn() -> anyhow::Result<CoreBPE>); 4] = [
+    let vocabularies: [(&str, Load); 4] = [
         ("cl100k_base", tiktoken_rs::cl100k_base),
         ("o200k_base", tiktoken_rs::o200k_base),
         ("r50k_base", tiktoken_rs::r50k_base),

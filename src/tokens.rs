@@ -252,7 +252,7 @@ enum Pretok {
     Hand(Split),
     /// The lazy DFA of patterns without one (o200k), compiled only for them: the Unicode
     /// classes took ~5 ms of every process's first count.
-    Dfa(DFA),
+    Dfa(Box<DFA>),
 }
 
 /// Per-thread working state of one counter.
@@ -291,7 +291,7 @@ impl BpeCounter {
                 )
                 .build_many(&patterns.map(|p| p.0))
                 .expect("valid tokenizer patterns");
-            Pretok::Dfa(dfa)
+            Pretok::Dfa(Box::new(dfa))
         });
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         BpeCounter {
