@@ -40,6 +40,22 @@ pub fn generic_alphabet_calculate_scores(
     text: &LowercaseText,
     filter_list: &FilterList,
 ) -> RawOutcome {
+    let chars = &lang_map.0;
+    alphabet_scores_by(script, lang_map, text, filter_list, |ch| {
+        chars.binary_search(&ch).ok()
+    })
+}
+
+/// skypile: upstream's `generic_alphabet_calculate_scores` with a character's place in the
+/// map's sorted `chars` found by `position` (upstream's binary search, or `alphabets::fast`'s
+/// table), so both paths share the scoring below.
+pub(crate) fn alphabet_scores_by(
+    script: Script,
+    lang_map: &LazyLock<(Vec<char>, Vec<Vec<Lang>>)>,
+    text: &LowercaseText,
+    filter_list: &FilterList,
+    position: impl Fn(char) -> Option<usize>,
+) -> RawOutcome {
     let (chars, langs) = &**lang_map;
     let script_langs = script.langs();
 
@@ -54,7 +70,7 @@ pub fn generic_alphabet_calculate_scores(
 
         max_raw_score += 1;
 
-        if let Ok(position) = chars.binary_search(&ch) {
+        if let Some(position) = position(ch) {
             // add 2 and remove max_raw_score at the end,
             // to keep the score interval of -max_raw_score..max_raw_score
             char_scores[position] += 2;
