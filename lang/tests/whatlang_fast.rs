@@ -134,7 +134,8 @@ impl Rng {
 }
 
 /// Character pools: the scripts whatlang scores by trigrams, Latin with diacritics, CJK (a
-/// different main script, or a minority), digits, punctuation and stop characters.
+/// different main script, or a minority), digits, punctuation and stop characters, Greek
+/// and chars beyond 16 bits (the trigram ranking's wide sort keys).
 const POOLS: [&str; 10] = [
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿąćęłńśźżčďěňřšťůžőűăşţğışəạảấầẩẫậặẹẻếềệịọỏốồộớờợụủứừựỳỵŵẁẃẅɔɛʻ\u{307}·¡¿ÄÖÜẞ\u{7f}",
@@ -145,7 +146,7 @@ const POOLS: [&str; 10] = [
     "的一是不了人我在有他这中大来上个国到说们为子和你地出道也时年",
     "0123456789",
     " .,;:!?-()\"'[]{}@#%&*/\\|~`^_+=<>\n\t",
-    "ΑαΒβΓγΔδΕεΣσςΩω",
+    "ΑαΒβΓγΔδΕεΣσςΩω😀𝐀𐍈\u{FFFF}",
 ];
 
 /// A random text: words drawn from one or two pools, sometimes one syllable repeated (many

@@ -111,7 +111,10 @@ fn ranked_trigrams(text: &str) -> Vec<u64> {
     let mut c1 = ' ';
     // unwrap is safe: the chain always yields the final space
     let mut c2 = chars.next().unwrap();
+    // every char of the trigrams OR-ed: whether all fit 16 bits
+    let mut all_chars = c2 as u32;
     for c3 in chars {
+        all_chars |= c3 as u32;
         if !(c2 == ' ' && (c1 == ' ' || c3 == ' ')) {
             let key = pack(c1, c2, c3);
             let slot = counts.slot_of(key);
@@ -124,20 +127,54 @@ fn ranked_trigrams(text: &str) -> Vec<u64> {
         c1 = c2;
         c2 = c3;
     }
-    // !(count, trigram): ascending order of these is upstream's descending (count, trigram)
-    let mut keys: Vec<u128> = seen
-        .iter()
-        .map(|&slot| {
-            let (t, n) = (counts.keys[slot as usize], counts.vals[slot as usize]);
-            !((u128::from(n) << 64) | u128::from(t))
-        })
-        .collect();
+    let entries = seen.iter().map(|&slot| {
+        let slot = slot as usize;
+        (counts.keys[slot], counts.vals[slot])
+    });
+    // a count is at most the number of trigrams: one per char, plus one
+    if all_chars <= 0xFFFF && text.len() < 0xFFFF {
+        top_by_count(entries.map(|(t, n)| sort_key_16(t, n)).collect())
+            .map(unpack_sort_key_16)
+            .collect()
+    } else {
+        top_by_count(entries.map(|(t, n)| sort_key(t, n)).collect())
+            .map(|k| k as u64)
+            .collect()
+    }
+}
+
+/// The keys ranked as upstream ranks its trigrams, best first, the first
+/// [`TEXT_TRIGRAMS_SIZE`] only: a sort key holds the count above the packed trigram, so
+/// descending keys are descending (count, trigram), and distinct trigrams make the order total.
+fn top_by_count<K: Ord + Copy>(mut keys: Vec<K>) -> impl Iterator<Item = K> {
+    // descending order with `select_nth_unstable`, `sort_unstable`: by reversed keys
+    let by_rev = |a: &K, b: &K| b.cmp(a);
     if keys.len() > TEXT_TRIGRAMS_SIZE {
-        keys.select_nth_unstable(TEXT_TRIGRAMS_SIZE - 1);
+        keys.select_nth_unstable_by(TEXT_TRIGRAMS_SIZE - 1, by_rev);
         keys.truncate(TEXT_TRIGRAMS_SIZE);
     }
-    keys.sort_unstable();
-    keys.into_iter().map(|k| !k as u64).collect()
+    keys.sort_unstable_by(by_rev);
+    keys.into_iter()
+}
+
+/// A trigram and its count as one sort key: the count above the 63-bit packed trigram.
+fn sort_key(trigram: u64, count: u32) -> u128 {
+    (u128::from(count) << 64) | u128::from(trigram)
+}
+
+/// [`sort_key`] in a u64 when the three chars and the count fit 16 bits each (nearly every
+/// text: no chars beyond the BMP), a cheaper sort: the chars repacked 16 bits apart keep
+/// their order.
+fn sort_key_16(trigram: u64, count: u32) -> u64 {
+    const CHAR: u64 = (1 << 21) - 1;
+    let (c1, c2, c3) = (trigram >> 42, (trigram >> 21) & CHAR, trigram & CHAR);
+    (u64::from(count) << 48) | (c1 << 32) | (c2 << 16) | c3
+}
+
+/// The packed trigram of a [`sort_key_16`].
+fn unpack_sort_key_16(key: u64) -> u64 {
+    let (c1, c2, c3) = ((key >> 32) & 0xFFFF, (key >> 16) & 0xFFFF, key & 0xFFFF);
+    (c1 << 42) | (c2 << 21) | c3
 }
 
 /// Three code points (21 bits each), the first highest: numeric order = `Trigram` order.
@@ -297,6 +334,33 @@ mod tests {
                 t.sort();
                 t.dedup();
                 assert_eq!((t.len(), profile.len()), (300, 300), "{lang:?}");
+            }
+        }
+    }
+
+    /// The 16-bit sort keys order (count, trigram) pairs as the wide ones do, and give the
+    /// trigram back.
+    #[test]
+    fn narrow_sort_keys_keep_the_order() {
+        let chars = [' ', 'a', 'z', 'é', 'я', 'ह', '\u{FFFF}'];
+        let mut pairs = Vec::new();
+        for count in [1, 2, 255, 256, 0xFFFE] {
+            for &a in &chars {
+                for &b in &chars {
+                    for &c in &chars {
+                        pairs.push((pack(a, b, c), count));
+                    }
+                }
+            }
+        }
+        for &(t, n) in &pairs {
+            assert_eq!(unpack_sort_key_16(sort_key_16(t, n)), t);
+            for &(u, m) in &pairs {
+                let (wide, narrow) = (
+                    sort_key(t, n).cmp(&sort_key(u, m)),
+                    sort_key_16(t, n).cmp(&sort_key_16(u, m)),
+                );
+                assert_eq!(wide, narrow, "{t:x} {n} / {u:x} {m}");
             }
         }
     }
