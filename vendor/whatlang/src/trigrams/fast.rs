@@ -24,7 +24,7 @@
 use std::cell::RefCell;
 
 use super::detection::{RawOutcome, outcome};
-use super::index::{Posting, index_of};
+use super::index::{AHEAD, Posting, index_of, prefetch};
 use super::{MAX_TOTAL_DISTANCE, MAX_TRIGRAM_DISTANCE, TEXT_TRIGRAMS_SIZE};
 use crate::core::FilterList;
 use crate::scripts::grouping::MultiLangScript;
@@ -64,6 +64,8 @@ thread_local! {
 struct Scratch {
     /// Trigram counts of the text being ranked; all slots empty between texts.
     counts: Table,
+    /// The text's trigrams, in text order.
+    trigrams: Vec<u64>,
     /// Slots of `counts` in use, in first-seen order.
     seen: Vec<u32>,
     keys16: Vec<u64>,
@@ -89,10 +91,11 @@ impl Scratch {
     /// `ranked` := the text's top [`TEXT_TRIGRAMS_SIZE`] packed trigrams, best first:
     /// upstream's `utils::count` + `trigram_occurances_to_positions`.
     fn rank_trigrams(&mut self, text: &str) {
-        // at most one trigram per char (+1 for the final space)
-        self.counts.make_room_for(text.chars().count() + 1);
-        let (counts, seen) = (&mut self.counts, &mut self.seen);
-        seen.clear();
+        // The text's trigrams in order, then counted: the count table is cold in a pipeline,
+        // so each insert prefetches the slot of the one AHEAD inserts on (same inserts, same
+        // order, so the same first-seen order).
+        let trigrams = &mut self.trigrams;
+        trigrams.clear();
         let to_trigram_char = |ch: char| if is_stop_char(ch) { ' ' } else { ch };
         let mut chars = text.chars().map(to_trigram_char).chain(Some(' '));
         let mut c1 = ' ';
@@ -103,16 +106,26 @@ impl Scratch {
         for c3 in chars {
             all_chars |= c3 as u32;
             if !(c2 == ' ' && (c1 == ' ' || c3 == ' ')) {
-                let key = pack(c1, c2, c3);
-                let slot = counts.slot_of(key);
-                if counts.keys[slot] == 0 {
-                    counts.keys[slot] = key;
-                    seen.push(slot as u32);
-                }
-                counts.vals[slot] += 1;
+                trigrams.push(pack(c1, c2, c3));
             }
             c1 = c2;
             c2 = c3;
+        }
+        self.counts.make_room_for(trigrams.len());
+        let (counts, seen) = (&mut self.counts, &mut self.seen);
+        seen.clear();
+        for (i, &key) in trigrams.iter().enumerate() {
+            if let Some(&ahead) = trigrams.get(i + AHEAD) {
+                let home = counts.home(ahead);
+                prefetch(&counts.keys[home]);
+                prefetch(&counts.vals[home]);
+            }
+            let slot = counts.slot_of(key);
+            if counts.keys[slot] == 0 {
+                counts.keys[slot] = key;
+                seen.push(slot as u32);
+            }
+            counts.vals[slot] += 1;
         }
         // (trigram, count) in first-seen order, each slot emptied for the next text
         let entries = seen.iter().map(|&slot| {
@@ -122,8 +135,8 @@ impl Scratch {
             entry
         });
         self.ranked.clear();
-        // a count is at most the number of trigrams: one per char, plus one
-        if all_chars <= 0xFFFF && text.len() < 0xFFFF {
+        // a count is at most the number of trigrams
+        if all_chars <= 0xFFFF && self.trigrams.len() <= 0xFFFF {
             self.keys16.clear();
             self.keys16.extend(entries.map(|(t, n)| sort_key_16(t, n)));
             let top = top_by_count(&mut self.keys16);

@@ -207,12 +207,12 @@ impl Index {
     }
 }
 
-/// Trigrams looked up ahead of the one being read.
-const AHEAD: usize = 8;
+/// Trigrams looked up ahead of the one being read (here and in `fast`'s counts).
+pub(super) const AHEAD: usize = 8;
 
 /// Ask the CPU to bring `x` into the cache (a hint: no effect on results).
 #[inline]
-fn prefetch<T>(x: &T) {
+pub(super) fn prefetch<T>(x: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch never faults and reads nothing visible; `x` is a valid reference.
     unsafe {
