@@ -183,8 +183,14 @@ fn random_text(rng: &mut Rng) -> String {
 fn fast_scorer_equals_upstream_on_random_mixed_scripts() {
     let mut rng = Rng(0x5EED_1A96);
     let mut seen = Seen::default();
-    for _ in 0..6000 {
+    for i in 0..6000 {
         check(&random_text(&mut rng), &mut seen);
+        if i % 1000 == 0 {
+            // a long text (beyond the buffers the fast scorer keeps between texts) before
+            // the next short ones
+            let long: Vec<String> = (0..60).map(|_| random_text(&mut rng)).collect();
+            check(&long.concat(), &mut seen);
+        }
     }
     // Real words shuffled: Latin-script texts close to several profiles at once.
     let words = [

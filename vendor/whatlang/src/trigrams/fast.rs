@@ -148,6 +148,28 @@ impl Scratch {
             let top = top_by_count(&mut self.keys);
             self.ranked.extend(top.iter().map(|&k| k as u64));
         }
+        self.trim();
+    }
+
+    /// Drops the buffers a long text (`sample_bytes: 0`) grew beyond what a 1 KB sample
+    /// needs, so a thread keeps ~100 KB between texts, never a whole document's worth.
+    fn trim(&mut self) {
+        const KEEP: usize = KEEP_SLOTS * 2;
+        if self.counts.keys.len() > KEEP_SLOTS {
+            self.counts = Table::default();
+        }
+        if self.trigrams.capacity() > KEEP {
+            self.trigrams = Vec::new();
+        }
+        if self.seen.capacity() > KEEP {
+            self.seen = Vec::new();
+        }
+        if self.keys16.capacity() > KEEP {
+            self.keys16 = Vec::new();
+        }
+        if self.keys.capacity() > KEEP {
+            self.keys = Vec::new();
+        }
     }
 }
 
@@ -191,8 +213,8 @@ pub(super) fn pack(c1: char, c2: char, c3: char) -> u64 {
     (u64::from(c1) << 42) | (u64::from(c2) << 21) | u64::from(c3)
 }
 
-/// Slots a reused [`Table`] may keep for any text: 96 KB, the size for a 1 KB sample of
-/// ASCII text times 4 (a text needs at least 16).
+/// Slots a reused [`Table`] may keep between texts: 96 KB, 4 times what a 1 KB sample of
+/// ASCII text needs.
 const KEEP_SLOTS: usize = 8192;
 
 /// An open-addressing table keyed by packed trigrams (key 0 = empty slot), linear probing,
@@ -207,12 +229,12 @@ struct Table {
 }
 
 impl Table {
-    /// Ready for `n` keys, all slots empty: kept when it is large enough and not far larger
-    /// (a text's table is emptied slot by slot after use, which costs what it holds; a huge
-    /// table left by one long text would not stay allocated for the next ones).
+    /// Ready for `n` keys, all slots empty: kept when it is large enough (a text's table is
+    /// emptied slot by slot after use, which costs what it held; `Scratch::trim` drops a
+    /// large one).
     fn make_room_for(&mut self, n: usize) {
         let size = Self::size_for(n);
-        if self.keys.len() < size || self.keys.len() > size.max(KEEP_SLOTS) {
+        if self.keys.len() < size {
             *self = Table::with_room_for(n);
         }
         debug_assert!(self.keys.iter().all(|&k| k == 0));
