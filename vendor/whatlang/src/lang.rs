@@ -228,6 +228,9 @@ pub enum Lang {
     Cym = 69,
 }
 
+/// How many languages there are (skypile: array sizes indexed by `Lang as usize`).
+pub(crate) const LANG_COUNT: usize = VALUES.len();
+
 const VALUES: [Lang; 70] = [
     Lang::Epo,
     Lang::Eng,

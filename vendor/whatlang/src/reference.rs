@@ -1,15 +1,22 @@
-//! skypile: whatlang 0.18.0's own trigram scorer beside the fast one (`trigrams::fast`), so
-//! tests can prove that the two give the same labels, confidences and raw trigram outcomes.
+//! skypile: whatlang 0.18.0's own code beside the fast one (`trigrams::fast`,
+//! `alphabets::fast`, `scripts::fast`, `combined::merge_fast`), so tests can prove that the two
+//! give the same labels, confidences, raw trigram outcomes and script counts.
 
+use crate::combined::Engine;
 use crate::core::detect::detect_by_query_with;
 use crate::core::{FilterList, Info, Method, Query};
 use crate::scripts::grouping::ScriptLangGroup;
 use crate::scripts::raw_detect_script;
-use crate::{Lang, trigrams};
+use crate::{Lang, Script, trigrams};
 
 /// [`crate::detect`] as upstream computes it (default options), 300 hash lookups per language.
 pub fn detect(text: &str) -> Option<Info> {
-    detect_by_query_with(&default_query(text), trigrams::reference::raw_detect)
+    detect_by_query_with(&default_query(text), Engine::Upstream)
+}
+
+/// [`crate::detect_script`] as upstream computes it.
+pub fn detect_script(text: &str) -> Option<Script> {
+    raw_detect_script(text).main_script()
 }
 
 /// The trigram method's raw outcome for the text's main script when that script has several

@@ -24,6 +24,11 @@ pub fn build_inverted_map(alphabets: &[(Lang, &str)]) -> (Vec<char>, Vec<Vec<Lan
 
     char_lang.sort_unstable_by_key(|(c, _)| *c);
 
+    // skypile: `alphabet_scores_by` counts on a stack array of this size
+    assert!(
+        char_lang.len() <= MAX_ALPHABET_CHARS,
+        "raise MAX_ALPHABET_CHARS"
+    );
     let mut chars = Vec::with_capacity(char_lang.len());
     let mut langs = Vec::with_capacity(char_lang.len());
     for (ch, languages) in char_lang {
@@ -40,11 +45,33 @@ pub fn generic_alphabet_calculate_scores(
     text: &LowercaseText,
     filter_list: &FilterList,
 ) -> RawOutcome {
+    let chars = &lang_map.0;
+    alphabet_scores_by(script, lang_map, text, filter_list, |ch| {
+        chars.binary_search(&ch).ok()
+    })
+}
+
+/// Characters of the largest alphabet map (Latin's has 167): checked by `build_inverted_map`.
+const MAX_ALPHABET_CHARS: usize = 256;
+
+/// skypile: upstream's `generic_alphabet_calculate_scores` with a character's place in the
+/// map's sorted `chars` found by `position` (upstream's binary search, or `alphabets::fast`'s
+/// table), so both paths share the scoring below.
+pub(crate) fn alphabet_scores_by(
+    script: Script,
+    lang_map: &LazyLock<(Vec<char>, Vec<Vec<Lang>>)>,
+    text: &LowercaseText,
+    filter_list: &FilterList,
+    position: impl Fn(char) -> Option<usize>,
+) -> RawOutcome {
     let (chars, langs) = &**lang_map;
     let script_langs = script.langs();
 
     // score of each character.
-    let mut char_scores = vec![0; chars.len()];
+    // skypile: arrays on the stack, not `vec![0; _]`: glibc's calloc skips its per-thread
+    // cache, and these two were most of the `lang` step's malloc time in a pipeline
+    let mut char_scores = [0; MAX_ALPHABET_CHARS];
+    let char_scores = &mut char_scores[..chars.len()];
     let mut max_raw_score = 0;
     // iterate over the text and scores characters.
     for ch in text.chars() {
@@ -54,7 +81,7 @@ pub fn generic_alphabet_calculate_scores(
 
         max_raw_score += 1;
 
-        if let Ok(position) = chars.binary_search(&ch) {
+        if let Some(position) = position(ch) {
             // add 2 and remove max_raw_score at the end,
             // to keep the score interval of -max_raw_score..max_raw_score
             char_scores[position] += 2;
@@ -62,10 +89,10 @@ pub fn generic_alphabet_calculate_scores(
     }
 
     // score of each lang.
-    let mut lang_scores = vec![0; Lang::all().len()];
+    let mut lang_scores = [0; crate::lang::LANG_COUNT];
     let mut common_score: usize = 0;
     // iterate over scored characters to compute language's scores.
-    for (position, char_score) in char_scores.into_iter().enumerate() {
+    for (position, &char_score) in char_scores.iter().enumerate() {
         if char_score > 0 {
             let languages = &langs[position];
             // if current character is common to all Languages, increment a common score

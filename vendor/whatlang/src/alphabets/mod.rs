@@ -33,6 +33,7 @@
 pub(crate) mod common;
 pub(crate) mod cyrillic;
 pub(crate) mod detection;
+pub(crate) mod fast;
 pub(crate) mod latin;
 
 use crate::Lang;

@@ -1,5 +1,5 @@
 use crate::Lang;
-use crate::combined::TrigramScorer;
+use crate::combined::Engine;
 use crate::core::{Info, Method, Options, Query};
 use crate::scripts::{
     RawScriptInfo, Script,
@@ -43,19 +43,21 @@ pub fn detect_with_options(text: &str, options: &Options) -> Option<Info> {
 }
 
 pub fn detect_by_query(query: &Query) -> Option<Info> {
-    detect_by_query_with(query, trigrams::raw_detect)
+    detect_by_query_with(query, Engine::Fast)
 }
 
-/// [`detect_by_query`] with a given trigram scorer for the combined method (skypile: the fast
-/// scorer or upstream's, `crate::reference`).
-pub(crate) fn detect_by_query_with(query: &Query, trigram_scores: TrigramScorer) -> Option<Info> {
-    let raw_script_info = raw_detect_script(query.text);
+/// [`detect_by_query`] by skypile's fast code or upstream's (`crate::reference`).
+pub(crate) fn detect_by_query_with(query: &Query, engine: Engine) -> Option<Info> {
+    let raw_script_info = match engine {
+        Engine::Fast => crate::scripts::fast::raw_detect_script(query.text),
+        Engine::Upstream => raw_detect_script(query.text),
+    };
     let script = raw_script_info.main_script()?;
 
     match script.to_lang_group() {
         ScriptLangGroup::One(lang) => Some(Info::new(script, lang, 1.0)),
         ScriptLangGroup::Multi(multi_lang_script) => {
-            detect_by_query_based_on_script(query, multi_lang_script, trigram_scores)
+            detect_by_query_based_on_script(query, multi_lang_script, engine)
         }
         ScriptLangGroup::Mandarin => {
             Some(detect_lang_base_on_mandarin_script(query, &raw_script_info))
@@ -66,13 +68,13 @@ pub(crate) fn detect_by_query_with(query: &Query, trigram_scores: TrigramScorer)
 fn detect_by_query_based_on_script(
     query: &Query,
     multi_lang_script: MultiLangScript,
-    trigram_scores: TrigramScorer,
+    engine: Engine,
 ) -> Option<Info> {
     let iquery = query.to_internal(multi_lang_script);
     match query.method {
         Method::Alphabet => alphabets::detect(&iquery),
         Method::Trigram => trigrams::detect(&iquery),
-        Method::Combined => combined::detect_by(&iquery, trigram_scores),
+        Method::Combined => combined::detect_by(&iquery, engine),
     }
 }
 

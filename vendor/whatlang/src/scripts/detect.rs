@@ -4,7 +4,7 @@ use super::chars;
 use super::script::Script;
 use crate::utils::is_stop_char;
 
-type ScriptCounter = (Script, fn(char) -> bool, usize);
+pub(crate) type ScriptCounter = (Script, fn(char) -> bool, usize);
 
 /// Detect only a script by a given text.
 /// Works much faster than a complete detection with `detect`.
@@ -16,7 +16,8 @@ type ScriptCounter = (Script, fn(char) -> bool, usize);
 /// assert_eq!(script, Script::Cyrillic);
 /// ```
 pub fn detect_script(text: &str) -> Option<Script> {
-    let raw_info = raw_detect_script(text);
+    // skypile: the fast path, same counts (`scripts::fast`)
+    let raw_info = super::fast::raw_detect_script(text);
     raw_info.main_script()
 }
 
@@ -26,7 +27,7 @@ pub struct RawScriptInfo {
 }
 
 impl RawScriptInfo {
-    fn new(mut counters: Vec<(Script, usize)>) -> Self {
+    pub(crate) fn new(mut counters: Vec<(Script, usize)>) -> Self {
         counters.sort_unstable_by_key(|(_, score)| Reverse(*score));
         Self { counters }
     }
@@ -49,8 +50,10 @@ impl RawScriptInfo {
     }
 }
 
-pub fn raw_detect_script(text: &str) -> RawScriptInfo {
-    let mut script_counters: [ScriptCounter; 25] = [
+/// The scripts in their initial order, each with its check and a zero count (skypile: shared
+/// with `scripts::fast`).
+pub(crate) fn script_counters() -> [ScriptCounter; 25] {
+    [
         (Script::Latin, chars::is_latin, 0),
         (Script::Cyrillic, chars::is_cyrillic, 0),
         (Script::Arabic, chars::is_arabic, 0),
@@ -76,7 +79,11 @@ pub fn raw_detect_script(text: &str) -> RawScriptInfo {
         (Script::Sinhala, chars::is_sinhala, 0),
         (Script::Khmer, chars::is_khmer, 0),
         (Script::Armenian, chars::is_armenian, 0),
-    ];
+    ]
+}
+
+pub fn raw_detect_script(text: &str) -> RawScriptInfo {
+    let mut script_counters = script_counters();
 
     for ch in text.chars() {
         if is_stop_char(ch) {

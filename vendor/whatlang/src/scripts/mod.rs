@@ -1,5 +1,6 @@
 pub(crate) mod chars;
 mod detect;
+pub(crate) mod fast;
 pub(crate) mod grouping;
 mod lang_mapping;
 mod script;

@@ -10,20 +10,22 @@
 //!   (300 per missing trigram, |pos − rank| per present one) rearranged, in exact integers,
 //!   then the same u32 steps as upstream (the `delta` subtraction and the clamp);
 //! - a trigram is packed into a u64 (three 21-bit code points, first char highest), so its
-//!   numeric order is `Trigram`'s derived (char, char, char) order; text counts and the index
-//!   are flat open-addressing tables on it (one multiply to hash, no SipHash/foldhash state);
+//!   numeric order is `Trigram`'s derived (char, char, char) order; the text's counts are a
+//!   flat open-addressing table on it (one multiply to hash, no SipHash/foldhash state), the
+//!   index a compact one on 24-bit codes (`trigrams::index`);
 //! - the text's trigrams are ranked by (count, trigram) descending as upstream does, as one
-//!   u128 key per trigram (primitive sort); that order is total (the trigrams are distinct),
-//!   so selecting the top 600 before sorting them gives the very list upstream's full sort +
-//!   `take(600)` gives.
+//!   primitive sort key per trigram (a u64 when the text's chars fit 16 bits, else a u128);
+//!   that order is total (the trigrams are distinct), so selecting the top 600 before sorting
+//!   them gives the very list upstream's full sort + `take(600)` gives;
+//! - the buffers are reused from text to text (`Scratch`).
 //! The languages then go, in profile-list order, through the same `detection::outcome` as
 //! upstream's (its unstable sort decides the order of equal distances).
 
-use std::sync::LazyLock;
+use std::cell::RefCell;
 
-use super::detection::{RawOutcome, outcome, script_to_lang_profile_list};
+use super::detection::{RawOutcome, outcome};
+use super::index::{AHEAD, Posting, index_of, prefetch};
 use super::{MAX_TOTAL_DISTANCE, MAX_TRIGRAM_DISTANCE, TEXT_TRIGRAMS_SIZE};
-use crate::Lang;
 use crate::core::FilterList;
 use crate::scripts::grouping::MultiLangScript;
 use crate::utils::is_stop_char;
@@ -35,58 +37,43 @@ pub(crate) fn calculate_scores(
     script: MultiLangScript,
 ) -> RawOutcome {
     let index = index_of(script);
-    let ranked = ranked_trigrams(text);
-    // The index is cold after a document's extraction (~100 KB, evicted): look up every
-    // trigram first, prefetching AHEAD slots ahead and each hit's postings, then add up.
-    let mut hits: Vec<(u32, &[Posting])> = Vec::with_capacity(ranked.len());
-    for (pos, &trigram) in ranked.iter().enumerate() {
-        if let Some(&ahead) = ranked.get(pos + AHEAD) {
-            let home = index.ranges.home(ahead);
-            prefetch(&index.ranges.keys[home]);
-            prefetch(&index.ranges.vals[home]);
-        }
-        let postings = index.postings(trigram);
-        if let (Some(first), Some(last)) = (postings.first(), postings.last()) {
-            prefetch(first);
-            prefetch(last);
-            hits.push((pos as u32, postings));
-        }
-    }
-    let mut gains = [0i32; MAX_LANGS];
-    for (pos, postings) in hits {
-        for p in postings {
-            let dist = (pos as i32 - p.rank as i32).unsigned_abs();
-            gains[p.lang as usize] += MAX_TRIGRAM_DISTANCE as i32 - dist as i32;
-        }
-    }
-    let count = ranked.len() as u32;
-    let lang_distances = index
-        .langs
-        .iter()
-        .zip(&index.profile_lens)
-        .zip(&gains)
-        .filter(|((lang, _), _)| filter_list.is_allowed(**lang))
-        .map(|((&lang, &len), &gain)| (lang, distance(len, gain, count)))
-        .collect();
-    outcome(lang_distances, ranked.len())
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.rank_trigrams(text);
+        let gains = index.gains(&scratch.ranked, &mut scratch.hits);
+        let count = scratch.ranked.len();
+        let lang_distances = index
+            .langs
+            .iter()
+            .zip(&index.profile_lens)
+            .zip(&gains)
+            .filter(|((lang, _), _)| filter_list.is_allowed(**lang))
+            .map(|((&lang, &len), &gain)| (lang, distance(len, gain, count as u32)))
+            .collect();
+        outcome(lang_distances, count)
+    })
 }
 
-/// Trigrams looked up ahead of the one being read (the lookups are independent: their cache
-/// misses overlap instead of queueing).
-const AHEAD: usize = 8;
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
 
-/// Ask the CPU to bring `x` into the cache (a hint: no effect on results).
-#[inline]
-fn prefetch<T>(x: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch never faults and reads nothing visible; `x` is a valid reference.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-            (x as *const T).cast(),
-        )
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
+/// Buffers a thread reuses from text to text: fresh ones were ~30 KB of allocations per text,
+/// which glibc's malloc served by its slow path inside a pipeline (after extraction's large
+/// frees): ~14% of skypile's `lang` step there.
+#[derive(Default)]
+struct Scratch {
+    /// Trigram counts of the text being ranked; all slots empty between texts.
+    counts: Table,
+    /// The text's trigrams, in text order.
+    trigrams: Vec<u64>,
+    /// Slots of `counts` in use, in first-seen order.
+    seen: Vec<u32>,
+    keys16: Vec<u64>,
+    keys: Vec<u128>,
+    /// The text's top trigrams, best first.
+    ranked: Vec<u64>,
+    /// (place in `ranked`, postings) of the ranked trigrams that some profile has.
+    hits: Vec<(u32, &'static [Posting])>,
 }
 
 /// Upstream's `calculate_distance` from the matches' gain: `total_dist` is its sum (never
@@ -100,20 +87,39 @@ fn distance(profile_len: u32, gain: i32, text_trigrams: u32) -> u32 {
     total_dist.clamp(0, MAX_TOTAL_DISTANCE)
 }
 
-/// The text's top [`TEXT_TRIGRAMS_SIZE`] packed trigrams, best first: upstream's
-/// `utils::count` + `trigram_occurances_to_positions`.
-fn ranked_trigrams(text: &str) -> Vec<u64> {
-    // at most one trigram per char (+1 for the final space)
-    let mut counts = Table::with_room_for(text.chars().count() + 1);
-    let mut seen: Vec<u32> = Vec::with_capacity(text.len() + 1);
-    let to_trigram_char = |ch: char| if is_stop_char(ch) { ' ' } else { ch };
-    let mut chars = text.chars().map(to_trigram_char).chain(Some(' '));
-    let mut c1 = ' ';
-    // unwrap is safe: the chain always yields the final space
-    let mut c2 = chars.next().unwrap();
-    for c3 in chars {
-        if !(c2 == ' ' && (c1 == ' ' || c3 == ' ')) {
-            let key = pack(c1, c2, c3);
+impl Scratch {
+    /// `ranked` := the text's top [`TEXT_TRIGRAMS_SIZE`] packed trigrams, best first:
+    /// upstream's `utils::count` + `trigram_occurances_to_positions`.
+    fn rank_trigrams(&mut self, text: &str) {
+        // The text's trigrams in order, then counted: the count table is cold in a pipeline,
+        // so each insert prefetches the slot of the one AHEAD inserts on (same inserts, same
+        // order, so the same first-seen order).
+        let trigrams = &mut self.trigrams;
+        trigrams.clear();
+        let to_trigram_char = |ch: char| if is_stop_char(ch) { ' ' } else { ch };
+        let mut chars = text.chars().map(to_trigram_char).chain(Some(' '));
+        let mut c1 = ' ';
+        // unwrap is safe: the chain always yields the final space
+        let mut c2 = chars.next().unwrap();
+        // every char of the trigrams OR-ed: whether all fit 16 bits
+        let mut all_chars = c2 as u32;
+        for c3 in chars {
+            all_chars |= c3 as u32;
+            if !(c2 == ' ' && (c1 == ' ' || c3 == ' ')) {
+                trigrams.push(pack(c1, c2, c3));
+            }
+            c1 = c2;
+            c2 = c3;
+        }
+        self.counts.make_room_for(trigrams.len());
+        let (counts, seen) = (&mut self.counts, &mut self.seen);
+        seen.clear();
+        for (i, &key) in trigrams.iter().enumerate() {
+            if let Some(&ahead) = trigrams.get(i + AHEAD) {
+                let home = counts.home(ahead);
+                prefetch(&counts.keys[home]);
+                prefetch(&counts.vals[home]);
+            }
             let slot = counts.slot_of(key);
             if counts.keys[slot] == 0 {
                 counts.keys[slot] = key;
@@ -121,34 +127,100 @@ fn ranked_trigrams(text: &str) -> Vec<u64> {
             }
             counts.vals[slot] += 1;
         }
-        c1 = c2;
-        c2 = c3;
+        // (trigram, count) in first-seen order, each slot emptied for the next text
+        let entries = seen.iter().map(|&slot| {
+            let slot = slot as usize;
+            let entry = (counts.keys[slot], counts.vals[slot]);
+            (counts.keys[slot], counts.vals[slot]) = (0, 0);
+            entry
+        });
+        self.ranked.clear();
+        // a count is at most the number of trigrams
+        if all_chars <= 0xFFFF && self.trigrams.len() <= 0xFFFF {
+            self.keys16.clear();
+            self.keys16.extend(entries.map(|(t, n)| sort_key_16(t, n)));
+            let top = top_by_count(&mut self.keys16);
+            self.ranked
+                .extend(top.iter().map(|&k| unpack_sort_key_16(k)));
+        } else {
+            self.keys.clear();
+            self.keys.extend(entries.map(|(t, n)| sort_key(t, n)));
+            let top = top_by_count(&mut self.keys);
+            self.ranked.extend(top.iter().map(|&k| k as u64));
+        }
+        self.trim();
     }
-    // !(count, trigram): ascending order of these is upstream's descending (count, trigram)
-    let mut keys: Vec<u128> = seen
-        .iter()
-        .map(|&slot| {
-            let (t, n) = (counts.keys[slot as usize], counts.vals[slot as usize]);
-            !((u128::from(n) << 64) | u128::from(t))
-        })
-        .collect();
+
+    /// Drops the buffers a long text (`sample_bytes: 0`) grew beyond what a 1 KB sample
+    /// needs, so a thread keeps ~100 KB between texts, never a whole document's worth.
+    fn trim(&mut self) {
+        const KEEP: usize = KEEP_SLOTS * 2;
+        if self.counts.keys.len() > KEEP_SLOTS {
+            self.counts = Table::default();
+        }
+        if self.trigrams.capacity() > KEEP {
+            self.trigrams = Vec::new();
+        }
+        if self.seen.capacity() > KEEP {
+            self.seen = Vec::new();
+        }
+        if self.keys16.capacity() > KEEP {
+            self.keys16 = Vec::new();
+        }
+        if self.keys.capacity() > KEEP {
+            self.keys = Vec::new();
+        }
+    }
+}
+
+/// The keys ranked as upstream ranks its trigrams, best first, the first
+/// [`TEXT_TRIGRAMS_SIZE`] only: a sort key holds the count above the packed trigram, so
+/// descending keys are descending (count, trigram), and distinct trigrams make the order total.
+fn top_by_count<K: Ord + Copy>(keys: &mut Vec<K>) -> &[K] {
+    // descending order with `select_nth_unstable`, `sort_unstable`: by reversed keys
+    let by_rev = |a: &K, b: &K| b.cmp(a);
     if keys.len() > TEXT_TRIGRAMS_SIZE {
-        keys.select_nth_unstable(TEXT_TRIGRAMS_SIZE - 1);
+        keys.select_nth_unstable_by(TEXT_TRIGRAMS_SIZE - 1, by_rev);
         keys.truncate(TEXT_TRIGRAMS_SIZE);
     }
-    keys.sort_unstable();
-    keys.into_iter().map(|k| !k as u64).collect()
+    keys.sort_unstable_by(by_rev);
+    keys
+}
+
+/// A trigram and its count as one sort key: the count above the 63-bit packed trigram.
+fn sort_key(trigram: u64, count: u32) -> u128 {
+    (u128::from(count) << 64) | u128::from(trigram)
+}
+
+/// [`sort_key`] in a u64 when the three chars and the count fit 16 bits each (nearly every
+/// text: no chars beyond the BMP), a cheaper sort: the chars repacked 16 bits apart keep
+/// their order.
+fn sort_key_16(trigram: u64, count: u32) -> u64 {
+    const CHAR: u64 = (1 << 21) - 1;
+    let (c1, c2, c3) = (trigram >> 42, (trigram >> 21) & CHAR, trigram & CHAR);
+    (u64::from(count) << 48) | (c1 << 32) | (c2 << 16) | c3
+}
+
+/// The packed trigram of a [`sort_key_16`].
+fn unpack_sort_key_16(key: u64) -> u64 {
+    let (c1, c2, c3) = ((key >> 32) & 0xFFFF, (key >> 16) & 0xFFFF, key & 0xFFFF);
+    (c1 << 42) | (c2 << 21) | c3
 }
 
 /// Three code points (21 bits each), the first highest: numeric order = `Trigram` order.
 /// Never 0: a trigram always has a non-space char, and `'\0'` is a stop char (a space).
-fn pack(c1: char, c2: char, c3: char) -> u64 {
+pub(super) fn pack(c1: char, c2: char, c3: char) -> u64 {
     (u64::from(c1) << 42) | (u64::from(c2) << 21) | u64::from(c3)
 }
+
+/// Slots a reused [`Table`] may keep between texts: 96 KB, 4 times what a 1 KB sample of
+/// ASCII text needs.
+const KEEP_SLOTS: usize = 8192;
 
 /// An open-addressing table keyed by packed trigrams (key 0 = empty slot), linear probing,
 /// at most half full: the text's counts and the index's posting ranges. Keys and values in
 /// separate arrays: a probe reads only keys (8 per cache line).
+#[derive(Default)]
 struct Table {
     keys: Vec<u64>,
     vals: Vec<u32>,
@@ -157,8 +229,23 @@ struct Table {
 }
 
 impl Table {
+    /// Ready for `n` keys, all slots empty: kept when it is large enough (a text's table is
+    /// emptied slot by slot after use, which costs what it held; `Scratch::trim` drops a
+    /// large one).
+    fn make_room_for(&mut self, n: usize) {
+        let size = Self::size_for(n);
+        if self.keys.len() < size {
+            *self = Table::with_room_for(n);
+        }
+        debug_assert!(self.keys.iter().all(|&k| k == 0));
+    }
+
+    fn size_for(n: usize) -> usize {
+        (2 * n).next_power_of_two().max(16)
+    }
+
     fn with_room_for(n: usize) -> Self {
-        let size = (2 * n).next_power_of_two().max(16);
+        let size = Self::size_for(n);
         Table {
             keys: vec![0; size],
             vals: vec![0; size],
@@ -181,104 +268,13 @@ impl Table {
         }
         i
     }
-
-    fn get(&self, key: u64) -> Option<u32> {
-        let i = self.slot_of(key);
-        (self.keys[i] == key).then_some(self.vals[i])
-    }
-}
-
-/// One language's trigram at one rank of its profile.
-#[derive(Clone, Copy)]
-struct Posting {
-    /// Position of the language in the script's profile list.
-    lang: u16,
-    rank: u16,
-}
-
-/// Languages of the largest profile list (Latin has 37); checked when an index is built.
-const MAX_LANGS: usize = 64;
-
-/// The profiles of one script as postings per trigram.
-struct Index {
-    /// Packed trigram → its postings: start << 8 | count.
-    ranges: Table,
-    postings: Vec<Posting>,
-    /// The languages and their profile lengths, in profile-list order.
-    langs: Vec<Lang>,
-    profile_lens: Vec<u32>,
-}
-
-fn index_of(script: MultiLangScript) -> &'static Index {
-    static INDEXES: [LazyLock<Index>; 5] = [
-        LazyLock::new(|| Index::new(MultiLangScript::Latin)),
-        LazyLock::new(|| Index::new(MultiLangScript::Cyrillic)),
-        LazyLock::new(|| Index::new(MultiLangScript::Arabic)),
-        LazyLock::new(|| Index::new(MultiLangScript::Devanagari)),
-        LazyLock::new(|| Index::new(MultiLangScript::Hebrew)),
-    ];
-    let i = match script {
-        MultiLangScript::Latin => 0,
-        MultiLangScript::Cyrillic => 1,
-        MultiLangScript::Arabic => 2,
-        MultiLangScript::Devanagari => 3,
-        MultiLangScript::Hebrew => 4,
-    };
-    &INDEXES[i]
-}
-
-impl Index {
-    fn new(script: MultiLangScript) -> Index {
-        let list = script_to_lang_profile_list(script);
-        assert!(list.len() <= MAX_LANGS, "raise MAX_LANGS");
-        // (trigram, lang, rank) sorted by trigram: each trigram's postings side by side, in
-        // profile-list order (the order does not matter to the sums, only to the reader)
-        let mut all: Vec<(u64, Posting)> = Vec::new();
-        for (lang, (_, profile)) in list.iter().enumerate() {
-            for (rank, t) in profile.iter().enumerate() {
-                let posting = Posting {
-                    lang: lang as u16,
-                    rank: rank as u16,
-                };
-                all.push((pack(t.0, t.1, t.2), posting));
-            }
-        }
-        all.sort_by_key(|&(t, p)| (t, p.lang, p.rank));
-        let distinct = all.chunk_by(|a, b| a.0 == b.0).count();
-        let mut ranges = Table::with_room_for(distinct);
-        let mut start = 0;
-        for run in all.chunk_by(|a, b| a.0 == b.0) {
-            let slot = ranges.slot_of(run[0].0);
-            ranges.keys[slot] = run[0].0;
-            // start (< 2^24: checked below) and length (≤ MAX_LANGS) in one u32
-            ranges.vals[slot] = (start << 8) | run.len() as u32;
-            start += run.len() as u32;
-        }
-        assert!(start < 1 << 24, "too many postings for a 24-bit start");
-        Index {
-            ranges,
-            postings: all.into_iter().map(|(_, p)| p).collect(),
-            langs: list.iter().map(|&(lang, _)| lang).collect(),
-            profile_lens: list.iter().map(|(_, p)| p.len() as u32).collect(),
-        }
-    }
-
-    /// The postings of a trigram (none when no profile of the script has it).
-    fn postings(&self, trigram: u64) -> &[Posting] {
-        match self.ranges.get(trigram) {
-            Some(range) => {
-                let start = (range >> 8) as usize;
-                &self.postings[start..start + (range & 0xFF) as usize]
-            }
-            None => &[],
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::trigrams::Trigram;
+    use crate::trigrams::detection::script_to_lang_profile_list;
 
     /// `distance` equals upstream's u32 arithmetic only if no subtraction can wrap, which
     /// holds when every profile has 300 distinct trigrams (a text trigram then matches at
@@ -297,6 +293,33 @@ mod tests {
                 t.sort();
                 t.dedup();
                 assert_eq!((t.len(), profile.len()), (300, 300), "{lang:?}");
+            }
+        }
+    }
+
+    /// The 16-bit sort keys order (count, trigram) pairs as the wide ones do, and give the
+    /// trigram back.
+    #[test]
+    fn narrow_sort_keys_keep_the_order() {
+        let chars = [' ', 'a', 'z', 'é', 'я', 'ह', '\u{FFFF}'];
+        let mut pairs = Vec::new();
+        for count in [1, 2, 255, 256, 0xFFFE] {
+            for &a in &chars {
+                for &b in &chars {
+                    for &c in &chars {
+                        pairs.push((pack(a, b, c), count));
+                    }
+                }
+            }
+        }
+        for &(t, n) in &pairs {
+            assert_eq!(unpack_sort_key_16(sort_key_16(t, n)), t);
+            for &(u, m) in &pairs {
+                let (wide, narrow) = (
+                    sort_key(t, n).cmp(&sort_key(u, m)),
+                    sort_key_16(t, n).cmp(&sort_key_16(u, m)),
+                );
+                assert_eq!(wide, narrow, "{t:x} {n} / {u:x} {m}");
             }
         }
     }

@@ -1,5 +1,6 @@
 pub mod detection;
 mod fast;
+mod index;
 mod profiles;
 pub mod reference;
 pub mod utils;
