@@ -362,3 +362,39 @@ fn stats_mtimes(out: &Path) -> Vec<(String, std::time::SystemTime)> {
         })
         .collect()
 }
+
+/// A spool damaged between two stages (a disk error, a hand edit) fails the stage that reads
+/// it, naming the file, and that stage commits nothing: spools are verified as they stream
+/// (`skypile_storage::bin_stream`), so the error comes with the last record, before any marker.
+#[test]
+fn a_damaged_spool_fails_the_stage_that_reads_it() {
+    let root = common::tmp("damaged-spool");
+    let input = root.join("in");
+    common::write_corpus(&input, 2, 120);
+    let out = root.join("out");
+    let yaml = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/dedup.yaml");
+    common::run_ok(common::run_cmd(&yaml, &input, &out).args(["--stage", "docs-0"]));
+    assert!(
+        out.join("completions/docs-0/00000").exists(),
+        "docs-0 completed"
+    );
+    let spool = out.join("work/spool-0/00000.bin");
+    let mut bytes = std::fs::read(&spool).expect("docs-0 wrote its spool");
+    let at = bytes.len() - 3;
+    bytes[at] ^= 0x20;
+    std::fs::write(&spool, &bytes).unwrap();
+    let (_, err) = common::exits(&mut common::run_cmd(&yaml, &input, &out), 1);
+    assert!(
+        err.contains("checksum mismatch") && err.contains("00000.bin"),
+        "{err}"
+    );
+    assert!(
+        !out.join("manifest.json").exists(),
+        "the run did not finish"
+    );
+    assert!(
+        !out.join("completions/docs-1/00000").exists(),
+        "the stage that read the damaged spool has no completion marker"
+    );
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -314,7 +314,7 @@ impl BinReader {
         }
         match self.pending.take() {
             Some((h, sum)) if h.digest() != sum => bail!(
-                "{}: checksum mismatch (object corrupted); rerun the stage that writes it",
+                "{}: checksum mismatch (corrupted); rerun the stage that writes it",
                 self.path.display()
             ),
             _ => Ok(()),

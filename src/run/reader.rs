@@ -249,7 +249,7 @@ fn read_spool(
     tx: crossbeam_channel::Sender<Result<Vec<Doc>>>,
     progress: &Progress,
 ) -> Counters {
-    let mut r = match skypile_storage::bin_open(path, SPOOL_KIND, SPOOL_VERSION, hash) {
+    let mut r = match skypile_storage::bin_stream(path, SPOOL_KIND, SPOOL_VERSION, hash) {
         Ok(r) => r,
         Err(e) => {
             let _ = tx.send(Err(e));

@@ -23,7 +23,7 @@ mod stores;
 mod write;
 
 pub use config::{StorageConfig, configure};
-pub use intermediate::{bin_create, bin_header, bin_open};
+pub use intermediate::{bin_create, bin_header, bin_open, bin_stream};
 pub use read::RangeReader;
 pub use stores::{SCHEMES, redact};
 pub use write::Writer;
