@@ -242,6 +242,9 @@ fn parse_in(pool: &rayon::ThreadPool, lines: Vec<Unparsed>) -> Parsing {
 
 /// A spool: records are parsed in the pool, a batch at a time: serde_json on one thread was
 /// the serial part of every docs stage after a dedup step.
+/// - One parse batch is always queued ahead (as in [`read_unparsed`]): this thread reads batch
+///   k+1 while the pool parses batch k. Waiting for each parse left reading serial (a stage after
+///   MinHash on 50k docs took as long with 2 workers as with 1).
 fn read_spool(
     pool: &rayon::ThreadPool,
     path: &std::path::Path,
@@ -258,41 +261,72 @@ fn read_spool(
     };
     let mut recs: Vec<Vec<u8>> = Vec::new();
     let mut rec_bytes = 0usize;
-    let parse = |recs: &mut Vec<Vec<u8>>| -> Result<Vec<Doc>> {
-        pool.install(|| {
-            recs.par_drain(..)
-                .map(|rec| {
-                    serde_json::from_slice::<Doc>(&rec)
-                        .map_err(|e| anyhow::anyhow!("{}: bad spool record: {e}", path.display()))
-                })
-                .collect()
-        })
+    let mut ahead: Option<SpoolParsing> = None;
+    // hand out the batch parsed before; false when the stage stopped listening
+    let forward = |parsed: Option<SpoolParsing>| -> bool {
+        let Some(parsed) = parsed else { return true };
+        let docs = parsed.recv().unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "{}: spool parse panicked (a bug)",
+                path.display()
+            ))
+        });
+        tx.send(docs).is_ok()
     };
     loop {
-        match r.read_record() {
-            Ok(Some(rec)) => {
-                progress.read(4 + rec.len() as u64); // length prefix + record
-                rec_bytes += rec.len();
-                recs.push(rec);
-                if recs.len() >= BATCH_DOCS || rec_bytes >= BATCH_BYTES {
-                    rec_bytes = 0;
-                    let docs = parse(&mut recs);
-                    if tx.send(docs).is_err() {
-                        return Counters::default();
-                    }
-                }
-            }
-            Ok(None) => break,
+        let rec = match r.read_record() {
+            Ok(rec) => rec,
             Err(e) => {
-                let _ = tx.send(Err(e));
+                // the batch before still goes first: the stage fails on this error after it
+                if forward(ahead.take()) {
+                    let _ = tx.send(Err(e));
+                }
                 return Counters::default();
             }
+        };
+        let end = rec.is_none();
+        if let Some(rec) = rec {
+            progress.read(4 + rec.len() as u64); // length prefix + record
+            rec_bytes += rec.len();
+            recs.push(rec);
+        }
+        if !end && recs.len() < BATCH_DOCS && rec_bytes < BATCH_BYTES {
+            continue;
+        }
+        rec_bytes = 0;
+        let queued =
+            (!recs.is_empty()).then(|| parse_spool_in(pool, std::mem::take(&mut recs), path));
+        if !forward(std::mem::replace(&mut ahead, queued)) {
+            return Counters::default();
+        }
+        if end {
+            forward(ahead.take());
+            return Counters::default();
         }
     }
-    if !recs.is_empty() {
-        let _ = tx.send(parse(&mut recs));
-    }
-    Counters::default()
+}
+
+/// The docs of a batch of spool records being parsed in the pool.
+type SpoolParsing = crossbeam_channel::Receiver<Result<Vec<Doc>>>;
+
+fn parse_spool_in(
+    pool: &rayon::ThreadPool,
+    recs: Vec<Vec<u8>>,
+    path: &std::path::Path,
+) -> SpoolParsing {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let path = path.to_path_buf();
+    pool.spawn(move || {
+        let docs = recs
+            .into_par_iter()
+            .map(|rec| {
+                serde_json::from_slice::<Doc>(&rec)
+                    .map_err(|e| anyhow::anyhow!("{}: bad spool record: {e}", path.display()))
+            })
+            .collect();
+        let _ = tx.send(docs);
+    });
+    rx
 }
 
 /// One input file's share of the progress: the bytes the readers read while it is open
