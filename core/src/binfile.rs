@@ -182,6 +182,17 @@ impl std::fmt::Debug for BinReader {
 impl BinReader {
     /// Open and fully verify a file: kind, version, config hash, length and checksum.
     pub fn open(path: &Path, kind: &str, version: u32, config_hash: u64) -> Result<Self> {
+        Self::open_verified(path, kind, version, config_hash, Verify::First)
+    }
+
+    /// [`BinReader::open`], with the checksum checked first or as the records stream.
+    pub fn open_verified(
+        path: &Path,
+        kind: &str,
+        version: u32,
+        config_hash: u64,
+        verify: Verify,
+    ) -> Result<Self> {
         let f = File::open(path).with_context(|| {
             format!(
                 "intermediate file {} is missing: rerun the stage that writes it",
@@ -189,15 +200,7 @@ impl BinReader {
             )
         })?;
         let size = f.metadata()?.len();
-        Self::from_source(
-            Box::new(f),
-            size,
-            path,
-            kind,
-            version,
-            config_hash,
-            Verify::First,
-        )
+        Self::from_source(Box::new(f), size, path, kind, version, config_hash, verify)
     }
 
     /// [`BinReader::open`] over any source of `size` bytes; `path` names it in errors.

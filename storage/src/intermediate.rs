@@ -79,22 +79,7 @@ pub fn bin_stream(p: &Path, kind: &str, version: u32, config_hash: u64) -> Resul
     if is_remote(p) {
         return open_streamed(p, kind, version, config_hash);
     }
-    let f = std::fs::File::open(p).with_context(|| {
-        format!(
-            "intermediate {} is missing or unreadable: rerun the stage that writes it",
-            p.display()
-        )
-    })?;
-    let size = f.metadata()?.len();
-    BinReader::from_source(
-        Box::new(f),
-        size,
-        p,
-        kind,
-        version,
-        config_hash,
-        Verify::Streaming,
-    )
+    BinReader::open_verified(p, kind, version, config_hash, Verify::Streaming)
 }
 
 fn open_streamed(p: &Path, kind: &str, version: u32, config_hash: u64) -> Result<BinReader> {
