@@ -229,13 +229,21 @@ fn read_unparsed(
 type Parsing = crossbeam_channel::Receiver<Vec<Option<skypile_ingest::Event>>>;
 
 fn parse_in(pool: &rayon::ThreadPool, lines: Vec<Unparsed>) -> Parsing {
+    map_in_pool(pool, lines, |u| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| u.parse())).ok()
+    })
+}
+
+/// `f` over `items` in the pool, in order, without waiting: the results arrive on the receiver
+/// (the readers queue a batch ahead of the one they hand out).
+fn map_in_pool<T: Send + 'static, R: Send + 'static>(
+    pool: &rayon::ThreadPool,
+    items: Vec<T>,
+    f: impl Fn(T) -> R + Send + Sync + 'static,
+) -> crossbeam_channel::Receiver<Vec<R>> {
     let (tx, rx) = crossbeam_channel::bounded(1);
     pool.spawn(move || {
-        let events = lines
-            .into_par_iter()
-            .map(|u| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| u.parse())).ok())
-            .collect();
-        let _ = tx.send(events);
+        let _ = tx.send(items.into_par_iter().map(f).collect());
     });
     rx
 }
@@ -265,12 +273,15 @@ fn read_spool(
     // hand out the batch parsed before; false when the stage stopped listening
     let forward = |parsed: Option<SpoolParsing>| -> bool {
         let Some(parsed) = parsed else { return true };
-        let docs = parsed.recv().unwrap_or_else(|_| {
-            Err(anyhow::anyhow!(
-                "{}: spool parse panicked (a bug)",
-                path.display()
-            ))
-        });
+        let docs = parsed.recv().map_or_else(
+            |_| {
+                Err(anyhow::anyhow!(
+                    "{}: spool parse panicked (a bug)",
+                    path.display()
+                ))
+            },
+            |docs| docs.into_iter().collect(),
+        );
         tx.send(docs).is_ok()
     };
     loop {
@@ -307,26 +318,18 @@ fn read_spool(
 }
 
 /// The docs of a batch of spool records being parsed in the pool.
-type SpoolParsing = crossbeam_channel::Receiver<Result<Vec<Doc>>>;
+type SpoolParsing = crossbeam_channel::Receiver<Vec<Result<Doc>>>;
 
 fn parse_spool_in(
     pool: &rayon::ThreadPool,
     recs: Vec<Vec<u8>>,
     path: &std::path::Path,
 ) -> SpoolParsing {
-    let (tx, rx) = crossbeam_channel::bounded(1);
     let path = path.to_path_buf();
-    pool.spawn(move || {
-        let docs = recs
-            .into_par_iter()
-            .map(|rec| {
-                serde_json::from_slice::<Doc>(&rec)
-                    .map_err(|e| anyhow::anyhow!("{}: bad spool record: {e}", path.display()))
-            })
-            .collect();
-        let _ = tx.send(docs);
-    });
-    rx
+    map_in_pool(pool, recs, move |rec| {
+        serde_json::from_slice::<Doc>(&rec)
+            .map_err(|e| anyhow::anyhow!("{}: bad spool record: {e}", path.display()))
+    })
 }
 
 /// One input file's share of the progress: the bytes the readers read while it is open
