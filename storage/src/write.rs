@@ -21,7 +21,8 @@ pub enum Writer {
         f: File,
         tmp: PathBuf,
         path: PathBuf,
-        /// Bytes written so far, and their writeback started as they go (large Parquet shards).
+        /// Bytes written so far (the file's size at `finish`), and their writeback started as
+        /// they go (large Parquet shards).
         written: u64,
         writeback: Writeback,
     },
@@ -66,15 +67,20 @@ impl Writer {
     /// Make the file or object visible under its name; returns its size in bytes.
     pub fn finish(mut self) -> Result<u64> {
         match &mut self {
-            Writer::Local { f, tmp, path, .. } => {
+            Writer::Local {
+                f,
+                tmp,
+                path,
+                written,
+                ..
+            } => {
                 f.flush()
                     .with_context(|| format!("cannot write {}: check disk space", tmp.display()))?;
                 // fsynced with the rank's other files before its completion marker
                 commit_deferred(tmp, path)?;
-                let n = std::fs::metadata(&*path).map(|m| m.len()).unwrap_or(0);
                 // the temp is renamed: nothing for Drop to remove
                 tmp.clear();
-                Ok(n)
+                Ok(*written)
             }
             Writer::Remote {
                 r,
