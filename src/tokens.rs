@@ -241,7 +241,6 @@ pub struct BpeCounter {
     /// Where pieces can be cut without changing their count ([`seams`]).
     seams: Seams,
     pretok: Pretok,
-    lookahead: [bool; 3],
     /// Identifies this counter's scratch in the thread-local list.
     id: usize,
 }
@@ -251,8 +250,8 @@ enum Pretok {
     /// The hand-written pre-tokeniser of this pattern ([`pretok`]).
     Hand(Split),
     /// The lazy DFA of patterns without one (o200k), compiled only for them: the Unicode
-    /// classes took ~5 ms of every process's first count.
-    Dfa(Box<DFA>),
+    /// classes took ~5 ms of every process's first count. `lookahead`: [`Patterns`]' flags.
+    Dfa { dfa: Box<DFA>, lookahead: [bool; 3] },
 }
 
 /// Per-thread working state of one counter.
@@ -291,14 +290,16 @@ impl BpeCounter {
                 )
                 .build_many(&patterns.map(|p| p.0))
                 .expect("valid tokenizer patterns");
-            Pretok::Dfa(Box::new(dfa))
+            Pretok::Dfa {
+                dfa: Box::new(dfa),
+                lookahead: patterns.map(|p| p.1),
+            }
         });
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         BpeCounter {
             seams: Seams::new(ranks.iter().map(|(bytes, _)| *bytes)),
             ranks: Ranks::new(&ranks),
             pretok,
-            lookahead: patterns.map(|p| p.1),
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
@@ -333,9 +334,9 @@ impl BpeCounter {
                 while k < AHEAD && pos < text.len() {
                     pos = match &self.pretok {
                         Pretok::Hand(split) => scan.piece_end(*split, pos),
-                        Pretok::Dfa(dfa) => {
+                        Pretok::Dfa { dfa, lookahead } => {
                             let cache = s.dfa.get_or_insert_with(|| dfa.create_cache());
-                            piece_end_dfa(dfa, cache, self.lookahead, text, pos)
+                            piece_end_dfa(dfa, cache, *lookahead, text, pos)
                         }
                     };
                     ends[k] = pos;
