@@ -3,6 +3,7 @@
 pub mod binfile;
 pub mod cpu;
 pub mod doc;
+pub mod doc_codec;
 pub mod durable;
 pub mod lease;
 pub mod rng;

@@ -283,10 +283,10 @@ impl Sinks<'_> {
             if let Some(obs) = o.observation {
                 observed.push((o.doc.key, obs));
             }
-            if let Some(json) = o.spooled {
-                spooled.push(json);
+            if let Some(rec) = o.spooled {
+                spooled.push(rec);
             } else if self.spooling {
-                anyhow::bail!("{}: cannot serialise the doc to the spool", o.doc.source);
+                anyhow::bail!("{}: a kept doc has no spool record (a bug)", o.doc.source);
             }
             if let Some(w) = self.data.as_mut() {
                 self.counters.add("output.docs", 1);
@@ -308,8 +308,8 @@ impl Sinks<'_> {
                 }
             }
             if let Some(s) = i.spool.as_mut() {
-                for json in &spooled {
-                    s.write_record(json)?;
+                for rec in &spooled {
+                    s.write_record(rec)?;
                 }
             }
             Ok(i)
@@ -437,7 +437,11 @@ fn process(
         0
     };
     let spooled = match (&dropped, next_global) {
-        (None, Some(_)) => serde_json::to_vec(&doc).ok(),
+        (None, Some(_)) => {
+            let mut rec = Vec::with_capacity(doc.text().len() + 256);
+            skypile_core::doc_codec::encode(&doc, &mut rec);
+            Some(rec)
+        }
         _ => None,
     };
     Outcome {

@@ -11,7 +11,8 @@ use skypile_ingest::jsonl::Unparsed;
 use super::progress::Progress;
 
 pub(super) const SPOOL_KIND: &str = "spool";
-pub(super) const SPOOL_VERSION: u32 = 1;
+/// 2: docs in [`skypile_core::doc_codec`]'s layout (1 was JSON).
+pub(super) const SPOOL_VERSION: u32 = 2;
 /// A batch is cut at this many docs or bytes of text/HTML, whichever comes first.
 pub const BATCH_DOCS: usize = 512;
 pub const BATCH_BYTES: usize = 16 << 20;
@@ -327,7 +328,7 @@ fn parse_spool_in(
 ) -> SpoolParsing {
     let path = path.to_path_buf();
     map_in_pool(pool, recs, move |rec| {
-        serde_json::from_slice::<Doc>(&rec)
+        skypile_core::doc_codec::decode(&rec)
             .map_err(|e| anyhow::anyhow!("{}: bad spool record: {e}", path.display()))
     })
 }
