@@ -453,7 +453,8 @@ def lang_cost(a, parts, out, logs, workers, row, row_at_most):
             f"(goal <= 10%: {'met' if share <= 0.10 else 'MISSED'})")
         row_at_most(f"lang + token counting: share of the run's CPU (lang {lang_s:.2f} s + counting "
                     f"{both['tokens_s']:.2f} s of {both['cpu_s']:.2f} CPU s)", w, both, share, 0.10,
-                    "stats.json: `lang` time_s + counters tokens.count_ns, over user+sys CPU of the run")
+                    "stats.json: `lang` time_s + counters tokens.count_ns (both the thread's CPU time), "
+                    "over user+sys CPU of the run")
 
 
 def best_runs(a, variants, parts, counted, w, out, logs, tag):
