@@ -36,26 +36,3 @@ pub fn thread_cpu_ns() -> u64 {
 pub fn thread_cpu_secs() -> f64 {
     thread_cpu_ns() as f64 * 1e-9
 }
-
-/// The calling thread's CPU time between boundaries: [`CpuLaps::lap`] is the CPU time since the
-/// last lap (or the start).
-/// - Why not `Instant`: wall time inside a step also counts the time its thread waited for a
-///   core. With 2 workers plus the reader and sink threads on 2 cores, token counting measured
-///   0.58–0.65 s of wall time for 0.39–0.41 s of CPU, so per-step times overstated the cost.
-/// - One clock read per boundary: ~0.5 µs each, ~0.4% of the production pipeline's CPU.
-#[cfg(unix)]
-pub struct CpuLaps(u64);
-
-#[cfg(unix)]
-impl CpuLaps {
-    pub fn start() -> Self {
-        CpuLaps(thread_cpu_ns())
-    }
-
-    pub fn lap(&mut self) -> std::time::Duration {
-        let now = thread_cpu_ns();
-        let took = now.saturating_sub(self.0);
-        self.0 = now;
-        std::time::Duration::from_nanos(took)
-    }
-}

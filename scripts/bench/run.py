@@ -453,7 +453,7 @@ def lang_cost(a, parts, out, logs, workers, row, row_at_most):
             f"(goal <= 10%: {'met' if share <= 0.10 else 'MISSED'})")
         row_at_most(f"lang + token counting: share of the run's CPU (lang {lang_s:.2f} s + counting "
                     f"{both['tokens_s']:.2f} s of {both['cpu_s']:.2f} CPU s)", w, both, share, 0.10,
-                    "stats.json: `lang` time_s + counters tokens.count_ns (both the thread's CPU time), "
+                    "stats.json: `lang` time_s (wall) + counters tokens.count_ns (the counting thread's CPU time), "
                     "over user+sys CPU of the run")
 
 

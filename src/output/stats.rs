@@ -23,8 +23,6 @@ pub struct StepStats {
     pub kept: u64,
     pub dropped: u64,
     pub dropped_reasons: BTreeMap<String, u64>,
-    /// CPU seconds of the worker threads inside the step (not wall time: a thread waiting for
-    /// a core is not charged).
     pub time_s: f64,
     /// Step-specific counters (e.g. `pii_email`).
     pub counters: BTreeMap<String, u64>,
