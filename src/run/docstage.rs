@@ -16,7 +16,7 @@ use skypile_core::{Applier, Collector, Counters, Doc, Verdict};
 
 use super::progress::Progress;
 use super::reader::{SPOOL_KIND, SPOOL_VERSION, Source, read_batches};
-use super::stages::{NamedGlobal, Plan};
+use super::stages::{NamedGlobal, NamedStep, Plan};
 use crate::outdir::{ShardInfo, spool_path};
 use crate::output::ShardWriter;
 use crate::output::chain::Chain;
@@ -165,8 +165,8 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
                 }
                 Ok(sinks)
             })?;
-        let failed = process_batches(ctx, rx, &otx, |doc| {
-            process(doc, ctx, applier.as_deref(), next_global, write_removed)
+        let failed = process_batches(ctx, rx, &otx, |batch| {
+            process(batch, ctx, applier.as_deref(), next_global, write_removed)
         });
         drop(otx);
         let mut sinks = sink
@@ -195,7 +195,7 @@ fn process_batches(
     ctx: &DocStageCtx,
     rx: crossbeam_channel::Receiver<Result<Vec<Doc>>>,
     otx: &crossbeam_channel::Sender<Processed>,
-    each: impl Fn(Doc) -> Outcome + Sync,
+    each: impl Fn(Vec<Doc>) -> Vec<Outcome> + Sync,
 ) -> Option<anyhow::Error> {
     type Pending = crossbeam_channel::Receiver<Processed>;
     let each = &each;
@@ -224,14 +224,7 @@ fn process_batches(
             crate::outdir::test_throttle();
             let (tx, done) = crossbeam_channel::bounded(1);
             scope.spawn(move |_| {
-                let mut outcomes: Vec<Outcome> = batch.into_par_iter().map(each).collect();
-                // Tokens in a pass of their own over the batch: the counter's tables stay in
-                // the CPU cache from one doc to the next. Counted right after each doc's steps,
-                // every doc started with them evicted (by extraction above all).
-                outcomes
-                    .par_iter_mut()
-                    .filter(|o| o.counted)
-                    .for_each(|o| count_tokens(ctx.tokenizer, o));
+                let mut outcomes = each(batch);
                 // summed here in the pool: merging per doc was serial work on the sink thread
                 let mut counters = Counters::default();
                 for o in &mut outcomes {
@@ -363,14 +356,43 @@ fn stage_ctx(ctx: &DocStageCtx, g: &NamedGlobal) -> skypile_core::StageCtx {
     }
 }
 
-/// Run the applier and the segment's steps on one doc, with the shared bookkeeping.
+/// Run a batch through the segment, step by step: each step (then the observation, the spool
+/// encoding and the token count) in a pass of its own over the docs still kept.
+/// - Why step-major: a step's tables (whatlang's trigrams, the n-gram and fastText models,
+///   jieba's dictionary, the token vocabulary) stay in the CPU cache from one doc to the next;
+///   doc by doc, every doc found them evicted by the steps before (extraction above all).
+///   Counting tokens in its own pass cut its in-run time by ~20% (0.32–0.44 → 0.26–0.27 s).
+/// - Each doc still meets the same steps in the same order, so outputs are unchanged.
 fn process(
-    mut doc: Doc,
+    batch: Vec<Doc>,
     ctx: &DocStageCtx,
     applier: Option<&dyn Applier>,
     next_global: Option<&NamedGlobal>,
     write_removed: bool,
-) -> Outcome {
+) -> Vec<Outcome> {
+    let mut outcomes: Vec<Outcome> = batch
+        .into_par_iter()
+        .map(|doc| begin(doc, ctx, applier))
+        .collect();
+    for s in &ctx.plan.segments[ctx.segment].steps {
+        outcomes
+            .par_iter_mut()
+            .filter(|o| o.dropped.is_none())
+            .for_each(|o| run_step(o, s));
+    }
+    outcomes
+        .par_iter_mut()
+        .for_each(|o| finish(o, next_global, write_removed));
+    outcomes
+        .par_iter_mut()
+        .filter(|o| o.counted)
+        .for_each(|o| count_tokens(ctx.tokenizer, o));
+    outcomes
+}
+
+/// A doc's start in the segment: charset decoding (first segment) and the previous global
+/// step's decision.
+fn begin(mut doc: Doc, ctx: &DocStageCtx, applier: Option<&dyn Applier>) -> Outcome {
     let mut counters = Counters::default();
     let mut local = Counters::default();
     let mut dropped = None;
@@ -405,23 +427,35 @@ fn process(
             .unwrap_or_else(|msg| panicked(&g.label, &doc, &msg));
         dropped = account(&g.label, v, t.elapsed(), &mut local, &mut counters);
     }
-    if dropped.is_none() {
-        for s in &ctx.plan.segments[ctx.segment].steps {
-            let t = Instant::now();
-            let v = guarded(|| s.step.process(&mut doc, &mut local))
-                .unwrap_or_else(|msg| panicked(&s.label, &doc, &msg));
-            dropped = account(&s.label, v, t.elapsed(), &mut local, &mut counters);
-            if dropped.is_some() {
-                break;
-            }
-        }
+    Outcome {
+        doc,
+        dropped,
+        counted: false,
+        tokens: 0,
+        observation: None,
+        spooled: None,
+        counters,
     }
-    let observation = match (&dropped, next_global) {
+}
+
+/// One step on a doc that is still kept.
+fn run_step(o: &mut Outcome, s: &NamedStep) {
+    let mut local = Counters::default();
+    let t = Instant::now();
+    let v = guarded(|| s.step.process(&mut o.doc, &mut local))
+        .unwrap_or_else(|msg| panicked(&s.label, &o.doc, &msg));
+    o.dropped = account(&s.label, v, t.elapsed(), &mut local, &mut o.counters);
+}
+
+/// After the steps: the next global step's observation and the spool record of a kept doc,
+/// and whether its tokens are counted.
+fn finish(o: &mut Outcome, next_global: Option<&NamedGlobal>, write_removed: bool) {
+    let observation = match (&o.dropped, next_global) {
         (None, Some(g)) => {
             let t = Instant::now();
-            let obs = g.step.observe(&doc);
-            counters.add(&format!("{}.observed", g.label), 1);
-            counters.add(
+            let obs = g.step.observe(&o.doc);
+            o.counters.add(&format!("{}.observed", g.label), 1);
+            o.counters.add(
                 &format!("{}.observe_ns", g.label),
                 t.elapsed().as_nanos() as u64,
             );
@@ -431,28 +465,22 @@ fn process(
     };
     // Tokens are counted for what is written: kept docs of the last segment, and dropped docs
     // when `removed/` is kept (so users see how many tokens each rule removed).
-    let written = match (&dropped, next_global) {
+    let written = match (&o.dropped, next_global) {
         (None, None) => true,
         (Some(_), _) => write_removed,
         (None, Some(_)) => false,
     };
-    let spooled = match (&dropped, next_global) {
+    let spooled = match (&o.dropped, next_global) {
         (None, Some(_)) => {
-            let mut rec = Vec::with_capacity(doc.text().len() + 256);
-            skypile_core::doc_codec::encode(&doc, &mut rec);
+            let mut rec = Vec::with_capacity(o.doc.text().len() + 256);
+            skypile_core::doc_codec::encode(&o.doc, &mut rec);
             Some(rec)
         }
         _ => None,
     };
-    Outcome {
-        doc,
-        dropped,
-        counted: written,
-        tokens: 0,
-        observation,
-        spooled,
-        counters,
-    }
+    o.observation = observation;
+    o.counted = written;
+    o.spooled = spooled;
 }
 
 /// Count the tokens of a written doc, timed: counting is always on in production, so its cost
