@@ -26,6 +26,30 @@ fn batch_docs(sent: usize) -> usize {
     BATCH_DOCS.min(16 << sent.min(16))
 }
 
+/// Where a reader cuts its batches: at [`batch_docs`] docs or [`BATCH_BYTES`], whichever
+/// comes first (the one rule of the WARC, JSONL and spool readers).
+#[derive(Default)]
+struct BatchCut {
+    /// Bytes held in the batch being filled.
+    bytes: usize,
+    /// Batches cut so far.
+    sent: usize,
+}
+
+impl BatchCut {
+    /// A doc of `bytes` joined the batch, which now holds `docs`: true when the batch is cut
+    /// after it.
+    fn add(&mut self, docs: usize, bytes: usize) -> bool {
+        self.bytes += bytes;
+        if docs < batch_docs(self.sent) && self.bytes < BATCH_BYTES {
+            return false;
+        }
+        self.bytes = 0;
+        self.sent += 1;
+        true
+    }
+}
+
 /// Where a docs stage reads from.
 pub(super) enum Source {
     Files(Vec<(u32, PathBuf)>),
@@ -53,10 +77,9 @@ pub(super) fn read_batches(
             let mut b = Batcher {
                 c: Counters::default(),
                 batch: Vec::new(),
-                bytes: 0,
+                cut: BatchCut::default(),
                 n: 0,
                 limit: cfg.limit,
-                sent: 0,
                 tx,
             };
             'files: for (idx, path) in files {
@@ -95,12 +118,10 @@ pub(super) fn read_batches(
 struct Batcher {
     c: Counters,
     batch: Vec<Doc>,
-    bytes: usize,
+    cut: BatchCut,
     /// Docs read so far, and the configured cap (`input.limit`, 0 = none).
     n: u64,
     limit: u64,
-    /// Batches sent so far ([`batch_docs`]).
-    sent: usize,
     tx: crossbeam_channel::Sender<Result<Vec<Doc>>>,
 }
 
@@ -132,12 +153,10 @@ impl Batcher {
             skypile_ingest::Event::Doc(d) => {
                 self.c.inc("ingest.docs");
                 meter.poll();
-                self.bytes += doc_bytes(&d);
+                let bytes = doc_bytes(&d);
                 self.batch.push(*d);
                 self.n += 1;
-                if (self.batch.len() >= batch_docs(self.sent) || self.bytes >= BATCH_BYTES)
-                    && !self.send()
-                {
+                if self.cut.add(self.batch.len(), bytes) && !self.send() {
                     return false;
                 }
                 self.limit == 0 || self.n < self.limit
@@ -155,8 +174,6 @@ impl Batcher {
     }
 
     fn send(&mut self) -> bool {
-        self.bytes = 0;
-        self.sent += 1;
         self.tx.send(Ok(std::mem::take(&mut self.batch))).is_ok()
     }
 }
@@ -200,20 +217,18 @@ fn read_unparsed(
 ) -> bool {
     let mut warnings = skypile_ingest::Warnings::new(path);
     let mut pending: Vec<Unparsed> = Vec::new();
-    let (mut held, mut sent) = (0usize, 0usize);
+    let mut cut = BatchCut::default();
     let mut ahead: Option<Parsing> = None;
     loop {
         let next = next_guarded(&mut lines, path, &mut b.c);
         let end = next.is_none();
         if let Some(u) = next {
-            held += u.len();
+            let bytes = u.len();
             pending.push(u);
+            if !cut.add(pending.len(), bytes) {
+                continue;
+            }
         }
-        if !end && pending.len() < batch_docs(sent) && held < BATCH_BYTES {
-            continue;
-        }
-        held = 0;
-        sent += 1;
         // queue this batch, then hand out the one queued before it (at the end: both)
         let queued = (!pending.is_empty()).then(|| parse_in(pool, std::mem::take(&mut pending)));
         let mut due: Vec<Parsing> = std::mem::replace(&mut ahead, queued).into_iter().collect();
@@ -285,7 +300,7 @@ fn read_spool(
         }
     };
     let mut recs: Vec<Vec<u8>> = Vec::new();
-    let (mut rec_bytes, mut sent) = (0usize, 0usize);
+    let mut cut = BatchCut::default();
     let mut ahead: Option<SpoolParsing> = None;
     // hand out the batch parsed before; false when the stage stopped listening
     let forward = |parsed: Option<SpoolParsing>| -> bool {
@@ -315,14 +330,12 @@ fn read_spool(
         let end = rec.is_none();
         if let Some(rec) = rec {
             progress.read(4 + rec.len() as u64); // length prefix + record
-            rec_bytes += rec.len();
+            let bytes = rec.len();
             recs.push(rec);
+            if !cut.add(recs.len(), bytes) {
+                continue;
+            }
         }
-        if !end && recs.len() < batch_docs(sent) && rec_bytes < BATCH_BYTES {
-            continue;
-        }
-        rec_bytes = 0;
-        sent += 1;
         let queued =
             (!recs.is_empty()).then(|| parse_spool_in(pool, std::mem::take(&mut recs), path));
         if !forward(std::mem::replace(&mut ahead, queued)) {
