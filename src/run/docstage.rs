@@ -58,8 +58,7 @@ type Processed = (Vec<Outcome>, Counters);
 struct Outcome {
     doc: Doc,
     dropped: Option<Dropped>,
-    /// Its tokens are counted (it is written); [`count_tokens`] fills `tokens`.
-    counted: bool,
+    /// Filled by [`count_tokens`] for a [`written`] doc.
     tokens: i64,
     observation: Option<Vec<u8>>,
     /// The doc serialised for the spool (done in parallel, not in the serial sink).
@@ -380,12 +379,10 @@ fn process(
             .filter(|o| o.dropped.is_none())
             .for_each(|o| run_step(o, s));
     }
+    outcomes.par_iter_mut().for_each(|o| finish(o, next_global));
     outcomes
         .par_iter_mut()
-        .for_each(|o| finish(o, next_global, write_removed));
-    outcomes
-        .par_iter_mut()
-        .filter(|o| o.counted)
+        .filter(|o| written(o, next_global, write_removed))
         .for_each(|o| count_tokens(ctx.tokenizer, o));
     outcomes
 }
@@ -430,7 +427,6 @@ fn begin(mut doc: Doc, ctx: &DocStageCtx, applier: Option<&dyn Applier>) -> Outc
     Outcome {
         doc,
         dropped,
-        counted: false,
         tokens: 0,
         observation: None,
         spooled: None,
@@ -447,40 +443,32 @@ fn run_step(o: &mut Outcome, s: &NamedStep) {
     o.dropped = account(&s.label, v, t.elapsed(), &mut local, &mut o.counters);
 }
 
-/// After the steps: the next global step's observation and the spool record of a kept doc,
-/// and whether its tokens are counted.
-fn finish(o: &mut Outcome, next_global: Option<&NamedGlobal>, write_removed: bool) {
-    let observation = match (&o.dropped, next_global) {
-        (None, Some(g)) => {
-            let t = Instant::now();
-            let obs = g.step.observe(&o.doc);
-            o.counters.add(&format!("{}.observed", g.label), 1);
-            o.counters.add(
-                &format!("{}.observe_ns", g.label),
-                t.elapsed().as_nanos() as u64,
-            );
-            Some(obs)
-        }
-        _ => None,
+/// After the steps, for a doc that goes on to the next global step: its observation and its
+/// spool record.
+fn finish(o: &mut Outcome, next_global: Option<&NamedGlobal>) {
+    let (None, Some(g)) = (&o.dropped, next_global) else {
+        return;
     };
-    // Tokens are counted for what is written: kept docs of the last segment, and dropped docs
-    // when `removed/` is kept (so users see how many tokens each rule removed).
-    let written = match (&o.dropped, next_global) {
+    let t = Instant::now();
+    o.observation = Some(g.step.observe(&o.doc));
+    o.counters.add(&format!("{}.observed", g.label), 1);
+    o.counters.add(
+        &format!("{}.observe_ns", g.label),
+        t.elapsed().as_nanos() as u64,
+    );
+    let mut rec = Vec::with_capacity(o.doc.text().len() + 256);
+    skypile_core::doc_codec::encode(&o.doc, &mut rec);
+    o.spooled = Some(rec);
+}
+
+/// Tokens are counted for what is written: kept docs of the last segment, and dropped docs
+/// when `removed/` is kept (so users see how many tokens each rule removed).
+fn written(o: &Outcome, next_global: Option<&NamedGlobal>, write_removed: bool) -> bool {
+    match (&o.dropped, next_global) {
         (None, None) => true,
         (Some(_), _) => write_removed,
         (None, Some(_)) => false,
-    };
-    let spooled = match (&o.dropped, next_global) {
-        (None, Some(_)) => {
-            let mut rec = Vec::with_capacity(o.doc.text().len() + 256);
-            skypile_core::doc_codec::encode(&o.doc, &mut rec);
-            Some(rec)
-        }
-        _ => None,
-    };
-    o.observation = observation;
-    o.counted = written;
-    o.spooled = spooled;
+    }
 }
 
 /// Count the tokens of a written doc, timed: counting is always on in production, so its cost
