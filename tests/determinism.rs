@@ -89,7 +89,64 @@ fn one_and_two_workers_write_identical_files() {
     assert!(out * 2 > WORKER_DOCS as u64, "most docs kept: {out}");
     let n = common::assert_same_output(&a, &b, "1 vs 2 workers");
     assert!(n > 10, "several data/removed shards expected, got {n}");
+    without_removed_the_same_docs_and_counts(&root, &pipeline, &b);
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Without `removed/`, the stages after a dedup step read only the head of a doc its key drops
+/// (`Applier::drops_key`): `data/` and every step's counts must not change.
+fn without_removed_the_same_docs_and_counts(root: &Path, pipeline: &Path, with: &Path) {
+    let yaml = std::fs::read_to_string(pipeline).unwrap();
+    let lean = root.join("lean.yaml");
+    std::fs::write(
+        &lean,
+        yaml.replace("write_removed: true", "write_removed: false"),
+    )
+    .unwrap();
+    let c = root.join("lean");
+    run(lean.to_str().unwrap(), &c, &["--workers", "2"]);
+    let data = |d: &Path| {
+        common::tree(d)
+            .into_iter()
+            .filter(|p| p.starts_with("data/"))
+    };
+    let (da, dc): (Vec<_>, Vec<_>) = (data(with).collect(), data(&c).collect());
+    assert_eq!(da, dc, "the same data/ shards with and without removed/");
+    for rel in &da {
+        let same = std::fs::read(with.join(rel)).unwrap() == std::fs::read(c.join(rel)).unwrap();
+        assert!(same, "{rel} differs without removed/");
+    }
+    assert!(!c.join("removed").exists() || common::files(&c.join("removed")).is_empty());
+    let counts = |d: &Path| -> Vec<String> {
+        let st = common::json(&d.join("stats.json"));
+        let steps = st["steps"].as_array().unwrap();
+        let dedup_drops: u64 = steps
+            .iter()
+            .filter(|s| {
+                s["label"].as_str().unwrap().contains("dedup")
+                    || s["label"].as_str().unwrap().contains("minhash")
+            })
+            .filter_map(|s| s["dropped"].as_u64())
+            .sum();
+        assert!(
+            dedup_drops > 0,
+            "the corpus has duplicates for the dedup steps to drop"
+        );
+        steps
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} {} {}",
+                    s["label"], s["in"], s["kept"], s["dropped_reasons"]
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        counts(with),
+        counts(&c),
+        "step counts with and without removed/"
+    );
 }
 
 #[test]

@@ -165,6 +165,15 @@ pub trait Collector: Send {
 
 pub trait Applier: Send + Sync {
     fn apply(&self, key: DocKey, doc: &mut Doc, stats: &mut Counters) -> Verdict;
+    /// The drop reason when the key alone decides that `apply` drops the doc.
+    /// - Lets the stage skip decoding such a doc's text when `removed/` is not written (a
+    ///   MinHash dedup drops most of a duplicate-heavy crawl).
+    /// - Must agree with `apply`; the stage uses this reason instead of calling `apply`.
+    /// - Default: `None`, the doc is always read and `apply`ed.
+    fn drops_key(&self, key: DocKey) -> Option<&'static str> {
+        let _ = key;
+        None
+    }
 }
 
 pub trait GlobalStep: Send + Sync {

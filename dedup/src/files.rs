@@ -199,6 +199,10 @@ pub struct RemovalApplier {
 }
 
 impl Applier for RemovalApplier {
+    fn drops_key(&self, key: DocKey) -> Option<&'static str> {
+        self.remove.contains(&key.as_u128()).then_some(self.reason)
+    }
+
     fn apply(&self, key: DocKey, _doc: &mut Doc, _stats: &mut Counters) -> Verdict {
         if self.remove.contains(&key.as_u128()) {
             Verdict::drop(self.reason)

@@ -106,7 +106,13 @@ pub fn apply(
     for (t, docs) in tasks.into_iter().enumerate() {
         let a = step.applier(&ctx(step, dir, t, n))?;
         for mut d in docs {
-            match a.apply(d.key, &mut d, &mut out.apply) {
+            // the stage trusts `drops_key` instead of `apply` (and may not read the doc)
+            let by_key = a.drops_key(d.key);
+            let v = a.apply(d.key, &mut d, &mut out.apply);
+            if let Some(r) = by_key {
+                assert_eq!(v, Verdict::drop(r), "{}: drops_key disagrees with apply", d.id);
+            }
+            match v {
                 Verdict::Keep => out.kept.push(d),
                 Verdict::Drop(r) => {
                     out.dropped.inc(&r);

@@ -283,6 +283,10 @@ struct MinhashApplier {
 }
 
 impl Applier for MinhashApplier {
+    fn drops_key(&self, key: DocKey) -> Option<&'static str> {
+        matches!(self.decisions.get(&key.as_u128()), Some(0)).then_some("minhash_duplicate")
+    }
+
     fn apply(&self, key: DocKey, doc: &mut Doc, _stats: &mut Counters) -> Verdict {
         match self.decisions.get(&key.as_u128()) {
             Some(0) => Verdict::drop("minhash_duplicate"),

@@ -6,6 +6,7 @@
 //! for any worker count.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -73,6 +74,11 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
     let next_global = seg.global.as_ref();
     let cfg_hash = ctx.plan.config_hash;
 
+    let applier: Option<Arc<dyn Applier>> = match prev_global {
+        Some(g) => Some(Arc::from(g.step.applier(&stage_ctx(ctx, g))?)),
+        None => None,
+    };
+    let write_removed = ctx.pipeline.output.write_removed;
     let source = if k == 0 {
         let mine: Vec<(u32, PathBuf)> = ctx
             .inputs
@@ -83,11 +89,8 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
             .collect();
         Source::Files(mine)
     } else {
-        Source::Spool(spool_path(ctx.work, k - 1, ctx.task), cfg_hash)
-    };
-    let applier: Option<Box<dyn Applier>> = match prev_global {
-        Some(g) => Some(g.step.applier(&stage_ctx(ctx, g))?),
-        None => None,
+        let skip = applier.clone().filter(|_| !write_removed);
+        Source::Spool(spool_path(ctx.work, k - 1, ctx.task), cfg_hash, skip)
     };
     let collector: Option<Box<dyn Collector>> = match next_global {
         Some(g) => {
@@ -125,7 +128,6 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
         )?),
         Some(_) => None,
     };
-    let write_removed = ctx.pipeline.output.write_removed;
     let removed = if write_removed {
         let prefix = format!("docs{k}-{:05}", ctx.task);
         Some(shards("removed", prefix, &ctx.plan.removed_columns)?)
@@ -420,8 +422,12 @@ fn begin(mut doc: Doc, ctx: &DocStageCtx, applier: Option<&dyn Applier>) -> Outc
     };
     if let (Some(a), Some(g), None) = (applier, prev, &dropped) {
         let t = Instant::now();
-        let v = guarded(|| a.apply(doc.key, &mut doc, &mut local))
-            .unwrap_or_else(|msg| panicked(&g.label, &doc, &msg));
+        // a key-decided drop is never `apply`ed: the reader may have left its text unread
+        let v = match a.drops_key(doc.key) {
+            Some(reason) => Verdict::drop(reason),
+            None => guarded(|| a.apply(doc.key, &mut doc, &mut local))
+                .unwrap_or_else(|msg| panicked(&g.label, &doc, &msg)),
+        };
         dropped = account(&g.label, v, t.elapsed(), &mut local, &mut counters);
     }
     Outcome {

@@ -2,10 +2,11 @@
 //! batches of docs on a channel, with the ingest counters.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Result;
 use rayon::prelude::*;
-use skypile_core::{Counters, Doc};
+use skypile_core::{Applier, Counters, Doc};
 use skypile_ingest::jsonl::Unparsed;
 
 use super::progress::Progress;
@@ -53,7 +54,9 @@ impl BatchCut {
 /// Where a docs stage reads from.
 pub(super) enum Source {
     Files(Vec<(u32, PathBuf)>),
-    Spool(PathBuf, u64),
+    /// The previous docs stage's spool (path, config hash), and the applier whose key-decided
+    /// drops are decoded head only (`None` when `removed/` is written: it needs the text).
+    Spool(PathBuf, u64, Option<Arc<dyn Applier>>),
 }
 
 /// Bytes a doc holds: text, decoded HTML and the undecoded body (the reader defers charset
@@ -110,7 +113,7 @@ pub(super) fn read_batches(
             }
             b.c
         }
-        Source::Spool(path, hash) => read_spool(pool, &path, hash, tx, progress),
+        Source::Spool(path, hash, skip) => read_spool(pool, &path, hash, skip, tx, progress),
     }
 }
 
@@ -289,6 +292,7 @@ fn read_spool(
     pool: &rayon::ThreadPool,
     path: &std::path::Path,
     hash: u64,
+    skip: Option<Arc<dyn Applier>>,
     tx: crossbeam_channel::Sender<Result<Vec<Doc>>>,
     progress: &Progress,
 ) -> Counters {
@@ -336,8 +340,8 @@ fn read_spool(
                 continue;
             }
         }
-        let queued =
-            (!recs.is_empty()).then(|| parse_spool_in(pool, std::mem::take(&mut recs), path));
+        let queued = (!recs.is_empty())
+            .then(|| parse_spool_in(pool, std::mem::take(&mut recs), path, &skip));
         if !forward(std::mem::replace(&mut ahead, queued)) {
             return Counters::default();
         }
@@ -355,10 +359,13 @@ fn parse_spool_in(
     pool: &rayon::ThreadPool,
     recs: Vec<Vec<u8>>,
     path: &std::path::Path,
+    skip: &Option<Arc<dyn Applier>>,
 ) -> SpoolParsing {
     let path = path.to_path_buf();
+    let skip = skip.clone();
     map_in_pool(pool, recs, move |rec| {
-        skypile_core::doc_codec::decode(&rec)
+        let dropped = |key| skip.as_ref().is_some_and(|a| a.drops_key(key).is_some());
+        skypile_core::doc_codec::decode_unless(&rec, dropped)
             .map_err(|e| anyhow::anyhow!("{}: bad spool record: {e}", path.display()))
     })
 }
