@@ -122,10 +122,14 @@ struct Open {
 }
 
 const BATCH_ROWS: usize = 1024;
-/// Arrow's Utf8 arrays index with i32: a batch of up to 1024 docs of up to `max_doc_bytes`
-/// each could pass 2 GiB, so batches are also cut at 256 MiB of text (one doc is capped by
-/// ingest's `max_doc_bytes`, far below 2 GiB).
-const BATCH_BYTES: usize = 256 << 20;
+/// Batches are also cut at 1 MiB of text (and so stay far below the 2 GiB that Arrow's i32
+/// string offsets allow; one doc is capped by ingest's `max_doc_bytes`).
+/// - Why: rows are encoded as they arrive. A stage that keeps few docs (788 of 51k after
+///   MinHash) held them all for one batch at its end: ~50 ms of encoding and zstd on one
+///   thread after its last read, with the other workers idle.
+/// - Pages stay near parquet's 1 MB default; row groups and shards are cut as before.
+const BATCH_BYTES: usize = 1 << 20;
+const PAGE_BYTES: usize = 4 << 20;
 
 impl<'p> ParquetShards<'p> {
     /// Shards are `dir/<prefix>-<n:05>.parquet`.
@@ -208,6 +212,7 @@ impl<'p> ParquetShards<'p> {
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(cfg.zstd_level)?))
             .set_max_row_group_bytes(Some(cfg.row_group_max_bytes))
+            .set_data_page_size_limit(PAGE_BYTES)
             .set_max_row_group_row_count(Some(cfg.shard_max_rows.clamp(1, 1 << 20)))
             .build();
         let writer = ArrowWriter::try_new(f, self.layout.schema.clone(), Some(props))?;
@@ -314,7 +319,12 @@ fn column_array(c: &Column, rows: &[Row]) -> ArrayRef {
     let vals = rows.iter().map(|r| cell(&c.name, r));
     match c.ty {
         ColType::Utf8 => {
-            let mut b = StringBuilder::new();
+            // sized up front: growing by doubling copied the text column several times
+            let bytes: usize = rows
+                .iter()
+                .map(|r| str_cell(&c.name, r).map_or(0, |s| s.len()))
+                .sum();
+            let mut b = StringBuilder::with_capacity(rows.len(), bytes);
             for r in rows {
                 match str_cell(&c.name, r).as_deref() {
                     Some(s) => b.append_value(s),
