@@ -98,6 +98,11 @@ impl BinWriter {
     /// Append raw bytes (part of a record); call [`BinWriter::end_record`] per record.
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         self.hasher.update(bytes);
+        self.put(bytes)
+    }
+
+    /// Bytes into the payload, outside the checksum.
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
         self.len += bytes.len() as u64;
         self.out.write_all(bytes)?;
         let flushed = HEADER_LEN + self.len - self.out.buffer().len() as u64;
@@ -114,6 +119,20 @@ impl BinWriter {
         let n = u32::try_from(bytes.len()).context("record larger than 4 GiB")?;
         self.write(&n.to_le_bytes())?;
         self.write(bytes)?;
+        self.end_record();
+        Ok(())
+    }
+
+    /// A length-prefixed record whose xxh3-64 the caller computed (in parallel, in the pool):
+    /// the payload checksum is then over the records' hashes ([`RecordSums`]), not their bytes.
+    /// - Why: hashing a 400 MB spool on the one thread that reads it bound the stage after a
+    ///   dedup step; record hashes are checked in the pool, beside decoding.
+    /// - A file's records are all written one way; its readers know which (by kind and version).
+    pub fn write_hashed_record(&mut self, bytes: &[u8], hash: u64) -> Result<()> {
+        let n = u32::try_from(bytes.len()).context("record larger than 4 GiB")?;
+        self.put(&n.to_le_bytes())?;
+        self.put(bytes)?;
+        self.hasher.update(&hash.to_le_bytes());
         self.end_record();
         Ok(())
     }
@@ -329,6 +348,12 @@ impl BinReader {
         }
     }
 
+    /// The header's checksum, for a caller that verifies it itself ([`RecordSums`]); reads
+    /// then hash nothing. `None`: already verified (an empty payload, or `Verify::First`).
+    pub fn take_checksum(&mut self) -> Option<u64> {
+        self.pending.take().map(|(_, sum)| sum)
+    }
+
     pub fn at_end(&self) -> bool {
         self.remaining == 0
     }
@@ -356,6 +381,43 @@ impl BinReader {
         }
         self.consumed(&v)?;
         Ok(Some(v))
+    }
+}
+
+/// The payload checksum of a file written with [`BinWriter::write_hashed_record`], folded from
+/// its records' hashes in file order.
+pub struct RecordSums {
+    hasher: Xxh3,
+    expected: Option<u64>,
+}
+
+impl RecordSums {
+    /// `expected`: the header's checksum ([`BinReader::take_checksum`]).
+    pub fn new(expected: Option<u64>) -> Self {
+        RecordSums {
+            hasher: Xxh3::new(),
+            expected,
+        }
+    }
+
+    /// A record's hash: `xxh3_64` of its bytes.
+    pub fn hash(record: &[u8]) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(record)
+    }
+
+    pub fn add(&mut self, record_hash: u64) {
+        self.hasher.update(&record_hash.to_le_bytes());
+    }
+
+    /// After the last record: an error naming `path` on a mismatch.
+    pub fn check(&self, path: &Path) -> Result<()> {
+        match self.expected {
+            Some(sum) if self.hasher.digest() != sum => bail!(
+                "{}: checksum mismatch (corrupted); rerun the stage that writes it",
+                path.display()
+            ),
+            _ => Ok(()),
+        }
     }
 }
 

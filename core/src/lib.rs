@@ -1,6 +1,7 @@
 //! skypile-core: the document model and the step contract shared by every skypile crate.
 
 pub mod binfile;
+pub mod binmap;
 pub mod cpu;
 pub mod doc;
 pub mod doc_codec;

@@ -110,7 +110,12 @@ pub fn apply(
             let by_key = a.drops_key(d.key);
             let v = a.apply(d.key, &mut d, &mut out.apply);
             if let Some(r) = by_key {
-                assert_eq!(v, Verdict::drop(r), "{}: drops_key disagrees with apply", d.id);
+                assert_eq!(
+                    v,
+                    Verdict::drop(r),
+                    "{}: drops_key disagrees with apply",
+                    d.id
+                );
             }
             match v {
                 Verdict::Keep => out.kept.push(d),

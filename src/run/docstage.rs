@@ -62,8 +62,9 @@ struct Outcome {
     /// Filled by [`count_tokens`] for a [`written`] doc.
     tokens: i64,
     observation: Option<Vec<u8>>,
-    /// The doc serialised for the spool (done in parallel, not in the serial sink).
-    spooled: Option<Vec<u8>>,
+    /// The doc serialised for the spool, and its hash (done in parallel, not in the serial
+    /// sink: see [`BinWriter::write_hashed_record`]).
+    spooled: Option<(Vec<u8>, u64)>,
     counters: Counters,
 }
 
@@ -312,8 +313,8 @@ impl Sinks<'_> {
                 }
             }
             if let Some(s) = i.spool.as_mut() {
-                for rec in &spooled {
-                    s.write_record(rec)?;
+                for (rec, hash) in &spooled {
+                    s.write_hashed_record(rec, *hash)?;
                 }
             }
             Ok(i)
@@ -464,7 +465,8 @@ fn finish(o: &mut Outcome, next_global: Option<&NamedGlobal>) {
     );
     let mut rec = Vec::with_capacity(o.doc.text().len() + 256);
     skypile_core::doc_codec::encode(&o.doc, &mut rec);
-    o.spooled = Some(rec);
+    let hash = skypile_core::binfile::RecordSums::hash(&rec);
+    o.spooled = Some((rec, hash));
 }
 
 /// Tokens are counted for what is written: kept docs of the last segment, and dropped docs

@@ -6,14 +6,17 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use rayon::prelude::*;
+use skypile_core::binfile::RecordSums;
+use skypile_core::binmap::{MappedBin, MappedRecords};
 use skypile_core::{Applier, Counters, Doc};
 use skypile_ingest::jsonl::Unparsed;
 
 use super::progress::Progress;
 
 pub(super) const SPOOL_KIND: &str = "spool";
-/// 2: docs in [`skypile_core::doc_codec`]'s layout (1 was JSON).
-pub(super) const SPOOL_VERSION: u32 = 2;
+/// 2: docs in [`skypile_core::doc_codec`]'s layout (1 was JSON). 3: the payload checksum is
+/// over the records' hashes ([`skypile_core::binfile::RecordSums`]), computed in the pool.
+pub(super) const SPOOL_VERSION: u32 = 3;
 /// A batch is cut at this many docs or bytes of text/HTML, whichever comes first.
 pub const BATCH_DOCS: usize = 512;
 pub const BATCH_BYTES: usize = 16 << 20;
@@ -288,6 +291,7 @@ fn map_in_pool<T: Send + 'static, R: Send + 'static>(
 /// - One parse batch is always queued ahead (as in [`read_unparsed`]): this thread reads batch
 ///   k+1 while the pool parses batch k. Waiting for each parse left reading serial (a stage after
 ///   MinHash on 50k docs took as long with 2 workers as with 1).
+/// - A local spool is mapped, not copied ([`skypile_core::binmap`]); an object's is streamed.
 fn read_spool(
     pool: &rayon::ThreadPool,
     path: &std::path::Path,
@@ -296,18 +300,20 @@ fn read_spool(
     tx: crossbeam_channel::Sender<Result<Vec<Doc>>>,
     progress: &Progress,
 ) -> Counters {
-    let mut r = match skypile_storage::bin_stream(path, SPOOL_KIND, SPOOL_VERSION, hash) {
+    let mut r = match SpoolRecords::open(path, hash) {
         Ok(r) => r,
         Err(e) => {
             let _ = tx.send(Err(e));
             return Counters::default();
         }
     };
-    let mut recs: Vec<Vec<u8>> = Vec::new();
+    let mut recs = r.batch();
     let mut cut = BatchCut::default();
     let mut ahead: Option<SpoolParsing> = None;
+    // the records' hashes, folded in file order as their batches are handed out
+    let mut sums = RecordSums::new(r.take_checksum());
     // hand out the batch parsed before; false when the stage stopped listening
-    let forward = |parsed: Option<SpoolParsing>| -> bool {
+    let mut forward = |parsed: Option<SpoolParsing>| -> bool {
         let Some(parsed) = parsed else { return true };
         let docs = parsed.recv().map_or_else(
             |_| {
@@ -316,13 +322,22 @@ fn read_spool(
                     path.display()
                 ))
             },
-            |docs| docs.into_iter().collect(),
+            |docs| {
+                docs.into_iter()
+                    .map(|d| {
+                        d.map(|(doc, hash)| {
+                            sums.add(hash);
+                            doc
+                        })
+                    })
+                    .collect()
+            },
         );
         tx.send(docs).is_ok()
     };
     loop {
-        let rec = match r.read_record() {
-            Ok(rec) => rec,
+        let bytes = match r.next_into(&mut recs) {
+            Ok(bytes) => bytes,
             Err(e) => {
                 // the batch before still goes first: the stage fails on this error after it
                 if forward(ahead.take()) {
@@ -331,43 +346,115 @@ fn read_spool(
                 return Counters::default();
             }
         };
-        let end = rec.is_none();
-        if let Some(rec) = rec {
-            progress.read(4 + rec.len() as u64); // length prefix + record
-            let bytes = rec.len();
-            recs.push(rec);
+        if let Some(bytes) = bytes {
+            progress.read(4 + bytes as u64); // length prefix + record
             if !cut.add(recs.len(), bytes) {
                 continue;
             }
         }
-        let queued = (!recs.is_empty())
-            .then(|| parse_spool_in(pool, std::mem::take(&mut recs), path, &skip));
+        let queued = (recs.len() > 0)
+            .then(|| parse_spool_in(pool, std::mem::replace(&mut recs, r.batch()), path, &skip));
         if !forward(std::mem::replace(&mut ahead, queued)) {
             return Counters::default();
         }
-        if end {
-            forward(ahead.take());
+        if bytes.is_none() {
+            // the stage fails (commits nothing) on a mismatch, after the docs handed out
+            if forward(ahead.take())
+                && let Err(e) = sums.check(path)
+            {
+                let _ = tx.send(Err(e));
+            }
             return Counters::default();
         }
     }
 }
 
+/// A spool's records: a local file's mapping, or an object's stream.
+enum SpoolRecords {
+    Mapped(MappedRecords),
+    Streamed(skypile_core::binfile::BinReader),
+}
+
+/// A batch of spool records: ranges of the mapping, or copies.
+enum SpoolBatch {
+    Mapped(Arc<MappedBin>, Vec<std::ops::Range<usize>>),
+    Owned(Vec<Vec<u8>>),
+}
+
+impl SpoolRecords {
+    fn open(path: &std::path::Path, hash: u64) -> Result<Self> {
+        Ok(if skypile_storage::is_remote(path) {
+            SpoolRecords::Streamed(skypile_storage::bin_stream(
+                path,
+                SPOOL_KIND,
+                SPOOL_VERSION,
+                hash,
+            )?)
+        } else {
+            SpoolRecords::Mapped(MappedRecords::open(path, SPOOL_KIND, SPOOL_VERSION, hash)?)
+        })
+    }
+
+    fn batch(&self) -> SpoolBatch {
+        match self {
+            SpoolRecords::Mapped(m) => SpoolBatch::Mapped(m.bin().clone(), Vec::new()),
+            SpoolRecords::Streamed(_) => SpoolBatch::Owned(Vec::new()),
+        }
+    }
+
+    /// The header's checksum: records are then not hashed here but in the pool.
+    fn take_checksum(&mut self) -> Option<u64> {
+        match self {
+            SpoolRecords::Mapped(m) => m.take_checksum(),
+            SpoolRecords::Streamed(s) => s.take_checksum(),
+        }
+    }
+
+    /// Add the next record to `batch` (one of [`Self::batch`]); its length, `None` at the end.
+    fn next_into(&mut self, batch: &mut SpoolBatch) -> Result<Option<usize>> {
+        Ok(match (self, batch) {
+            (SpoolRecords::Mapped(m), SpoolBatch::Mapped(_, ranges)) => m.next_range()?.map(|r| {
+                ranges.push(r.clone());
+                r.len()
+            }),
+            (SpoolRecords::Streamed(s), SpoolBatch::Owned(recs)) => s.read_record()?.map(|rec| {
+                recs.push(rec);
+                recs.last().map_or(0, Vec::len)
+            }),
+            _ => anyhow::bail!("a spool batch of the other kind (a bug)"),
+        })
+    }
+}
+
+impl SpoolBatch {
+    fn len(&self) -> usize {
+        match self {
+            SpoolBatch::Mapped(_, ranges) => ranges.len(),
+            SpoolBatch::Owned(recs) => recs.len(),
+        }
+    }
+}
+
 /// The docs of a batch of spool records being parsed in the pool.
-type SpoolParsing = crossbeam_channel::Receiver<Vec<Result<Doc>>>;
+type SpoolParsing = crossbeam_channel::Receiver<Vec<Result<(Doc, u64)>>>;
 
 fn parse_spool_in(
     pool: &rayon::ThreadPool,
-    recs: Vec<Vec<u8>>,
+    batch: SpoolBatch,
     path: &std::path::Path,
     skip: &Option<Arc<dyn Applier>>,
 ) -> SpoolParsing {
-    let path = path.to_path_buf();
-    let skip = skip.clone();
-    map_in_pool(pool, recs, move |rec| {
+    let (path, skip) = (path.to_path_buf(), skip.clone());
+    let decode = move |rec: &[u8]| {
         let dropped = |key| skip.as_ref().is_some_and(|a| a.drops_key(key).is_some());
-        skypile_core::doc_codec::decode_unless(&rec, dropped)
+        skypile_core::doc_codec::decode_unless(rec, dropped)
+            .map(|doc| (doc, RecordSums::hash(rec)))
             .map_err(|e| anyhow::anyhow!("{}: bad spool record: {e}", path.display()))
-    })
+    };
+    match batch {
+        SpoolBatch::Mapped(bin, ranges) => map_in_pool(pool, ranges, move |r| decode(bin.bytes(r))),
+        SpoolBatch::Owned(recs) => map_in_pool(pool, recs, move |rec| decode(&rec)),
+    }
 }
 
 /// One input file's share of the progress: the bytes the readers read while it is open

@@ -1,0 +1,178 @@
+//! A local intermediate read through a memory map: records are ranges of the mapping, not
+//! copies.
+//! - Why: the stage after a dedup step was bound by its one reader thread copying the spool
+//!   out of the page cache twice (a read into a buffer, then a `Vec` per record): 0.15 s of a
+//!   0.19 s stage for 400 MB (MinHash bench, 2 workers). Mapped, the thread only hashes and
+//!   finds record boundaries; the pool decodes straight from the mapping.
+//! - The checksum streams as with [`crate::binfile::Verify::Streaming`]: each record is hashed
+//!   as it is handed out and the call that reaches the end fails on a mismatch (a failed rank
+//!   commits nothing). Header, kind, version, config hash and length are checked at open.
+//! - Mapping is sound while nobody truncates the file: intermediates are written once, renamed
+//!   into place and later only deleted (an unlinked file stays mapped), all under the run's
+//!   lease. Object-store intermediates are streamed ([`crate::binfile::BinReader`]) instead.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::binfile::{BinReader, HEADER_LEN};
+
+/// The mapping, shared by the batches being decoded; unmapped when the last one is done.
+pub struct MappedBin {
+    map: memmap2::Mmap,
+}
+
+impl MappedBin {
+    pub fn bytes(&self, r: Range<usize>) -> &[u8] {
+        &self.map[r]
+    }
+}
+
+/// The records of a mapped intermediate, in order.
+pub struct MappedRecords {
+    bin: Arc<MappedBin>,
+    path: PathBuf,
+    pos: usize,
+    /// Checksum of what was handed out, and the header's value.
+    pending: Option<(Xxh3, u64)>,
+}
+
+impl MappedRecords {
+    pub fn open(path: &Path, kind: &str, version: u32, config_hash: u64) -> Result<Self> {
+        let f = std::fs::File::open(path).with_context(|| {
+            format!(
+                "intermediate file {} is missing: rerun the stage that writes it",
+                path.display()
+            )
+        })?;
+        // SAFETY: see the module docs: the file is never modified or truncated once in place.
+        let map = unsafe { memmap2::Mmap::map(&f) }
+            .with_context(|| format!("{}: cannot map it", path.display()))?;
+        let _ = map.advise(memmap2::Advice::Sequential);
+        let head = map.get(..HEADER_LEN as usize).unwrap_or(&map[..]).to_vec();
+        // the header's checks are BinReader's (it reads only the header here)
+        let mut r = BinReader::from_source(
+            Box::new(std::io::Cursor::new(head)),
+            map.len() as u64,
+            path,
+            kind,
+            version,
+            config_hash,
+            crate::binfile::Verify::Streaming,
+        )?;
+        Ok(MappedRecords {
+            bin: Arc::new(MappedBin { map }),
+            path: path.to_path_buf(),
+            pos: HEADER_LEN as usize,
+            pending: r.take_checksum().map(|sum| (Xxh3::new(), sum)),
+        })
+    }
+
+    /// The header's checksum, for a caller that verifies it itself
+    /// ([`crate::binfile::RecordSums`]); records are then not hashed here.
+    pub fn take_checksum(&mut self) -> Option<u64> {
+        self.pending.take().map(|(_, sum)| sum)
+    }
+
+    pub fn bin(&self) -> &Arc<MappedBin> {
+        &self.bin
+    }
+
+    /// The next record's bytes in [`MappedBin::bytes`], or `None` at the end.
+    pub fn next_range(&mut self) -> Result<Option<Range<usize>>> {
+        let end = self.bin.map.len();
+        if self.pos == end {
+            return self.check_at_end().map(|()| None);
+        }
+        let name = || self.path.display();
+        let Some(n) = self.bin.map.get(self.pos..self.pos + 4) else {
+            bail!("{}: short read", name());
+        };
+        let n = u32::from_le_bytes([n[0], n[1], n[2], n[3]]) as usize;
+        let (start, stop) = (self.pos + 4, self.pos + 4 + n);
+        if stop > end {
+            bail!("{}: record length {n} past the end", name());
+        }
+        if let Some((h, _)) = &mut self.pending {
+            h.update(&self.bin.map[self.pos..stop]);
+        }
+        self.pos = stop;
+        if self.pos == end {
+            self.check_at_end()?;
+        }
+        Ok(Some(start..stop))
+    }
+
+    fn check_at_end(&mut self) -> Result<()> {
+        match self.pending.take() {
+            Some((h, sum)) if h.digest() != sum => bail!(
+                "{}: checksum mismatch (corrupted); rerun the stage that writes it",
+                self.path.display()
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binfile::BinWriter;
+
+    fn written(name: &str, recs: &[&[u8]]) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("skypile-binmap-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join("x.bin");
+        let mut w = BinWriter::create(&p, "test", 1, 42).unwrap();
+        for r in recs {
+            w.write_record(r).unwrap();
+        }
+        w.finish().unwrap();
+        p
+    }
+
+    fn all(p: &Path) -> Result<Vec<Vec<u8>>> {
+        let mut r = MappedRecords::open(p, "test", 1, 42)?;
+        let mut out = Vec::new();
+        while let Some(range) = r.next_range()? {
+            out.push(r.bin().bytes(range).to_vec());
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn records_read_back_as_written() {
+        let p = written("rt", &[b"hello", b"", b"world"]);
+        assert_eq!(
+            all(&p).unwrap(),
+            vec![b"hello".to_vec(), vec![], b"world".to_vec()]
+        );
+        assert!(all(&written("empty", &[])).unwrap().is_empty());
+        let e = MappedRecords::open(&p, "test", 1, 43).err().unwrap();
+        assert!(e.to_string().contains("different config"), "{e}");
+    }
+
+    #[test]
+    fn corruption_and_truncation_are_errors() {
+        let p = written("bad", &[b"hello", b"world"]);
+        let mut bytes = std::fs::read(&p).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&p, &bytes).unwrap();
+        assert!(all(&p).unwrap_err().to_string().contains("checksum"));
+        std::fs::write(&p, &bytes[..bytes.len() - 3]).unwrap();
+        let e = MappedRecords::open(&p, "test", 1, 42).err().unwrap();
+        assert!(e.to_string().contains("truncated"), "{e}");
+        // a record length past the end: an error before the checksum is reached
+        let p = written("long", &[b"hello", b"world"]);
+        let mut bytes = std::fs::read(&p).unwrap();
+        let at = HEADER_LEN as usize + 4 + 5;
+        bytes[at..at + 4].copy_from_slice(&1000u32.to_le_bytes());
+        std::fs::write(&p, &bytes).unwrap();
+        assert!(all(&p).unwrap_err().to_string().contains("past the end"));
+    }
+}
