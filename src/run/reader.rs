@@ -452,7 +452,20 @@ fn parse_spool_in(
             .map_err(|e| anyhow::anyhow!("{}: bad spool record: {e}", path.display()))
     };
     match batch {
-        SpoolBatch::Mapped(bin, ranges) => map_in_pool(pool, ranges, move |r| decode(bin.bytes(r))),
+        SpoolBatch::Mapped(bin, ranges) => {
+            let span =
+                ranges.first().map_or(0, |r| r.start - 4)..ranges.last().map_or(0, |r| r.end);
+            let (tx, rx) = crossbeam_channel::bounded(1);
+            pool.spawn(move || {
+                let docs = ranges
+                    .into_par_iter()
+                    .map(|r| decode(bin.bytes(r)))
+                    .collect();
+                bin.release(span);
+                let _ = tx.send(docs);
+            });
+            rx
+        }
         SpoolBatch::Owned(recs) => map_in_pool(pool, recs, move |rec| decode(&rec)),
     }
 }
