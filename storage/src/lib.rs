@@ -187,12 +187,38 @@ pub fn remove(p: &Path) -> Result<()> {
 /// Remove a folder and everything in it, or every object under the prefix `p/`.
 pub fn remove_all(p: &Path) -> Result<()> {
     if !is_remote(p) {
+        unlink_files_in_parallel(p);
         return absent_ok(std::fs::remove_dir_all(p), p);
     }
     for (o, _) in list_prefix(p)? {
         remove(&o)?;
     }
     Ok(())
+}
+
+/// Unlink the files under local folder `p` on a few threads, largest first (errors are left
+/// to the `remove_dir_all` that follows, which also removes the folders).
+/// - Why: where the filesystem is mounted with `discard`, an unlink waits for the device to
+///   trim the file's blocks: 0.175 s for a 400 MB spool on the bench VM, 1–8 ms for a small
+///   file, and the end of a run waited for each in turn. In parallel it waits about as long as
+///   the largest file (the expensive part runs after the folder's lock is released).
+/// - Symlinks are unlinked, never followed (`walk` does not follow them).
+fn unlink_files_in_parallel(p: &Path) {
+    let mut files = Vec::new();
+    walk(p, &mut files);
+    files.sort_by_key(|f| std::cmp::Reverse(f.1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..files.len().min(4) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((f, _)) = files.get(i) else { break };
+                    let _ = std::fs::remove_file(f);
+                }
+            });
+        }
+    });
 }
 
 /// A removal's result, where "it was not there" is success.
@@ -296,6 +322,30 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    /// A local tree goes whole (files unlinked in parallel first); a symlink in it is removed,
+    /// never followed.
+    #[test]
+    fn remove_all_removes_a_local_tree_without_following_links() {
+        let d = std::env::temp_dir().join(format!("skypile-rmall-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let tree = d.join("tree");
+        for sub in ["a/b", "c"] {
+            std::fs::create_dir_all(tree.join(sub)).unwrap();
+        }
+        for (i, f) in ["a/1", "a/b/2", "a/b/3", "c/4", "5"].iter().enumerate() {
+            std::fs::write(tree.join(f), data(i * 1000)).unwrap();
+        }
+        let outside = d.join("keep");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("x"), b"x").unwrap();
+        std::os::unix::fs::symlink(&outside, tree.join("c/link")).unwrap();
+        remove_all(&tree).unwrap();
+        assert!(!tree.exists());
+        assert!(outside.join("x").exists(), "the link's target is kept");
+        remove_all(&tree).unwrap(); // already gone: fine
+        std::fs::remove_dir_all(&d).unwrap();
+    }
 
     /// Deterministic bytes that differ at every offset of interest.
     fn data(n: usize) -> Vec<u8> {
