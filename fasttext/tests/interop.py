@@ -14,13 +14,13 @@ def train(d):
     common = dict(input=f"{d}/train.txt", dim=10, epoch=8, lr=0.2, wordNgrams=2, minn=2,
                   maxn=4, bucket=5000, thread=1, seed=1, verbose=0)
     for loss in ["softmax", "ova", "hs"]:
-        m = fasttext.train_supervised(loss=loss, **common)
+        m = train_retrying(loss=loss, **common)
         m.save_model(f"{d}/py_{loss}.bin")
         if loss == "softmax":
             m.quantize(input=f"{d}/train.txt", qnorm=True, retrain=False, cutoff=300)
             m.save_model(f"{d}/py_softmax.ftz")
     # no character n-grams: words and word bigrams only
-    m = fasttext.train_supervised(loss="softmax", **dict(common, minn=0, maxn=0))
+    m = train_retrying(loss="softmax", **dict(common, minn=0, maxn=0))
     m.save_model(f"{d}/py_words.bin")
 
 
