@@ -340,11 +340,8 @@ impl BinReader {
             return Ok(());
         }
         match self.pending.take() {
-            Some((h, sum)) if h.digest() != sum => bail!(
-                "{}: checksum mismatch (corrupted); rerun the stage that writes it",
-                self.path.display()
-            ),
-            _ => Ok(()),
+            Some((h, sum)) => check_sum(h.digest(), sum, &self.path),
+            None => Ok(()),
         }
     }
 
@@ -412,13 +409,21 @@ impl RecordSums {
     /// After the last record: an error naming `path` on a mismatch.
     pub fn check(&self, path: &Path) -> Result<()> {
         match self.expected {
-            Some(sum) if self.hasher.digest() != sum => bail!(
-                "{}: checksum mismatch (corrupted); rerun the stage that writes it",
-                path.display()
-            ),
-            _ => Ok(()),
+            Some(sum) => check_sum(self.hasher.digest(), sum, path),
+            None => Ok(()),
         }
     }
+}
+
+/// A streamed checksum against the header's, as the last read of a file checks it.
+fn check_sum(digest: u64, expected: u64, path: &Path) -> Result<()> {
+    if digest != expected {
+        bail!(
+            "{}: checksum mismatch (corrupted); rerun the stage that writes it",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Stable 64-bit hash of a config value (its JSON form), for intermediate headers.

@@ -1,12 +1,14 @@
 //! A local intermediate read through a memory map: records are ranges of the mapping, not
 //! copies.
 //! - Why: the stage after a dedup step was bound by its one reader thread copying the spool
-//!   out of the page cache twice (a read into a buffer, then a `Vec` per record): 0.15 s of a
-//!   0.19 s stage for 400 MB (MinHash bench, 2 workers). Mapped, the thread only hashes and
-//!   finds record boundaries; the pool decodes straight from the mapping.
-//! - The checksum streams as with [`crate::binfile::Verify::Streaming`]: each record is hashed
-//!   as it is handed out and the call that reaches the end fails on a mismatch (a failed rank
-//!   commits nothing). Header, kind, version, config hash and length are checked at open.
+//!   out of the page cache twice (a read into a buffer, then a `Vec` per record) and hashing
+//!   it: 0.15 s of a 0.19 s stage for 400 MB (MinHash bench, 2 workers). Mapped, the thread
+//!   only finds record boundaries; the pool decodes straight from the mapping.
+//! - For files written with [`crate::binfile::BinWriter::write_hashed_record`]: the caller
+//!   hashes the records where it decodes them and folds the hashes in file order
+//!   ([`crate::binfile::RecordSums`], against [`MappedRecords::checksum`]); a mismatch fails
+//!   the rank, which then commits nothing. Header, kind, version, config hash and length are
+//!   checked at open.
 //! - Mapping is sound while nobody truncates the file: intermediates are written once, renamed
 //!   into place and later only deleted (an unlinked file stays mapped), all under the run's
 //!   lease. Object-store intermediates are streamed ([`crate::binfile::BinReader`]) instead.
@@ -16,7 +18,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use xxhash_rust::xxh3::Xxh3;
 
 use crate::binfile::{BinReader, HEADER_LEN};
 
@@ -56,8 +57,8 @@ pub struct MappedRecords {
     bin: Arc<MappedBin>,
     path: PathBuf,
     pos: usize,
-    /// Checksum of what was handed out, and the header's value.
-    pending: Option<(Xxh3, u64)>,
+    /// The header's checksum over the records' hashes (`None`: an empty payload, verified).
+    checksum: Option<u64>,
 }
 
 impl MappedRecords {
@@ -87,14 +88,13 @@ impl MappedRecords {
             bin: Arc::new(MappedBin { map }),
             path: path.to_path_buf(),
             pos: HEADER_LEN as usize,
-            pending: r.take_checksum().map(|sum| (Xxh3::new(), sum)),
+            checksum: r.take_checksum(),
         })
     }
 
-    /// The header's checksum, for a caller that verifies it itself
-    /// ([`crate::binfile::RecordSums`]); records are then not hashed here.
-    pub fn take_checksum(&mut self) -> Option<u64> {
-        self.pending.take().map(|(_, sum)| sum)
+    /// The header's checksum, for [`crate::binfile::RecordSums::new`].
+    pub fn checksum(&self) -> Option<u64> {
+        self.checksum
     }
 
     pub fn bin(&self) -> &Arc<MappedBin> {
@@ -105,7 +105,7 @@ impl MappedRecords {
     pub fn next_range(&mut self) -> Result<Option<Range<usize>>> {
         let end = self.bin.map.len();
         if self.pos == end {
-            return self.check_at_end().map(|()| None);
+            return Ok(None);
         }
         let name = || self.path.display();
         let Some(n) = self.bin.map.get(self.pos..self.pos + 4) else {
@@ -116,31 +116,15 @@ impl MappedRecords {
         if stop > end {
             bail!("{}: record length {n} past the end", name());
         }
-        if let Some((h, _)) = &mut self.pending {
-            h.update(&self.bin.map[self.pos..stop]);
-        }
         self.pos = stop;
-        if self.pos == end {
-            self.check_at_end()?;
-        }
         Ok(Some(start..stop))
-    }
-
-    fn check_at_end(&mut self) -> Result<()> {
-        match self.pending.take() {
-            Some((h, sum)) if h.digest() != sum => bail!(
-                "{}: checksum mismatch (corrupted); rerun the stage that writes it",
-                self.path.display()
-            ),
-            _ => Ok(()),
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::binfile::BinWriter;
+    use crate::binfile::{BinWriter, RecordSums};
 
     fn written(name: &str, recs: &[&[u8]]) -> PathBuf {
         let d = std::env::temp_dir().join(format!("skypile-binmap-{name}-{}", std::process::id()));
@@ -149,18 +133,23 @@ mod tests {
         let p = d.join("x.bin");
         let mut w = BinWriter::create(&p, "test", 1, 42).unwrap();
         for r in recs {
-            w.write_record(r).unwrap();
+            w.write_hashed_record(r, RecordSums::hash(r)).unwrap();
         }
         w.finish().unwrap();
         p
     }
 
+    /// The records, with their hashes checked as the spool reader checks them.
     fn all(p: &Path) -> Result<Vec<Vec<u8>>> {
         let mut r = MappedRecords::open(p, "test", 1, 42)?;
+        let mut sums = RecordSums::new(r.checksum());
         let mut out = Vec::new();
         while let Some(range) = r.next_range()? {
-            out.push(r.bin().bytes(range).to_vec());
+            let rec = r.bin().bytes(range);
+            sums.add(RecordSums::hash(rec));
+            out.push(rec.to_vec());
         }
+        sums.check(p)?;
         Ok(out)
     }
 

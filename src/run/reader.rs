@@ -311,7 +311,7 @@ fn read_spool(
     let mut cut = BatchCut::default();
     let mut ahead: Option<SpoolParsing> = None;
     // the records' hashes, folded in file order as their batches are handed out
-    let mut sums = RecordSums::new(r.take_checksum());
+    let mut sums = RecordSums::new(r.checksum());
     // hand out the batch parsed before; false when the stage stopped listening
     let mut forward = |parsed: Option<SpoolParsing>| -> bool {
         let Some(parsed) = parsed else { return true };
@@ -372,7 +372,7 @@ fn read_spool(
 /// A spool's records: a local file's mapping, or an object's stream.
 enum SpoolRecords {
     Mapped(MappedRecords),
-    Streamed(skypile_core::binfile::BinReader),
+    Streamed(Box<skypile_core::binfile::BinReader>),
 }
 
 /// A batch of spool records: ranges of the mapping, or copies.
@@ -384,12 +384,12 @@ enum SpoolBatch {
 impl SpoolRecords {
     fn open(path: &std::path::Path, hash: u64) -> Result<Self> {
         Ok(if skypile_storage::is_remote(path) {
-            SpoolRecords::Streamed(skypile_storage::bin_stream(
+            SpoolRecords::Streamed(Box::new(skypile_storage::bin_stream(
                 path,
                 SPOOL_KIND,
                 SPOOL_VERSION,
                 hash,
-            )?)
+            )?))
         } else {
             SpoolRecords::Mapped(MappedRecords::open(path, SPOOL_KIND, SPOOL_VERSION, hash)?)
         })
@@ -402,10 +402,11 @@ impl SpoolRecords {
         }
     }
 
-    /// The header's checksum: records are then not hashed here but in the pool.
-    fn take_checksum(&mut self) -> Option<u64> {
+    /// The header's checksum, for [`RecordSums`]: records are hashed in the pool, not here
+    /// (a streamed reader stops hashing what it reads).
+    fn checksum(&mut self) -> Option<u64> {
         match self {
-            SpoolRecords::Mapped(m) => m.take_checksum(),
+            SpoolRecords::Mapped(m) => m.checksum(),
             SpoolRecords::Streamed(s) => s.take_checksum(),
         }
     }
@@ -453,8 +454,7 @@ fn parse_spool_in(
     };
     match batch {
         SpoolBatch::Mapped(bin, ranges) => {
-            let span =
-                ranges.first().map_or(0, |r| r.start - 4)..ranges.last().map_or(0, |r| r.end);
+            let span = ranges.first().map_or(0, |r| r.start)..ranges.last().map_or(0, |r| r.end);
             let (tx, rx) = crossbeam_channel::bounded(1);
             pool.spawn(move || {
                 let docs = ranges
