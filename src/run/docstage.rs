@@ -7,21 +7,19 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use rayon::prelude::*;
 use skypile_core::binfile::BinWriter;
-use skypile_core::cpu::thread_cpu_ns;
-use skypile_core::{Applier, Collector, Counters, Doc, Verdict};
+use skypile_core::{Applier, Collector, Counters, Doc};
 
+use super::passes::{Passes, Processed};
 use super::progress::Progress;
 use super::reader::{SPOOL_KIND, SPOOL_VERSION, Source, read_batches};
-use super::stages::{NamedGlobal, NamedStep, Plan};
+use super::stages::{NamedGlobal, Plan};
 use crate::outdir::{ShardInfo, spool_path};
 use crate::output::ShardWriter;
 use crate::output::chain::Chain;
-use crate::output::writer::{Dropped, Row};
+use crate::output::writer::Row;
 use crate::tokens::Tokenizer;
 
 pub struct DocStageCtx<'a> {
@@ -50,22 +48,6 @@ pub struct DocStageResult {
 /// A global step's intermediates under the work folder `work`.
 pub fn global_dir(work: &Path, g: &NamedGlobal) -> PathBuf {
     work.join(&g.label)
-}
-
-/// A batch's outcomes in input order, with their counters summed.
-type Processed = (Vec<Outcome>, Counters);
-
-/// What happened to one doc in the parallel part.
-struct Outcome {
-    doc: Doc,
-    dropped: Option<Dropped>,
-    /// Filled by [`count_tokens`] for a [`written`] doc.
-    tokens: i64,
-    observation: Option<Vec<u8>>,
-    /// The doc serialised for the spool, and its hash (done in parallel, not in the serial
-    /// sink: see [`BinWriter::write_hashed_record`]).
-    spooled: Option<(Vec<u8>, u64)>,
-    counters: Counters,
 }
 
 pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
@@ -167,9 +149,15 @@ pub fn run(ctx: &DocStageCtx) -> Result<DocStageResult> {
                 }
                 Ok(sinks)
             })?;
-        let failed = process_batches(ctx, rx, &otx, |batch| {
-            process(batch, ctx, applier.as_deref(), next_global, write_removed)
-        });
+        let passes = Passes {
+            plan: ctx.plan,
+            segment: ctx.segment,
+            tokenizer: ctx.tokenizer,
+            applier: applier.as_deref(),
+            next_global,
+            write_removed,
+        };
+        let failed = process_batches(ctx, rx, &otx, |batch| passes.process(batch));
         drop(otx);
         let mut sinks = sink
             .join()
@@ -197,7 +185,7 @@ fn process_batches(
     ctx: &DocStageCtx,
     rx: crossbeam_channel::Receiver<Result<Vec<Doc>>>,
     otx: &crossbeam_channel::Sender<Processed>,
-    each: impl Fn(Vec<Doc>) -> Vec<Outcome> + Sync,
+    each: impl Fn(Vec<Doc>) -> Processed + Sync,
 ) -> Option<anyhow::Error> {
     type Pending = crossbeam_channel::Receiver<Processed>;
     let each = &each;
@@ -226,9 +214,8 @@ fn process_batches(
             crate::outdir::test_throttle();
             let (tx, done) = crossbeam_channel::bounded(1);
             scope.spawn(move |_| {
-                let mut outcomes = each(batch);
+                let (mut outcomes, mut counters) = each(batch);
                 // summed here in the pool: merging per doc was serial work on the sink thread
-                let mut counters = Counters::default();
                 for o in &mut outcomes {
                     counters.merge(&std::mem::take(&mut o.counters));
                 }
@@ -355,204 +342,5 @@ fn stage_ctx(ctx: &DocStageCtx, g: &NamedGlobal) -> skypile_core::StageCtx {
         tasks: ctx.tasks,
         workers: ctx.pool.current_num_threads(),
         config_hash: g.step.config_hash(),
-    }
-}
-
-/// Run a batch through the segment, step by step: each step (then the observation, the spool
-/// encoding and the token count) in a pass of its own over the docs still kept.
-/// - Why step-major: a step's tables (whatlang's trigrams, the n-gram and fastText models,
-///   jieba's dictionary, the token vocabulary) stay in the CPU cache from one doc to the next;
-///   doc by doc, every doc found them evicted by the steps before (extraction above all).
-///   Counting tokens in its own pass cut its in-run time by ~20% (0.32–0.44 → 0.26–0.27 s).
-/// - Each doc still meets the same steps in the same order, so outputs are unchanged.
-fn process(
-    batch: Vec<Doc>,
-    ctx: &DocStageCtx,
-    applier: Option<&dyn Applier>,
-    next_global: Option<&NamedGlobal>,
-    write_removed: bool,
-) -> Vec<Outcome> {
-    let mut outcomes: Vec<Outcome> = batch
-        .into_par_iter()
-        .map(|doc| begin(doc, ctx, applier))
-        .collect();
-    for s in &ctx.plan.segments[ctx.segment].steps {
-        outcomes
-            .par_iter_mut()
-            .filter(|o| o.dropped.is_none())
-            .for_each(|o| run_step(o, s));
-    }
-    outcomes.par_iter_mut().for_each(|o| finish(o, next_global));
-    outcomes
-        .par_iter_mut()
-        .filter(|o| written(o, next_global, write_removed))
-        .for_each(|o| count_tokens(ctx.tokenizer, o));
-    outcomes
-}
-
-/// A doc's start in the segment: charset decoding (first segment) and the previous global
-/// step's decision.
-fn begin(mut doc: Doc, ctx: &DocStageCtx, applier: Option<&dyn Applier>) -> Outcome {
-    let mut counters = Counters::default();
-    let mut local = Counters::default();
-    let mut dropped = None;
-    if ctx.segment == 0 {
-        // Charset decoding was deferred from the reader thread to here (the pool).
-        match skypile_ingest::decode_deferred(&mut doc) {
-            Ok(()) => {
-                // Which source decided the charset (http/bom/meta/detected/
-                // detected_over_declared): the counter that shows wrong labels.
-                if let Some(src) = doc.meta_str("charset_source") {
-                    counters.inc(&format!("ingest.charset_{src}"));
-                }
-            }
-            Err((reason, detail)) => {
-                log::warn!("{}: {reason}: {detail}", doc.source);
-                counters.inc(&format!("ingest.{reason}"));
-                dropped = Some(Dropped {
-                    step: "00.ingest".to_string(),
-                    reason: reason.to_string(),
-                });
-            }
-        }
-    }
-    let prev = if ctx.segment == 0 {
-        None
-    } else {
-        ctx.plan.global(ctx.segment - 1)
-    };
-    if let (Some(a), Some(g), None) = (applier, prev, &dropped) {
-        let t = Instant::now();
-        // a key-decided drop is never `apply`ed: the reader may have left its text unread
-        let v = match a.drops_key(doc.key) {
-            Some(reason) => Verdict::drop(reason),
-            None => guarded(|| a.apply(doc.key, &mut doc, &mut local))
-                .unwrap_or_else(|msg| panicked(&g.label, &doc, &msg)),
-        };
-        dropped = account(&g.label, v, t.elapsed(), &mut local, &mut counters);
-    }
-    Outcome {
-        doc,
-        dropped,
-        tokens: 0,
-        observation: None,
-        spooled: None,
-        counters,
-    }
-}
-
-/// One step on a doc that is still kept.
-fn run_step(o: &mut Outcome, s: &NamedStep) {
-    let mut local = Counters::default();
-    let t = Instant::now();
-    let v = guarded(|| s.step.process(&mut o.doc, &mut local))
-        .unwrap_or_else(|msg| panicked(&s.label, &o.doc, &msg));
-    o.dropped = account(&s.label, v, t.elapsed(), &mut local, &mut o.counters);
-}
-
-/// After the steps, for a doc that goes on to the next global step: its observation and its
-/// spool record.
-fn finish(o: &mut Outcome, next_global: Option<&NamedGlobal>) {
-    let (None, Some(g)) = (&o.dropped, next_global) else {
-        return;
-    };
-    let t = Instant::now();
-    o.observation = Some(g.step.observe(&o.doc));
-    o.counters.add(&format!("{}.observed", g.label), 1);
-    o.counters.add(
-        &format!("{}.observe_ns", g.label),
-        t.elapsed().as_nanos() as u64,
-    );
-    let mut rec = Vec::with_capacity(o.doc.text().len() + 256);
-    skypile_core::doc_codec::encode(&o.doc, &mut rec);
-    let hash = skypile_core::binfile::RecordSums::hash(&rec);
-    o.spooled = Some((rec, hash));
-}
-
-/// Tokens are counted for what is written: kept docs of the last segment, and dropped docs
-/// when `removed/` is kept (so users see how many tokens each rule removed).
-fn written(o: &Outcome, next_global: Option<&NamedGlobal>, write_removed: bool) -> bool {
-    match (&o.dropped, next_global) {
-        (None, None) => true,
-        (Some(_), _) => write_removed,
-        (None, Some(_)) => false,
-    }
-}
-
-/// Count the tokens of a written doc, timed: counting is always on in production, so its cost
-/// is reported (`counters["tokens.count_ns"]` in stats.json; the bench's lang-cost row reads it).
-/// - In this thread's CPU time, not wall time like the steps: with 2 workers plus the reader
-///   and sink threads on 2 cores, counting measured 0.58–0.65 s of wall time for 0.39–0.41 s
-///   of CPU. Two clock reads (~0.5 µs each) per written doc are ~1% of counting; per step
-///   they would cost ~20% of a cheap stage (the one applying MinHash removals).
-fn count_tokens(tokenizer: &Tokenizer, o: &mut Outcome) {
-    let t = thread_cpu_ns();
-    o.tokens = tokenizer.count(o.doc.text()) as i64;
-    o.counters
-        .add("tokens.count_ns", thread_cpu_ns().saturating_sub(t));
-}
-
-/// Run one step on one doc, catching a panic. A panic is a bug, but real web input finds them:
-/// the doc is dropped with reason `panic` and a log line naming it, instead of killing a run of
-/// millions of docs.
-pub(crate) fn guarded(f: impl FnOnce() -> Verdict) -> Result<Verdict, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|e| {
-        e.downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| e.downcast_ref::<String>().cloned())
-            .unwrap_or_default()
-    })
-}
-
-fn panicked(label: &str, doc: &Doc, msg: &str) -> Verdict {
-    log::error!(
-        "{label} panicked on {}: {msg} (doc dropped; please report this input)",
-        doc.source
-    );
-    Verdict::drop("panic")
-}
-
-/// Count in/kept/dropped_<reason>/time for one step; move its own counters under its label.
-fn account(
-    label: &str,
-    v: Verdict,
-    took: Duration,
-    local: &mut Counters,
-    counters: &mut Counters,
-) -> Option<Dropped> {
-    counters.add(&format!("{label}.in"), 1);
-    counters.add(&format!("{label}.time_ns"), took.as_nanos() as u64);
-    for (k, n) in std::mem::take(&mut local.0) {
-        counters.merge_one(&format!("{label}.{k}"), n);
-    }
-    match v {
-        Verdict::Keep => {
-            counters.add(&format!("{label}.kept"), 1);
-            None
-        }
-        Verdict::Drop(reason) => {
-            counters.add(&format!("{label}.dropped"), 1);
-            counters.add(&format!("{label}.dropped_{reason}"), 1);
-            Some(Dropped {
-                step: label.to_string(),
-                reason,
-            })
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_panicking_step_becomes_a_drop() {
-        let doc = Doc::from_text("x", "text");
-        let v = guarded(|| panic!("bad input")).unwrap_or_else(|m| {
-            assert_eq!(m, "bad input");
-            panicked("01.test", &doc, &m)
-        });
-        assert_eq!(v, Verdict::drop("panic"));
-        assert_eq!(guarded(|| Verdict::Keep), Ok(Verdict::Keep));
     }
 }

@@ -4,12 +4,13 @@
 pub(crate) mod claim;
 pub(crate) mod docstage;
 pub(crate) mod logging;
+mod passes;
 mod progress;
 mod reader;
 pub(crate) mod runner;
 pub(crate) mod stages;
 
-pub(crate) use docstage::guarded;
+pub(crate) use passes::guarded;
 pub(crate) use progress::set_quiet;
 pub(crate) use reader::{BATCH_BYTES, BATCH_DOCS, doc_bytes};
 pub(crate) use runner::{RunOpts, run};
