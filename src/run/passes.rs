@@ -84,6 +84,12 @@ impl Passes<'_> {
         if let Some((_, ns)) = sum_ran(&mut outcomes) {
             counters.add("tokens.count_ns", ns);
         }
+        // A doc no writer takes (spooled, or dropped without `removed/`) is freed here, in
+        // parallel: dropping 400 MB of texts was most of the sink thread's work before MinHash.
+        outcomes
+            .par_iter_mut()
+            .filter(|o| !written(o, self.next_global, self.write_removed))
+            .for_each(shed);
         (outcomes, counters)
     }
 }
@@ -168,6 +174,15 @@ fn finish(o: &mut Outcome, g: &NamedGlobal) {
     skypile_core::doc_codec::encode(&o.doc, &mut rec);
     let hash = skypile_core::binfile::RecordSums::hash(&rec);
     o.spooled = Some((rec, hash));
+}
+
+/// Keep of a doc only what the sink reads when it writes no row for it: the key (dedup
+/// observations) and the source (messages).
+fn shed(o: &mut Outcome) {
+    let mut shell = Doc::default();
+    shell.key = o.doc.key;
+    shell.source = std::mem::take(&mut o.doc.source);
+    o.doc = shell;
 }
 
 /// Tokens are counted for what is written: kept docs of the last segment, and dropped docs
