@@ -215,6 +215,16 @@ def main():
                          "met": ratio >= SCALING_GOAL, "note": "scaling of our side"})
             log(f"   {stage} scaling w2/w1: {ratio:.2f} (goal {SCALING_GOAL}: "
                 f"{'met' if ratio >= SCALING_GOAL else 'NOT met'}; CPU {o1.get('cpu_pct') or 0}% / {o2.get('cpu_pct') or 0}%)")
+            # The most 2 workers can gain here: the 1-worker run already keeps cpu_pct/100 cores
+            # busy (its reader, sink and kernel threads use the spare core), and 2 workers do at
+            # least the same CPU work on `cores` cores, so w2/w1 <= cores / (cpu_pct / 100).
+            cores = os.cpu_count() or 2
+            if o1.get("cpu_pct") and cores == 2:
+                ceiling = cores / (o1["cpu_pct"] / 100)
+                rows.append({"stage": f"{stage}: 2 workers / 1, ceiling on {cores} cores "
+                             f"({cores} / {o1['cpu_pct'] / 100:.2f} cores busy with 1 worker)",
+                             "workers": 1, "ours": o1, "peer": None, "ratio": ceiling, "goal": None,
+                             "met": None, "note": "upper bound of the row above on this machine"})
 
     def repeat_runs(runs):
         """The fast stages run `--repeat` times, ours and the peer alternating: all runs of each."""
