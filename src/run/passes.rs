@@ -45,15 +45,16 @@ pub(super) struct Outcome {
     ns: u64,
 }
 
-/// Run a batch through the segment, step by step: each step (then the observation, the spool
-/// encoding and the token count) in a pass of its own over the docs still kept.
-/// - Why step-major: a step's tables (whatlang's trigrams, the n-gram and fastText models,
-///   jieba's dictionary, the token vocabulary) stay in the CPU cache from one doc to the next;
-///   doc by doc, every doc found them evicted by the steps before (extraction above all).
-///   Counting tokens in its own pass cut its in-run time by ~20% (0.32–0.44 → 0.26–0.27 s).
-/// - Each doc still meets the same steps in the same order, so outputs are unchanged.
-/// - Each pass is counted once per batch ([`tally`]), not per doc.
 impl Passes<'_> {
+    /// Run a batch through the segment, step by step: each step (then the observation, the
+    /// spool encoding and the token count) in a pass of its own over the docs still kept.
+    /// - Why step-major: a step's tables (whatlang's trigrams, the n-gram and fastText models,
+    ///   jieba's dictionary, the token vocabulary) stay in the CPU cache from one doc to the
+    ///   next; doc by doc, every doc found them evicted by the steps before (extraction above
+    ///   all). Counting tokens in its own pass cut its in-run time by ~20% (0.32–0.44 →
+    ///   0.26–0.27 s).
+    /// - Each doc still meets the same steps in the same order, so outputs are unchanged.
+    /// - Each pass is counted once per batch ([`tally`]), not per doc.
     pub(super) fn process(&self, batch: Vec<Doc>) -> Processed {
         let mut counters = Counters::default();
         let mut outcomes: Vec<Outcome> =
@@ -85,7 +86,8 @@ impl Passes<'_> {
             counters.add("tokens.count_ns", ns);
         }
         // A doc no writer takes (spooled, or dropped without `removed/`) is freed here, in
-        // parallel: dropping 400 MB of texts was most of the sink thread's work before MinHash.
+        // parallel: on the sink thread, freeing the MinHash bench's 400 MB of spooled texts
+        // was most of its work.
         outcomes
             .par_iter_mut()
             .filter(|o| !written(o, self.next_global, self.write_removed))
