@@ -214,12 +214,7 @@ fn process_batches(
             crate::outdir::test_throttle();
             let (tx, done) = crossbeam_channel::bounded(1);
             scope.spawn(move |_| {
-                let (mut outcomes, mut counters) = each(batch);
-                // summed here in the pool: merging per doc was serial work on the sink thread
-                for o in &mut outcomes {
-                    counters.merge(&std::mem::take(&mut o.counters));
-                }
-                let _ = tx.send((outcomes, counters));
+                let _ = tx.send(each(batch));
             });
             pending.push_back(done);
             if pending.len() >= IN_FLIGHT && !forward(&mut pending) {

@@ -92,6 +92,10 @@ impl Passes<'_> {
             .par_iter_mut()
             .filter(|o| !written(o, self.next_global, self.write_removed))
             .for_each(shed);
+        // the few counters of single docs, summed here in the pool, not on the sink thread
+        for o in &mut outcomes {
+            counters.merge(&std::mem::take(&mut o.counters));
+        }
         (outcomes, counters)
     }
 }
